@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs every busted spec (or those given) with Lua 5.4 and the module built
+# in $MOONWALK_BUILD. Prints "N passed, N failed" last; exits non-zero on
+# any failure or when no test ran.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+B=${MOONWALK_BUILD:-build}
+cd "$root"
+export LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;$root/tests/support/?.lua;;"
+export LUA_CPATH="$root/$B/lua/?.so;;"
+export MOONWALK_BIN="$root/$B/moonwalk"
+export MIBS=
+if [ "${SANITIZE:-}" = 1 ]; then
+    asan=$(gcc -print-file-name=libasan.so)
+    ubsan=$(gcc -print-file-name=libubsan.so)
+    export LD_PRELOAD="$asan $ubsan"
+    export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+specs="$*"
+[ -n "$specs" ] || specs="tests/unit tests/interop"
+out=$(mktemp)
+busted --lua=lua5.4 -o "$root/tests/support/summary.lua" --pattern=_spec $specs 2>&1 | tee "$out"
+unset LD_PRELOAD
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
+rm -f "$out"
+if [ -z "$line" ]; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+p=${line%% passed*}
+f=${line#*passed, }; f=${f%% failed*}
+[ "$f" = 0 ] && [ "$p" -gt 0 ] && exit 0
+exit 1

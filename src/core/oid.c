@@ -1,0 +1,228 @@
+/* oid.c - object identifiers. */
+#include <string.h>
+#include <stdio.h>
+
+#include "oid.h"
+
+int
+oid_parse(oid_t *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    o->len = 0;
+    if (n > 0 && s[0] == '.')
+        i = 1;
+    if (i >= n)
+        return MW_EOIDSYNTAX;
+    while (i < n) {
+        uint64_t v = 0;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (uint64_t)(s[i] - '0');
+            if (v > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            i++;
+        }
+        if (i == start)
+            return MW_EOIDSYNTAX;
+        if (o->len >= OID_MAX_LEN)
+            return MW_EOIDLEN;
+        o->arcs[o->len++] = (uint32_t)v;
+        if (i < n) {
+            if (s[i] != '.' || i + 1 == n)
+                return MW_EOIDSYNTAX;
+            i++;
+        }
+    }
+    return 0;
+}
+
+static size_t
+u32_to_dec(uint32_t v, char *tmp)
+{
+    size_t n = 0;
+    char rev[10];
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = rev[n - 1 - i];
+    return n;
+}
+
+size_t
+oid_format(const oid_t *o, char *buf, size_t cap)
+{
+    size_t need = 0;
+    char tmp[11];
+    for (uint32_t i = 0; i < o->len; i++) {
+        size_t k = u32_to_dec(o->arcs[i], tmp + (i ? 1 : 0));
+        if (i) {
+            tmp[0] = '.';
+            k++;
+        }
+        if (need + k < cap)
+            memcpy(buf + need, tmp, k);
+        need += k;
+    }
+    if (cap)
+        buf[need < cap ? need : cap - 1] = '\0';
+    return need;
+}
+
+int
+oid_cmp(const oid_t *a, const oid_t *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    for (uint32_t i = 0; i < n; i++) {
+        if (a->arcs[i] != b->arcs[i])
+            return a->arcs[i] < b->arcs[i] ? -1 : 1;
+    }
+    if (a->len == b->len)
+        return 0;
+    return a->len < b->len ? -1 : 1;
+}
+
+int
+oid_is_prefix(const oid_t *prefix, const oid_t *o)
+{
+    if (prefix->len > o->len)
+        return 0;
+    return memcmp(prefix->arcs, o->arcs, prefix->len * sizeof(uint32_t)) == 0;
+}
+
+int
+oid_append(oid_t *o, const uint32_t *arcs, size_t n)
+{
+    if (o->len + n > OID_MAX_LEN)
+        return MW_EOIDLEN;
+    memcpy(o->arcs + o->len, arcs, n * sizeof(uint32_t));
+    o->len += (uint32_t)n;
+    return 0;
+}
+
+/* Reads one base-128 sub-identifier; returns bytes used or <0. */
+static int
+subid_read(const uint8_t *p, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (;;) {
+        if (i >= n)
+            return MW_ETRUNC;
+        v = (v << 7) | (p[i] & 0x7F);
+        if (v > 0xFFFFFFFFull + 80) /* first sub-id may carry 2*40 */
+            return MW_EOIDARC;
+        if (!(p[i++] & 0x80))
+            break;
+    }
+    *out = v;
+    return (int)i;
+}
+
+int
+oid_decode(oid_t *o, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    int first = 1;
+    o->len = 0;
+    while (i < n) {
+        uint64_t v;
+        int k = subid_read(p + i, n - i, &v);
+        if (k < 0)
+            return k;
+        i += (size_t)k;
+        if (first) {
+            uint32_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
+            uint64_t b = v - 40u * a;
+            if (b > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            o->arcs[0] = a;
+            o->arcs[1] = (uint32_t)b;
+            o->len = 2;
+            first = 0;
+        } else {
+            if (v > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            if (o->len >= OID_MAX_LEN)
+                return MW_EOIDLEN;
+            o->arcs[o->len++] = (uint32_t)v;
+        }
+    }
+    return 0;
+}
+
+static int
+subid_put(uint64_t v, uint8_t *buf, size_t cap, size_t *pos)
+{
+    uint8_t tmp[10];
+    int k = 0;
+    do {
+        tmp[k++] = (uint8_t)(v & 0x7F);
+        v >>= 7;
+    } while (v);
+    if (*pos + (size_t)k > cap)
+        return MW_ETOOBIG;
+    while (k > 0) {
+        k--;
+        buf[(*pos)++] = (uint8_t)(tmp[k] | (k ? 0x80 : 0));
+    }
+    return 0;
+}
+
+int
+oid_encode(const oid_t *o, uint8_t *buf, size_t cap)
+{
+    size_t pos = 0;
+    uint64_t first;
+    int rc;
+    if (o->len == 0)
+        first = 0;
+    else if (o->len == 1) {
+        if (o->arcs[0] > 2)
+            return MW_EINVAL;
+        first = 40u * o->arcs[0];
+    } else {
+        if (o->arcs[0] > 2 || (o->arcs[0] < 2 && o->arcs[1] >= 40))
+            return MW_EINVAL;
+        first = 40ull * o->arcs[0] + o->arcs[1];
+    }
+    if ((rc = subid_put(first, buf, cap, &pos)) < 0)
+        return rc;
+    for (uint32_t i = 2; i < o->len; i++)
+        if ((rc = subid_put(o->arcs[i], buf, cap, &pos)) < 0)
+            return rc;
+    return (int)pos;
+}
+
+int
+oid_ber_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    size_t i = 0, j = 0;
+    while (i < an && j < bn) {
+        uint64_t va = 0, vb = 0;
+        int ka = subid_read(a + i, an - i, &va);
+        int kb = subid_read(b + j, bn - j, &vb);
+        if (ka < 0 || kb < 0) /* malformed sorts by raw bytes */
+            return memcmp(a + i, b + j, (an - i) < (bn - j) ? an - i : bn - j) < 0 ? -1 : 1;
+        if (va != vb)
+            return va < vb ? -1 : 1;
+        i += (size_t)ka;
+        j += (size_t)kb;
+    }
+    if (i < an)
+        return 1;
+    if (j < bn)
+        return -1;
+    return 0;
+}
+
+int
+oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    oid_t o;
+    int rc = oid_decode(&o, p, n);
+    if (rc < 0)
+        return rc;
+    return (int)oid_format(&o, buf, cap);
+}

@@ -1,0 +1,428 @@
+/* pdu.c - SNMP PDUs and messages. */
+#include <string.h>
+
+#include "ber.h"
+#include "pdu.h"
+
+/* Checks BER content octets of an OID: sub-identifiers fit 32 bits, no more
+ * than OID_MAX_LEN arcs, and the last one is complete. */
+static int
+oid_ber_check(const uint8_t *p, size_t n)
+{
+    size_t arcs = 0;
+    uint64_t v = 0;
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        v = (v << 7) | (p[i] & 0x7F);
+        if (v > (first ? 0xFFFFFFFFull + 80 : 0xFFFFFFFFull))
+            return MW_EOIDARC;
+        if (!(p[i] & 0x80)) {
+            arcs += first ? 2 : 1;
+            first = 0;
+            v = 0;
+        }
+    }
+    if (n && (p[n - 1] & 0x80))
+        return MW_ETRUNC;
+    if (arcs > OID_MAX_LEN)
+        return MW_EOIDLEN;
+    return 0;
+}
+
+static int
+value_decode(ber_rd_t *r, mw_value_t *v)
+{
+    uint8_t tag;
+    uint32_t len;
+    int rc = ber_read_tl(r, &tag, &len);
+    if (rc < 0)
+        return rc;
+    const uint8_t *p = r->p;
+    r->p += len;
+    v->type = tag;
+    v->len = len;
+    v->p = p;
+    v->num.u = 0;
+    switch (tag) {
+    case MW_T_INTEGER: {
+        int32_t i;
+        if ((rc = ber_dec_int32(p, len, &i)) < 0)
+            return rc;
+        v->num.i = i;
+        return 0;
+    }
+    case MW_T_COUNTER32:
+    case MW_T_GAUGE32:
+    case MW_T_TIMETICKS:
+    case MW_T_UINTEGER32: {
+        uint32_t u;
+        if ((rc = ber_dec_uint32(p, len, &u)) < 0)
+            return rc;
+        v->num.u = u;
+        return 0;
+    }
+    case MW_T_COUNTER64:
+        return ber_dec_uint64(p, len, &v->num.u);
+    case MW_T_OCTETSTR:
+    case MW_T_OPAQUE:
+    case MW_T_NSAP:
+        return 0;
+    case MW_T_IPADDR:
+        return len == 4 ? 0 : MW_EBADLEN;
+    case MW_T_OID:
+        return oid_ber_check(p, len);
+    case MW_T_NULL:
+    case MW_T_NOSUCHOBJECT:
+    case MW_T_NOSUCHINSTANCE:
+    case MW_T_ENDOFMIBVIEW:
+        return len == 0 ? 0 : MW_EBADLEN;
+    default:
+        /* A constructed value would be one level deeper than any SNMP
+         * value goes. */
+        return (tag & 0x20) ? MW_EDEPTH : MW_EBADTAG;
+    }
+}
+
+static int
+varbinds_decode(mw_pdu_t *pdu, ber_rd_t *r)
+{
+    ber_rd_t list;
+    int rc = ber_read_expect(r, MW_T_SEQUENCE, &list);
+    if (rc < 0)
+        return rc;
+    pdu->nvb = 0;
+    while (ber_rd_left(&list) > 0) {
+        ber_rd_t vb;
+        mw_varbind_t *out;
+        if ((rc = ber_read_expect(&list, MW_T_SEQUENCE, &vb)) < 0)
+            return rc;
+        if (pdu->nvb >= pdu->cap)
+            return MW_ETOOMANY;
+        out = &pdu->vbs[pdu->nvb];
+        if ((rc = ber_read_octets(&vb, MW_T_OID, &out->oid, &out->oid_len)) < 0)
+            return rc;
+        if ((rc = oid_ber_check(out->oid, out->oid_len)) < 0)
+            return rc;
+        if ((rc = value_decode(&vb, &out->val)) < 0)
+            return rc;
+        if (ber_rd_left(&vb) != 0)
+            return MW_ETRAILING;
+        pdu->nvb++;
+    }
+    return 0;
+}
+
+static int
+pdu_decode_rd(mw_pdu_t *pdu, ber_rd_t *r)
+{
+    uint8_t tag;
+    uint32_t len;
+    ber_rd_t c;
+    int rc = ber_read_tl(r, &tag, &len);
+    if (rc < 0)
+        return rc;
+    c.p = r->p;
+    c.end = r->p + len;
+    r->p += len;
+    if (tag < MW_PDU_GET || tag > MW_PDU_REPORT)
+        return (tag & 0x20) && tag < MW_PDU_GET ? MW_EBADTAG : MW_EPDU;
+    pdu->type = tag;
+    if (tag == MW_PDU_TRAPV1) {
+        const uint8_t *a;
+        uint32_t alen;
+        ber_rd_t ts;
+        if ((rc = ber_read_octets(&c, MW_T_OID, &pdu->enterprise, &pdu->enterprise_len)) < 0)
+            return rc;
+        if ((rc = oid_ber_check(pdu->enterprise, pdu->enterprise_len)) < 0)
+            return rc;
+        if ((rc = ber_read_octets(&c, MW_T_IPADDR, &a, &alen)) < 0)
+            return rc;
+        if (alen != 4)
+            return MW_EBADLEN;
+        memcpy(pdu->agent_addr, a, 4);
+        if ((rc = ber_read_int32(&c, MW_T_INTEGER, &pdu->generic_trap)) < 0)
+            return rc;
+        if ((rc = ber_read_int32(&c, MW_T_INTEGER, &pdu->specific_trap)) < 0)
+            return rc;
+        if ((rc = ber_read_expect(&c, MW_T_TIMETICKS, &ts)) < 0)
+            return rc;
+        if ((rc = ber_dec_uint32(ts.p, ber_rd_left(&ts), &pdu->timestamp)) < 0)
+            return rc;
+        pdu->request_id = 0;
+        pdu->error_status = 0;
+        pdu->error_index = 0;
+    } else {
+        pdu->enterprise = NULL;
+        pdu->enterprise_len = 0;
+        if ((rc = ber_read_int32(&c, MW_T_INTEGER, &pdu->request_id)) < 0)
+            return rc;
+        if ((rc = ber_read_int32(&c, MW_T_INTEGER, &pdu->error_status)) < 0)
+            return rc;
+        if ((rc = ber_read_int32(&c, MW_T_INTEGER, &pdu->error_index)) < 0)
+            return rc;
+    }
+    if ((rc = varbinds_decode(pdu, &c)) < 0)
+        return rc;
+    return ber_rd_left(&c) ? MW_ETRAILING : 0;
+}
+
+int
+pdu_decode(mw_pdu_t *pdu, const uint8_t *buf, size_t len)
+{
+    ber_rd_t r;
+    ber_rd_init(&r, buf, len);
+    return pdu_decode_rd(pdu, &r);
+}
+
+static int
+scoped_decode(mw_msg_t *m, ber_rd_t *r)
+{
+    ber_rd_t s;
+    int rc = ber_read_expect(r, MW_T_SEQUENCE, &s);
+    if (rc < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->context_engine_id, &m->context_engine_id_len)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->context_name, &m->context_name_len)) < 0)
+        return rc;
+    return pdu_decode_rd(&m->pdu, &s);
+}
+
+int
+msg_decode_scoped(mw_msg_t *m, const uint8_t *buf, size_t len)
+{
+    ber_rd_t r;
+    ber_rd_init(&r, buf, len);
+    /* Decrypted data may carry padding after the scopedPDU. */
+    return scoped_decode(m, &r);
+}
+
+static int
+usm_params_decode(mw_msg_t *m, const uint8_t *base, const uint8_t *p, uint32_t n)
+{
+    ber_rd_t r, s;
+    int rc;
+    ber_rd_init(&r, p, n);
+    if ((rc = ber_read_expect(&r, MW_T_SEQUENCE, &s)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->engine_id, &m->engine_id_len)) < 0)
+        return rc;
+    if ((rc = ber_read_int32(&s, MW_T_INTEGER, &m->engine_boots)) < 0)
+        return rc;
+    if ((rc = ber_read_int32(&s, MW_T_INTEGER, &m->engine_time)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->user, &m->user_len)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->auth_params, &m->auth_params_len)) < 0)
+        return rc;
+    m->auth_params_off = (size_t)(m->auth_params - base);
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->priv_params, &m->priv_params_len)) < 0)
+        return rc;
+    return 0;
+}
+
+int
+msg_peek_version(const uint8_t *buf, size_t len, int32_t *version)
+{
+    ber_rd_t r, s;
+    int rc;
+    ber_rd_init(&r, buf, len);
+    if ((rc = ber_read_expect(&r, MW_T_SEQUENCE, &s)) < 0)
+        return rc;
+    return ber_read_int32(&s, MW_T_INTEGER, version);
+}
+
+int
+msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len)
+{
+    ber_rd_t r, s;
+    int rc;
+
+    ber_rd_init(&r, buf, len);
+    m->encrypted = NULL;
+    m->encrypted_len = 0;
+    if ((rc = ber_read_expect(&r, MW_T_SEQUENCE, &s)) < 0)
+        return rc;
+    if ((rc = ber_read_int32(&s, MW_T_INTEGER, &m->version)) < 0)
+        return rc;
+    if (m->version == MW_V1 || m->version == MW_V2C) {
+        if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->community, &m->community_len)) < 0)
+            return rc;
+        if ((rc = pdu_decode_rd(&m->pdu, &s)) < 0)
+            return rc;
+        return ber_rd_left(&s) ? MW_ETRAILING : 0;
+    }
+    if (m->version != MW_V3)
+        return MW_EVERSION;
+
+    ber_rd_t h;
+    const uint8_t *flags, *sp;
+    uint32_t flen, splen;
+    if ((rc = ber_read_expect(&s, MW_T_SEQUENCE, &h)) < 0)
+        return rc;
+    if ((rc = ber_read_int32(&h, MW_T_INTEGER, &m->msg_id)) < 0)
+        return rc;
+    if ((rc = ber_read_int32(&h, MW_T_INTEGER, &m->msg_max_size)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&h, MW_T_OCTETSTR, &flags, &flen)) < 0)
+        return rc;
+    if (flen != 1)
+        return MW_EBADLEN;
+    m->msg_flags = flags[0];
+    if ((rc = ber_read_int32(&h, MW_T_INTEGER, &m->sec_model)) < 0)
+        return rc;
+    if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &sp, &splen)) < 0)
+        return rc;
+    if (m->sec_model == MW_SEC_MODEL_USM) {
+        if ((rc = usm_params_decode(m, buf, sp, splen)) < 0)
+            return rc;
+    } else {
+        return MW_ENOTSUPP;
+    }
+    if (ber_rd_left(&s) < 1)
+        return MW_ETRUNC;
+    if (s.p[0] == MW_T_OCTETSTR) {
+        if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &m->encrypted, &m->encrypted_len)) < 0)
+            return rc;
+        return 0;
+    }
+    if ((rc = scoped_decode(m, &s)) < 0)
+        return rc;
+    return ber_rd_left(&s) ? MW_ETRAILING : 0;
+}
+
+static void
+value_encode(ber_wr_t *w, const mw_value_t *v)
+{
+    switch (v->type) {
+    case MW_T_INTEGER:
+        ber_put_int(w, v->type, v->num.i);
+        break;
+    case MW_T_COUNTER32:
+    case MW_T_GAUGE32:
+    case MW_T_TIMETICKS:
+    case MW_T_UINTEGER32:
+        ber_put_uint(w, v->type, v->num.u & 0xFFFFFFFFu);
+        break;
+    case MW_T_COUNTER64:
+        ber_put_uint(w, v->type, v->num.u);
+        break;
+    case MW_T_NULL:
+    case MW_T_NOSUCHOBJECT:
+    case MW_T_NOSUCHINSTANCE:
+    case MW_T_ENDOFMIBVIEW:
+        ber_put_null(w, v->type);
+        break;
+    default:
+        ber_put_octets(w, v->type, v->p, v->len);
+        break;
+    }
+}
+
+static void
+pdu_encode(ber_wr_t *w, const mw_pdu_t *pdu)
+{
+    size_t mpdu = ber_wr_mark(w);
+    size_t mlist = ber_wr_mark(w);
+    for (size_t i = pdu->nvb; i-- > 0;) {
+        const mw_varbind_t *vb = &pdu->vbs[i];
+        size_t mvb = ber_wr_mark(w);
+        value_encode(w, &vb->val);
+        ber_put_octets(w, MW_T_OID, vb->oid, vb->oid_len);
+        ber_put_wrap(w, MW_T_SEQUENCE, mvb);
+    }
+    ber_put_wrap(w, MW_T_SEQUENCE, mlist);
+    if (pdu->type == MW_PDU_TRAPV1) {
+        ber_put_uint(w, MW_T_TIMETICKS, pdu->timestamp);
+        ber_put_int(w, MW_T_INTEGER, pdu->specific_trap);
+        ber_put_int(w, MW_T_INTEGER, pdu->generic_trap);
+        ber_put_octets(w, MW_T_IPADDR, pdu->agent_addr, 4);
+        ber_put_octets(w, MW_T_OID, pdu->enterprise, pdu->enterprise_len);
+    } else {
+        ber_put_int(w, MW_T_INTEGER, pdu->error_index);
+        ber_put_int(w, MW_T_INTEGER, pdu->error_status);
+        ber_put_int(w, MW_T_INTEGER, pdu->request_id);
+    }
+    ber_put_wrap(w, pdu->type, mpdu);
+}
+
+static void
+scoped_encode(ber_wr_t *w, const mw_msg_t *m)
+{
+    size_t ms = ber_wr_mark(w);
+    pdu_encode(w, &m->pdu);
+    ber_put_octets(w, MW_T_OCTETSTR, m->context_name, m->context_name_len);
+    ber_put_octets(w, MW_T_OCTETSTR, m->context_engine_id, m->context_engine_id_len);
+    ber_put_wrap(w, MW_T_SEQUENCE, ms);
+}
+
+int
+msg_encode_scoped(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
+{
+    ber_wr_t w;
+    ber_wr_init(&w, buf, cap);
+    scoped_encode(&w, m);
+    if (w.err)
+        return w.err;
+    *out = w.p;
+    *outlen = ber_wr_len(&w);
+    return 0;
+}
+
+int
+msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
+{
+    ber_wr_t w;
+    size_t auth_from_end = 0;
+    static const uint8_t zeros[64];
+
+    ber_wr_init(&w, buf, cap);
+    if (m->version == MW_V1 || m->version == MW_V2C) {
+        pdu_encode(&w, &m->pdu);
+        ber_put_octets(&w, MW_T_OCTETSTR, m->community, m->community_len);
+        ber_put_int(&w, MW_T_INTEGER, m->version);
+        ber_put_wrap(&w, MW_T_SEQUENCE, 0);
+    } else if (m->version == MW_V3) {
+        size_t msp, mseq, mh;
+        uint8_t flags = m->msg_flags;
+        if (m->encrypted)
+            ber_put_octets(&w, MW_T_OCTETSTR, m->encrypted, m->encrypted_len);
+        else
+            scoped_encode(&w, m);
+        msp = ber_wr_mark(&w);
+        mseq = ber_wr_mark(&w);
+        ber_put_octets(&w, MW_T_OCTETSTR, m->priv_params, m->priv_params_len);
+        if (flags & MW_FLAG_AUTH) {
+            if (m->auth_params_len > sizeof zeros)
+                return MW_EINVAL;
+            ber_put_raw(&w, zeros, m->auth_params_len);
+            auth_from_end = ber_wr_mark(&w);
+            ber_put_tl(&w, MW_T_OCTETSTR, m->auth_params_len);
+        } else {
+            ber_put_octets(&w, MW_T_OCTETSTR, NULL, 0);
+        }
+        ber_put_octets(&w, MW_T_OCTETSTR, m->user, m->user_len);
+        ber_put_int(&w, MW_T_INTEGER, m->engine_time);
+        ber_put_int(&w, MW_T_INTEGER, m->engine_boots);
+        ber_put_octets(&w, MW_T_OCTETSTR, m->engine_id, m->engine_id_len);
+        ber_put_wrap(&w, MW_T_SEQUENCE, mseq);
+        ber_put_wrap(&w, MW_T_OCTETSTR, msp);
+        mh = ber_wr_mark(&w);
+        ber_put_int(&w, MW_T_INTEGER, m->sec_model ? m->sec_model : MW_SEC_MODEL_USM);
+        ber_put_octets(&w, MW_T_OCTETSTR, &flags, 1);
+        ber_put_int(&w, MW_T_INTEGER, m->msg_max_size);
+        ber_put_int(&w, MW_T_INTEGER, m->msg_id);
+        ber_put_wrap(&w, MW_T_SEQUENCE, mh);
+        ber_put_int(&w, MW_T_INTEGER, 3);
+        ber_put_wrap(&w, MW_T_SEQUENCE, 0);
+    } else {
+        return MW_EVERSION;
+    }
+    if (w.err)
+        return w.err;
+    *out = w.p;
+    *outlen = ber_wr_len(&w);
+    if (auth_from_end)
+        m->auth_params_off = *outlen - auth_from_end;
+    return 0;
+}

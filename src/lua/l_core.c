@@ -1,0 +1,28 @@
+/* l_core.c - luaopen_moonwalk_core: the C half of require "moonwalk". */
+#include "mwlua.h"
+
+/* Optional parts: a binding file that is not linked in leaves these NULL. */
+int mwl_engine_open(lua_State *L) __attribute__((weak));
+int mwl_usm_open(lua_State *L) __attribute__((weak));
+int mwl_mib_open(lua_State *L) __attribute__((weak));
+int mwl_agent_open(lua_State *L) __attribute__((weak));
+int mwl_notify_open(lua_State *L) __attribute__((weak));
+int mwl_http_open(lua_State *L) __attribute__((weak));
+
+int luaopen_moonwalk_core(lua_State *L);
+
+int
+luaopen_moonwalk_core(lua_State *L)
+{
+    int (*const parts[])(lua_State *) = {
+        mwl_oid_open, mwl_codec_open, mwl_engine_open, mwl_usm_open,
+        mwl_mib_open, mwl_agent_open, mwl_notify_open, mwl_http_open,
+    };
+    lua_newtable(L);
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        if (parts[i])
+            parts[i](L);
+    lua_pushliteral(L, MW_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

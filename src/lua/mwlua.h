@@ -1,0 +1,58 @@
+/* mwlua.h - helpers shared by the Lua binding files (one file per class). */
+#ifndef MW_LUA_H
+#define MW_LUA_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "../core/mw.h"
+#include "../core/oid.h"
+#include "../core/pdu.h"
+
+#define MWL_OID_MT "moonwalk.oid"
+
+/* Each binding file adds its functions to the module table on top of the
+ * stack. */
+int mwl_oid_open(lua_State *L);
+int mwl_codec_open(lua_State *L);
+int mwl_engine_open(lua_State *L);
+
+oid_t *mwl_pushoid(lua_State *L);             /* new OID userdata, len 0 */
+oid_t *mwl_testoid(lua_State *L, int idx);    /* OID userdata or NULL */
+/* Accepts an OID userdata, a numeric string, or a name that the resolver
+ * registered by the MIB layer knows. Raises with a clear message. */
+void mwl_checkoid(lua_State *L, int idx, oid_t *out);
+/* Same, but returns an error message (on the stack) instead of raising. */
+int mwl_tooid(lua_State *L, int idx, oid_t *out);
+
+/* SMI type names as net-snmp prints them, and back. */
+const char *mwl_type_name(uint8_t tag);
+int mwl_type_tag(const char *name); /* -1 when unknown */
+
+/* Pushes a decoded value as a Lua value (integers, exact Counter64 as Lua
+ * integers, strings, dotted IpAddress, OID strings, nil for NULL and the
+ * exceptions). */
+void mwl_push_value(lua_State *L, const mw_value_t *v);
+/* Pushes {oid=, type=, value=} for a varbind. */
+void mwl_push_varbind(lua_State *L, const mw_varbind_t *vb);
+
+/* Converts a Lua value at idx with type name/tag into *v. Octets for OID
+ * and IpAddress values are written into scratch (at least 600 bytes);
+ * strings point into the Lua string (keep it on the stack). Returns 0 or
+ * pushes an error message and returns -1. */
+int mwl_to_value(lua_State *L, int idx, uint8_t tag, mw_value_t *v, uint8_t *scratch, size_t scap);
+
+/* Growable scratch arena for encoding many varbinds. */
+typedef struct {
+    uint8_t *buf; /* owned */
+    size_t len, cap;
+} mwl_arena_t;
+uint8_t *mwl_arena_alloc(mwl_arena_t *a, size_t n);
+void mwl_arena_free(mwl_arena_t *a);
+
+int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
+
+/* Hex helpers */
+void mwl_push_hex(lua_State *L, const uint8_t *p, size_t n);
+
+#endif
