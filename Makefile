@@ -15,11 +15,11 @@ CC := gcc
 endif
 
 ifeq ($(SANITIZE),1)
-B := build/asan
+B ?= build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT := -O1 -g
 else
-B := build
+B ?= build
 SANFLAGS :=
 OPT := -O2 -g
 endif

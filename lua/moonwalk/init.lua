@@ -92,4 +92,50 @@ M.Counter64 = make("Counter64", function(v)
 end)
 M.Null = function() return setmetatable({ type = "NULL" }, Value) end
 
+-- Tasks, timers and the loop
+local sched = require "moonwalk.sched"
+M.spawn = sched.spawn
+M.every = sched.every
+M.after = sched.after
+M.sleep = sched.sleep
+M.wait_all = sched.wait_all
+M.run = sched.run
+M.loop = sched.loop
+M.stop = sched.stop
+M.now = core.now
+M.time = core.time
+
+M.log = require "moonwalk.log"
+
+-- Manager
+local session = require "moonwalk.session"
+M.session = session.new
+M.Error = session.Error
+
+-- Engine counters (sent, retransmits, timeouts, parse_errors, unknown_ids, ...)
+function M.stats() core.engine_init(); return core.stats() end
+-- Global limit on requests in flight; the rest wait in FIFO order.
+function M.set_max_inflight(n) core.engine_init(); core.set_max_inflight(n) end
+
+-- Engine IDs as lowercase hex
+function M.hex(s) return core.tohex(s) end
+
+-- Parts loaded on first use
+setmetatable(M, { __index = function(t, k)
+  local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
+                  trap = "moonwalk.notify", inform = "moonwalk.notify", json = "moonwalk.json",
+                  prometheus = "moonwalk.prometheus", influx = "moonwalk.influx", shard = "moonwalk.shard" }
+  local mod = parts[k]
+  if not mod then return nil end
+  local ok, m = pcall(require, mod)
+  if not ok then
+    if tostring(m):find("module '" .. mod .. "' not found", 1, true) then return nil end
+    error(m, 2)
+  end
+  local v = m
+  if k == "trap" or k == "inform" or k == "agent" or k == "trapd" or k == "shard" then v = m[k] or m end
+  rawset(t, k, v)
+  return v
+end })
+
 return M

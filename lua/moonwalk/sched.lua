@@ -1,0 +1,155 @@
+-- Tasks on the libevent loop. Each task is a coroutine; calls that wait
+-- (requests, sleep, DNS) yield it from C, and the engine resumes it here.
+local core = require "moonwalk.core"
+local log = require "moonwalk.log"
+
+local S = {}
+local live = 0          -- tasks not finished
+local holds = 0         -- listeners that keep the loop alive
+local stopping = false
+local Task = {}
+Task.__index = Task
+Task.__name = "moonwalk.task"
+local by_co = setmetatable({}, { __mode = "k" })
+
+local function finish(t, ok, ...)
+  t.done = true
+  t.ok = ok
+  t.results = table.pack(...)
+  live = live - 1
+  local waiters = t.waiters
+  t.waiters = nil
+  if waiters then
+    for _, co in ipairs(waiters) do S.resume(co) end
+  end
+end
+
+-- Resumes co with the values; logs a raising task with its traceback.
+function S.resume(co, ...)
+  local t = by_co[co]
+  local r = table.pack(coroutine.resume(co, ...))
+  if coroutine.status(co) == "dead" and t and not t.done then
+    if not r[1] then
+      local msg = debug.traceback(co, r[2])
+      t.error = r[2]
+      log.error("task %s failed: %s", t.name or "?", msg)
+      finish(t, false, r[2])
+    else
+      finish(t, true, table.unpack(r, 2, r.n))
+    end
+  elseif not r[1] and not t then
+    log.error("coroutine failed: %s", debug.traceback(co, r[2]))
+  end
+end
+
+debug.getregistry()["moonwalk.resume"] = S.resume
+
+-- spawn(fn, ...) -> task. The task starts at once and runs until it waits.
+function S.spawn(fn, ...)
+  if type(fn) ~= "function" then error("spawn expects a function", 2) end
+  core.engine_init()
+  local co = coroutine.create(fn)
+  local info = debug.getinfo(fn, "S")
+  local t = setmetatable({ co = co, name = info and (info.short_src .. ":" .. info.linedefined) }, Task)
+  by_co[co] = t
+  live = live + 1
+  S.resume(co, ...)
+  return t
+end
+
+function S.current()
+  local co = coroutine.running()
+  return by_co[co]
+end
+
+-- task:wait() -> ok, results... (waits inside a task)
+function Task:wait()
+  if not self.done then
+    local co, main = coroutine.running()
+    if main or not by_co[co] then error("wait() must be called inside a task", 2) end
+    self.waiters = self.waiters or {}
+    self.waiters[#self.waiters + 1] = co
+    while not self.done do coroutine.yield() end
+  end
+  return self.ok, table.unpack(self.results, 1, self.results.n)
+end
+
+function Task:status()
+  if not self.done then return "running" end
+  return self.ok and "done" or "failed"
+end
+
+-- wait_all(tasks) -> list of {ok, results...} in the same order
+function S.wait_all(tasks)
+  local out = {}
+  for i, t in ipairs(tasks) do out[i] = table.pack(t:wait()) end
+  return out
+end
+
+function S.sleep(s)
+  if type(s) ~= "number" then error("sleep expects seconds", 2) end
+  return core.sleep(s)
+end
+
+function S.after(s, fn, ...)
+  local args = table.pack(...)
+  return S.spawn(function()
+    core.sleep(s)
+    return fn(table.unpack(args, 1, args.n))
+  end)
+end
+
+-- every(seconds, fn): runs fn as its own task every period, on a fixed
+-- schedule (a slow run does not delay the next one). Returns a handle
+-- with :cancel().
+function S.every(s, fn, ...)
+  if type(s) ~= "number" or s <= 0 then error("every expects a positive period", 2) end
+  local args = table.pack(...)
+  local h = { cancelled = false }
+  function h:cancel() self.cancelled = true end
+  h.task = S.spawn(function()
+    local due = core.now()
+    while not h.cancelled do
+      S.spawn(fn, table.unpack(args, 1, args.n))
+      due = due + s
+      local d = due - core.now()
+      if d < 0 then due = core.now(); d = 0 end
+      core.sleep(d)
+    end
+  end)
+  return h
+end
+
+function S.hold() holds = holds + 1 end
+function S.release() holds = holds - 1 end
+function S.live() return live, holds end
+
+function S.stop()
+  stopping = true
+  pcall(core.loopbreak)
+end
+
+function S.stopping() return stopping end
+
+-- Runs the loop until no task or listener is left, or stop() is called.
+function S.loop()
+  core.engine_init()
+  stopping = false
+  while not stopping and (live > 0 or holds > 0) do
+    if not core.step(true) then break end
+  end
+end
+
+-- run(fn, ...): spawns fn and runs the loop until everything is done.
+-- Returns what fn returned (or nil, err when it raised).
+function S.run(fn, ...)
+  local t = S.spawn(fn, ...)
+  S.loop()
+  if t.done then
+    if t.ok then return table.unpack(t.results, 1, t.results.n) end
+    return nil, t.error
+  end
+  return nil, "stopped"
+end
+
+return S

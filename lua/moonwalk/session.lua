@@ -1,0 +1,383 @@
+-- Manager sessions: get, getnext, getbulk, set, walk, bulkwalk, table.
+-- Expected failures return nil, err (err.kind, err.message, ...); misuse
+-- of the API raises.
+local core = require "moonwalk.core"
+local log = require "moonwalk.log"
+
+local M = {}
+
+local Error = {}
+Error.__index = Error
+Error.__name = "moonwalk.error"
+Error.__tostring = function(e) return e.message end
+M.Error = Error
+
+-- net-snmp's texts for error-status values (snmp_errstring)
+local reasons = {
+  [1] = "(tooBig) Response message would have been too large.",
+  [2] = "(noSuchName) There is no such variable name in this MIB.",
+  [3] = "(badValue) The value given has the wrong type or length.",
+  [4] = "(readOnly) The two parties used do not have access to use the specified SNMP PDU.",
+  [5] = "(genError) A general failure occured",
+  [6] = "noAccess",
+  [7] = "wrongType (The set datatype does not match the data type the agent expects)",
+  [8] = "wrongLength (The set value has an illegal length from what the agent expects)",
+  [9] = "wrongEncoding",
+  [10] = "wrongValue (The set value is illegal or unsupported in some way)",
+  [11] = "noCreation (That table does not support row creation or that object can not ever be created)",
+  [12] = "inconsistentValue (The set value is illegal or unsupported in some way)",
+  [13] = "resourceUnavailable (This is likely a out-of-memory failure within the agent)",
+  [14] = "commitFailed",
+  [15] = "undoFailed",
+  [16] = "authorizationError (access denied to that object)",
+  [17] = "notWritable (That object does not support modification)",
+  [18] = "inconsistentName (That object can not currently be created)",
+}
+M.reasons = reasons
+
+function M.error(kind, message, fields)
+  local e = setmetatable(fields or {}, Error)
+  e.kind = kind
+  e.message = message
+  return e
+end
+
+local function parse_version(v)
+  if v == nil then return 1 end
+  v = tostring(v)
+  if v == "1" then return 0 end
+  if v == "2c" or v == "2" then return 1 end
+  if v == "3" then return 3 end
+  error("unknown SNMP version " .. v .. " (use \"1\", \"2c\" or \"3\")", 3)
+end
+
+local Session = {}
+Session.__index = Session
+Session.__name = "moonwalk.session"
+M.Session = Session
+
+local function parse_peer(spec)
+  local fam, rest = nil, spec
+  if spec:sub(1, 5) == "udp6:" then fam, rest = "udp6", spec:sub(6)
+  elseif spec:sub(1, 4) == "udp:" then fam, rest = "udp", spec:sub(5)
+  elseif spec:match("^tcp6?:") then error("TCP transport is not supported: " .. spec, 3) end
+  local host, port
+  local h6, p6 = rest:match("^%[([^%]]+)%]:?(%d*)$")
+  if h6 then
+    host, port = h6, p6
+    fam = fam or "udp6"
+  elseif select(2, rest:gsub(":", "")) > 1 then
+    host = rest -- bare IPv6 literal
+    fam = fam or "udp6"
+  else
+    host, port = rest:match("^([^:]+):?(%d*)$")
+  end
+  if not host or host == "" then error("bad peer address " .. spec, 3) end
+  port = tonumber(port ~= "" and port or nil) or 161
+  if port > 65535 then error("bad port in " .. spec, 3) end
+  return host, port, fam
+end
+M.parse_peer = parse_peer
+
+-- session{peer=, version=, community=, timeout=, retries=, max_repetitions=}
+function M.new(opts)
+  if type(opts) == "string" then opts = { peer = opts } end
+  if type(opts) ~= "table" then error("session expects a table", 2) end
+  core.engine_init()
+  local peer = opts.peer or opts.host
+  if type(peer) ~= "string" then error("session needs peer=\"host[:port]\"", 2) end
+  local host, port, fam = parse_peer(peer)
+  if opts.port then port = opts.port end
+  local self = setmetatable({}, Session)
+  self.peer = peer
+  self.version = parse_version(opts.version)
+  self.community = opts.community or "public"
+  self.timeout = opts.timeout or 1.0
+  self.retries = opts.retries or 5
+  self.max_repetitions = opts.max_repetitions or 10
+  self.non_increasing = opts.non_increasing or "error"
+  self.opts = opts
+  if type(self.timeout) ~= "number" or self.timeout <= 0 then error("timeout must be a positive number of seconds", 2) end
+  if math.type(self.retries) ~= "integer" or self.retries < 0 then error("retries must be an integer >= 0", 2) end
+  self._c = core.session {
+    host = host, port = port, family = fam, version = self.version,
+    community = self.community, timeout_ms = math.floor(self.timeout * 1000 + 0.5),
+    retries = self.retries,
+  }
+  if self.version == 3 then
+    local v3 = require "moonwalk.v3"
+    v3.attach(self, opts)
+  end
+  return self
+end
+
+function Session:clone(over)
+  local o = {}
+  for k, v in pairs(self.opts) do o[k] = v end
+  for k, v in pairs(over or {}) do o[k] = v end
+  if over and over.version == nil then o.version = self.opts.version end
+  return M.new(o)
+end
+
+function Session:close() self._c:close() end
+
+-- Waits for DNS once; later calls return at once.
+function Session:resolve()
+  if self._resolved then return true end
+  local ok, err = self._c:resolve()
+  if not ok then return nil, M.error("resolve", err) end
+  self._resolved = true
+  return true
+end
+
+local function oidlist(x)
+  if type(x) == "table" and not core.is_oid(x) then return x end
+  return { x }
+end
+
+local function failure(self, kind, msg, status, index, vbs)
+  if kind == "timeout" then
+    return nil, M.error("timeout", "Timeout: No Response from " .. self.peer .. ".")
+  elseif kind == "status" then
+    local vb = vbs and vbs[index]
+    return nil, M.error("status", string.format("%s (error-status %d at varbind %d%s)",
+      msg, status, index, vb and (": " .. vb.oid) or ""), {
+      status = msg, code = status, index = index, reason = reasons[status] or msg,
+      oid = vb and vb.oid, varbinds = vbs })
+  elseif kind == "usm" or kind == "report" then
+    return nil, M.error(kind, msg, { status = status })
+  end
+  return nil, M.error(kind or "error", msg or "request failed")
+end
+
+local function request(self, method, ...)
+  if not self._resolved then
+    local ok, err = self:resolve()
+    if not ok then return nil, err end
+  end
+  local vbs, kind, msg, status, index, evbs = self._c[method](self._c, ...)
+  if vbs then return vbs end
+  return failure(self, kind, msg, status, index, evbs)
+end
+
+function Session:get(oids) return request(self, "get", oidlist(oids)) end
+function Session:getnext(oids) return request(self, "getnext", oidlist(oids)) end
+
+function Session:getbulk(oids, non_repeaters, max_repetitions)
+  if type(oids) == "table" and not core.is_oid(oids) and (oids.non_repeaters or oids.max_repetitions) then
+    non_repeaters, max_repetitions = oids.non_repeaters, oids.max_repetitions
+  end
+  return request(self, "getbulk", non_repeaters or 0, max_repetitions or self.max_repetitions, oidlist(oids))
+end
+
+-- net-snmp's type letters for set (snmpset TYPE argument)
+local letters = {
+  i = "INTEGER", u = "Gauge32", t = "Timeticks", a = "IpAddress", o = "OID",
+  s = "STRING", x = "STRING", d = "STRING", n = "NULL", c = "Counter32",
+  C = "Counter64", U = "Counter64", I = "INTEGER",
+}
+M.letters = letters
+
+local function normalize_vb(vb, i)
+  if type(vb) ~= "table" then error(string.format("varbind %d: table expected", i), 4) end
+  local oid = vb.oid or vb[1]
+  local t, v = vb.type, vb.value
+  if t == nil then
+    local second = vb[2]
+    if type(second) == "table" and getmetatable(second) and second.type then
+      t, v = second.type, second.value
+    else
+      t, v = vb[2], vb[3]
+    end
+  end
+  if type(t) == "string" and #t == 1 then
+    local full = letters[t]
+    if not full then error(string.format("varbind %d: unknown type letter '%s'", i, t), 4) end
+    if t == "x" and type(v) == "string" then
+      local bin, err = core.fromhex(v)
+      if not bin then error(string.format("varbind %d: %s", i, err), 4) end
+      v = bin
+    elseif t == "d" and type(v) == "string" then
+      local bytes = {}
+      for n in v:gmatch("[^%s.:]+") do
+        local b = tonumber(n)
+        if not b or b < 0 or b > 255 then error(string.format("varbind %d: bad decimal string", i), 4) end
+        bytes[#bytes + 1] = string.char(b)
+      end
+      v = table.concat(bytes)
+    elseif (t == "i" or t == "u" or t == "t" or t == "c") and type(v) == "string" then
+      v = math.tointeger(tonumber(v)) or error(string.format("varbind %d: bad integer value %q", i, v), 4)
+    end
+    t = full
+  end
+  if core.type_tag(t or "") == nil then
+    error(string.format("varbind %d: unknown type %q", i, tostring(t)), 4)
+  end
+  return { oid = oid, type = t, value = v }
+end
+
+-- set{ {oid, type, value}, {oid=, type=, value=}, {oid, mw.OctetString("x")} }
+function Session:set(vbs)
+  if type(vbs) ~= "table" then error("set expects a list of varbinds", 2) end
+  if vbs.oid or (vbs[1] ~= nil and type(vbs[1]) ~= "table") then vbs = { vbs } end
+  local list = {}
+  for i, vb in ipairs(vbs) do list[i] = normalize_vb(vb, i) end
+  return request(self, "set", list)
+end
+
+-- Walk iterator: for vb, err in s:walk(oid) do ... end. On failure the
+-- iterator returns false, err once, then ends. opts: max_repetitions
+-- (GETBULK when > 0), non_increasing = "error" | "allow".
+function Session:_walk(root, mr, opts)
+  opts = opts or {}
+  local rootoid = core.oid(root or "1.3.6.1.2.1")
+  local allow = (opts.non_increasing or self.non_increasing) == "allow"
+  local keep_exceptions = opts.exceptions
+  local cur = rootoid
+  local buf, i = {}, 0
+  local state = nil -- nil | "end" | "failed"
+  local pending_err
+  local seen = allow and {} or nil
+  local adaptive = opts.adaptive ~= false
+  local c = self._c
+
+  local function next_from_buffer()
+    while i < #buf do
+      i = i + 1
+      local vb = buf[i]
+      local t = vb.type
+      if keep_exceptions or (t ~= "endOfMibView" and t ~= "noSuchObject" and t ~= "noSuchInstance") then
+        if seen then
+          if seen[vb.oid] then
+            state = "failed"
+            buf, i = {}, 0
+            return false, M.error("loop", "OID loop detected: " .. vb.oid .. " was already returned")
+          end
+          seen[vb.oid] = true
+        end
+        return vb
+      end
+    end
+    return nil
+  end
+
+  return function()
+    while true do
+      local vb, e = next_from_buffer()
+      if vb ~= nil then return vb, e end
+      if pending_err then
+        e, pending_err = pending_err, nil
+        state = "failed"
+        return false, e
+      end
+      if state then return nil end
+      if not self._resolved then
+        local ok, err = self:resolve()
+        if not ok then state = "failed"; return false, err end
+      end
+      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow)
+      if not vbs then
+        if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then
+          local nmr = mr // 2
+          log.debug("bulkwalk %s: %s with max-repetitions %d, retrying with %d",
+            self.peer, kind == "timeout" and "timeout" or "tooBig", mr, nmr)
+          mr = nmr
+        else
+          state = "failed"
+          local _, err = failure(self, kind, a, b, idx, evbs)
+          return false, err
+        end
+      else
+        buf, i = vbs, 0
+        if #vbs > 0 then cur = vbs[#vbs].oid end
+        if kind == "end" then
+          state = "end"
+        elseif kind == "notincreasing" then
+          pending_err = M.error("notincreasing", string.format("OID not increasing: %s >= %s", a, b),
+            { oid = b, previous = a })
+        end
+      end
+    end
+  end
+end
+
+function Session:walk(root, opts)
+  return self:_walk(root, 0, opts)
+end
+
+function Session:bulkwalk(root, opts)
+  opts = opts or {}
+  return self:_walk(root, opts.max_repetitions or self.max_repetitions, opts)
+end
+
+-- Collects a whole walk: list of varbinds, or nil, err (with err.varbinds
+-- holding what came before the failure).
+function Session:walk_all(root, opts)
+  local out = {}
+  local it = (self.version ~= 0 and (opts == nil or opts.bulk ~= false)) and self:bulkwalk(root, opts) or self:walk(root, opts)
+  for vb, err in it do
+    if vb == false then err.varbinds = out; return nil, err end
+    out[#out + 1] = vb
+  end
+  return out
+end
+
+-- table(oid | {column oids}) -> rows, indexes
+-- rows[index] = { [column] = value, ... }, index as dotted text; columns
+-- are numbers (the column arc) unless MIB names are known. Missing cells
+-- stay nil, so sparse tables work. indexes lists the rows in walk order.
+function Session:table(what, opts)
+  opts = opts or {}
+  local mib = package.loaded["moonwalk.mib"]
+  local function colname(entry_oid, col)
+    if mib and mib.name_of_column then return mib.name_of_column(entry_oid, col) or col end
+    return col
+  end
+  local rows, order = {}, {}
+  local function add(col, index, vb, entry)
+    local r = rows[index]
+    if not r then
+      r = {}
+      rows[index] = r
+      order[#order + 1] = index
+    end
+    r[colname(entry, col)] = vb.value
+  end
+  if type(what) == "table" and not core.is_oid(what) then
+    -- explicit columns: walk each one
+    for _, col in ipairs(what) do
+      local coid = core.oid(col)
+      local n = #coid
+      local entry = coid:sub(1, n - 1)
+      local vbs, err = self:walk_all(coid, opts)
+      if not vbs then return nil, err end
+      for _, vb in ipairs(vbs) do
+        local o = core.oid(vb.oid)
+        add(coid[n], tostring(o:sub(n + 1)), vb, entry)
+      end
+    end
+    return rows, order
+  end
+  local t = core.oid(what)
+  local n = #t
+  local vbs, err = self:walk_all(t, opts)
+  if not vbs then return nil, err end
+  -- given the table, every name is table.1.col.index; given the entry,
+  -- names are entry.col.index
+  local is_table = not opts.entry
+  if is_table then
+    for _, vb in ipairs(vbs) do
+      local o = core.oid(vb.oid)
+      if o[n + 1] ~= 1 or #o < n + 3 then is_table = false break end
+    end
+  end
+  local entry = is_table and (t .. 1) or t
+  local ne = #entry
+  for _, vb in ipairs(vbs) do
+    local o = core.oid(vb.oid)
+    add(o[ne + 1], tostring(o:sub(ne + 2)), vb, entry)
+  end
+  return rows, order
+end
+
+return M

@@ -1,0 +1,995 @@
+/* l_engine.c - the event loop, manager sessions and timers for Lua.
+ *
+ * Calls that wait (requests, sleep, DNS) are C functions that yield the
+ * calling task; the completion callback hands the thread and its results
+ * to the scheduler's resume function (registry "moonwalk.resume"), which
+ * resumes it under pcall. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <event2/util.h>
+
+#include "mwlua.h"
+#include "../net/engine.h"
+#include "../net/udp.h"
+
+#define ENGINE_KEY "moonwalk.engine.instance"
+#define RESUME_KEY "moonwalk.resume"
+#define ENGINE_MT "moonwalk.engine"
+#define SESSION_MT "moonwalk.csession"
+#define SIGNAL_MT "moonwalk.signal"
+
+typedef struct {
+    struct event_base *base;   /* owned */
+    mw_engine_t *eng;          /* owned */
+    struct evdns_base *dns;    /* owned, created on first use */
+    lua_State *L;              /* main thread */
+    uint8_t *scratch;          /* owned: encode arena for varbinds */
+    size_t scratch_cap;
+    int breaking;
+} lengine_t;
+
+typedef union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    struct sockaddr_storage ss;
+} addr_u;
+
+typedef struct {
+    lengine_t *le;
+    addr_u peer;
+    socklen_t peerlen;
+    int resolved;
+    int family;                /* hint: AF_INET, AF_INET6, AF_UNSPEC */
+    char host[256];
+    int port;
+    int version;
+    char *community;           /* owned */
+    size_t community_len;
+    uint32_t timeout_ms;
+    int retries;
+    void *sec;                 /* v3 security state, owned by the USM glue */
+    void (*sec_free)(void *);
+    int closed;
+} lsession_t;
+
+enum { P_PLAIN, P_WALK };
+
+typedef struct {
+    lengine_t *le;
+    lsession_t *s;
+    int thread_ref;
+    int kind;
+    int allow_nonincreasing;
+    oid_t root;                /* for walks */
+    oid_t cur;
+} pending_t;
+
+static lengine_t *
+get_engine(lua_State *L)
+{
+    lengine_t *le;
+    lua_getfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
+    le = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!le)
+        luaL_error(L, "moonwalk engine not initialised");
+    return le;
+}
+
+static int
+l_engine_gc(lua_State *L)
+{
+    lengine_t *le = luaL_checkudata(L, 1, ENGINE_MT);
+    if (le->dns)
+        evdns_base_free(le->dns, 0);
+    le->dns = NULL;
+    engine_free(le->eng);
+    le->eng = NULL;
+    if (le->base)
+        event_base_free(le->base);
+    le->base = NULL;
+    free(le->scratch);
+    le->scratch = NULL;
+    return 0;
+}
+
+/* engine_init() - creates the loop once; later calls are no-ops. */
+static int
+l_engine_init(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    lengine_t *le = lua_newuserdatauv(L, sizeof *le, 0);
+    memset(le, 0, sizeof *le);
+    luaL_setmetatable(L, ENGINE_MT);
+    le->base = event_base_new();
+    if (!le->base)
+        return luaL_error(L, "cannot create event loop");
+    le->eng = engine_new(le->base);
+    if (!le->eng)
+        return luaL_error(L, "cannot create engine");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    le->L = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
+    return 1;
+}
+
+/* Hands thread (by ref) and the n values on top of le->L to resume. */
+static void
+resume_ref(lengine_t *le, int ref, int n)
+{
+    lua_State *L = le->L;
+    int base = lua_gettop(L) - n;
+    lua_getfield(L, LUA_REGISTRYINDEX, RESUME_KEY);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    lua_rotate(L, base + 1, 2);
+    if (lua_pcall(L, n + 1, 0, 0) != LUA_OK) {
+        fprintf(stderr, "moonwalk: scheduler error: %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_settop(L, base);
+}
+
+static int
+yield_here(lua_State *L, int *ref)
+{
+    if (!lua_isyieldable(L))
+        return luaL_error(L, "this call waits, so it must run inside a task (mw.spawn or mw.run)");
+    lua_pushthread(L);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* step([block]) - runs one loop iteration; returns false when nothing is
+ * left to wait for. */
+static int
+l_step(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    int block = lua_isnone(L, 1) || lua_toboolean(L, 1);
+    int rc = event_base_loop(le->base, block ? EVLOOP_ONCE : EVLOOP_NONBLOCK);
+    lua_pushboolean(L, rc == 0);
+    return 1;
+}
+
+static int
+l_loopbreak(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    event_base_loopbreak(le->base);
+    return 0;
+}
+
+static int
+l_now(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+static int
+l_time(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+typedef struct {
+    struct event ev;
+    lengine_t *le;
+    int ref;
+} lsleep_t;
+
+static void
+on_sleep(evutil_socket_t fd, short what, void *arg)
+{
+    lsleep_t *t = arg;
+    (void)fd;
+    (void)what;
+    lengine_t *le = t->le;
+    int ref = t->ref;
+    free(t);
+    resume_ref(le, ref, 0);
+}
+
+static struct timeval
+to_tv(double s)
+{
+    struct timeval tv;
+    if (s < 0 || isnan(s))
+        s = 0;
+    tv.tv_sec = (time_t)s;
+    tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+    return tv;
+}
+
+/* sleep(seconds) - pauses the calling task. */
+static int
+l_sleep(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    double s = luaL_checknumber(L, 1);
+    lsleep_t *t = malloc(sizeof *t);
+    struct timeval tv = to_tv(s);
+    if (!t)
+        return luaL_error(L, "out of memory");
+    t->le = le;
+    yield_here(L, &t->ref);
+    evtimer_assign(&t->ev, le->base, on_sleep, t);
+    evtimer_add(&t->ev, &tv);
+    return lua_yield(L, 0);
+}
+
+typedef struct {
+    struct event *ev;
+    lengine_t *le;
+    int fnref;
+} lsignal_t;
+
+static void
+on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    lsignal_t *s = arg;
+    lua_State *L = s->le->L;
+    int top = lua_gettop(L);
+    (void)what;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->fnref);
+    lua_pushinteger(L, fd);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+        fprintf(stderr, "moonwalk: signal handler: %s\n", lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
+static int
+l_signal_gc(lua_State *L)
+{
+    lsignal_t *s = luaL_checkudata(L, 1, SIGNAL_MT);
+    if (s->ev) {
+        event_free(s->ev);
+        s->ev = NULL;
+        luaL_unref(L, LUA_REGISTRYINDEX, s->fnref);
+    }
+    return 0;
+}
+
+/* on_signal(signum, fn) -> handle (keep it; collecting it removes it) */
+static int
+l_on_signal(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    int sig = (int)luaL_checkinteger(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lsignal_t *s = lua_newuserdatauv(L, sizeof *s, 0);
+    memset(s, 0, sizeof *s);
+    luaL_setmetatable(L, SIGNAL_MT);
+    s->le = le;
+    lua_pushvalue(L, 2);
+    s->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    s->ev = evsignal_new(le->base, sig, on_signal, s);
+    if (!s->ev || evsignal_add(s->ev, NULL) < 0)
+        return luaL_error(L, "cannot watch signal %d", sig);
+    return 1;
+}
+
+static int
+l_stats(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    mw_engine_stats_t st;
+    engine_stats(le->eng, &st);
+    lua_createtable(L, 0, 12);
+#define F(x) lua_pushinteger(L, (lua_Integer)st.x); lua_setfield(L, -2, #x)
+    F(sent); F(retransmits); F(timeouts); F(received); F(parse_errors);
+    F(bad_versions); F(unknown_ids); F(bad_source); F(wrong_pdu); F(queued);
+    F(inflight); F(waiting);
+#undef F
+    return 1;
+}
+
+static int
+l_set_max_inflight(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n >= 0, 1, "must be >= 0");
+    engine_set_max_inflight(le->eng, (size_t)n);
+    return 0;
+}
+
+/* free_udp_port([family]) - a port the OS considers free now, for tests. */
+static int
+l_free_udp_port(lua_State *L)
+{
+    const char *fam = luaL_optstring(L, 1, "both");
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in a;
+        socklen_t len = sizeof a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+            if (fd >= 0) close(fd);
+            return luaL_error(L, "cannot bind: %s", strerror(errno));
+        }
+        getsockname(fd, (struct sockaddr *)&a, &len);
+        int port = ntohs(a.sin_port);
+        close(fd);
+        if (strcmp(fam, "both") == 0) {
+            struct sockaddr_in6 b;
+            int fd6 = socket(AF_INET6, SOCK_DGRAM, 0), ok;
+            memset(&b, 0, sizeof b);
+            b.sin6_family = AF_INET6;
+            b.sin6_addr = in6addr_loopback;
+            b.sin6_port = htons((uint16_t)port);
+            ok = fd6 >= 0 && bind(fd6, (struct sockaddr *)&b, sizeof b) == 0;
+            if (fd6 >= 0) close(fd6);
+            if (!ok)
+                continue;
+        }
+        lua_pushinteger(L, port);
+        return 1;
+    }
+    return luaL_error(L, "no free port");
+}
+
+/* --- sessions ------------------------------------------------------ */
+
+static lsession_t *
+check_session(lua_State *L, int idx)
+{
+    lsession_t *s = luaL_checkudata(L, idx, SESSION_MT);
+    if (s->closed)
+        luaL_error(L, "session is closed");
+    return s;
+}
+
+static int
+l_session_gc(lua_State *L)
+{
+    lsession_t *s = luaL_checkudata(L, 1, SESSION_MT);
+    free(s->community);
+    s->community = NULL;
+    if (s->sec && s->sec_free)
+        s->sec_free(s->sec);
+    s->sec = NULL;
+    s->closed = 1;
+    return 0;
+}
+
+static lua_Integer
+field_int(lua_State *L, int t, const char *k, lua_Integer def)
+{
+    lua_Integer v;
+    lua_getfield(L, t, k);
+    v = luaL_optinteger(L, -1, def);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* session{host=, port=, family="udp"|"udp6"|nil, version=0|1|3,
+ *         community=, timeout_ms=, retries=} */
+static int
+l_session_new(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    const char *host, *fam, *comm;
+    size_t clen = 0;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lsession_t *s = lua_newuserdatauv(L, sizeof *s, 1);
+    memset(s, 0, sizeof *s);
+    luaL_setmetatable(L, SESSION_MT);
+    s->le = le;
+    lua_getfield(L, 1, "host");
+    host = luaL_checkstring(L, -1);
+    if (strlen(host) >= sizeof s->host)
+        return luaL_error(L, "host name too long");
+    strcpy(s->host, host);
+    lua_pop(L, 1);
+    s->port = (int)field_int(L, 1, "port", 161);
+    lua_getfield(L, 1, "family");
+    fam = luaL_optstring(L, -1, "");
+    s->family = strcmp(fam, "udp6") == 0 ? AF_INET6 : strcmp(fam, "udp") == 0 ? AF_INET : AF_UNSPEC;
+    lua_pop(L, 1);
+    s->version = (int)field_int(L, 1, "version", MW_V2C);
+    lua_getfield(L, 1, "community");
+    comm = luaL_optlstring(L, -1, "public", &clen);
+    s->community = malloc(clen + 1);
+    if (!s->community)
+        return luaL_error(L, "out of memory");
+    memcpy(s->community, comm, clen + 1);
+    s->community_len = clen;
+    lua_pop(L, 1);
+    s->timeout_ms = (uint32_t)field_int(L, 1, "timeout_ms", 1000);
+    s->retries = (int)field_int(L, 1, "retries", 5);
+    if (udp_literal_addr(s->host, s->port, s->family, &s->peer.ss, &s->peerlen) == 0)
+        s->resolved = 1;
+    return 1;
+}
+
+typedef struct {
+    lengine_t *le;
+    lsession_t *s;
+    int ref;
+    int done;
+    int ok;
+    char err[300];
+} lresolve_t;
+
+static void
+on_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+    lresolve_t *r = arg;
+    if (result == 0 && res) {
+        memcpy(&r->s->peer, res->ai_addr, res->ai_addrlen);
+        r->s->peerlen = (socklen_t)res->ai_addrlen;
+        if (r->s->peer.sa.sa_family == AF_INET)
+            r->s->peer.in.sin_port = htons((uint16_t)r->s->port);
+        else
+            r->s->peer.in6.sin6_port = htons((uint16_t)r->s->port);
+        r->s->resolved = 1;
+        r->ok = 1;
+    } else {
+        snprintf(r->err, sizeof r->err, "Unknown host (%s)", r->s->host);
+    }
+    if (res)
+        evutil_freeaddrinfo(res);
+    if (r->ref == LUA_NOREF) { /* answered before we yielded */
+        r->done = 1;
+        return;
+    }
+    lengine_t *le = r->le;
+    int ref = r->ref;
+    lua_State *L = le->L;
+    if (r->ok) {
+        lua_pushboolean(L, 1);
+        lua_pushnil(L);
+    } else {
+        lua_pushnil(L);
+        lua_pushstring(L, r->err);
+    }
+    free(r);
+    resume_ref(le, ref, 2);
+}
+
+/* s:resolve() -> true | nil, err  (waits for DNS; literal addresses and
+ * already-resolved sessions return at once) */
+static int
+l_session_resolve(lua_State *L)
+{
+    lsession_t *s = check_session(L, 1);
+    lengine_t *le = s->le;
+    struct evutil_addrinfo hints;
+    if (s->resolved) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (!le->dns) {
+        le->dns = evdns_base_new(le->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+        if (!le->dns)
+            le->dns = evdns_base_new(le->base, 0);
+        if (!le->dns)
+            return luaL_error(L, "cannot start the DNS resolver");
+    }
+    lresolve_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return luaL_error(L, "out of memory");
+    r->le = le;
+    r->s = s;
+    r->ref = LUA_NOREF;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = s->family;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_protocol = IPPROTO_UDP;
+    evdns_getaddrinfo(le->dns, s->host, NULL, &hints, on_resolved, r);
+    if (r->done) {
+        int ok = r->ok;
+        if (ok) {
+            lua_pushboolean(L, 1);
+        } else {
+            lua_pushnil(L);
+            lua_pushstring(L, r->err);
+        }
+        free(r);
+        return ok ? 1 : 2;
+    }
+    /* keep the session alive while DNS runs: the thread holds it */
+    yield_here(L, &r->ref);
+    return lua_yield(L, 0);
+}
+
+static void
+push_peer(lua_State *L, lsession_t *s)
+{
+    char buf[INET6_ADDRSTRLEN + 16];
+    if (s->resolved) {
+        udp_format_addr(&s->peer.sa, buf, sizeof buf);
+        lua_pushstring(L, buf);
+    } else {
+        lua_pushfstring(L, "%s:%d", s->host, s->port);
+    }
+}
+
+static int
+l_session_peer(lua_State *L)
+{
+    lsession_t *s = check_session(L, 1);
+    push_peer(L, s);
+    return 1;
+}
+
+/* Pushes a varbind list table for pdu. */
+static void
+push_varbinds(lua_State *L, const mw_pdu_t *pdu, size_t from, size_t to)
+{
+    lua_createtable(L, (int)(to - from), 0);
+    for (size_t i = from; i < to; i++) {
+        mwl_push_varbind(L, &pdu->vbs[i]);
+        lua_rawseti(L, -2, (lua_Integer)(i - from + 1));
+    }
+}
+
+/* Results of a plain request:
+ *   vbs                               on success
+ *   nil, kind, message, status, index, vbs   on failure */
+static int
+push_failure(lua_State *L, int status)
+{
+    lua_pushnil(L);
+    if (status == MW_REQ_TIMEOUT) {
+        lua_pushliteral(L, "timeout");
+        lua_pushliteral(L, "Timeout");
+    } else if (status == MW_REQ_SENDFAIL) {
+        lua_pushliteral(L, "send");
+        lua_pushliteral(L, "send failed");
+    } else if (status == MW_REQ_CANCELLED) {
+        lua_pushliteral(L, "cancelled");
+        lua_pushliteral(L, "cancelled");
+    } else {
+        lua_pushliteral(L, "error");
+        lua_pushstring(L, mw_strerror(status));
+    }
+    return 3;
+}
+
+static void
+on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
+{
+    pending_t *p = arg;
+    lengine_t *le = p->le;
+    lua_State *L = le->L;
+    int n;
+    (void)req;
+    lua_checkstack(L, 10);
+    if (status != 0) {
+        n = push_failure(L, status);
+    } else if (m->pdu.error_status != 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "status");
+        lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
+        lua_pushinteger(L, m->pdu.error_status);
+        lua_pushinteger(L, m->pdu.error_index);
+        push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+        n = 6;
+    } else {
+        push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+        n = 1;
+    }
+    int ref = p->thread_ref;
+    free(p);
+    resume_ref(le, ref, n);
+}
+
+/* Walk step results:
+ *   vbs, "more"|"end"                 the varbinds inside the subtree, in order
+ *   vbs, "notincreasing", prev, bad   (bad is the last of vbs)
+ *   nil, kind, message, status, index on failure (tooBig comes as status) */
+/* Is the BER-encoded name strictly inside the subtree under root? */
+static int
+in_subtree(const oid_t *root, const uint8_t *rootber, size_t rootlen, const uint8_t *p, size_t n)
+{
+    if (root->len >= 2)
+        return n >= rootlen && memcmp(p, rootber, rootlen) == 0;
+    if (root->len == 0)
+        return n > 0;
+    /* one arc: look at the first sub-identifier, which carries two arcs */
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = (v << 7) | (p[i] & 0x7F);
+        if (!(p[i] & 0x80))
+            break;
+    }
+    uint32_t a0 = v < 40 ? 0 : v < 80 ? 1 : 2;
+    return n > 0 && a0 == root->arcs[0];
+}
+
+static void
+on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
+{
+    pending_t *p = arg;
+    lengine_t *le = p->le;
+    lua_State *L = le->L;
+    int n;
+    (void)req;
+    lua_checkstack(L, 10);
+    if (status != 0) {
+        n = push_failure(L, status);
+    } else if (m->pdu.error_status != 0) {
+        if (m->pdu.error_status == MW_ERR_NOSUCHNAME && p->s->version == MW_V1) {
+            lua_createtable(L, 0, 0);
+            lua_pushliteral(L, "end");
+            n = 2;
+        } else {
+            lua_pushnil(L);
+            lua_pushliteral(L, "status");
+            lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
+            lua_pushinteger(L, m->pdu.error_status);
+            lua_pushinteger(L, m->pdu.error_index);
+            push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+            n = 6;
+        }
+    } else {
+        uint8_t rootber[OID_MAX_LEN * 5], curber[OID_MAX_LEN * 5];
+        int rootlen = oid_encode(&p->root, rootber, sizeof rootber);
+        int curlen = oid_encode(&p->cur, curber, sizeof curber);
+        const char *state = m->pdu.nvb == 0 ? "end" : "more";
+        const uint8_t *prev = curber;
+        size_t prevlen = curlen > 0 ? (size_t)curlen : 0;
+        size_t i, k = 0;
+        int notinc = 0;
+        if (rootlen < 0)
+            rootlen = 0;
+        /* the same rules as snmpwalk: a name outside the subtree ends the
+         * walk; an exception is delivered and ends it; a name that does
+         * not increase is delivered, then reported */
+        lua_createtable(L, (int)m->pdu.nvb, 0);
+        for (i = 0; i < m->pdu.nvb; i++) {
+            const mw_varbind_t *vb = &m->pdu.vbs[i];
+            if (!in_subtree(&p->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
+                state = "end";
+                break;
+            }
+            mwl_push_varbind(L, vb);
+            lua_rawseti(L, -2, (lua_Integer)++k);
+            if (vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
+                || vb->val.type == MW_T_NOSUCHINSTANCE) {
+                state = "end";
+                break;
+            }
+            if (oid_ber_cmp(prev, prevlen, vb->oid, vb->oid_len) >= 0 && !p->allow_nonincreasing) {
+                notinc = 1;
+                break;
+            }
+            prev = vb->oid;
+            prevlen = vb->oid_len;
+        }
+        if (notinc) {
+            char a[OID_MAX_LEN * 11 + 1], b[OID_MAX_LEN * 11 + 1];
+            int la = oid_ber_format(prev, prevlen, a, sizeof a);
+            int lb = oid_ber_format(m->pdu.vbs[i].oid, m->pdu.vbs[i].oid_len, b, sizeof b);
+            lua_pushliteral(L, "notincreasing");
+            lua_pushlstring(L, a, la > 0 ? (size_t)la : 0);
+            lua_pushlstring(L, b, lb > 0 ? (size_t)lb : 0);
+            n = 4;
+        } else {
+            lua_pushstring(L, state);
+            n = 2;
+        }
+    }
+    int ref = p->thread_ref;
+    free(p);
+    resume_ref(le, ref, n);
+}
+
+static uint8_t *
+scratch(lengine_t *le, size_t need)
+{
+    if (need > le->scratch_cap) {
+        uint8_t *p = realloc(le->scratch, need);
+        if (!p)
+            return NULL;
+        le->scratch = p;
+        le->scratch_cap = need;
+    }
+    return le->scratch;
+}
+
+static int
+send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
+{
+    int err = 0;
+    if (!s->resolved) {
+        free(p);
+        return luaL_error(L, "session not resolved (call resolve first)");
+    }
+    p->le = s->le;
+    p->s = s;
+    if (yield_here(L, &p->thread_ref) != 0)
+        return 0;
+    mw_req_t *r = engine_request(s->le->eng, &s->peer.sa, s->peerlen, m, s->timeout_ms,
+                                 s->retries, p->kind == P_WALK ? on_walk : on_plain, p, s->sec, &err);
+    if (!r) {
+        luaL_unref(L, LUA_REGISTRYINDEX, p->thread_ref);
+        free(p);
+        lua_pushnil(L);
+        lua_pushliteral(L, "error");
+        lua_pushstring(L, mw_strerror(err));
+        return 3;
+    }
+    return lua_yield(L, 0);
+}
+
+static void
+msg_init(mw_msg_t *m, lsession_t *s, uint8_t type, mw_varbind_t *vbs, size_t cap)
+{
+    memset(m, 0, sizeof *m);
+    m->version = s->version;
+    m->community = (const uint8_t *)s->community;
+    m->community_len = (uint32_t)s->community_len;
+    m->pdu.type = type;
+    m->pdu.vbs = vbs;
+    m->pdu.cap = cap;
+}
+
+/* Fills m's varbinds with NULL values for the OIDs in table t. */
+static void
+names_from(lua_State *L, int t, lsession_t *s, mw_msg_t *m)
+{
+    lua_Integer n = luaL_len(L, t);
+    if (n < 0 || n > 4096)
+        luaL_error(L, "too many OIDs");
+    size_t per = sizeof(mw_varbind_t) + OID_MAX_LEN * 5;
+    uint8_t *buf = scratch(s->le, (size_t)(n ? n : 1) * per);
+    if (!buf)
+        luaL_error(L, "out of memory");
+    mw_varbind_t *vbs = (mw_varbind_t *)buf;
+    uint8_t *oidbuf = buf + sizeof(mw_varbind_t) * (size_t)n;
+    m->pdu.vbs = vbs;
+    m->pdu.cap = (size_t)n;
+    for (lua_Integer i = 1; i <= n; i++) {
+        oid_t o;
+        lua_geti(L, t, i);
+        if (mwl_tooid(L, -1, &o) < 0)
+            luaL_error(L, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        int k = oid_encode(&o, oidbuf, OID_MAX_LEN * 5);
+        if (k < 0)
+            luaL_error(L, "OID %d cannot be encoded", (int)i);
+        vbs[i - 1].oid = oidbuf;
+        vbs[i - 1].oid_len = (uint32_t)k;
+        vbs[i - 1].val.type = MW_T_NULL;
+        vbs[i - 1].val.len = 0;
+        vbs[i - 1].val.p = NULL;
+        oidbuf += k;
+    }
+    m->pdu.nvb = (size_t)n;
+}
+
+static int
+plain_request(lua_State *L, uint8_t type)
+{
+    lsession_t *s = check_session(L, 1);
+    mw_msg_t m;
+    int t = type == MW_PDU_GETBULK ? 4 : 2;
+    luaL_checktype(L, t, LUA_TTABLE);
+    msg_init(&m, s, type, NULL, 0);
+    if (type == MW_PDU_SET) {
+        lua_Integer n = luaL_len(L, t);
+        if (n < 0 || n > 4096)
+            return luaL_error(L, "too many varbinds");
+        size_t per = sizeof(mw_varbind_t) + 2 * OID_MAX_LEN * 5;
+        uint8_t *buf = scratch(s->le, (size_t)(n ? n : 1) * per + sizeof(mwl_arena_t));
+        if (!buf)
+            return luaL_error(L, "out of memory");
+        mwl_arena_t arena = { buf + sizeof(mw_varbind_t) * (size_t)n, 0, (size_t)n * 2 * OID_MAX_LEN * 5 };
+        m.pdu.vbs = (mw_varbind_t *)buf;
+        m.pdu.cap = (size_t)n;
+        mwl_read_varbinds(L, t, &m.pdu, &arena);
+    } else {
+        names_from(L, t, s, &m);
+    }
+    if (type == MW_PDU_GETBULK) {
+        lua_Integer nr = luaL_checkinteger(L, 2), mr = luaL_checkinteger(L, 3);
+        luaL_argcheck(L, nr >= 0 && nr <= INT32_MAX, 2, "non-repeaters out of range");
+        luaL_argcheck(L, mr >= 0 && mr <= INT32_MAX, 3, "max-repetitions out of range");
+        if (s->version == MW_V1)
+            return luaL_error(L, "GETBULK needs SNMPv2c or v3");
+        m.pdu.error_status = (int32_t)nr;
+        m.pdu.error_index = (int32_t)mr;
+    }
+    pending_t *p = calloc(1, sizeof *p - 2 * sizeof(oid_t));
+    if (!p)
+        return luaL_error(L, "out of memory");
+    p->kind = P_PLAIN;
+    return send_and_yield(L, s, &m, p);
+}
+
+static int l_get(lua_State *L) { return plain_request(L, MW_PDU_GET); }
+static int l_getnext(lua_State *L) { return plain_request(L, MW_PDU_GETNEXT); }
+static int l_getbulk(lua_State *L) { return plain_request(L, MW_PDU_GETBULK); }
+static int l_set(lua_State *L) { return plain_request(L, MW_PDU_SET); }
+
+/* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing) */
+static int
+l_walk_step(lua_State *L)
+{
+    lsession_t *s = check_session(L, 1);
+    pending_t *p = calloc(1, sizeof *p);
+    mw_msg_t m;
+    mw_varbind_t vb;
+    uint8_t curber[OID_MAX_LEN * 5];
+    int k;
+    if (!p)
+        return luaL_error(L, "out of memory");
+    if (mwl_tooid(L, 2, &p->root) < 0 || mwl_tooid(L, 3, &p->cur) < 0) {
+        free(p);
+        return luaL_error(L, "%s", lua_tostring(L, -1));
+    }
+    lua_Integer mr = luaL_optinteger(L, 4, 0);
+    p->allow_nonincreasing = lua_toboolean(L, 5);
+    p->kind = P_WALK;
+    k = oid_encode(&p->cur, curber, sizeof curber);
+    if (k < 0) {
+        free(p);
+        return luaL_error(L, "bad OID");
+    }
+    memset(&vb, 0, sizeof vb);
+    vb.oid = curber;
+    vb.oid_len = (uint32_t)k;
+    vb.val.type = MW_T_NULL;
+    if (mr > 0 && s->version != MW_V1) {
+        msg_init(&m, s, MW_PDU_GETBULK, &vb, 1);
+        m.pdu.error_status = 0;
+        m.pdu.error_index = (int32_t)(mr > INT32_MAX ? INT32_MAX : mr);
+    } else {
+        msg_init(&m, s, MW_PDU_GETNEXT, &vb, 1);
+    }
+    m.pdu.nvb = 1;
+    return send_and_yield(L, s, &m, p);
+}
+
+static int
+l_session_set(lua_State *L)
+{
+    lsession_t *s = check_session(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (strcmp(k, "timeout_ms") == 0)
+        s->timeout_ms = (uint32_t)luaL_checkinteger(L, 3);
+    else if (strcmp(k, "retries") == 0)
+        s->retries = (int)luaL_checkinteger(L, 3);
+    else if (strcmp(k, "community") == 0) {
+        size_t n;
+        const char *c = luaL_checklstring(L, 3, &n);
+        char *copy = malloc(n + 1);
+        if (!copy)
+            return luaL_error(L, "out of memory");
+        memcpy(copy, c, n + 1);
+        free(s->community);
+        s->community = copy;
+        s->community_len = n;
+    } else
+        return luaL_error(L, "unknown session field %s", k);
+    return 0;
+}
+
+static int
+l_session_close(lua_State *L)
+{
+    return l_session_gc(L);
+}
+
+/* Lets the USM glue attach its state: used by l_usm glue. */
+void mwl_session_set_sec(lua_State *L, int idx, void *sec, void (*fr)(void *));
+void
+mwl_session_set_sec(lua_State *L, int idx, void *sec, void (*fr)(void *))
+{
+    lsession_t *s = check_session(L, idx);
+    if (s->sec && s->sec_free)
+        s->sec_free(s->sec);
+    s->sec = sec;
+    s->sec_free = fr;
+}
+
+mw_engine_t *mwl_engine(lua_State *L);
+mw_engine_t *
+mwl_engine(lua_State *L)
+{
+    return get_engine(L)->eng;
+}
+
+struct event_base *mwl_event_base(lua_State *L);
+struct event_base *
+mwl_event_base(lua_State *L)
+{
+    return get_engine(L)->base;
+}
+
+/* For other bindings (agent, receiver): resume a task by ref with n values
+ * on top of the main thread's stack. */
+void mwl_resume_ref(lua_State *L, int ref, int n);
+void
+mwl_resume_ref(lua_State *L, int ref, int n)
+{
+    resume_ref(get_engine(L), ref, n);
+}
+
+lua_State *mwl_main_thread(lua_State *L);
+lua_State *
+mwl_main_thread(lua_State *L)
+{
+    return get_engine(L)->L;
+}
+
+static const luaL_Reg session_methods[] = {
+    { "get", l_get },
+    { "getnext", l_getnext },
+    { "getbulk", l_getbulk },
+    { "set", l_set },
+    { "walk_step", l_walk_step },
+    { "resolve", l_session_resolve },
+    { "peer", l_session_peer },
+    { "setopt", l_session_set },
+    { "close", l_session_close },
+    { NULL, NULL },
+};
+
+static const luaL_Reg engine_funcs[] = {
+    { "engine_init", l_engine_init },
+    { "step", l_step },
+    { "loopbreak", l_loopbreak },
+    { "now", l_now },
+    { "time", l_time },
+    { "sleep", l_sleep },
+    { "on_signal", l_on_signal },
+    { "stats", l_stats },
+    { "set_max_inflight", l_set_max_inflight },
+    { "free_udp_port", l_free_udp_port },
+    { "session", l_session_new },
+    { NULL, NULL },
+};
+
+int
+mwl_engine_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, ENGINE_MT)) {
+        lua_pushcfunction(L, l_engine_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, SIGNAL_MT)) {
+        lua_pushcfunction(L, l_signal_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, SESSION_MT)) {
+        lua_pushcfunction(L, l_session_gc);
+        lua_setfield(L, -2, "__gc");
+        luaL_newlib(L, session_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    luaL_setfuncs(L, engine_funcs, 0);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}

@@ -1,0 +1,505 @@
+/* engine.c - the manager's request table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "engine.h"
+
+#define HASH_BITS 16
+#define HASH_SIZE (1u << HASH_BITS)
+#define ENC_CAP 65536
+#define VB_CAP 4096
+
+struct mw_req {
+    mw_engine_t *e;
+    int32_t id;
+    int version;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } peer;
+    socklen_t peerlen;
+    uint8_t *pkt;        /* owned: encoded message, resent as is */
+    uint32_t pktlen;
+    uint32_t timeout_ms;
+    int tries_left;
+    mw_req_cb cb;
+    void *arg;
+    void *sec;
+    struct event timer;
+    mw_req_t *hnext;     /* hash chain */
+    mw_req_t *qnext;     /* waiting queue */
+    uint8_t sent;
+    int fail;            /* deferred send failure, reported from the timer */
+};
+
+struct mw_engine {
+    struct event_base *base;   /* not owned */
+    udp_sock_t *sock4, *sock6; /* owned, opened on first use */
+    mw_req_t *table[HASH_SIZE];
+    mw_req_t *qhead, *qtail;
+    size_t inflight, waiting, max_inflight;
+    int32_t next_id;
+    mw_engine_stats_t st;
+    mw_v3_hooks_t v3;
+    uint8_t *enc;              /* owned: encode scratch */
+    mw_varbind_t *vbs;         /* owned: decode target */
+};
+
+static inline uint32_t
+hash_id(int32_t id)
+{
+    return ((uint32_t)id * 2654435761u) >> (32 - HASH_BITS);
+}
+
+static void
+table_insert(mw_engine_t *e, mw_req_t *r)
+{
+    uint32_t h = hash_id(r->id);
+    r->hnext = e->table[h];
+    e->table[h] = r;
+}
+
+static mw_req_t *
+table_find(mw_engine_t *e, int32_t id)
+{
+    for (mw_req_t *r = e->table[hash_id(id)]; r; r = r->hnext)
+        if (r->id == id)
+            return r;
+    return NULL;
+}
+
+static void
+table_remove(mw_engine_t *e, mw_req_t *r)
+{
+    mw_req_t **pp = &e->table[hash_id(r->id)];
+    while (*pp && *pp != r)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = r->hnext;
+}
+
+static int32_t
+alloc_id(mw_engine_t *e)
+{
+    for (;;) {
+        int32_t id = e->next_id++;
+        if (e->next_id <= 0)
+            e->next_id = 1;
+        if (id > 0 && !table_find(e, id))
+            return id;
+    }
+}
+
+static void on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
+                  const struct sockaddr *from, socklen_t fromlen, void *arg);
+
+static udp_sock_t *
+sock_for(mw_engine_t *e, int family, int *err)
+{
+    udp_sock_t **slot = family == AF_INET6 ? &e->sock6 : &e->sock4;
+    if (!*slot) {
+        struct sockaddr_storage ss;
+        memset(&ss, 0, sizeof ss);
+        ss.ss_family = (sa_family_t)family;
+        *slot = udp_open(e->base, (struct sockaddr *)&ss,
+                         family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+                         on_rx, e, err);
+    }
+    return *slot;
+}
+
+mw_engine_t *
+engine_new(struct event_base *base)
+{
+    mw_engine_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->base = base;
+    e->enc = malloc(ENC_CAP);
+    e->vbs = malloc(sizeof(mw_varbind_t) * VB_CAP);
+    if (!e->enc || !e->vbs) {
+        free(e->enc);
+        free(e->vbs);
+        free(e);
+        return NULL;
+    }
+    uint32_t seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+    e->next_id = (int32_t)(seed & 0x3FFFFFFF) + 1;
+    return e;
+}
+
+static void
+req_free(mw_req_t *r)
+{
+    free(r->pkt);
+    free(r);
+}
+
+void
+engine_free(mw_engine_t *e)
+{
+    if (!e)
+        return;
+    for (uint32_t i = 0; i < HASH_SIZE; i++) {
+        mw_req_t *r = e->table[i];
+        while (r) {
+            mw_req_t *n = r->hnext;
+            event_del(&r->timer);
+            req_free(r);
+            r = n;
+        }
+    }
+    while (e->qhead) {
+        mw_req_t *n = e->qhead->qnext;
+        req_free(e->qhead);
+        e->qhead = n;
+    }
+    udp_close(e->sock4);
+    udp_close(e->sock6);
+    free(e->enc);
+    free(e->vbs);
+    free(e);
+}
+
+struct event_base *
+engine_base(mw_engine_t *e)
+{
+    return e->base;
+}
+
+void
+engine_set_max_inflight(mw_engine_t *e, size_t n)
+{
+    e->max_inflight = n;
+}
+
+size_t
+engine_get_max_inflight(const mw_engine_t *e)
+{
+    return e->max_inflight;
+}
+
+void
+engine_stats(const mw_engine_t *e, mw_engine_stats_t *st)
+{
+    *st = e->st;
+    st->inflight = e->inflight;
+    st->waiting = e->waiting;
+}
+
+void
+engine_set_v3_hooks(mw_engine_t *e, const mw_v3_hooks_t *h)
+{
+    e->v3 = *h;
+}
+
+mw_varbind_t *
+engine_vbs(mw_engine_t *e, size_t *cap)
+{
+    *cap = VB_CAP;
+    return e->vbs;
+}
+
+int32_t
+engine_req_id(const mw_req_t *r)
+{
+    return r->id;
+}
+
+void *
+engine_req_sec(const mw_req_t *r)
+{
+    return r->sec;
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg);
+
+static void
+arm_timer(mw_req_t *r)
+{
+    struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
+    event_add(&r->timer, &tv);
+}
+
+static int
+transmit(mw_req_t *r)
+{
+    int err = 0;
+    udp_sock_t *s = sock_for(r->e, r->peer.sa.sa_family, &err);
+    if (!s)
+        return -err;
+    int rc = udp_send(s, &r->peer.sa, r->peerlen, r->pkt, r->pktlen);
+    if (rc == -EAGAIN || rc == -ENOBUFS || rc == -ECONNREFUSED)
+        rc = 0; /* a lost datagram: the retry timer covers it */
+    if (rc == 0)
+        r->e->st.sent++;
+    return rc;
+}
+
+static void finish(mw_req_t *r, int status, const mw_msg_t *m);
+
+static void
+start(mw_req_t *r)
+{
+    mw_engine_t *e = r->e;
+    r->sent = 1;
+    e->inflight++;
+    table_insert(e, r);
+    arm_timer(r);
+    if (transmit(r) < 0) {
+        /* never call back from inside engine_request: report on the loop */
+        r->fail = MW_REQ_SENDFAIL;
+        event_del(&r->timer);
+        event_active(&r->timer, EV_TIMEOUT, 0);
+    }
+}
+
+static void
+pump(mw_engine_t *e)
+{
+    while (e->qhead && (e->max_inflight == 0 || e->inflight < e->max_inflight)) {
+        mw_req_t *r = e->qhead;
+        e->qhead = r->qnext;
+        if (!e->qhead)
+            e->qtail = NULL;
+        e->waiting--;
+        start(r);
+    }
+}
+
+static void
+finish(mw_req_t *r, int status, const mw_msg_t *m)
+{
+    mw_engine_t *e = r->e;
+    event_del(&r->timer);
+    table_remove(e, r);
+    e->inflight--;
+    r->cb(r, status, m, r->arg);
+    req_free(r);
+    pump(e);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    mw_req_t *r = arg;
+    (void)fd;
+    (void)what;
+    if (r->fail) {
+        finish(r, r->fail, NULL);
+        return;
+    }
+    if (r->tries_left > 0) {
+        r->tries_left--;
+        r->e->st.retransmits++;
+        arm_timer(r);
+        if (transmit(r) < 0)
+            finish(r, MW_REQ_SENDFAIL, NULL);
+        return;
+    }
+    r->e->st.timeouts++;
+    finish(r, MW_REQ_TIMEOUT, NULL);
+}
+
+static int
+encode_into(mw_req_t *r, mw_msg_t *msg)
+{
+    mw_engine_t *e = r->e;
+    uint8_t *out;
+    size_t outlen;
+    int rc;
+    if (msg->version == MW_V3) {
+        msg->msg_id = r->id;
+        if (!e->v3.outgoing)
+            return MW_ENOTSUPP;
+        rc = e->v3.outgoing(r->sec, msg, e->enc, ENC_CAP, &out, &outlen);
+    } else {
+        msg->pdu.request_id = r->id;
+        rc = msg_encode(msg, e->enc, ENC_CAP, &out, &outlen);
+    }
+    if (rc < 0)
+        return rc;
+    uint8_t *p = realloc(r->pkt, outlen);
+    if (!p)
+        return MW_ENOMEM;
+    memcpy(p, out, outlen);
+    r->pkt = p;
+    r->pktlen = (uint32_t)outlen;
+    return 0;
+}
+
+mw_req_t *
+engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
+               mw_msg_t *msg, uint32_t timeout_ms, int retries,
+               mw_req_cb cb, void *arg, void *sec, int *err)
+{
+    mw_req_t *r = calloc(1, sizeof *r);
+    int rc;
+    if (!r) {
+        *err = MW_ENOMEM;
+        return NULL;
+    }
+    if (peerlen > sizeof r->peer) {
+        free(r);
+        *err = MW_EINVAL;
+        return NULL;
+    }
+    r->e = e;
+    r->id = alloc_id(e);
+    r->version = msg->version;
+    memcpy(&r->peer, peer, peerlen);
+    r->peerlen = peerlen;
+    r->timeout_ms = timeout_ms ? timeout_ms : 1;
+    r->tries_left = retries < 0 ? 0 : retries;
+    r->cb = cb;
+    r->arg = arg;
+    r->sec = sec;
+    if ((rc = encode_into(r, msg)) < 0) {
+        free(r->pkt);
+        free(r);
+        *err = rc;
+        return NULL;
+    }
+    event_assign(&r->timer, e->base, -1, 0, on_timeout, r);
+    /* open the socket now so a bad family fails synchronously */
+    if (!sock_for(e, peer->sa_family, &rc)) {
+        req_free(r);
+        *err = -rc;
+        return NULL;
+    }
+    if (e->max_inflight && e->inflight >= e->max_inflight) {
+        e->st.queued++;
+        e->waiting++;
+        if (e->qtail)
+            e->qtail->qnext = r;
+        else
+            e->qhead = r;
+        e->qtail = r;
+        return r;
+    }
+    /* table_insert happens in start(); a send failure completes the
+     * request through the callback, so callers always get one callback */
+    r->sent = 0;
+    start(r);
+    return r;
+}
+
+void
+engine_cancel(mw_req_t *r)
+{
+    mw_engine_t *e = r->e;
+    if (!r->sent) {
+        mw_req_t **pp = &e->qhead, *prev = NULL;
+        while (*pp && *pp != r) {
+            prev = *pp;
+            pp = &(*pp)->qnext;
+        }
+        if (*pp) {
+            *pp = r->qnext;
+            if (e->qtail == r)
+                e->qtail = prev;
+            e->waiting--;
+        }
+        r->cb(r, MW_REQ_CANCELLED, NULL, r->arg);
+        req_free(r);
+        return;
+    }
+    finish(r, MW_REQ_CANCELLED, NULL);
+}
+
+int
+engine_req_resend(mw_req_t *r, mw_msg_t *msg)
+{
+    int rc = encode_into(r, msg);
+    if (rc < 0)
+        return rc;
+    event_del(&r->timer);
+    arm_timer(r);
+    return transmit(r);
+}
+
+static void
+on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
+      const struct sockaddr *from, socklen_t fromlen, void *arg)
+{
+    mw_engine_t *e = arg;
+    mw_msg_t m;
+    mw_req_t *r;
+    int32_t version;
+    int rc;
+    (void)s;
+    (void)fromlen;
+
+    e->st.received++;
+    if (msg_peek_version(buf, len, &version) < 0) {
+        e->st.parse_errors++;
+        return;
+    }
+    m.pdu.vbs = e->vbs;
+    m.pdu.cap = VB_CAP;
+    if (version == MW_V3) {
+        /* Match on msgID first, then let the security glue decode. */
+        memset(&m, 0, sizeof m);
+        m.pdu.vbs = e->vbs;
+        m.pdu.cap = VB_CAP;
+        if (msg_decode(&m, buf, len) < 0) {
+            /* encrypted payloads decode lazily; a header that fails here
+             * is malformed */
+            e->st.parse_errors++;
+            return;
+        }
+        r = table_find(e, m.msg_id);
+        if (!r || r->version != MW_V3) {
+            e->st.unknown_ids++;
+            return;
+        }
+        if (!udp_addr_equal(from, &r->peer.sa)) {
+            e->st.bad_source++;
+            return;
+        }
+        if (!e->v3.incoming) {
+            e->st.wrong_pdu++;
+            return;
+        }
+        rc = e->v3.incoming(r->sec, r, buf, len, &m);
+        if (rc == 1)
+            return; /* resent (discovery, resync): keep waiting */
+        if (rc == 2)
+            return; /* dropped (bad digest, ...): keep waiting, counted by glue */
+        finish(r, rc, rc == 0 ? &m : NULL);
+        return;
+    }
+    if (version != MW_V1 && version != MW_V2C) {
+        e->st.bad_versions++;
+        return;
+    }
+    if ((rc = msg_decode(&m, buf, len)) < 0) {
+        e->st.parse_errors++;
+        return;
+    }
+    if (m.pdu.type != MW_PDU_RESPONSE) {
+        e->st.wrong_pdu++;
+        return;
+    }
+    r = table_find(e, m.pdu.request_id);
+    if (!r) {
+        e->st.unknown_ids++;
+        return;
+    }
+    if (!udp_addr_equal(from, &r->peer.sa)) {
+        e->st.bad_source++;
+        return;
+    }
+    if (r->version != m.version) {
+        e->st.bad_versions++;
+        return;
+    }
+    finish(r, 0, &m);
+}

@@ -1,0 +1,287 @@
+/* udp.c - UDP sockets on libevent, read in batches. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "udp.h"
+
+#define UDP_BATCH 16
+#define UDP_MAXPKT 65536
+
+struct udp_sock {
+    int fd;
+    int family;
+    struct event *ev;   /* owned */
+    int reading;
+    udp_rx_cb cb;
+    void *arg;
+    uint8_t *bufs;      /* owned: UDP_BATCH * UDP_MAXPKT */
+    struct mmsghdr msgs[UDP_BATCH];
+    struct iovec iov[UDP_BATCH];
+    struct sockaddr_storage from[UDP_BATCH];
+};
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+    udp_sock_t *s = arg;
+    (void)what;
+    /* Drain a few batches per wake-up, then give others a turn. */
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < UDP_BATCH; i++) {
+            s->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+            s->msgs[i].msg_hdr.msg_flags = 0;
+        }
+        int n = recvmmsg(fd, s->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        for (int i = 0; i < n; i++) {
+            if (s->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                continue; /* larger than any SNMP message we accept */
+            s->cb(s, s->bufs + (size_t)i * UDP_MAXPKT, s->msgs[i].msg_len,
+                  (struct sockaddr *)&s->from[i], s->msgs[i].msg_hdr.msg_namelen, s->arg);
+            if (s->fd < 0) /* closed by the callback */
+                return;
+        }
+        if (n < UDP_BATCH)
+            return;
+    }
+}
+
+udp_sock_t *
+udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
+         udp_rx_cb cb, void *arg, int *err)
+{
+    udp_sock_t *s = calloc(1, sizeof *s);
+    int one = 1, rcvbuf = 4 << 20;
+    if (!s) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    s->fd = -1;
+    s->family = addr->sa_family;
+    s->bufs = malloc((size_t)UDP_BATCH * UDP_MAXPKT);
+    if (!s->bufs)
+        goto fail;
+    s->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0)
+        goto fail;
+    if (addr->sa_family == AF_INET6)
+        setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
+    if (bind(s->fd, addr, len) < 0)
+        goto fail;
+    for (int i = 0; i < UDP_BATCH; i++) {
+        s->iov[i].iov_base = s->bufs + (size_t)i * UDP_MAXPKT;
+        s->iov[i].iov_len = UDP_MAXPKT;
+        s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+        s->msgs[i].msg_hdr.msg_iovlen = 1;
+        s->msgs[i].msg_hdr.msg_name = &s->from[i];
+    }
+    s->cb = cb;
+    s->arg = arg;
+    s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, on_read, s);
+    if (!s->ev)
+        goto fail;
+    udp_set_reading(s, 1);
+    return s;
+fail:
+    *err = errno ? errno : ENOMEM;
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->bufs);
+    free(s);
+    return NULL;
+}
+
+void
+udp_set_reading(udp_sock_t *s, int on)
+{
+    if (on && !s->reading)
+        event_add(s->ev, NULL);
+    else if (!on && s->reading)
+        event_del(s->ev);
+    s->reading = on;
+}
+
+void
+udp_close(udp_sock_t *s)
+{
+    if (!s)
+        return;
+    if (s->ev)
+        event_free(s->ev);
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    free(s->bufs);
+    free(s);
+}
+
+int
+udp_send(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len)
+{
+    ssize_t n = sendto(s->fd, buf, len, 0, to, tolen);
+    if (n < 0)
+        return -errno;
+    return 0;
+}
+
+int
+udp_family(const udp_sock_t *s)
+{
+    return s->family;
+}
+
+int
+udp_fd(const udp_sock_t *s)
+{
+    return s->fd;
+}
+
+int
+udp_local(const udp_sock_t *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+    *len = sizeof *ss;
+    return getsockname(s->fd, (struct sockaddr *)ss, len) < 0 ? -errno : 0;
+}
+
+int
+udp_parse_peer(const char *spec, char *hostbuf, size_t hostcap, int *port, int defport)
+{
+    int family = AF_UNSPEC;
+    const char *h = spec, *p = NULL;
+    size_t hl;
+
+    if (strncmp(spec, "udp6:", 5) == 0) {
+        family = AF_INET6;
+        h = spec + 5;
+    } else if (strncmp(spec, "udp:", 4) == 0) {
+        family = AF_INET;
+        h = spec + 4;
+    } else if (strncmp(spec, "tcp:", 4) == 0 || strncmp(spec, "tcp6:", 5) == 0) {
+        return MW_EINVAL;
+    }
+    if (*h == '[') {
+        const char *end = strchr(h, ']');
+        if (!end)
+            return MW_EINVAL;
+        hl = (size_t)(end - h - 1);
+        h++;
+        if (end[1] == ':')
+            p = end + 2;
+        else if (end[1] != '\0')
+            return MW_EINVAL;
+        if (family == AF_UNSPEC)
+            family = AF_INET6;
+    } else {
+        const char *c = strchr(h, ':');
+        if (c && strchr(c + 1, ':')) {
+            /* a bare IPv6 literal (udp6:::1) or v6 with port like net-snmp
+             * "udp6:::1:1161" is ambiguous: treat the whole as an address
+             * unless it ends in a port after the last colon and the rest
+             * parses as an address */
+            const char *last = strrchr(h, ':');
+            char tmp[INET6_ADDRSTRLEN + 1];
+            struct in6_addr a6;
+            size_t l = (size_t)(last - h);
+            if (family == AF_INET6 && l < sizeof tmp) {
+                memcpy(tmp, h, l);
+                tmp[l] = '\0';
+                if (inet_pton(AF_INET6, tmp, &a6) == 1 && inet_pton(AF_INET6, h, &a6) != 1) {
+                    hl = l;
+                    p = last + 1;
+                    goto copy;
+                }
+            }
+            hl = strlen(h);
+            if (family == AF_UNSPEC)
+                family = AF_INET6;
+        } else if (c) {
+            hl = (size_t)(c - h);
+            p = c + 1;
+        } else {
+            hl = strlen(h);
+        }
+    }
+copy:
+    if (hl == 0 || hl >= hostcap)
+        return MW_EINVAL;
+    memcpy(hostbuf, h, hl);
+    hostbuf[hl] = '\0';
+    if (p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (*p == '\0' || *end != '\0' || v < 0 || v > 65535)
+            return MW_EINVAL;
+        *port = (int)v;
+    } else {
+        *port = defport;
+    }
+    return family;
+}
+
+int
+udp_literal_addr(const char *host, int port, int family, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    if (family != AF_INET6) {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        if (inet_pton(AF_INET, host, &a->sin_addr) == 1) {
+            a->sin_family = AF_INET;
+            a->sin_port = htons((uint16_t)port);
+            *len = sizeof *a;
+            return 0;
+        }
+    }
+    if (family != AF_INET) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        if (inet_pton(AF_INET6, host, &a->sin6_addr) == 1) {
+            a->sin6_family = AF_INET6;
+            a->sin6_port = htons((uint16_t)port);
+            *len = sizeof *a;
+            return 0;
+        }
+    }
+    return MW_EINVAL;
+}
+
+void
+udp_format_addr(const struct sockaddr *sa, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        snprintf(buf, cap, "%s:%u", host, ntohs(a->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        snprintf(buf, cap, "[%s]:%u", host, ntohs(a->sin6_port));
+    } else {
+        snprintf(buf, cap, "?");
+    }
+}
+
+int
+udp_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+    }
+    return 0;
+}
