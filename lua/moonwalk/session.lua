@@ -225,6 +225,28 @@ function Session:set(vbs)
   return request(self, "set", list)
 end
 
+-- inform{ varbinds } waits for the acknowledgement (retries as any
+-- request); trap{ varbinds } [, v1 fields] sends once. Varbinds take the
+-- same forms as set; for v2c/v3 the first two should be sysUpTime.0 and
+-- snmpTrapOID.0 (moonwalk.notify builds them).
+function Session:inform(vbs)
+  local list = {}
+  for i, vb in ipairs(vbs) do list[i] = normalize_vb(vb, i) end
+  return request(self, "inform", list)
+end
+
+function Session:trap(vbs, v1)
+  if not self._resolved then
+    local ok, err = self:resolve()
+    if not ok then return nil, err end
+  end
+  local list = {}
+  for i, vb in ipairs(vbs) do list[i] = normalize_vb(vb, i) end
+  local ok, err = self._c:trap(list, v1)
+  if not ok then return nil, M.error("send", err) end
+  return true
+end
+
 -- Walk iterator: for vb, err in s:walk(oid) do ... end. On failure the
 -- iterator returns false, err once, then ends. opts: max_repetitions
 -- (GETBULK when > 0), non_increasing = "error" | "allow".

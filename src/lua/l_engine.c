@@ -794,7 +794,7 @@ plain_request(lua_State *L, uint8_t type)
     int t = type == MW_PDU_GETBULK ? 4 : 2;
     luaL_checktype(L, t, LUA_TTABLE);
     msg_init(&m, s, type, NULL, 0);
-    if (type == MW_PDU_SET) {
+    if (type == MW_PDU_SET || type == MW_PDU_INFORM) {
         lua_Integer n = luaL_len(L, t);
         if (n < 0 || n > 4096)
             return luaL_error(L, "too many varbinds");
@@ -829,6 +829,58 @@ static int l_get(lua_State *L) { return plain_request(L, MW_PDU_GET); }
 static int l_getnext(lua_State *L) { return plain_request(L, MW_PDU_GETNEXT); }
 static int l_getbulk(lua_State *L) { return plain_request(L, MW_PDU_GETBULK); }
 static int l_set(lua_State *L) { return plain_request(L, MW_PDU_SET); }
+static int l_inform(lua_State *L) { return plain_request(L, MW_PDU_INFORM); }
+
+/* s:trap(varbinds [, v1]) - sends an SNMPv2-Trap (or, for a v1 session, a
+ * Trap-PDU built from v1 = {enterprise=, agent_addr=, generic_trap=,
+ * specific_trap=, timestamp=}) once. Returns true or nil, err. */
+static int
+l_trap(lua_State *L)
+{
+    lsession_t *s = check_session(L, 1);
+    mw_msg_t m;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!s->resolved)
+        return luaL_error(L, "session not resolved (call resolve first)");
+    lua_Integer n = luaL_len(L, 2);
+    if (n < 0 || n > 4096)
+        return luaL_error(L, "too many varbinds");
+    size_t per = sizeof(mw_varbind_t) + 2 * OID_MAX_LEN * 5;
+    uint8_t *buf = scratch(s->le, (size_t)(n + 1) * per);
+    if (!buf)
+        return luaL_error(L, "out of memory");
+    mwl_arena_t arena = { buf + sizeof(mw_varbind_t) * (size_t)n, 0, (size_t)(n + 1) * 2 * OID_MAX_LEN * 5 };
+    msg_init(&m, s, s->version == MW_V1 ? MW_PDU_TRAPV1 : MW_PDU_TRAPV2, (mw_varbind_t *)buf, (size_t)n);
+    mwl_read_varbinds(L, 2, &m.pdu, &arena);
+    if (s->version == MW_V1) {
+        oid_t ent;
+        int k;
+        uint8_t *p = mwl_arena_alloc(&arena, OID_MAX_LEN * 5);
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_getfield(L, 3, "enterprise");
+        mwl_checkoid(L, -1, &ent);
+        lua_pop(L, 1);
+        if (!p || (k = oid_encode(&ent, p, OID_MAX_LEN * 5)) < 0)
+            return luaL_error(L, "bad enterprise OID");
+        m.pdu.enterprise = p;
+        m.pdu.enterprise_len = (uint32_t)k;
+        lua_getfield(L, 3, "agent_addr");
+        if (inet_pton(AF_INET, luaL_optstring(L, -1, "0.0.0.0"), m.pdu.agent_addr) != 1)
+            return luaL_error(L, "bad agent_addr");
+        lua_pop(L, 1);
+        m.pdu.generic_trap = (int32_t)field_int(L, 3, "generic_trap", 6);
+        m.pdu.specific_trap = (int32_t)field_int(L, 3, "specific_trap", 0);
+        m.pdu.timestamp = (uint32_t)field_int(L, 3, "timestamp", 0);
+    }
+    int rc = engine_send_oneway(s->le->eng, &s->peer.sa, s->peerlen, &m, s->sec);
+    if (rc < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, rc > -100 && rc < 0 && rc >= MW_ENOTSUPP ? mw_strerror(rc) : strerror(-rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
 
 /* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing) */
 static int
@@ -947,6 +999,8 @@ static const luaL_Reg session_methods[] = {
     { "getbulk", l_getbulk },
     { "set", l_set },
     { "walk_step", l_walk_step },
+    { "inform", l_inform },
+    { "trap", l_trap },
     { "resolve", l_session_resolve },
     { "peer", l_session_peer },
     { "setopt", l_session_set },

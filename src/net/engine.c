@@ -391,6 +391,31 @@ engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
     return r;
 }
 
+int
+engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
+                   mw_msg_t *msg, void *sec)
+{
+    mw_req_t tmp;
+    int rc, err = 0;
+    udp_sock_t *s;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.e = e;
+    tmp.id = alloc_id(e);
+    tmp.sec = sec;
+    if ((rc = encode_into(&tmp, msg)) < 0)
+        return rc;
+    s = sock_for(e, peer->sa_family, &err);
+    if (!s) {
+        free(tmp.pkt);
+        return -err;
+    }
+    rc = udp_send(s, peer, peerlen, tmp.pkt, tmp.pktlen);
+    if (rc == 0)
+        e->st.sent++;
+    free(tmp.pkt);
+    return rc;
+}
+
 void
 engine_cancel(mw_req_t *r)
 {

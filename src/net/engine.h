@@ -64,6 +64,10 @@ mw_req_t *engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t 
                          mw_msg_t *msg, uint32_t timeout_ms, int retries,
                          mw_req_cb cb, void *arg, void *sec, int *err);
 void engine_cancel(mw_req_t *r);
+/* Encodes and sends msg once, expecting no answer (traps). Sets the
+ * request-id/msgID from the same counter as requests. */
+int engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
+                       mw_msg_t *msg, void *sec);
 /* Re-encodes and resends now, with a fresh attempt count (v3 resync). */
 int engine_req_resend(mw_req_t *r, mw_msg_t *msg);
 int32_t engine_req_id(const mw_req_t *r);
