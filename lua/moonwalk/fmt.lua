@@ -115,6 +115,13 @@ function F.value(vb, flags)
   elseif t == "OID" then return label(flags, "OID: ", F.oid(v, flags))
   elseif t == "NULL" then return "NULL"
   elseif t == "Opaque" then
+    -- net-snmp's opaque special types (RFC draft ASN.1 in Opaque): float
+    -- and double, wrapped as 9f 78 04 <float> and 9f 79 08 <double>
+    if #v == 7 and v:sub(1, 3) == "\159\120\4" then
+      return label(flags, "Opaque: Float: ", string.format("%f", (string.unpack(">f", v, 4))))
+    elseif #v == 11 and v:sub(1, 3) == "\159\121\8" then
+      return label(flags, "Opaque: Float: ", string.format("%f", (string.unpack(">d", v, 4))))
+    end
     if #v == 0 then return label(flags, "OPAQUE: ", "") end
     return label(flags, "OPAQUE: ", hexlines(v))
   elseif t == "NsapAddress" then return label(flags, "NsapAddress: ", hexlines(v))

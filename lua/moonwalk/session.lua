@@ -314,6 +314,10 @@ function Session:_walk(root, mr, opts)
         if #vbs > 0 then cur = vbs[#vbs].oid end
         if kind == "end" then
           state = "end"
+        elseif kind == "endofmib" then
+          -- v1: noSuchName past the last object
+          state = "end"
+          opts.end_of_mib = true
         elseif kind == "notincreasing" then
           pending_err = M.error("notincreasing", string.format("OID not increasing: %s >= %s", a, b),
             { oid = b, previous = a })

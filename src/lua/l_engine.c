@@ -638,7 +638,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     } else if (m->pdu.error_status != 0) {
         if (m->pdu.error_status == MW_ERR_NOSUCHNAME && p->s->version == MW_V1) {
             lua_createtable(L, 0, 0);
-            lua_pushliteral(L, "end");
+            lua_pushliteral(L, "endofmib");
             n = 2;
         } else {
             lua_pushnil(L);

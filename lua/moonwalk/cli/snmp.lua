@@ -113,6 +113,7 @@ local function walk_cmd(s, cmd, root, flags, cf)
     print_vb(vb, flags)
     n = n + 1
   end
+  if opts.end_of_mib then out:write("End of MIB\n") end
   if n == 0 and rc == 0 and not cf.I then
     -- like snmpwalk: nothing under the OID, so try the OID itself
     local vbs = s:get(root)

@@ -1,0 +1,111 @@
+-- Starts net-snmp's snmpd as a test peer on 127.0.0.1 and ::1, with a
+-- temporary config, persistent dir and a port chosen by the OS.
+--
+--   local snmpd = require "snmpd"
+--   local d = snmpd.start{ extra = { "createUser u SHA \"authpass1\" AES \"privpass1\"", "rwuser u priv" } }
+--   ... d.port, d.agent ("127.0.0.1:PORT"), d.agent6 ("udp6:[::1]:PORT")
+--   d:stop()
+local core = require "moonwalk.core"
+
+local S = {}
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return out, ok and 0 or code
+end
+S.sh = sh
+
+function S.tmpdir()
+  local d = sh("mktemp -d /tmp/moonwalk-test.XXXXXX"):gsub("%s+$", "")
+  return d
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+S.write = write
+
+local Peer = {}
+Peer.__index = Peer
+
+-- start{ port=, extra={lines}, ipv6=true, base=true (communities public/private) }
+function S.start(opts)
+  opts = opts or {}
+  local core_ok = pcall(core.engine_init)
+  assert(core_ok)
+  local dir = S.tmpdir()
+  local port = opts.port or core.free_udp_port()
+  local lines = {}
+  local addrs = "udp:127.0.0.1:" .. port
+  if opts.ipv6 ~= false then addrs = addrs .. ",udp6:[::1]:" .. port end
+  lines[#lines + 1] = "agentAddress " .. addrs
+  if opts.base ~= false then
+    lines[#lines + 1] = "rocommunity public 127.0.0.1"
+    lines[#lines + 1] = "rwcommunity private 127.0.0.1"
+    lines[#lines + 1] = "rocommunity6 public ::1"
+  end
+  for _, l in ipairs(opts.extra or {}) do lines[#lines + 1] = l end
+  write(dir .. "/snmpd.conf", table.concat(lines, "\n") .. "\n")
+  local self = setmetatable({ dir = dir, port = port, conf = dir .. "/snmpd.conf" }, Peer)
+  self.agent = "127.0.0.1:" .. port
+  self.agent6 = "udp6:[::1]:" .. port
+  self:_launch()
+  return self
+end
+
+function Peer:_launch()
+  local d = self.dir
+  os.execute(string.format(
+    "MIBS= snmpd -f -Lf %s/snmpd.log -C -c %s --persistentDir=%s -p %s/snmpd.pid -m '' >/dev/null 2>&1 &",
+    d, self.conf, d, d))
+  -- ready when it answers
+  for _ = 1, 100 do
+    local out = sh(string.format("MIBS= snmpget -v2c -c public -t 0.1 -r 0 -On 127.0.0.1:%d .1.3.6.1.2.1.1.5.0", self.port))
+    if out:find("STRING", 1, true) then return end
+    local f = io.open(d .. "/snmpd.log")
+    if f then
+      local log = f:read("a")
+      f:close()
+      if log:find("Server Exiting") then error("snmpd failed to start:\n" .. log) end
+    end
+    os.execute("sleep 0.05")
+  end
+  error("snmpd did not answer on port " .. self.port)
+end
+
+function Peer:pid()
+  local f = io.open(self.dir .. "/snmpd.pid")
+  if not f then return nil end
+  local pid = f:read("l")
+  f:close()
+  return tonumber(pid)
+end
+
+function Peer:stop()
+  local pid = self:pid()
+  if pid then
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    for _ = 1, 100 do
+      if not sh("kill -0 " .. pid .. " 2>&1"):find("^$") then break end
+      os.execute("sleep 0.02")
+    end
+  end
+  os.remove(self.dir .. "/snmpd.pid")
+end
+
+-- Stops and starts again with the same persistent dir (engine boots + 1).
+function Peer:restart()
+  self:stop()
+  self:_launch()
+end
+
+function Peer:cleanup()
+  self:stop()
+  os.execute("rm -rf " .. self.dir)
+end
+
+return S
