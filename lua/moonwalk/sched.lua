@@ -24,22 +24,32 @@ local function finish(t, ok, ...)
   end
 end
 
+local function task_name(t)
+  if not t.name and t.fn then
+    local info = debug.getinfo(t.fn, "S")
+    t.name = info and (info.short_src .. ":" .. info.linedefined) or "?"
+  end
+  return t.name or "?"
+end
+
+local function after_resume(co, t, ok, ...)
+  if t and not t.done and coroutine.status(co) == "dead" then
+    if not ok then
+      local err = ...
+      t.error = err
+      log.error("task %s failed: %s", task_name(t), debug.traceback(co, err))
+      finish(t, false, err)
+    else
+      finish(t, true, ...)
+    end
+  elseif not ok and not t then
+    log.error("coroutine failed: %s", debug.traceback(co, (...)))
+  end
+end
+
 -- Resumes co with the values; logs a raising task with its traceback.
 function S.resume(co, ...)
-  local t = by_co[co]
-  local r = table.pack(coroutine.resume(co, ...))
-  if coroutine.status(co) == "dead" and t and not t.done then
-    if not r[1] then
-      local msg = debug.traceback(co, r[2])
-      t.error = r[2]
-      log.error("task %s failed: %s", t.name or "?", msg)
-      finish(t, false, r[2])
-    else
-      finish(t, true, table.unpack(r, 2, r.n))
-    end
-  elseif not r[1] and not t then
-    log.error("coroutine failed: %s", debug.traceback(co, r[2]))
-  end
+  return after_resume(co, by_co[co], coroutine.resume(co, ...))
 end
 
 debug.getregistry()["moonwalk.resume"] = S.resume
@@ -49,8 +59,7 @@ function S.spawn(fn, ...)
   if type(fn) ~= "function" then error("spawn expects a function", 2) end
   core.engine_init()
   local co = coroutine.create(fn)
-  local info = debug.getinfo(fn, "S")
-  local t = setmetatable({ co = co, name = info and (info.short_src .. ":" .. info.linedefined) }, Task)
+  local t = setmetatable({ co = co, fn = fn }, Task)
   by_co[co] = t
   live = live + 1
   S.resume(co, ...)

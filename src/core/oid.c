@@ -39,6 +39,10 @@ oid_parse(oid_t *o, const char *s, size_t n)
 static size_t
 u32_to_dec(uint32_t v, char *tmp)
 {
+    if (v < 10) {
+        tmp[0] = (char)('0' + v);
+        return 1;
+    }
     size_t n = 0;
     char rev[10];
     do {
@@ -220,9 +224,41 @@ oid_ber_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 int
 oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
-    oid_t o;
-    int rc = oid_decode(&o, p, n);
-    if (rc < 0)
-        return rc;
-    return (int)oid_format(&o, buf, cap);
+    /* straight from the content octets to text, without an oid_t */
+    char tmp[24];
+    size_t out = 0, i = 0;
+    int first = 1;
+    while (i < n) {
+        uint64_t v = 0;
+        size_t start = i;
+        do {
+            if (i >= n)
+                return MW_ETRUNC;
+            v = (v << 7) | (p[i] & 0x7F);
+        } while ((p[i++] & 0x80) && i - start < 6);
+        if ((p[i - 1] & 0x80))
+            return MW_EOIDARC;
+        size_t k = 0;
+        if (first) {
+            uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
+            uint64_t b = v - 40 * a;
+            if (b > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            tmp[k++] = (char)('0' + a);
+            tmp[k++] = '.';
+            k += u32_to_dec((uint32_t)b, tmp + k);
+            first = 0;
+        } else {
+            if (v > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            tmp[k++] = '.';
+            k += u32_to_dec((uint32_t)v, tmp + k);
+        }
+        if (out + k < cap)
+            memcpy(buf + out, tmp, k);
+        out += k;
+    }
+    if (cap)
+        buf[out < cap ? out : cap - 1] = '\0';
+    return (int)out;
 }

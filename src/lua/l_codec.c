@@ -106,19 +106,54 @@ mwl_push_value(lua_State *L, const mw_value_t *v)
     }
 }
 
+/* Interned key and type-name strings, kept in one registry table so that
+ * building a varbind table does no string hashing: [1]="oid", [2]="type",
+ * [3]="value", [256+tag]=type name. */
+static int strings_ref = LUA_NOREF;
+
+static void
+push_strings(lua_State *L)
+{
+    if (strings_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, strings_ref);
+        if (lua_istable(L, -1))
+            return;
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 512, 0);
+    lua_pushliteral(L, "oid");
+    lua_rawseti(L, -2, 1);
+    lua_pushliteral(L, "type");
+    lua_rawseti(L, -2, 2);
+    lua_pushliteral(L, "value");
+    lua_rawseti(L, -2, 3);
+    for (int t = 0; t < 256; t++) {
+        lua_pushstring(L, mwl_type_name((uint8_t)t));
+        lua_rawseti(L, -2, 256 + t);
+    }
+    lua_pushvalue(L, -1);
+    strings_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 void
 mwl_push_varbind(lua_State *L, const mw_varbind_t *vb)
 {
     char buf[OID_MAX_LEN * 11 + 1];
     int n;
+    push_strings(L);
+    int st = lua_gettop(L);
     lua_createtable(L, 0, 3);
+    lua_rawgeti(L, st, 1);
     n = oid_ber_format(vb->oid, vb->oid_len, buf, sizeof buf);
     lua_pushlstring(L, buf, n > 0 ? (size_t)n : 0);
-    lua_setfield(L, -2, "oid");
-    lua_pushstring(L, mwl_type_name(vb->val.type));
-    lua_setfield(L, -2, "type");
+    lua_rawset(L, -3);
+    lua_rawgeti(L, st, 2);
+    lua_rawgeti(L, st, 256 + vb->val.type);
+    lua_rawset(L, -3);
+    lua_rawgeti(L, st, 3);
     mwl_push_value(L, &vb->val);
-    lua_setfield(L, -2, "value");
+    lua_rawset(L, -3);
+    lua_remove(L, st);
 }
 
 static int

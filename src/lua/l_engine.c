@@ -660,30 +660,33 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         int notinc = 0;
         if (rootlen < 0)
             rootlen = 0;
-        /* the same rules as snmpwalk: a name outside the subtree ends the
-         * walk; an exception is delivered and ends it; a name that does
-         * not increase is delivered, then reported */
+        /* the same rules as snmpwalk/snmpbulkwalk: a name outside the
+         * subtree ends the walk and is skipped; an exception is delivered
+         * and ends it; every name must sort after the request's name
+         * (else it is delivered, then reported); the rest of the response
+         * is still delivered, as net-snmp prints it */
+        size_t bad = (size_t)-1;
         lua_createtable(L, (int)m->pdu.nvb, 0);
         for (i = 0; i < m->pdu.nvb; i++) {
             const mw_varbind_t *vb = &m->pdu.vbs[i];
             if (!in_subtree(&p->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
                 state = "end";
-                break;
+                continue;
             }
             mwl_push_varbind(L, vb);
             lua_rawseti(L, -2, (lua_Integer)++k);
             if (vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
                 || vb->val.type == MW_T_NOSUCHINSTANCE) {
                 state = "end";
-                break;
+                continue;
             }
-            if (oid_ber_cmp(prev, prevlen, vb->oid, vb->oid_len) >= 0 && !p->allow_nonincreasing) {
+            if (bad == (size_t)-1 && !p->allow_nonincreasing
+                && oid_ber_cmp(prev, prevlen, vb->oid, vb->oid_len) >= 0) {
                 notinc = 1;
-                break;
+                bad = i;
             }
-            prev = vb->oid;
-            prevlen = vb->oid_len;
         }
+        i = bad;
         if (notinc) {
             char a[OID_MAX_LEN * 11 + 1], b[OID_MAX_LEN * 11 + 1];
             int la = oid_ber_format(prev, prevlen, a, sizeof a);

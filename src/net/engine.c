@@ -49,6 +49,9 @@ struct mw_engine {
     mw_engine_stats_t st;
     mw_v3_hooks_t v3;
     uint8_t *enc;              /* owned: encode scratch */
+    const struct timeval *common[16]; /* libevent-owned common timeouts */
+    uint32_t common_ms[16];
+    int ncommon;
     mw_varbind_t *vbs;         /* owned: decode target */
 };
 
@@ -221,11 +224,36 @@ engine_req_sec(const mw_req_t *r)
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg);
 
+/* libevent keeps timers with the same duration in O(1) queues when asked
+ * ("common timeouts"); requests use a handful of distinct timeouts. */
+static const struct timeval *
+common_tv(mw_engine_t *e, uint32_t ms)
+{
+    for (int i = 0; i < e->ncommon; i++)
+        if (e->common_ms[i] == ms)
+            return e->common[i];
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    if (e->ncommon < (int)(sizeof e->common / sizeof *e->common)) {
+        const struct timeval *c = event_base_init_common_timeout(e->base, &tv);
+        if (c) {
+            e->common_ms[e->ncommon] = ms;
+            e->common[e->ncommon++] = c;
+            return c;
+        }
+    }
+    return NULL;
+}
+
 static void
 arm_timer(mw_req_t *r)
 {
-    struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
-    event_add(&r->timer, &tv);
+    const struct timeval *c = common_tv(r->e, r->timeout_ms);
+    if (c) {
+        event_add(&r->timer, c);
+    } else {
+        struct timeval tv = { r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000 };
+        event_add(&r->timer, &tv);
+    }
 }
 
 static int
@@ -235,7 +263,7 @@ transmit(mw_req_t *r)
     udp_sock_t *s = sock_for(r->e, r->peer.sa.sa_family, &err);
     if (!s)
         return -err;
-    int rc = udp_send(s, &r->peer.sa, r->peerlen, r->pkt, r->pktlen);
+    int rc = udp_queue(s, &r->peer.sa, r->peerlen, r->pkt, r->pktlen);
     if (rc == -EAGAIN || rc == -ENOBUFS || rc == -ECONNREFUSED)
         rc = 0; /* a lost datagram: the retry timer covers it */
     if (rc == 0)

@@ -13,6 +13,8 @@
 
 #define UDP_BATCH 16
 #define UDP_MAXPKT 65536
+#define OUT_BATCH 64
+#define OUT_BYTES (256 * 1024)
 
 struct udp_sock {
     int fd;
@@ -25,7 +27,66 @@ struct udp_sock {
     struct mmsghdr msgs[UDP_BATCH];
     struct iovec iov[UDP_BATCH];
     struct sockaddr_storage from[UDP_BATCH];
+    /* send queue */
+    struct event *flush_ev;     /* owned */
+    uint8_t *out;               /* owned: OUT_BYTES */
+    size_t outlen;
+    unsigned nout;
+    struct mmsghdr omsgs[OUT_BATCH];
+    struct iovec oiov[OUT_BATCH];
+    struct sockaddr_in6 oto[OUT_BATCH];
 };
+
+void
+udp_flush(udp_sock_t *s)
+{
+    unsigned done = 0;
+    while (done < s->nout) {
+        int n = sendmmsg(s->fd, s->omsgs + done, s->nout - done, 0);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            /* a datagram we could not send is a lost datagram: skip it and
+             * let the retry timers cover it */
+            done++;
+            continue;
+        }
+        done += (unsigned)n;
+    }
+    s->nout = 0;
+    s->outlen = 0;
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    udp_flush(arg);
+}
+
+int
+udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len)
+{
+    if (len > OUT_BYTES / 4 || tolen > sizeof s->oto[0])
+        return udp_send(s, to, tolen, buf, len);
+    if (s->nout == OUT_BATCH || s->outlen + len > OUT_BYTES)
+        udp_flush(s);
+    unsigned i = s->nout++;
+    memcpy(s->out + s->outlen, buf, len);
+    memcpy(&s->oto[i], to, tolen);
+    s->oiov[i].iov_base = s->out + s->outlen;
+    s->oiov[i].iov_len = len;
+    memset(&s->omsgs[i].msg_hdr, 0, sizeof s->omsgs[i].msg_hdr);
+    s->omsgs[i].msg_hdr.msg_iov = &s->oiov[i];
+    s->omsgs[i].msg_hdr.msg_iovlen = 1;
+    s->omsgs[i].msg_hdr.msg_name = &s->oto[i];
+    s->omsgs[i].msg_hdr.msg_namelen = tolen;
+    s->outlen += len;
+    if (i == 0)
+        event_active(s->flush_ev, EV_WRITE, 0);
+    return 0;
+}
 
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
@@ -49,6 +110,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
             if (s->fd < 0) /* closed by the callback */
                 return;
         }
+        if (s->nout)
+            udp_flush(s);
         if (n < UDP_BATCH)
             return;
     }
@@ -90,12 +153,21 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
     s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, on_read, s);
     if (!s->ev)
         goto fail;
+    s->flush_ev = event_new(base, -1, 0, on_flush, s);
+    s->out = malloc(OUT_BYTES);
+    if (!s->flush_ev || !s->out)
+        goto fail;
     udp_set_reading(s, 1);
     return s;
 fail:
     *err = errno ? errno : ENOMEM;
+    if (s->ev)
+        event_free(s->ev);
+    if (s->flush_ev)
+        event_free(s->flush_ev);
     if (s->fd >= 0)
         close(s->fd);
+    free(s->out);
     free(s->bufs);
     free(s);
     return NULL;
@@ -116,11 +188,16 @@ udp_close(udp_sock_t *s)
 {
     if (!s)
         return;
+    if (s->nout)
+        udp_flush(s);
     if (s->ev)
         event_free(s->ev);
+    if (s->flush_ev)
+        event_free(s->flush_ev);
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    free(s->out);
     free(s->bufs);
     free(s);
 }

@@ -19,6 +19,10 @@ udp_sock_t *udp_open(struct event_base *base, const struct sockaddr *addr, sockl
                      udp_rx_cb cb, void *arg, int *err);
 void udp_close(udp_sock_t *s);
 int udp_send(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len);
+/* Queues a datagram (copied) and sends the queue with sendmmsg after the
+ * current batch of callbacks, or when it fills. */
+int udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len);
+void udp_flush(udp_sock_t *s);
 int udp_family(const udp_sock_t *s);
 /* Local address as bound (for tests that ask the OS for a free port). */
 int udp_local(const udp_sock_t *s, struct sockaddr_storage *ss, socklen_t *len);
