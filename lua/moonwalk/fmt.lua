@@ -7,7 +7,7 @@ local F = {}
 
 -- flags: table of -O letters set to true, e.g. { n = true, q = true }
 function F.flags(s)
-  local t = {}
+  local t = { _letters = s or "" }
   for c in (s or ""):gmatch(".") do t[c] = true end
   return t
 end
@@ -19,6 +19,8 @@ local function mib()
   if m and m.loaded_count and m.loaded_count() > 0 then return m end
   return nil
 end
+
+function F.mib_active() return mib() ~= nil end
 
 -- OID text as net-snmp prints it.
 function F.oid(o, flags)

@@ -150,13 +150,13 @@ function S.loop()
 end
 
 -- run(fn, ...): spawns fn and runs the loop until everything is done.
--- Returns what fn returned (or nil, err when it raised).
+-- Returns what fn returned; if fn raised, raises the same error here.
 function S.run(fn, ...)
   local t = S.spawn(fn, ...)
   S.loop()
   if t.done then
     if t.ok then return table.unpack(t.results, 1, t.results.n) end
-    return nil, t.error
+    error(t.error, 0)
   end
   return nil, "stopped"
 end

@@ -249,7 +249,10 @@ end
 
 -- Walk iterator: for vb, err in s:walk(oid) do ... end. On failure the
 -- iterator returns false, err once, then ends. opts: max_repetitions
--- (GETBULK when > 0), non_increasing = "error" | "allow".
+-- (GETBULK when > 0), non_increasing = "error" | "allow", exceptions =
+-- true to keep endOfMibView/noSuch* varbinds, format = "-O letters" to get
+-- chunks of net-snmp's output lines (each with its line count as the
+-- second value) instead of varbind tables (no MIB rendering).
 function Session:_walk(root, mr, opts)
   opts = opts or {}
   local rootoid = core.oid(root or "1.3.6.1.2.1")
@@ -262,11 +265,16 @@ function Session:_walk(root, mr, opts)
   local seen = allow and {} or nil
   local adaptive = opts.adaptive ~= false
   local c = self._c
+  local format = not allow and opts.format or nil
 
   local function next_from_buffer()
     while i < #buf do
       i = i + 1
       local vb = buf[i]
+      if format then
+        if buf.n > 0 then return vb, buf.n end
+        goto skip
+      end
       local t = vb.type
       if keep_exceptions or (t ~= "endOfMibView" and t ~= "noSuchObject" and t ~= "noSuchInstance") then
         if seen then
@@ -279,6 +287,7 @@ function Session:_walk(root, mr, opts)
         end
         return vb
       end
+      ::skip::
     end
     return nil
   end
@@ -297,7 +306,7 @@ function Session:_walk(root, mr, opts)
         local ok, err = self:resolve()
         if not ok then state = "failed"; return false, err end
       end
-      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow)
+      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format)
       if not vbs then
         if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then
           local nmr = mr // 2
@@ -311,7 +320,11 @@ function Session:_walk(root, mr, opts)
         end
       else
         buf, i = vbs, 0
-        if #vbs > 0 then cur = vbs[#vbs].oid end
+        if format then
+          if vbs.last then cur = vbs.last end
+        elseif #vbs > 0 then
+          cur = vbs[#vbs].oid
+        end
         if kind == "end" then
           state = "end"
         elseif kind == "endofmib" then

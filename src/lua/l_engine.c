@@ -22,6 +22,7 @@
 #include "mwlua.h"
 #include "../net/engine.h"
 #include "../net/udp.h"
+#include "../app/fmt.h"
 
 #define ENGINE_KEY "moonwalk.engine.instance"
 #define RESUME_KEY "moonwalk.resume"
@@ -72,6 +73,8 @@ typedef struct {
     int thread_ref;
     int kind;
     int allow_nonincreasing;
+    int format;                /* walks: hand back net-snmp lines, not tables */
+    unsigned fmtflags;
     oid_t root;                /* for walks */
     oid_t cur;
 } pending_t;
@@ -666,24 +669,53 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
          * (else it is delivered, then reported); the rest of the response
          * is still delivered, as net-snmp prints it */
         size_t bad = (size_t)-1;
-        lua_createtable(L, (int)m->pdu.nvb, 0);
+        const mw_varbind_t *last = NULL;
+        luaL_Buffer lb;
+        lua_createtable(L, p->format ? 1 : (int)m->pdu.nvb, 2);
+        if (p->format)
+            luaL_buffinit(L, &lb);
         for (i = 0; i < m->pdu.nvb; i++) {
             const mw_varbind_t *vb = &m->pdu.vbs[i];
             if (!in_subtree(&p->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
                 state = "end";
                 continue;
             }
-            mwl_push_varbind(L, vb);
-            lua_rawseti(L, -2, (lua_Integer)++k);
+            if (p->format) {
+                size_t need = fmt_need(vb) + 1;
+                char *line = luaL_prepbuffsize(&lb, need);
+                size_t len = fmt_varbind(vb, p->fmtflags, line, need);
+                if (len >= need)
+                    len = need - 1;
+                line[len++] = '\n';
+                luaL_addsize(&lb, len);
+                k++;
+            } else {
+                mwl_push_varbind(L, vb);
+                lua_rawseti(L, -2, (lua_Integer)++k);
+            }
             if (vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
                 || vb->val.type == MW_T_NOSUCHINSTANCE) {
                 state = "end";
                 continue;
             }
+            last = vb;
             if (bad == (size_t)-1 && !p->allow_nonincreasing
                 && oid_ber_cmp(prev, prevlen, vb->oid, vb->oid_len) >= 0) {
                 notinc = 1;
                 bad = i;
+            }
+        }
+        if (p->format) {
+            /* one chunk of output lines, their count, and where to go on */
+            luaL_pushresult(&lb);
+            lua_rawseti(L, -2, 1);
+            lua_pushinteger(L, (lua_Integer)k);
+            lua_setfield(L, -2, "n");
+            if (last) {
+                char o[OID_MAX_LEN * 11 + 1];
+                int ol = oid_ber_format(last->oid, last->oid_len, o, sizeof o);
+                lua_pushlstring(L, o, ol > 0 ? (size_t)ol : 0);
+                lua_setfield(L, -2, "last");
             }
         }
         i = bad;
@@ -885,7 +917,10 @@ l_trap(lua_State *L)
     return 1;
 }
 
-/* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing) */
+/* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing
+ *             [, format]) - with format (net-snmp -O letters), the varbinds
+ * come back as one chunk of finished output lines ([1]), with their count
+ * (n) and the last name to continue from (last). */
 static int
 l_walk_step(lua_State *L)
 {
@@ -903,6 +938,10 @@ l_walk_step(lua_State *L)
     }
     lua_Integer mr = luaL_optinteger(L, 4, 0);
     p->allow_nonincreasing = lua_toboolean(L, 5);
+    if (lua_type(L, 6) == LUA_TSTRING) {
+        p->format = 1;
+        p->fmtflags = fmt_flags(lua_tostring(L, 6));
+    }
     p->kind = P_WALK;
     k = oid_encode(&p->cur, curber, sizeof curber);
     if (k < 0) {

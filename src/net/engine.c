@@ -1,5 +1,6 @@
 /* engine.c - the manager's request table. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +26,7 @@ struct mw_req {
         struct sockaddr_in6 in6;
     } peer;
     socklen_t peerlen;
-    uint8_t *pkt;        /* owned: encoded message, resent as is */
+    uint8_t *pkt;        /* encoded message, resent as is: inl or owned */
     uint32_t pktlen;
     uint32_t timeout_ms;
     int tries_left;
@@ -37,7 +38,10 @@ struct mw_req {
     mw_req_t *qnext;     /* waiting queue */
     uint8_t sent;
     int fail;            /* deferred send failure, reported from the timer */
+    uint8_t inl[128];    /* small messages live here: one allocation */
 };
+
+#define FREE_MAX 8192
 
 struct mw_engine {
     struct event_base *base;   /* not owned */
@@ -49,6 +53,8 @@ struct mw_engine {
     mw_engine_stats_t st;
     mw_v3_hooks_t v3;
     uint8_t *enc;              /* owned: encode scratch */
+    mw_req_t *free;            /* owned: recycled requests (chained by qnext) */
+    size_t nfree;
     const struct timeval *common[16]; /* libevent-owned common timeouts */
     uint32_t common_ms[16];
     int ncommon;
@@ -138,10 +144,32 @@ engine_new(struct event_base *base)
     return e;
 }
 
+static mw_req_t *
+req_alloc(mw_engine_t *e)
+{
+    mw_req_t *r = e->free;
+    if (r) {
+        e->free = r->qnext;
+        e->nfree--;
+        memset(r, 0, offsetof(mw_req_t, inl));
+        return r;
+    }
+    return calloc(1, sizeof *r);
+}
+
 static void
 req_free(mw_req_t *r)
 {
-    free(r->pkt);
+    mw_engine_t *e = r->e;
+    if (r->pkt != r->inl)
+        free(r->pkt);
+    r->pkt = NULL;
+    if (e && e->nfree < FREE_MAX) {
+        r->qnext = e->free;
+        e->free = r;
+        e->nfree++;
+        return;
+    }
     free(r);
 }
 
@@ -163,6 +191,11 @@ engine_free(mw_engine_t *e)
         mw_req_t *n = e->qhead->qnext;
         req_free(e->qhead);
         e->qhead = n;
+    }
+    while (e->free) {
+        mw_req_t *n = e->free->qnext;
+        free(e->free);
+        e->free = n;
     }
     udp_close(e->sock4);
     udp_close(e->sock6);
@@ -354,9 +387,17 @@ encode_into(mw_req_t *r, mw_msg_t *msg)
     }
     if (rc < 0)
         return rc;
-    uint8_t *p = realloc(r->pkt, outlen);
-    if (!p)
-        return MW_ENOMEM;
+    uint8_t *p;
+    if (outlen <= sizeof r->inl) {
+        if (r->pkt && r->pkt != r->inl)
+            free(r->pkt);
+        p = r->inl;
+    } else {
+        p = r->pkt == r->inl ? NULL : r->pkt;
+        p = realloc(p, outlen);
+        if (!p)
+            return MW_ENOMEM;
+    }
     memcpy(p, out, outlen);
     r->pkt = p;
     r->pktlen = (uint32_t)outlen;
@@ -368,15 +409,15 @@ engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
                mw_msg_t *msg, uint32_t timeout_ms, int retries,
                mw_req_cb cb, void *arg, void *sec, int *err)
 {
-    mw_req_t *r = calloc(1, sizeof *r);
+    mw_req_t *r;
     int rc;
-    if (!r) {
-        *err = MW_ENOMEM;
+    if (peerlen > sizeof r->peer) {
+        *err = MW_EINVAL;
         return NULL;
     }
-    if (peerlen > sizeof r->peer) {
-        free(r);
-        *err = MW_EINVAL;
+    r = req_alloc(e);
+    if (!r) {
+        *err = MW_ENOMEM;
         return NULL;
     }
     r->e = e;
@@ -390,8 +431,7 @@ engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
     r->arg = arg;
     r->sec = sec;
     if ((rc = encode_into(r, msg)) < 0) {
-        free(r->pkt);
-        free(r);
+        req_free(r);
         *err = rc;
         return NULL;
     }
@@ -434,13 +474,15 @@ engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerle
         return rc;
     s = sock_for(e, peer->sa_family, &err);
     if (!s) {
-        free(tmp.pkt);
+        if (tmp.pkt != tmp.inl)
+            free(tmp.pkt);
         return -err;
     }
-    rc = udp_send(s, peer, peerlen, tmp.pkt, tmp.pktlen);
+    rc = udp_queue(s, peer, peerlen, tmp.pkt, tmp.pktlen);
     if (rc == 0)
         e->st.sent++;
-    free(tmp.pkt);
+    if (tmp.pkt != tmp.inl)
+        free(tmp.pkt);
     return rc;
 }
 

@@ -96,6 +96,8 @@ local function walk_cmd(s, cmd, root, flags, cf)
     end
   end
   local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error" }
+  -- without MIB rendering, the lines come ready-made from C
+  if not fmt.mib_active() then opts.format = flags._letters end
   local it
   if cmd == "bulkwalk" then
     opts.max_repetitions = cf.r or 10
@@ -110,8 +112,13 @@ local function walk_cmd(s, cmd, root, flags, cf)
       if rc == 2 then rc = 1 end
       break
     end
-    print_vb(vb, flags)
-    n = n + 1
+    if opts.format then
+      out:write(vb)
+      n = n + err -- the chunk's line count
+    else
+      print_vb(vb, flags)
+      n = n + 1
+    end
   end
   if opts.end_of_mib then out:write("End of MIB\n") end
   if n == 0 and rc == 0 and not cf.I then
