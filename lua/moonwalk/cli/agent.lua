@@ -1,0 +1,139 @@
+-- moonwalk agent [OPTIONS] [SCRIPT.lua]...: the embedded agent. Options
+-- give the basics; scripts add objects through the global `agent`.
+local core = require "moonwalk.core"
+local sched = require "moonwalk.sched"
+local log = require "moonwalk.log"
+local args = require "moonwalk.cli.args"
+local agent_mod = require "moonwalk.agent"
+
+local M = {}
+
+local usage = [[
+USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
+
+  --listen ADDR          listen on [udp:|udp6:]host[:port] (repeatable;
+                         default udp:0.0.0.0:161)
+  -c COMMUNITY           read-only community (repeatable)
+  --rwcommunity COMM     read-write community (repeatable)
+  --user NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]    read-only USM user
+  --rwuser NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]  read-write USM user
+                         (NAME alone: noAuthNoPriv)
+  --engine-id HEX        the engine ID (default: generated once, kept in --state)
+  --state DIR            where engine ID, boots and set values persist
+  --trap-dest PEER       send notifications to PEER (v2c, community of -c)
+  --inform-dest PEER     send informs to PEER
+  --cold-start           send coldStart at start-up
+  --auth-traps           send authenticationFailure notifications
+  --sys-descr TEXT, --sys-contact TEXT, --sys-name TEXT, --sys-location TEXT
+                         configured system values (read-only, as in net-snmp)
+  --max-msg-size N       largest response, in octets (default 65507)
+  --log-level LEVEL      debug, info, warn, error
+Scripts run with `agent` set to the agent (agent:scalar{...},
+agent:table{...}, agent:subtree{...}, agent:notify(...)).
+]]
+
+local long = {
+  ["--listen"] = true, ["--rwcommunity"] = true, ["--user"] = true, ["--rwuser"] = true,
+  ["--engine-id"] = true, ["--state"] = true, ["--trap-dest"] = true, ["--inform-dest"] = true,
+  ["--cold-start"] = false, ["--auth-traps"] = false, ["--sys-descr"] = true,
+  ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
+  ["--max-msg-size"] = true, ["--log-level"] = true, ["--help"] = false,
+}
+
+-- NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS] -> user table | nil, err
+function M.parse_user(s)
+  local parts = {}
+  for p in (s .. ":"):gmatch("([^:]*):") do parts[#parts + 1] = p end
+  local u = { name = parts[1] }
+  if not u.name or u.name == "" then return nil, "user name missing in " .. s end
+  if #parts == 1 then u.auth = "NONE" return u end
+  if #parts ~= 3 and #parts ~= 5 then
+    return nil, "bad user " .. s .. " (NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS])"
+  end
+  u.auth, u.auth_pass = parts[2], parts[3]
+  if #parts == 5 then u.priv, u.priv_pass = parts[4], parts[5] end
+  return u
+end
+
+local function last(list) return list and list[#list] end
+
+function M.main(argv)
+  local o, rest = args.parse(argv, long)
+  if not o then
+    io.stderr:write("moonwalk agent: ", rest, "\n", usage)
+    return 1
+  end
+  local L = o._long
+  if L.help then io.stdout:write(usage) return 0 end
+  if L["log-level"] then
+    local ok = pcall(log.set_level, last(L["log-level"]))
+    if not ok then io.stderr:write("moonwalk agent: unknown log level\n") return 1 end
+  end
+  local opts = {
+    listen = L.listen or { "udp:0.0.0.0:161" },
+    communities = o._c or {},
+    rwcommunities = L.rwcommunity or {},
+    users = {}, rwusers = {},
+    engine_id = last(L["engine-id"]),
+    state = last(L.state),
+    cold_start = L["cold-start"] and true or nil,
+    auth_traps = L["auth-traps"] and true or nil,
+    max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
+    system = {
+      descr = last(L["sys-descr"]), contact = last(L["sys-contact"]),
+      name = last(L["sys-name"]), location = last(L["sys-location"]),
+    },
+    notify = {},
+  }
+  for key, dest in pairs { user = opts.users, rwuser = opts.rwusers } do
+    for _, s in ipairs(L[key] or {}) do
+      local u, err = M.parse_user(s)
+      if not u then io.stderr:write("moonwalk agent: ", err, "\n") return 1 end
+      dest[#dest + 1] = u
+    end
+  end
+  local community = (o._c and o._c[1]) or (L.rwcommunity and L.rwcommunity[1]) or "public"
+  for _, p in ipairs(L["trap-dest"] or {}) do
+    opts.notify[#opts.notify + 1] = { peer = p, version = "2c", community = community }
+  end
+  for _, p in ipairs(L["inform-dest"] or {}) do
+    opts.notify[#opts.notify + 1] = { peer = p, version = "2c", community = community, inform = true }
+  end
+  if #opts.communities == 0 and #opts.rwcommunities == 0 and #opts.users == 0 and #opts.rwusers == 0 then
+    io.stderr:write("moonwalk agent: no community and no user configured, so nobody could query ",
+      "the agent: refusing to start.\nGive -c COMMUNITY, --rwcommunity COMMUNITY, --user or --rwuser.\n")
+    return 1
+  end
+  core.engine_init()
+  -- scripts are read before the agent starts, so a typo fails at once
+  local chunks = {}
+  for _, path in ipairs(rest) do
+    local env = setmetatable({}, { __index = _G })
+    local chunk, err = loadfile(path, "t", env)
+    if not chunk then io.stderr:write("moonwalk agent: ", err, "\n") return 1 end
+    chunks[#chunks + 1] = { chunk = chunk, env = env, path = path }
+  end
+  local ok, a = pcall(agent_mod.agent, opts)
+  if not ok then
+    io.stderr:write("moonwalk agent: ", (tostring(a):gsub("^agent: ", "")), "\n")
+    return 1
+  end
+  for _, c in ipairs(chunks) do
+    c.env.agent = a
+    local t = sched.spawn(c.chunk)
+    if t.done and not t.ok then
+      io.stderr:write("moonwalk: ", c.path, ": ", tostring(t.error), "\n")
+      a:close()
+      return 1
+    end
+  end
+  log.info("agent listening on %s", table.concat(a.addresses, ", "))
+  local function on_stop() sched.stop() end
+  local sigs = { core.on_signal(2, on_stop), core.on_signal(15, on_stop) }
+  sched.loop()
+  a:close()
+  for _, s in ipairs(sigs) do getmetatable(s).__gc(s) end
+  return 0
+end
+
+return M

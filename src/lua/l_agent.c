@@ -1,0 +1,1107 @@
+/* l_agent.c - the embedded agent for Lua: the agent object, and the Lua
+ * backends (scalars with a value or getter/setter/check, and handler
+ * regions whose get/next/check/commit/undo are Lua functions; tables and
+ * subtree handlers in moonwalk.agent are built on the latter).
+ *
+ * Every call into Lua runs under pcall with a traceback handler; an error
+ * or a value of the wrong type is logged once per object and answered
+ * with genErr. Lua runs on the main thread from the socket callback, so
+ * getters must not wait. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwlua.h"
+#include "../app/agent.h"
+#include "../usm/usm.h"
+
+#define AGENT_MT "moonwalk.agent"
+
+struct event_base *mwl_event_base(lua_State *L);
+lua_State *mwl_main_thread(lua_State *L);
+
+typedef struct {
+    agent_t *a;       /* owned */
+    lua_State *L;     /* main thread */
+    int log_ref;      /* function(msg): where errors go */
+    int authfail_ref; /* function(): authenticationFailure */
+} lagent_t;
+
+typedef struct {
+    lagent_t *la;
+    uint8_t type;        /* declared SMI tag */
+    int rw;
+    int get_ref, set_ref, check_ref;
+    int has_value;       /* value kept here (no getter) */
+    mw_value_t val;
+    uint8_t *buf;        /* owned: octets of val */
+    int logged;
+} lscalar_t;
+
+typedef struct {
+    lagent_t *la;
+    int ref;             /* handler table */
+    int logged;
+} lhandler_t;
+
+/* --- calling Lua ---------------------------------------------------------- */
+
+static int
+msgh(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg)
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Logs msg (on top of L's stack, popped) once per object. */
+static void
+log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
+{
+    lua_State *L = la->L;
+    char name[OID_MAX_LEN * 11 + 1];
+    if (*logged) {
+        lua_pop(L, 1);
+        return;
+    }
+    *logged = 1;
+    oid_format(&r->root, name, sizeof name);
+    lua_pushfstring(L, "agent: %s for %s failed (answered genErr; logged once): %s", what, name,
+                    lua_tostring(L, -1));
+    lua_remove(L, -2);
+    if (la->log_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
+        lua_insert(L, -2);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK)
+            lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
+/* Calls the function below nargs arguments on top of the stack with a
+ * traceback handler; leaves nres results or the error message. */
+static int
+pcall(lua_State *L, int nargs, int nres)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, base);
+    int rc = lua_pcall(L, nargs, nres, base);
+    lua_remove(L, base);
+    return rc;
+}
+
+/* Converts the Lua value at idx (plain, or a typed {type=, value=}) to v
+ * with the declared tag; strings are copied into the request arena.
+ * 0, or -1 with a message pushed. */
+static int
+to_value(lua_State *L, int idx, uint8_t tag, agent_req_t *rq, mw_value_t *v)
+{
+    idx = lua_absindex(L, idx);
+    int t = lua_type(L, idx);
+    if (t == LUA_TTABLE && !mwl_testoid(L, idx)) {
+        lua_getfield(L, idx, "type");
+        const char *tn = lua_tostring(L, -1);
+        int vt = tn ? mwl_type_tag(tn) : -1;
+        if (vt < 0 && tn == NULL) {
+            lua_pop(L, 1);
+            goto plain; /* an OID given as a table of arcs */
+        }
+        if (vt != tag) {
+            lua_pushfstring(L, "returned a %s, expected %s", tn ? tn : "?", mwl_type_name(tag));
+            lua_remove(L, -2);
+            return -1;
+        }
+        lua_pop(L, 1);
+        lua_getfield(L, idx, "value");
+        int rc = to_value(L, -1, tag, rq, v);
+        if (rc < 0) {
+            lua_remove(L, -2);
+            return -1;
+        }
+        lua_pop(L, 1);
+        return 0;
+    }
+plain:
+    switch (tag) {
+    case MW_T_INTEGER: case MW_T_COUNTER32: case MW_T_GAUGE32: case MW_T_TIMETICKS:
+    case MW_T_UINTEGER32: case MW_T_COUNTER64:
+        if (t != LUA_TNUMBER || !lua_isinteger(L, idx)) {
+            if (!(tag == MW_T_COUNTER64 && t == LUA_TSTRING)) {
+                lua_pushfstring(L, "returned a %s, expected %s", luaL_typename(L, idx),
+                                mwl_type_name(tag));
+                return -1;
+            }
+        }
+        break;
+    case MW_T_OCTETSTR: case MW_T_OPAQUE: case MW_T_NSAP: case MW_T_IPADDR:
+        if (t != LUA_TSTRING) {
+            lua_pushfstring(L, "returned a %s, expected %s", luaL_typename(L, idx),
+                            mwl_type_name(tag));
+            return -1;
+        }
+        break;
+    case MW_T_OID:
+        if (t != LUA_TSTRING && t != LUA_TTABLE && !mwl_testoid(L, idx)) {
+            lua_pushfstring(L, "returned a %s, expected OID", luaL_typename(L, idx));
+            return -1;
+        }
+        break;
+    default:
+        break;
+    }
+    uint8_t small[8];
+    uint8_t *scratch = tag == MW_T_OID ? agent_req_alloc(rq, OID_MAX_LEN * 5) : small;
+    if (!scratch) {
+        lua_pushliteral(L, "response too big");
+        return -1;
+    }
+    if (mwl_to_value(L, idx, tag, v, scratch, tag == MW_T_OID ? OID_MAX_LEN * 5 : sizeof small) < 0)
+        return -1;
+    if (tag == MW_T_OID) { /* give back what the OID did not use */
+        agent_req_unalloc(rq, OID_MAX_LEN * 5 - v->len);
+    } else if ((tag == MW_T_OCTETSTR || tag == MW_T_OPAQUE || tag == MW_T_NSAP || tag == MW_T_IPADDR)
+               && v->len) {
+        uint8_t *p = agent_req_alloc(rq, v->len);
+        if (!p) {
+            lua_pushliteral(L, "response too big");
+            return -1;
+        }
+        memcpy(p, v->p, v->len);
+        v->p = p;
+    }
+    return 0;
+}
+
+/* --- scalars ---------------------------------------------------------- */
+
+static int
+lscalar_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v)
+{
+    lscalar_t *s = r->ctx;
+    lua_State *L = s->la->L;
+    (void)name;
+    if (s->has_value) {
+        *v = s->val;
+        return 0;
+    }
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->get_ref);
+    if (pcall(L, 0, 1) != LUA_OK) {
+        log_once(s->la, &s->logged, r, "getter");
+        lua_settop(L, top);
+        return -MW_ERR_GENERR;
+    }
+    if (lua_isnil(L, -1)) {
+        lua_settop(L, top);
+        return AGENT_NOSUCH;
+    }
+    if (to_value(L, -1, s->type, rq, v) < 0) {
+        log_once(s->la, &s->logged, r, "getter");
+        lua_settop(L, top);
+        return -MW_ERR_GENERR;
+    }
+    lua_settop(L, top);
+    return 0;
+}
+
+/* Status from what a check/set function returned: nothing, true -> 0;
+ * false -> dflt; a name ("wrongValue") or number -> that status. */
+static int
+status_of(lua_State *L, int idx, int nres, int dflt)
+{
+    if (nres == 0 || lua_isnone(L, idx))
+        return 0;
+    if (lua_isnil(L, idx)) {
+        /* nil, "reason" is a failure; a bare nil is success */
+        return lua_isstring(L, idx + 1) ? status_of(L, idx + 1, 1, dflt) : 0;
+    }
+    if (lua_isboolean(L, idx))
+        return lua_toboolean(L, idx) ? 0 : (lua_isstring(L, idx + 1) ? status_of(L, idx + 1, 1, dflt) : dflt);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Integer k = lua_tointeger(L, idx);
+        return k > 0 && k <= MW_ERR_INCONSISTENTNAME ? (int)k : dflt;
+    }
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        for (int k = 1; k <= MW_ERR_INCONSISTENTNAME; k++)
+            if (strcmp(s, mw_errstatus_name(k)) == 0)
+                return k;
+        return dflt;
+    }
+    return 0;
+}
+
+static int
+lscalar_check(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    lscalar_t *s = r->ctx;
+    lua_State *L = s->la->L;
+    (void)rq;
+    if (!s->rw)
+        return MW_ERR_NOTWRITABLE;
+    if (sv->val->type != s->type)
+        return MW_ERR_WRONGTYPE;
+    if (s->type == MW_T_INTEGER && (sv->val->num.i < INT32_MIN || sv->val->num.i > INT32_MAX))
+        return MW_ERR_WRONGVALUE;
+    if (s->check_ref == LUA_NOREF)
+        return 0;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->check_ref);
+    mwl_push_value(L, sv->val);
+    if (pcall(L, 1, 2) != LUA_OK) {
+        log_once(s->la, &s->logged, r, "check");
+        lua_settop(L, top);
+        return MW_ERR_GENERR;
+    }
+    int st = status_of(L, top + 1, 2, MW_ERR_WRONGVALUE);
+    lua_settop(L, top);
+    return st;
+}
+
+static int
+copy_value(const mw_value_t *in, mw_value_t *out, uint8_t **buf)
+{
+    uint8_t *p = NULL;
+    *out = *in;
+    if (in->type != MW_T_INTEGER && in->len) {
+        p = malloc(in->len);
+        if (!p)
+            return -1;
+        memcpy(p, in->p, in->len);
+    }
+    out->p = p;
+    *buf = p;
+    return 0;
+}
+
+/* Calls the setter with v; 0 or commitFailed. */
+static int
+call_setter(lscalar_t *s, agent_region_t *r, const mw_value_t *v)
+{
+    lua_State *L = s->la->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->set_ref);
+    mwl_push_value(L, v);
+    if (pcall(L, 1, 2) != LUA_OK) {
+        log_once(s->la, &s->logged, r, "setter");
+        lua_settop(L, top);
+        return MW_ERR_COMMITFAILED;
+    }
+    int st = status_of(L, top + 1, 2, MW_ERR_COMMITFAILED);
+    lua_settop(L, top);
+    return st ? MW_ERR_COMMITFAILED : 0;
+}
+
+typedef struct {
+    mw_value_t val;
+    uint8_t *buf; /* owned */
+} saved_t;
+
+static int
+lscalar_commit(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    lscalar_t *s = r->ctx;
+    saved_t *old = calloc(1, sizeof *old);
+    if (!old)
+        return MW_ERR_RESOURCEUNAVAILABLE;
+    /* remember the current value for undo */
+    if (s->has_value) {
+        old->val = s->val;
+        old->buf = s->buf;
+    } else if (s->get_ref != LUA_NOREF) {
+        mw_value_t cur;
+        if (lscalar_get(rq, r, &sv->name, &cur) != 0 || copy_value(&cur, &old->val, &old->buf) < 0) {
+            free(old);
+            old = NULL; /* cannot undo this one */
+        }
+    } else {
+        free(old);
+        old = NULL;
+    }
+    sv->undo = old;
+    if (s->set_ref != LUA_NOREF) {
+        int st = call_setter(s, r, sv->val);
+        if (st) {
+            sv->undo = NULL;
+            if (old && !s->has_value)
+                free(old->buf);
+            free(old);
+            return st;
+        }
+    }
+    if (s->has_value) {
+        uint8_t *buf;
+        if (copy_value(sv->val, &s->val, &buf) < 0) {
+            s->val = old->val;
+            sv->undo = NULL;
+            free(old);
+            return MW_ERR_RESOURCEUNAVAILABLE;
+        }
+        s->buf = buf;
+    }
+    return 0;
+}
+
+static int
+lscalar_undo(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    lscalar_t *s = r->ctx;
+    saved_t *old = sv->undo;
+    (void)rq;
+    if (!old)
+        return MW_ERR_UNDOFAILED;
+    int st = 0;
+    if (s->set_ref != LUA_NOREF && call_setter(s, r, &old->val) != 0)
+        st = MW_ERR_UNDOFAILED;
+    if (s->has_value) {
+        free(s->buf);
+        s->val = old->val;
+        s->buf = old->buf;
+        old->buf = NULL;
+    }
+    return st;
+}
+
+static void
+lscalar_finish(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv, int ok)
+{
+    lscalar_t *s = r->ctx;
+    saved_t *old = sv->undo;
+    (void)rq;
+    (void)ok;
+    if (!old)
+        return;
+    /* on success the old octets are no longer referenced; after an undo
+     * they were handed back (buf NULL) */
+    if (!(s->has_value && s->buf == old->buf))
+        free(old->buf);
+    free(old);
+    sv->undo = NULL;
+}
+
+static void
+lscalar_release(agent_region_t *r)
+{
+    lscalar_t *s = r->ctx;
+    lua_State *L = s->la->L;
+    luaL_unref(L, LUA_REGISTRYINDEX, s->get_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, s->set_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, s->check_ref);
+    free(s->buf);
+    free(s);
+}
+
+static const agent_backend_t lscalar_be = {
+    .get = lscalar_get,
+    .check = lscalar_check,
+    .commit = lscalar_commit,
+    .undo = lscalar_undo,
+    .finish = lscalar_finish,
+    .release = lscalar_release,
+};
+
+/* --- handler regions --------------------------------------------------------- */
+
+/* Pushes name's arcs after the region root as an OID. */
+static void
+push_suffix(lua_State *L, const agent_region_t *r, const oid_t *name)
+{
+    oid_t *o = mwl_pushoid(L);
+    uint32_t n = r->root.len;
+    if (name->len > n) {
+        memcpy(o->arcs, name->arcs + n, (name->len - n) * sizeof(uint32_t));
+        o->len = name->len - n;
+    }
+}
+
+/* Pushes handler method `fn` and the handler table; 0 when missing. */
+static int
+push_method(lhandler_t *h, const char *fn)
+{
+    lua_State *L = h->la->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref);
+    lua_getfield(L, -1, fn);
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_insert(L, -2);
+    return 1;
+}
+
+/* Converts results (typename, value) at idx. 0, AGENT_NOSUCH or -1. */
+static int
+typed_result(lua_State *L, int idx, agent_req_t *rq, mw_value_t *v)
+{
+    if (lua_isnil(L, idx))
+        return AGENT_NOSUCH;
+    const char *tn = lua_tostring(L, idx);
+    int tag = tn ? mwl_type_tag(tn) : -1;
+    if (tag < 0) {
+        lua_pushfstring(L, "unknown type %s", tn ? tn : luaL_typename(L, idx));
+        return -1;
+    }
+    if (tag == MW_T_NOSUCHINSTANCE || tag == MW_T_NOSUCHOBJECT)
+        return AGENT_NOSUCH;
+    if (tag == MW_T_NULL || tag == MW_T_ENDOFMIBVIEW) {
+        lua_pushfstring(L, "%s is not a value", tn);
+        return -1;
+    }
+    return to_value(L, idx + 1, (uint8_t)tag, rq, v);
+}
+
+static int
+lhandler_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v)
+{
+    lhandler_t *h = r->ctx;
+    lua_State *L = h->la->L;
+    int top = lua_gettop(L);
+    if (!push_method(h, "get"))
+        return AGENT_NOSUCH;
+    push_suffix(L, r, name);
+    lua_pushinteger(L, agent_req_serial(rq));
+    if (pcall(L, 3, 2) != LUA_OK) {
+        log_once(h->la, &h->logged, r, "get");
+        lua_settop(L, top);
+        return -MW_ERR_GENERR;
+    }
+    int rc = typed_result(L, top + 1, rq, v);
+    if (rc < 0) {
+        log_once(h->la, &h->logged, r, "get");
+        rc = -MW_ERR_GENERR;
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+static int
+lhandler_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out, mw_value_t *v)
+{
+    lhandler_t *h = r->ctx;
+    lua_State *L = h->la->L;
+    int top = lua_gettop(L);
+    if (!push_method(h, "next"))
+        return AGENT_END;
+    if (after->len <= r->root.len)
+        lua_pushnil(L);
+    else
+        push_suffix(L, r, after);
+    lua_pushinteger(L, agent_req_serial(rq));
+    if (pcall(L, 3, 3) != LUA_OK) {
+        log_once(h->la, &h->logged, r, "next");
+        lua_settop(L, top);
+        return -MW_ERR_GENERR;
+    }
+    if (lua_isnil(L, top + 1)) {
+        lua_settop(L, top);
+        return AGENT_END;
+    }
+    oid_t suffix;
+    int rc;
+    if (mwl_tooid(L, top + 1, &suffix) < 0 || suffix.len == 0) {
+        if (suffix.len == 0)
+            lua_pushliteral(L, "next returned an empty OID");
+        rc = -1;
+    } else {
+        *out = r->root;
+        if (oid_append(out, suffix.arcs, suffix.len) < 0) {
+            lua_pushliteral(L, "OID too long");
+            rc = -1;
+        } else if (oid_cmp(out, after) <= 0) {
+            lua_pushliteral(L, "next returned an OID that does not increase");
+            rc = -1;
+        } else {
+            rc = typed_result(L, top + 2, rq, v);
+            if (rc == AGENT_NOSUCH) {
+                lua_pushliteral(L, "next returned no value");
+                rc = -1;
+            }
+        }
+    }
+    if (rc < 0) {
+        log_once(h->la, &h->logged, r, "next");
+        rc = -MW_ERR_GENERR;
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
+/* check/commit/undo(suffix, typename, value) -> status as status_of */
+static int
+lhandler_set_step(agent_region_t *r, agent_setvb_t *sv, const char *fn, int missing, int dflt)
+{
+    lhandler_t *h = r->ctx;
+    lua_State *L = h->la->L;
+    int top = lua_gettop(L);
+    if (!push_method(h, fn))
+        return missing;
+    push_suffix(L, r, &sv->name);
+    lua_pushstring(L, mwl_type_name(sv->val->type));
+    mwl_push_value(L, sv->val);
+    if (pcall(L, 4, 2) != LUA_OK) {
+        log_once(h->la, &h->logged, r, fn);
+        lua_settop(L, top);
+        return dflt == MW_ERR_WRONGVALUE ? MW_ERR_GENERR : dflt;
+    }
+    int st = status_of(L, top + 1, 2, dflt);
+    lua_settop(L, top);
+    return st;
+}
+
+static int
+lhandler_check(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    (void)rq;
+    return lhandler_set_step(r, sv, "check", MW_ERR_NOTWRITABLE, MW_ERR_WRONGVALUE);
+}
+
+static int
+lhandler_commit(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    (void)rq;
+    return lhandler_set_step(r, sv, "commit", MW_ERR_COMMITFAILED, MW_ERR_COMMITFAILED);
+}
+
+static int
+lhandler_undo(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
+{
+    (void)rq;
+    return lhandler_set_step(r, sv, "undo", MW_ERR_UNDOFAILED, MW_ERR_UNDOFAILED);
+}
+
+static void
+lhandler_finish(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv, int ok)
+{
+    lhandler_t *h = r->ctx;
+    lua_State *L = h->la->L;
+    int top = lua_gettop(L);
+    (void)rq;
+    if (!push_method(h, "finish"))
+        return;
+    push_suffix(L, r, &sv->name);
+    lua_pushboolean(L, ok);
+    if (pcall(L, 3, 0) != LUA_OK)
+        log_once(h->la, &h->logged, r, "finish");
+    lua_settop(L, top);
+}
+
+static void
+lhandler_release(agent_region_t *r)
+{
+    lhandler_t *h = r->ctx;
+    luaL_unref(h->la->L, LUA_REGISTRYINDEX, h->ref);
+    free(h);
+}
+
+static const agent_backend_t lhandler_be = {
+    .get = lhandler_get,
+    .next = lhandler_next,
+    .check = lhandler_check,
+    .commit = lhandler_commit,
+    .undo = lhandler_undo,
+    .finish = lhandler_finish,
+    .release = lhandler_release,
+};
+
+/* --- the agent object --------------------------------------------------------- */
+
+static lagent_t *
+check_agent(lua_State *L, int idx)
+{
+    lagent_t *la = luaL_checkudata(L, idx, AGENT_MT);
+    if (!la->a)
+        luaL_error(L, "agent is closed");
+    return la;
+}
+
+static int
+l_agent_gc(lua_State *L)
+{
+    lagent_t *la = luaL_checkudata(L, 1, AGENT_MT);
+    if (la->a) {
+        agent_free(la->a);
+        la->a = NULL;
+    }
+    luaL_unref(L, LUA_REGISTRYINDEX, la->log_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, la->authfail_ref);
+    la->log_ref = la->authfail_ref = LUA_NOREF;
+    return 0;
+}
+
+static void
+on_authfail(agent_t *a, void *arg)
+{
+    lagent_t *la = arg;
+    lua_State *L = la->L;
+    (void)a;
+    if (la->authfail_ref == LUA_NOREF)
+        return;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, la->authfail_ref);
+    if (pcall(L, 0, 0) != LUA_OK && la->log_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
+        lua_insert(L, -2);
+        lua_pcall(L, 1, 0, 0);
+    }
+    lua_settop(L, top);
+}
+
+/* agent_new() -> agent (needs engine_init) */
+static int
+l_agent_new(lua_State *L)
+{
+    struct event_base *base = mwl_event_base(L);
+    lagent_t *la = lua_newuserdatauv(L, sizeof *la, 0);
+    la->a = NULL;
+    la->log_ref = la->authfail_ref = LUA_NOREF;
+    luaL_setmetatable(L, AGENT_MT);
+    la->L = mwl_main_thread(L);
+    la->a = agent_new(base);
+    if (!la->a)
+        return luaL_error(L, "cannot create agent: out of memory");
+    agent_on_authfail(la->a, on_authfail, la);
+    return 1;
+}
+
+/* a:listen(spec) -> bound address | nil, err */
+static int
+l_listen(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *spec = luaL_checkstring(L, 2);
+    char bound[128];
+    int rc = agent_listen(la->a, spec, bound, sizeof bound);
+    if (rc < 0) {
+        lua_pushnil(L);
+        if (rc == MW_EINVAL)
+            lua_pushfstring(L, "bad listen address %s", spec);
+        else
+            lua_pushfstring(L, "cannot listen on %s: %s", spec, rc <= -1 && rc >= -200 && rc != MW_ENOMEM ? strerror(-rc) : mw_strerror(rc));
+        return 2;
+    }
+    lua_pushstring(L, bound);
+    return 1;
+}
+
+/* a:view(name, subtree, include) */
+static int
+l_view(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    const char *name = luaL_checkstring(L, 2);
+    mwl_checkoid(L, 3, &o);
+    int rc = agent_view_add(la->a, name, &o, lua_toboolean(L, 4));
+    if (rc < 0)
+        return luaL_error(L, "bad view %s", name);
+    return 0;
+}
+
+/* a:community(name, rw, view) */
+static int
+l_community(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    size_t n;
+    const char *c = luaL_checklstring(L, 2, &n);
+    const char *view = luaL_optstring(L, 4, NULL);
+    int rc = agent_community_add(la->a, c, n, lua_toboolean(L, 3), view);
+    if (rc < 0)
+        return luaL_error(L, "community %s: unknown view %s", c, view ? view : "");
+    return 0;
+}
+
+/* a:user(name, auth, authpass, priv, privpass, rw, level, view) */
+static int
+l_user(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    const char *an = luaL_optstring(L, 3, "NONE");
+    const char *ap = luaL_optstring(L, 4, NULL);
+    const char *pn = luaL_optstring(L, 5, "NONE");
+    const char *pp = luaL_optstring(L, 6, NULL);
+    int rw = lua_toboolean(L, 7);
+    int level = (int)luaL_optinteger(L, 8, 0);
+    const char *view = luaL_optstring(L, 9, NULL);
+    int auth = usm_auth_parse(an), priv = usm_priv_parse(pn);
+    if (auth < 0)
+        return luaL_error(L, "user %s: unknown authentication protocol %s", name, an);
+    if (priv < 0)
+        return luaL_error(L, "user %s: unknown privacy protocol %s", name, pn);
+    int rc = agent_user_add(la->a, name, auth, ap, priv, pp, rw, level, view);
+    if (rc < 0)
+        return luaL_error(L, "user %s: %s", name,
+                          rc == MW_EINVAL ? "bad settings (passwords need 8 characters or more; "
+                                            "privacy needs authentication; views must exist)"
+                                          : usm_strerror(rc));
+    return 0;
+}
+
+/* a:sys(field, value): descr, contact, name, location (read-only when
+ * set here), objectid, services */
+static int
+l_sys(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    static const char *const names[] = { "descr", "contact", "name", "location" };
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(k, names[i]) == 0) {
+            size_t n;
+            const char *v = luaL_checklstring(L, 3, &n);
+            if (agent_sys_set(la->a, i, v, n) < 0)
+                return luaL_error(L, "sys%s: too long (255 octets at most)", k);
+            return 0;
+        }
+    }
+    if (strcmp(k, "objectid") == 0) {
+        oid_t o;
+        mwl_checkoid(L, 3, &o);
+        agent_sys_objectid(la->a, &o);
+    } else if (strcmp(k, "auth_traps") == 0) {
+        agent_auth_traps_set(la->a, lua_toboolean(L, 3));
+    } else if (strcmp(k, "services") == 0) {
+        agent_sys_services(la->a, (int)luaL_checkinteger(L, 3));
+    } else {
+        return luaL_error(L, "unknown system field %s", k);
+    }
+    return 0;
+}
+
+static int
+l_sysor(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    mwl_checkoid(L, 2, &o);
+    if (agent_sysor_add(la->a, &o, luaL_optstring(L, 3, "")) < 0)
+        return luaL_error(L, "out of memory");
+    return 0;
+}
+
+static int
+opt_ref(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return LUA_NOREF;
+    luaL_checktype(L, idx, LUA_TFUNCTION);
+    lua_pushvalue(L, idx);
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static int
+register_error(lua_State *L, const oid_t *o)
+{
+    char name[OID_MAX_LEN * 11 + 1];
+    oid_format(o, name, sizeof name);
+    return luaL_error(L, "cannot register %s: it overlaps an object already registered", name);
+}
+
+/* a:scalar(oid, typename, rw, value | nil, getter, setter, check) */
+static int
+l_scalar(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    mwl_checkoid(L, 2, &o);
+    const char *tn = luaL_checkstring(L, 3);
+    int tag = mwl_type_tag(tn);
+    if (tag < 0 || tag == MW_T_NULL || tag >= MW_T_NOSUCHOBJECT)
+        return luaL_argerror(L, 3, "unknown SMI type");
+    if (o.len < 2)
+        return luaL_argerror(L, 2, "OID too short");
+    lscalar_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return luaL_error(L, "out of memory");
+    s->la = la;
+    s->type = (uint8_t)tag;
+    s->rw = lua_toboolean(L, 4);
+    s->get_ref = s->set_ref = s->check_ref = LUA_NOREF;
+    if (lua_isnoneornil(L, 6)) {
+        /* a value kept in C */
+        uint8_t scratch[OID_MAX_LEN * 5];
+        mw_value_t v;
+        s->has_value = 1;
+        if (mwl_to_value(L, 5, s->type, &v, scratch, sizeof scratch) < 0
+            || copy_value(&v, &s->val, &s->buf) < 0) {
+            free(s);
+            return luaL_error(L, "bad value: %s", lua_tostring(L, -1));
+        }
+    }
+    s->get_ref = opt_ref(L, 6);
+    s->set_ref = opt_ref(L, 7);
+    s->check_ref = opt_ref(L, 8);
+    if (!s->has_value && s->set_ref == LUA_NOREF)
+        s->rw = 0;
+    if (agent_register(la->a, &o, 1, &lscalar_be, s, 0) < 0) {
+        agent_region_t r = { .ctx = s };
+        lscalar_release(&r);
+        return register_error(L, &o);
+    }
+    return 0;
+}
+
+/* a:handler(oid, table with get/next/check/commit/undo/finish) */
+static int
+l_handler(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    mwl_checkoid(L, 2, &o);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    if (o.len < 2)
+        return luaL_argerror(L, 2, "OID too short");
+    lhandler_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return luaL_error(L, "out of memory");
+    h->la = la;
+    lua_pushvalue(L, 3);
+    h->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (agent_register(la->a, &o, 0, &lhandler_be, h, 0) < 0) {
+        agent_region_t r = { .ctx = h };
+        lhandler_release(&r);
+        return register_error(L, &o);
+    }
+    return 0;
+}
+
+static int
+l_unregister(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    mwl_checkoid(L, 2, &o);
+    lua_pushboolean(L, agent_unregister(la->a, &o) == 0);
+    return 1;
+}
+
+/* a:scalar_value(oid, value): replaces the value a scalar keeps */
+static int
+l_scalar_value(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    oid_t o;
+    mwl_checkoid(L, 2, &o);
+    agent_region_t *r = agent_region_at(la->a, &o);
+    if (!r || r->be != &lscalar_be || !((lscalar_t *)r->ctx)->has_value)
+        return luaL_error(L, "no scalar with a kept value at that OID");
+    lscalar_t *s = r->ctx;
+    uint8_t scratch[OID_MAX_LEN * 5];
+    mw_value_t v, nv;
+    uint8_t *buf;
+    if (mwl_to_value(L, 3, s->type, &v, scratch, sizeof scratch) < 0)
+        return luaL_error(L, "bad value: %s", lua_tostring(L, -1));
+    if (copy_value(&v, &nv, &buf) < 0)
+        return luaL_error(L, "out of memory");
+    free(s->buf);
+    s->val = nv;
+    s->buf = buf;
+    return 0;
+}
+
+static int
+l_on_log(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    luaL_unref(L, LUA_REGISTRYINDEX, la->log_ref);
+    la->log_ref = opt_ref(L, 2);
+    return 0;
+}
+
+static int
+l_on_authfail(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    luaL_unref(L, LUA_REGISTRYINDEX, la->authfail_ref);
+    la->authfail_ref = opt_ref(L, 2);
+    return 0;
+}
+
+static int
+l_state_dir(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *dir = luaL_checkstring(L, 2);
+    int rc = agent_state_dir(la->a, dir);
+    if (rc < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "state directory %s: %s", dir, rc < 0 && rc > -200 && rc != MW_ENOMEM ? strerror(-rc) : mw_strerror(rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* a:engine_setup([engine_id bytes]) -> true | nil, err */
+static int
+l_engine_setup(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    size_t n = 0;
+    const char *eid = luaL_optlstring(L, 2, NULL, &n);
+    int rc = agent_engine_setup(la->a, (const uint8_t *)eid, n);
+    if (rc < 0) {
+        lua_pushnil(L);
+        if (rc == MW_EINVAL)
+            lua_pushliteral(L, "bad engine ID (5 to 32 octets)");
+        else
+            lua_pushstring(L, rc > -100 && rc < 0 && rc >= MW_ENOTSUPP ? mw_strerror(rc) : rc <= -100 ? usm_strerror(rc) : strerror(-rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int
+l_engine(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    size_t n;
+    const uint8_t *eid = agent_engine_id(la->a, &n);
+    lua_pushlstring(L, (const char *)eid, n);
+    lua_pushinteger(L, agent_engine_boots(la->a));
+    lua_pushinteger(L, agent_engine_time(la->a));
+    return 3;
+}
+
+static int
+l_max_msg_size(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    agent_max_msg_size(la->a, (size_t)luaL_checkinteger(L, 2));
+    return 0;
+}
+
+static int
+l_uptime(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    lua_pushinteger(L, agent_uptime(la->a));
+    return 1;
+}
+
+static int
+l_auth_traps(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    lua_pushboolean(L, agent_auth_traps_enabled(la->a));
+    return 1;
+}
+
+/* a:process(bytes) -> response bytes | nil (dropped) */
+static int
+l_process(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    size_t n;
+    const char *in = luaL_checklstring(L, 2, &n);
+    const uint8_t *out;
+    size_t outlen;
+    if (agent_process(la->a, (const uint8_t *)in, n, &out, &outlen))
+        lua_pushlstring(L, (const char *)out, outlen);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+static int
+l_stats(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const agent_stats_t *s = agent_stats(la->a);
+    lua_createtable(L, 0, 40);
+#define F(k, f) lua_pushinteger(L, (lua_Integer)s->f); lua_setfield(L, -2, k)
+    F("snmpInPkts", in_pkts);
+    F("snmpOutPkts", out_pkts);
+    F("snmpInBadVersions", in_bad_versions);
+    F("snmpInBadCommunityNames", in_bad_community_names);
+    F("snmpInBadCommunityUses", in_bad_community_uses);
+    F("snmpInASNParseErrs", in_asn_parse_errs);
+    F("snmpInGetRequests", in_get_requests);
+    F("snmpInGetNexts", in_get_nexts);
+    F("snmpInSetRequests", in_set_requests);
+    F("snmpInGetBulks", in_get_bulks);
+    F("snmpInTotalReqVars", in_total_req_vars);
+    F("snmpInTotalSetVars", in_total_set_vars);
+    F("snmpOutGetResponses", out_get_responses);
+    F("snmpOutTooBigs", out_too_bigs);
+    F("snmpOutNoSuchNames", out_no_such_names);
+    F("snmpOutBadValues", out_bad_values);
+    F("snmpOutGenErrs", out_gen_errs);
+    F("snmpOutTraps", out_traps);
+    F("snmpSilentDrops", silent_drops);
+    F("snmpUnknownSecurityModels", unknown_security_models);
+    F("snmpInvalidMsgs", invalid_msgs);
+    F("snmpUnknownPDUHandlers", unknown_pdu_handlers);
+    F("usmStatsUnsupportedSecLevels", usm_unsupported_sec_levels);
+    F("usmStatsNotInTimeWindows", usm_not_in_time_windows);
+    F("usmStatsUnknownUserNames", usm_unknown_user_names);
+    F("usmStatsUnknownEngineIDs", usm_unknown_engine_ids);
+    F("usmStatsWrongDigests", usm_wrong_digests);
+    F("usmStatsDecryptionErrors", usm_decryption_errors);
+#undef F
+    return 1;
+}
+
+static int
+l_count_trap(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    /* the originator counts what it sends in snmpOutTraps */
+    ((agent_stats_t *)agent_stats(la->a))->out_traps++;
+    return 0;
+}
+
+static int
+l_close(lua_State *L)
+{
+    luaL_checkudata(L, 1, AGENT_MT);
+    return l_agent_gc(L);
+}
+
+static const luaL_Reg agent_methods[] = {
+    { "listen", l_listen },
+    { "view", l_view },
+    { "community", l_community },
+    { "user", l_user },
+    { "sys", l_sys },
+    { "sysor", l_sysor },
+    { "scalar", l_scalar },
+    { "handler", l_handler },
+    { "unregister", l_unregister },
+    { "scalar_value", l_scalar_value },
+    { "on_log", l_on_log },
+    { "on_authfail", l_on_authfail },
+    { "state_dir", l_state_dir },
+    { "engine_setup", l_engine_setup },
+    { "engine", l_engine },
+    { "max_msg_size", l_max_msg_size },
+    { "uptime", l_uptime },
+    { "auth_traps", l_auth_traps },
+    { "process", l_process },
+    { "stats", l_stats },
+    { "count_trap", l_count_trap },
+    { "close", l_close },
+    { NULL, NULL },
+};
+
+int mwl_agent_open(lua_State *L);
+
+int
+mwl_agent_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, AGENT_MT)) {
+        lua_pushcfunction(L, l_agent_gc);
+        lua_setfield(L, -2, "__gc");
+        luaL_newlib(L, agent_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_agent_new);
+    lua_setfield(L, -2, "agent_new");
+    return 0;
+}
