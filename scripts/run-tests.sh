@@ -10,6 +10,13 @@ export LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;$root/tests/support/?.lua;
 export LUA_CPATH="$root/$B/lua/?.so;;"
 export MOONWALK_BIN="$root/$B/moonwalk"
 export MIBS=
+# net-snmp's tools keep persistent state (engine boots, users) and read
+# config from system paths: give each run its own, so runs never see each
+# other's state or this machine's configuration.
+state=$(mktemp -d /tmp/moonwalk-netsnmp.XXXXXX)
+mkdir -p "$state/persist" "$state/conf"
+export SNMP_PERSISTENT_DIR="$state/persist"
+export SNMPCONFPATH="$state/conf"
 if [ "${SANITIZE:-}" = 1 ]; then
     asan=$(gcc -print-file-name=libasan.so)
     ubsan=$(gcc -print-file-name=libubsan.so)
@@ -24,6 +31,7 @@ busted --lua=lua5.4 -o "$root/tests/support/summary.lua" --pattern=_spec $specs 
 unset LD_PRELOAD
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
 rm -f "$out"
+rm -rf "$state"
 if [ -z "$line" ]; then
     echo "0 passed, 1 failed"
     exit 1
