@@ -13,11 +13,12 @@
 #include "agent.h"
 #include "../net/udp.h"
 #include "../usm/usm.h"
+#include "../usm/usm_msg.h"
 
 #define REQ_CAP 8192          /* varbinds in a request (more than 64 KiB holds) */
 #define RESP_CAP 10000        /* varbinds in a response (each takes >= 7 octets) */
 #define ARENA_CAP (256 * 1024)
-#define OUT_CAP 65536
+#define OUT_CAP (2 * 65536 + 4096) /* v3 encodes the scopedPDU and the message in one buffer */
 #define UDP_MAX 65507
 #define NAME_MAX_BER (OID_MAX_LEN * 5)
 
@@ -51,6 +52,7 @@ typedef struct {
 
 struct agent_req {
     agent_t *a;
+    const usm_keys_t *keys;   /* v3: the user's keys (NULL: noAuthNoPriv) */
     mw_msg_t *m;
     int version;
     int view;
@@ -672,6 +674,7 @@ enum {
     B_MPD = 300,         /* + snmpMPDStats arc */
     B_USM = 400,         /* + usmStats arc */
     B_SETSERIAL = 500,
+    B_CONTEXTS = 600,    /* + snmpTargetObjects arc (4, 5) */
 };
 
 static void
@@ -778,6 +781,8 @@ builtin_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
     case B_USM + 5: v_num(v, MW_T_COUNTER32, a->st.usm_wrong_digests); return 0;
     case B_USM + 6: v_num(v, MW_T_COUNTER32, a->st.usm_decryption_errors); return 0;
     case B_SETSERIAL: v_num(v, MW_T_INTEGER, 0); v->num.i = a->set_serial; return 0;
+    case B_CONTEXTS + 4: v_num(v, MW_T_COUNTER32, 0); return 0;
+    case B_CONTEXTS + 5: v_num(v, MW_T_COUNTER32, a->st.unknown_contexts); return 0;
     }
     return AGENT_NOSUCH;
 }
@@ -970,6 +975,11 @@ register_builtins(agent_t *a)
     for (uint32_t k = 1; k <= 6 && rc == 0; k++) {
         oid_set(&o, A_USMSTATS, 9, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_USM + (intptr_t)k);
+    }
+    for (uint32_t k = 4; k <= 5 && rc == 0; k++) {
+        static const uint32_t target[] = { 1, 3, 6, 1, 6, 3, 12, 1 };
+        oid_set(&o, target, 8, k);
+        rc = agent_register(a, &o, 1, &builtin_be, NULL, B_CONTEXTS + (intptr_t)k);
     }
     oid_set(&o, A_SETSERIAL, 10, 0);
     if (rc == 0)
@@ -1470,26 +1480,39 @@ count_out_status(agent_t *a, int status)
     }
 }
 
+/* Encodes m as it goes on the wire: plain for v1/v2c, protected with the
+ * user's keys for v3. MW_ETOOBIG when over limit. */
+static int
+encode_msg(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, uint8_t **out, size_t *outlen)
+{
+    if (m->version != MW_V3)
+        return msg_encode(m, a->out, limit, out, outlen);
+    int rc = usm_msg_encode(rq->keys, m, a->out, OUT_CAP, out, outlen);
+    if (rc == 0 && *outlen > limit)
+        rc = MW_ETOOBIG;
+    return rc;
+}
+
 /* Encodes m (a Response); on tooBig retries as the tooBig response RFC
  * 3416 describes. 1 when there is something to send. */
 static int
-encode_response(agent_t *a, mw_msg_t *m, mw_pdu_t *req, size_t limit, const uint8_t **resp,
-                size_t *resplen)
+encode_response(agent_t *a, agent_req_t *rq, mw_msg_t *m, mw_pdu_t *req, size_t limit,
+                const uint8_t **resp, size_t *resplen)
 {
     uint8_t *out;
     size_t outlen;
-    int rc = msg_encode(m, a->out, limit, &out, &outlen);
+    int rc = encode_msg(a, rq, m, limit, &out, &outlen);
     if (rc == MW_ETOOBIG) {
         m->pdu.error_status = MW_ERR_TOOBIG;
         m->pdu.error_index = 0;
         if (m->version == MW_V1) { /* RFC 1157: the request's varbinds */
             m->pdu.vbs = req->vbs;
             m->pdu.nvb = req->nvb;
-            rc = msg_encode(m, a->out, limit, &out, &outlen);
+            rc = encode_msg(a, rq, m, limit, &out, &outlen);
         }
         if (rc == MW_ETOOBIG) {
             m->pdu.nvb = 0;
-            rc = msg_encode(m, a->out, limit, &out, &outlen);
+            rc = encode_msg(a, rq, m, limit, &out, &outlen);
         }
         if (rc == 0)
             a->st.out_too_bigs++;
@@ -1546,6 +1569,8 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         /* lengths of the enclosing sequences may grow by up to 3 octets
          * each (message, PDU, varbind list; v3 adds two more) */
         size_t overhead = ol + 16;
+        if (m->version == MW_V3) /* MAC, salt, cipher padding and its wrapper */
+            overhead += 48 + 8 + 8 + 4 + 8;
         do_getbulk(rq, &req, rp, &res, limit > overhead ? limit - overhead : 0);
         break;
     }
@@ -1575,7 +1600,7 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         rp->error_status = 0;
         rp->error_index = 0;
     }
-    return encode_response(a, m, &req, limit, resp, resplen);
+    return encode_response(a, rq, m, &req, limit, resp, resplen);
 }
 
 static const community_t *
@@ -1646,6 +1671,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
         return 0;
     }
     rq.a = a;
+    rq.keys = NULL;
     rq.m = &m;
     rq.version = m.version;
     rq.serial = ++a->serial;
@@ -1685,18 +1711,202 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
 
 /* --- SNMPv3 ---------------------------------------------------------------- */
 
+static const uint32_t A_UNKNOWNCONTEXTS[] = { 1, 3, 6, 1, 6, 3, 12, 1, 5 };
+static const uint32_t A_UNKNOWNPDUHANDLERS[] = { 1, 3, 6, 1, 6, 3, 11, 2, 1, 3 };
+
+/* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter;
+ * level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are signed). */
+static int
+send_report(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *arcs, size_t n,
+            uint32_t value, const usm_keys_t *keys, uint8_t level, const uint8_t **resp,
+            size_t *resplen)
+{
+    oid_t o;
+    uint8_t name[64];
+    int k;
+    int reqid;
+    if (!(m->msg_flags & MW_FLAG_REPORTABLE))
+        return 0;
+    oid_set(&o, arcs, n, 0);
+    o.arcs[o.len++] = 0;
+    if ((k = oid_encode(&o, name, sizeof name)) < 0)
+        return 0;
+    /* request-id of the PDU when it was readable, else the msgID */
+    reqid = (m->msg_flags & MW_FLAG_PRIV) && !m->pdu.vbs ? m->msg_id : m->pdu.request_id;
+    mw_varbind_t *vb = &a->resp_vbs[0];
+    vb->oid = name;
+    vb->oid_len = (uint32_t)k;
+    v_num(&vb->val, MW_T_COUNTER32, value);
+    m->pdu.type = MW_PDU_REPORT;
+    m->pdu.request_id = reqid;
+    m->pdu.error_status = 0;
+    m->pdu.error_index = 0;
+    m->pdu.vbs = vb;
+    m->pdu.nvb = 1;
+    m->msg_flags = level;
+    m->msg_max_size = (int32_t)a->max_msg;
+    m->engine_id = a->eid;
+    m->engine_id_len = (uint32_t)a->eid_len;
+    m->engine_boots = a->boots;
+    m->engine_time = agent_engine_time(a);
+    m->context_engine_id = a->eid;
+    m->context_engine_id_len = (uint32_t)a->eid_len;
+    m->encrypted = NULL;
+    m->encrypted_len = 0;
+    rq->keys = keys;
+    uint8_t *out;
+    size_t outlen;
+    if (encode_msg(a, rq, m, a->max_msg, &out, &outlen) < 0) {
+        a->st.silent_drops++;
+        return 0;
+    }
+    *resp = out;
+    *resplen = outlen;
+    a->st.out_pkts++;
+    return 1;
+}
+
+static user_t *
+user_find(agent_t *a, const uint8_t *name, size_t n)
+{
+    for (size_t i = 0; i < a->nusers; i++)
+        if (a->users[i].len == n && memcmp(a->users[i].name, name, n) == 0)
+            return &a->users[i];
+    return NULL;
+}
+
 static int
 process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t inlen,
            const uint8_t **resp, size_t *resplen)
 {
-    (void)rq;
-    (void)m;
-    (void)in;
-    (void)inlen;
-    (void)resp;
-    (void)resplen;
-    a->st.unknown_security_models++;
-    return 0;
+    uint8_t flags = m->msg_flags;
+    uint8_t level = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
+    int rc;
+
+    if ((flags & MW_FLAG_PRIV) && !(flags & MW_FLAG_AUTH)) {
+        a->st.invalid_msgs++; /* RFC 3412 7.2 step 5 */
+        return 0;
+    }
+    if (!a->engine_ready) {
+        a->st.unknown_security_models++;
+        return 0;
+    }
+    if (m->encrypted)
+        m->pdu.vbs = NULL; /* not decoded yet: reports use the msgID */
+    /* 3.2.3: an unknown engine ID (discovery sends an empty one) */
+    if (m->engine_id_len != a->eid_len || memcmp(m->engine_id, a->eid, a->eid_len) != 0) {
+        a->st.usm_unknown_engine_ids++;
+        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 4 }, 10,
+                           a->st.usm_unknown_engine_ids, NULL, 0, resp, resplen);
+    }
+    /* 3.2.4: the user */
+    user_t *u = user_find(a, m->user, m->user_len);
+    if (!u || !u->keyed) {
+        a->st.usm_unknown_user_names++;
+        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 3 }, 10,
+                           a->st.usm_unknown_user_names, NULL, 0, resp, resplen);
+    }
+    /* 3.2.5: a level the user's keys cannot give */
+    if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
+        || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)) {
+        a->st.usm_unsupported_sec_levels++;
+        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 1 }, 10,
+                           a->st.usm_unsupported_sec_levels, NULL, 0, resp, resplen);
+    }
+    const usm_keys_t *keys = (flags & MW_FLAG_AUTH) ? &u->keys : NULL;
+    mw_pdu_t saved = m->pdu;
+    if (m->encrypted) {
+        m->pdu.vbs = a->req_vbs;
+        m->pdu.cap = REQ_CAP;
+    }
+    rc = usm_msg_decode(keys, m, in, inlen, a->plain, OUT_CAP);
+    if (rc == USM_EWRONGDIGEST) {
+        a->st.usm_wrong_digests++;
+        if (m->encrypted)
+            m->pdu = saved;
+        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 5 }, 10,
+                           a->st.usm_wrong_digests, NULL, 0, resp, resplen);
+    }
+    /* 3.2.7: timeliness, once the message is authentic */
+    if (flags & MW_FLAG_AUTH) {
+        int32_t now = agent_engine_time(a);
+        int32_t d = m->engine_time - now;
+        if (m->engine_boots != a->boots || a->boots == 2147483647 || d > 150 || d < -150) {
+            a->st.usm_not_in_time_windows++;
+            if (m->encrypted && rc != 0)
+                m->pdu.vbs = NULL;
+            return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 2 }, 10,
+                               a->st.usm_not_in_time_windows, keys, MW_FLAG_AUTH, resp, resplen);
+        }
+    }
+    if (rc == USM_EDECRYPT) {
+        a->st.usm_decryption_errors++;
+        m->pdu.vbs = NULL;
+        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 6 }, 10,
+                           a->st.usm_decryption_errors, NULL, 0, resp, resplen);
+    }
+    if (rc < 0) {
+        a->st.in_asn_parse_errs++;
+        return 0;
+    }
+    /* the scopedPDU: our context engine ID (or none) and the default context */
+    if (m->context_engine_id_len
+        && (m->context_engine_id_len != a->eid_len
+            || memcmp(m->context_engine_id, a->eid, a->eid_len) != 0)) {
+        a->st.unknown_pdu_handlers++;
+        return send_report(a, rq, m, A_UNKNOWNPDUHANDLERS, 10, a->st.unknown_pdu_handlers, NULL, 0,
+                           resp, resplen);
+    }
+    if (m->context_name_len) {
+        a->st.unknown_contexts++;
+        return send_report(a, rq, m, A_UNKNOWNCONTEXTS, 10, a->st.unknown_contexts, NULL, 0, resp,
+                           resplen);
+    }
+    switch (m->pdu.type) {
+    case MW_PDU_GET: case MW_PDU_GETNEXT: case MW_PDU_GETBULK: case MW_PDU_SET:
+        break;
+    case MW_PDU_RESPONSE: case MW_PDU_REPORT:
+        a->st.in_get_responses++;
+        return 0;
+    case MW_PDU_TRAPV2: case MW_PDU_INFORM:
+        a->st.in_traps++;
+        return 0;
+    default:
+        a->st.unknown_pdu_handlers++;
+        return 0;
+    }
+    rq->keys = keys;
+    rq->view = u->view;
+    rq->rw = u->rw;
+    size_t limit = a->max_msg;
+    if (m->msg_max_size >= 484 && (size_t)m->msg_max_size < limit)
+        limit = (size_t)m->msg_max_size;
+    /* the response goes back at the request's level, from our engine */
+    static const uint8_t zeros[USM_PRIV_PARAMS];
+    m->msg_flags = level;
+    m->msg_max_size = (int32_t)a->max_msg;
+    m->engine_id = a->eid;
+    m->engine_id_len = (uint32_t)a->eid_len;
+    m->engine_boots = a->boots;
+    m->engine_time = agent_engine_time(a);
+    m->context_engine_id = a->eid;
+    m->context_engine_id_len = (uint32_t)a->eid_len;
+    m->encrypted = NULL;
+    m->encrypted_len = 0;
+    m->auth_params_len = keys ? (uint32_t)usm_auth_mac_len(keys->auth) : 0;
+    m->priv_params = (flags & MW_FLAG_PRIV) ? zeros : NULL;
+    m->priv_params_len = (flags & MW_FLAG_PRIV) ? USM_PRIV_PARAMS : 0;
+    int have = (flags & MW_FLAG_PRIV) ? AGENT_LEVEL_PRIV : (flags & MW_FLAG_AUTH) ? AGENT_LEVEL_AUTH
+                                                                                : AGENT_LEVEL_NOAUTH;
+    if (have < u->level) {
+        /* the user needs a higher level: VACM says no */
+        mw_pdu_t req = m->pdu;
+        m->pdu.type = MW_PDU_RESPONSE;
+        m->pdu.error_status = MW_ERR_AUTHORIZATIONERROR;
+        m->pdu.error_index = 0;
+        return encode_response(a, rq, m, &req, limit, resp, resplen);
+    }
+    return run_pdu(a, rq, m, limit, resp, resplen);
 }
 
 /* --- transport -------------------------------------------------------------- */

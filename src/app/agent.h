@@ -81,6 +81,7 @@ typedef struct agent_stats {
     uint32_t unknown_security_models, invalid_msgs, unknown_pdu_handlers;
     uint32_t usm_unsupported_sec_levels, usm_not_in_time_windows, usm_unknown_user_names,
         usm_unknown_engine_ids, usm_wrong_digests, usm_decryption_errors;
+    uint32_t unknown_contexts;  /* snmpUnknownContexts */
     uint32_t in_get_bulks; /* not in any MIB: for the benchmark and tests */
 } agent_stats_t;
 

@@ -624,3 +624,99 @@ describe("agent: state directory", function()
     os.execute("rm -rf " .. dir)
   end)
 end)
+
+describe("agent: SNMPv3 (USM reports)", function()
+  local c = mw.core
+  local a, eid, boots
+  before_each(function()
+    a = new_agent { communities = {}, users = { { name = "u", auth = "SHA", auth_pass = "authpass123",
+      priv = "AES", priv_pass = "privpass123" } } }
+    local hex
+    hex, boots = a:engine()
+    eid = mw.fromhex(hex)
+  end)
+  after_each(function() a:close() end)
+
+  local function msg(fields)
+    local m = { version = 3, msg_id = 9, msg_flags = 4, engine_id = "", user = "", context_engine_id = "",
+      pdu = { type = "get", request_id = 31, varbinds = { { oid = SYSDESCR, type = "NULL" } } } }
+    for k, v in pairs(fields) do m[k] = v end
+    return m
+  end
+
+  local function signed(m, pass)
+    local keys = assert(c.usm_keys("SHA", "AES", pass or "authpass123", "privpass123", eid))
+    local raw, off = assert(mw.encode(m))
+    return assert(c.usm_sign("SHA", keys.auth_key, raw, off))
+  end
+
+  local function report(out)
+    local m = assert(mw.decode(out))
+    assert.equal("report", m.pdu.type)
+    return m, m.pdu.varbinds[1]
+  end
+
+  it("discovery: an empty engine ID gets usmStatsUnknownEngineIDs with our engine ID, boots and time", function()
+    local m, vb = report(a:process(mw.encode(msg {})))
+    assert.equal("1.3.6.1.6.3.15.1.1.4.0", vb.oid)
+    assert.equal(1, vb.value)
+    assert.equal(eid, m.engine_id)
+    assert.equal(boots, m.engine_boots)
+    assert.equal(9, m.msg_id)
+    assert.equal(31, m.pdu.request_id)
+    assert.equal(0, m.msg_flags)
+  end)
+
+  it("no report when the reportable flag is clear", function()
+    assert.is_nil(a:process(mw.encode(msg { msg_flags = 0 })))
+    assert.equal(1, a:stats().usmStatsUnknownEngineIDs)
+  end)
+
+  it("unknown user, then a level the user cannot give", function()
+    local _, vb = report(a:process(mw.encode(msg { engine_id = eid, user = "who" })))
+    assert.equal("1.3.6.1.6.3.15.1.1.3.0", vb.oid)
+    local b = new_agent { communities = {}, users = { { name = "plain" } } }
+    local raw = mw.encode(msg { engine_id = select(1, mw.fromhex((b:engine()))), user = "plain", msg_flags = 5, auth_params_len = 12 })
+    _, vb = report(b:process(raw))
+    assert.equal("1.3.6.1.6.3.15.1.1.1.0", vb.oid)
+    b:close()
+  end)
+
+  it("a wrong digest gets usmStatsWrongDigests", function()
+    local raw = signed(msg { engine_id = eid, user = "u", msg_flags = 5, engine_boots = boots, engine_time = 0, auth_params_len = 12 }, "wrongpass123")
+    local _, vb = report(a:process(raw))
+    assert.equal("1.3.6.1.6.3.15.1.1.5.0", vb.oid)
+    assert.equal(1, a:stats().usmStatsWrongDigests)
+  end)
+
+  it("outside the time window: a signed usmStatsNotInTimeWindows report with the right time", function()
+    local raw = signed(msg { engine_id = eid, user = "u", msg_flags = 5, engine_boots = boots, engine_time = 5000, auth_params_len = 12 })
+    local m, vb = report(a:process(raw))
+    assert.equal("1.3.6.1.6.3.15.1.1.2.0", vb.oid)
+    assert.equal(1, m.msg_flags)
+    assert.is_true(m.engine_time < 10)
+    raw = signed(msg { engine_id = eid, user = "u", msg_flags = 5, engine_boots = boots + 1, engine_time = 0, auth_params_len = 12 })
+    _, vb = report(a:process(raw))
+    assert.equal("1.3.6.1.6.3.15.1.1.2.0", vb.oid)
+  end)
+
+  it("an authenticated request in time gets a signed response (the user requires privacy: authorizationError)", function()
+    local raw = signed(msg { engine_id = eid, user = "u", msg_flags = 5, engine_boots = boots, engine_time = 0, auth_params_len = 12 })
+    local m = assert(mw.decode(a:process(raw)))
+    assert.equal("response", m.pdu.type)
+    assert.equal(16, m.pdu.error_status)
+    assert.equal(1, m.msg_flags)
+  end)
+
+  it("ciphertext that does not decrypt gets usmStatsDecryptionErrors", function()
+    local raw = signed(msg { engine_id = eid, user = "u", msg_flags = 7, engine_boots = boots, engine_time = 0,
+      auth_params_len = 12, priv_params = "\0\0\0\0\0\0\0\1", encrypted = string.rep("\x55", 48) })
+    local _, vb = report(a:process(raw))
+    assert.equal("1.3.6.1.6.3.15.1.1.6.0", vb.oid)
+  end)
+
+  it("priv without auth is an invalid message (snmpInvalidMsgs), dropped", function()
+    assert.is_nil(a:process(mw.encode(msg { engine_id = eid, user = "u", msg_flags = 6 })))
+    assert.equal(1, a:stats().snmpInvalidMsgs)
+  end)
+end)
