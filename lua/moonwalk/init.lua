@@ -110,6 +110,7 @@ M.log = require "moonwalk.log"
 -- Manager
 local session = require "moonwalk.session"
 M.session = session.new
+M.batch = session.batch
 M.Error = session.Error
 
 -- Engine counters (sent, retransmits, timeouts, parse_errors, unknown_ids, ...)

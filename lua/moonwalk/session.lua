@@ -225,6 +225,32 @@ function Session:set(vbs)
   return request(self, "set", list)
 end
 
+-- batch{ {session, "get"|"getnext", oids}, ... } sends every request at
+-- once and waits once: results[i] = { varbinds = ... } or { error = err }.
+-- One task can keep thousands of requests in flight this way, at a few
+-- hundred bytes each.
+function M.batch(list)
+  local raw = {}
+  for i, r in ipairs(list) do
+    local s = r[1] or r.session
+    if getmetatable(s) ~= Session then error("batch: request " .. i .. " needs a session", 2) end
+    if not s._resolved then
+      local ok, err = s:resolve()
+      if not ok then error("batch: request " .. i .. ": " .. tostring(err), 2) end
+    end
+    raw[i] = { s._c, r[2] or r.kind or "get", oidlist(r[3] or r.oids) }
+  end
+  local res = core.batch(raw)
+  for i, r in ipairs(res) do
+    if r.error then
+      local e = r.error
+      local _, err = failure(list[i][1] or list[i].session, e[1], e[2], e[3], e[4], e[5])
+      res[i] = { error = err }
+    end
+  end
+  return res
+end
+
 -- inform{ varbinds } waits for the acknowledgement (retries as any
 -- request); trap{ varbinds } [, v1 fields] sends once. Varbinds take the
 -- same forms as set; for v2c/v3 the first two should be sysUpTime.0 and

@@ -1035,6 +1035,151 @@ mwl_main_thread(lua_State *L)
     return get_engine(L)->L;
 }
 
+/* --- batches: one task, many requests, one wake-up ------------------ */
+
+typedef struct {
+    lengine_t *le;
+    int thread_ref;
+    int results_ref;           /* Lua table of results, by index */
+    size_t remaining;
+} lgroup_t;
+
+typedef struct {
+    lgroup_t *g;
+    lsession_t *s;
+    lua_Integer index;
+} lbatch_t;
+
+static void
+on_batch(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
+{
+    lbatch_t *b = arg;
+    lgroup_t *g = b->g;
+    lua_State *L = g->le->L;
+    int top = lua_gettop(L);
+    (void)req;
+    lua_checkstack(L, 12);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, g->results_ref);
+    int rt = lua_gettop(L);
+    /* each result: { varbinds = ... } or { error = {kind, message, status, index, vbs} } */
+    lua_createtable(L, 0, 1);
+    if (status == 0 && m->pdu.error_status == 0) {
+        push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+        lua_setfield(L, -2, "varbinds");
+    } else {
+        int n;
+        int base = lua_gettop(L);
+        if (status != 0) {
+            n = push_failure(L, status);
+        } else {
+            lua_pushnil(L);
+            lua_pushliteral(L, "status");
+            lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
+            lua_pushinteger(L, m->pdu.error_status);
+            lua_pushinteger(L, m->pdu.error_index);
+            push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+            n = 6;
+        }
+        lua_createtable(L, n - 1, 0);
+        for (int i = 2; i <= n; i++) {
+            lua_pushvalue(L, base + i);
+            lua_rawseti(L, -2, i - 1);
+        }
+        lua_setfield(L, base, "error");
+        lua_settop(L, base);
+    }
+    lua_rawseti(L, rt, b->index);
+    lua_settop(L, top);
+    free(b);
+    if (--g->remaining == 0) {
+        lengine_t *le = g->le;
+        int ref = g->thread_ref;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, g->results_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, g->results_ref);
+        free(g);
+        resume_ref(le, ref, 1);
+    }
+}
+
+/* batch(list) - list[i] = { csession, "get"|"getnext", {oids} }; sends all,
+ * waits once, returns the raw results table: results[i] = {varbinds=} or
+ * {error={kind, message, status, index, vbs}}. */
+static int
+l_batch(lua_State *L)
+{
+    lengine_t *le = get_engine(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 1);
+    lua_createtable(L, (int)n, 0);
+    int results = lua_gettop(L);
+    if (n == 0)
+        return 1;
+    lgroup_t *g = calloc(1, sizeof *g);
+    if (!g)
+        return luaL_error(L, "out of memory");
+    g->le = le;
+    /* build and check every request before sending any */
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        luaL_argcheck(L, lua_istable(L, -1), 1, "each request is {session, kind, oids}");
+        lua_geti(L, -1, 1);
+        lsession_t *s = check_session(L, -1);
+        if (!s->resolved) {
+            free(g);
+            return luaL_error(L, "request %d: session not resolved", (int)i);
+        }
+        lua_pop(L, 2);
+    }
+    yield_here(L, &g->thread_ref);
+    lua_pushvalue(L, results);
+    g->results_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    g->remaining = (size_t)n;
+    for (lua_Integer i = 1; i <= n; i++) {
+        mw_msg_t m;
+        int err = 0;
+        lua_geti(L, 1, i);
+        int rq = lua_gettop(L);
+        lua_geti(L, rq, 1);
+        lsession_t *s = check_session(L, -1);
+        lua_geti(L, rq, 2);
+        const char *kind = luaL_optstring(L, -1, "get");
+        uint8_t type = strcmp(kind, "getnext") == 0 ? MW_PDU_GETNEXT : MW_PDU_GET;
+        lua_geti(L, rq, 3);
+        msg_init(&m, s, type, NULL, 0);
+        names_from(L, lua_gettop(L), s, &m);
+        lbatch_t *b = malloc(sizeof *b);
+        if (!b)
+            return luaL_error(L, "out of memory");
+        b->g = g;
+        b->s = s;
+        b->index = i;
+        if (!engine_request(le->eng, &s->peer.sa, s->peerlen, &m, s->timeout_ms, s->retries,
+                            on_batch, b, s->sec, &err)) {
+            /* an immediate failure is a result like any other */
+            lua_createtable(L, 0, 1);
+            lua_createtable(L, 2, 0);
+            lua_pushliteral(L, "error");
+            lua_rawseti(L, -2, 1);
+            lua_pushstring(L, mw_strerror(err));
+            lua_rawseti(L, -2, 2);
+            lua_setfield(L, -2, "error");
+            lua_rawseti(L, results, i);
+            free(b);
+            g->remaining--;
+        }
+        lua_settop(L, results);
+    }
+    if (g->remaining == 0) {
+        /* nothing went out: answer now, without yielding */
+        luaL_unref(L, LUA_REGISTRYINDEX, g->thread_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, g->results_ref);
+        free(g);
+        lua_settop(L, results);
+        return 1;
+    }
+    return lua_yield(L, 0);
+}
+
 static const luaL_Reg session_methods[] = {
     { "get", l_get },
     { "getnext", l_getnext },
@@ -1062,6 +1207,7 @@ static const luaL_Reg engine_funcs[] = {
     { "set_max_inflight", l_set_max_inflight },
     { "free_udp_port", l_free_udp_port },
     { "session", l_session_new },
+    { "batch", l_batch },
     { NULL, NULL },
 };
 

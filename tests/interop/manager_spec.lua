@@ -190,6 +190,29 @@ describe("manager against snmpd (Lua API)", function()
     end)
   end)
 
+  it("batch: one task sends 2,000 requests and gets every result in order", function()
+    within(function()
+      local s = mw.session { peer = d.agent, version = "2c", timeout = 2, retries = 3 }
+      local silent = mw.session { peer = "127.0.0.1:" .. require("moonwalk.core").free_udp_port(),
+                                  timeout = 0.2, retries = 0 }
+      local list = {}
+      for i = 1, 2000 do list[i] = { s, "get", { "1.3.6.1.2.1.1.5.0", "1.3.6.1.4.1.99999." .. (i % 13 + 1) .. ".0" } } end
+      list[#list + 1] = { s, "getnext", { "1.3.6.1.4.1.99999" } }
+      list[#list + 1] = { silent, "get", { "1.3.6.1.2.1.1.5.0" } }
+      -- one snmpd drops part of a 2,000-datagram burst: pace it
+      mw.set_max_inflight(100)
+      local res = mw.batch(list)
+      mw.set_max_inflight(0)
+      assert.equal(2002, #res)
+      for i = 1, 2000 do
+        assert.is_nil(res[i].error)
+        assert.equal("1.3.6.1.4.1.99999." .. (i % 13 + 1) .. ".0", res[i].varbinds[2].oid)
+      end
+      assert.equal("1.3.6.1.4.1.99999.1.0", res[2001].varbinds[1].oid)
+      assert.equal("timeout", res[2002].error.kind)
+    end)
+  end)
+
   it("a global in-flight limit queues the rest and everything completes", function()
     within(function()
       mw.set_max_inflight(4)
