@@ -1,0 +1,140 @@
+-- moonwalk trapd: the notification receiver.
+--
+--   moonwalk trapd --listen ADDR [--listen ADDR]... [-c COMMUNITY]...
+--                  [--user NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]]...
+--                  [--engine-id HEX] [--state DIR] [--format text|json]
+--                  [--queue N] [--max-tasks N] [--stats-interval SECONDS]
+--                  [-O FLAGS] [-m MIBS] [-M DIRS] [SCRIPT.lua]...
+--
+-- Without scripts each notification is printed on one line (text, or JSON
+-- with --format json). Each SCRIPT.lua runs once at start as a task, with
+-- the receiver as its argument (local rx = ...), and registers handlers
+-- with rx:on(...); with scripts, lines are printed only when --format is
+-- given. SIGINT/SIGTERM stop the receiver.
+local mw = require "moonwalk"
+local core = require "moonwalk.core"
+local sched = require "moonwalk.sched"
+local log = require "moonwalk.log"
+local args = require "moonwalk.cli.args"
+local common = require "moonwalk.cli.common"
+local trapd = require "moonwalk.trapd"
+
+local M = {}
+
+local usage = [[
+USAGE: moonwalk trapd --listen ADDR [OPTIONS] [SCRIPT.lua]...
+
+  --listen ADDR         [udp:|udp6:]addr:port to listen on (repeatable);
+                        root defaults to udp:0.0.0.0:162
+  -c COMMUNITY          an allowed v1/v2c community (repeatable); with none,
+                        v1 and v2c are refused
+  --user NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]
+                        a v3 user for every sender engine ID (repeatable)
+  --engine-id HEX       this receiver's engine ID (authoritative for informs)
+  --state DIR           keeps the engine ID and boots across restarts
+  --format text|json    one line, or one JSON object, per notification
+  --queue N             notifications waiting for handlers (default 10000)
+  --max-tasks N         handler tasks running at once (default 1000)
+  --stats-interval S    log the counters every S seconds (default 60, 0: never)
+  --log-level LEVEL     debug|info|warn|error
+  -O FLAGS              output flags as net-snmp's (-On: numeric OIDs)
+  -m MIBS, -M DIRS      MIB modules and directories
+
+Each SCRIPT.lua runs once with the receiver as its argument:
+  local rx = ...
+  rx:on("1.3.6.1.6.3.1.1.5.3", function(n) print(n.source, n.trap_oid) end)]]
+
+local extra = {
+  ["--listen"] = true, ["--user"] = true, ["--engine-id"] = true, ["--state"] = true,
+  ["--format"] = true, ["--queue"] = true, ["--max-tasks"] = true, ["--stats-interval"] = true,
+  ["--log-level"] = true, ["--help"] = false,
+}
+
+local function fail(msg)
+  io.stderr:write("moonwalk trapd: ", msg, "\n")
+  return 1
+end
+
+local function is_root()
+  local p = io.popen("id -u 2>/dev/null")
+  if not p then return false end
+  local id = p:read("l")
+  p:close()
+  return id == "0"
+end
+
+local function number(o, name)
+  local v = o._long[name]
+  if not v then return nil end
+  local n = tonumber(v[#v])
+  if not n or n < 0 then error("--" .. name .. " needs a number >= 0", 0) end
+  return n
+end
+
+function M.main(argv)
+  local o, rest = args.parse(argv, extra)
+  if not o then io.stderr:write(rest, "\n", usage, "\n") return 1 end
+  if o.h or o._long.help then io.stderr:write(usage, "\n") return 0 end
+  local L = o._long
+  if L["log-level"] then
+    if not pcall(log.set_level, L["log-level"][#L["log-level"]]) then return fail("unknown log level") end
+  end
+  common.setup_mibs(o)
+  local listen = L.listen or {}
+  if #listen == 0 then
+    if not is_root() then
+      return fail("give --listen ADDR (the default udp:0.0.0.0:162 is for root only)")
+    end
+    listen = { "udp:0.0.0.0:162" }
+  end
+  local format = L.format and L.format[#L.format]
+  if format and format ~= "text" and format ~= "json" then return fail("--format is text or json") end
+  local ok, q, mt, si = pcall(function()
+    return number(o, "queue"), number(o, "max-tasks"), number(o, "stats-interval")
+  end)
+  if not ok then return fail(q) end
+  local scripts = {}
+  for i, path in ipairs(rest) do
+    local chunk, err = loadfile(path, "t", setmetatable({}, { __index = _G }))
+    if not chunk then return fail(err) end
+    scripts[i] = chunk
+  end
+  if #scripts == 0 and not format then format = "text" end
+
+  core.engine_init()
+  local rx, lerr
+  local pok, perr = pcall(function()
+    rx, lerr = trapd.trapd{
+      listen = listen, community = o._c, users = L.user,
+      engine_id = L["engine-id"] and L["engine-id"][#L["engine-id"]],
+      state = L.state and L.state[#L.state], format = format, flags = o.O,
+      queue = q and math.tointeger(q), max_tasks = mt and math.tointeger(mt), stats_interval = si,
+    }
+  end)
+  if not pok then return fail((tostring(perr):gsub("^[^:]*:%d+: ", ""))) end
+  if not rx then return fail(lerr) end
+  log.info("trapd: listening on %s, engine ID %s", table.concat(rx:addresses(), " "), core.tohex((rx:engine())))
+
+  local function on_stop(sig)
+    log.info("trapd: signal %d, stopping", sig)
+    rx:close()
+    sched.stop()
+  end
+  local sigs = { core.on_signal(2, on_stop), core.on_signal(15, on_stop) }
+  for _, chunk in ipairs(scripts) do
+    local t = sched.spawn(chunk, rx)
+    if t.done and not t.ok then
+      rx:close()
+      return fail(tostring(t.error))
+    end
+  end
+  sched.loop()
+  for _, s in ipairs(sigs) do getmetatable(s).__gc(s) end
+  if not rx.closed then rx:close() end
+  local s = rx:stats()
+  log.info("trapd: received %d handled %d dropped %d auth_failures %d parse_errors %d",
+    s.received, s.handled, s.dropped, s.auth_failures, s.parse_errors)
+  return 0
+end
+
+return M

@@ -1,0 +1,667 @@
+/* notify.c - the notification receiver (see notify.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <linux/sock_diag.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "notify.h"
+#include "../net/udp.h"
+#include "../core/ber.h"
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
+
+#define ENC_CAP 65536
+#define USER_MAX 32
+#define EID_MAX USM_MAX_ENGINE_ID
+#define TIME_WINDOW 150
+
+/* One queued notification. Its message bytes live in the byte ring. */
+typedef struct {
+    uint32_t off, len;          /* in ring */
+    notify_addr_t from;
+    socklen_t fromlen;
+    int64_t time_ms;
+    int32_t msg_id;
+    uint8_t listener;
+    uint8_t version;
+    uint8_t scoped;             /* bytes are a v3 scopedPDU (plaintext) */
+    uint8_t sec_level;
+    uint8_t user_len, eid_len;
+    uint8_t user[USER_MAX];
+    uint8_t eid[EID_MAX];
+} nentry_t;
+
+typedef struct {
+    uint8_t *name;              /* owned */
+    size_t name_len;
+    usm_auth_t auth;
+    usm_priv_t priv;
+    uint8_t auth_master[USM_MAX_HASH]; /* secret: wiped in notify_free */
+    uint8_t priv_master[USM_MAX_HASH];
+} nuser_t;
+
+typedef struct {
+    notify_t *n;
+    udp_sock_t *sock;           /* owned */
+    int index;
+} nlisten_t;
+
+struct notify {
+    struct event_base *base;    /* not owned */
+    nlisten_t listen[NOTIFY_MAX_LISTEN];
+    int nlisten;
+    /* access */
+    uint8_t *communities[NOTIFY_MAX_COMMUNITY]; /* owned */
+    size_t community_len[NOTIFY_MAX_COMMUNITY];
+    int ncommunities;
+    nuser_t *users;             /* owned array */
+    int nusers;
+    uint8_t eid[EID_MAX];
+    size_t eid_len;
+    int32_t boots;
+    struct timespec started;
+    /* queue: entries in a circle, bytes in a ring */
+    nentry_t *q;                /* owned, qcap entries */
+    size_t qcap, qhead, qcount, qpeak;
+    uint8_t *ring;              /* owned, rcap bytes */
+    size_t rcap, rhead, rtail, rused;
+    /* delivery */
+    struct event ready_ev;
+    int ready_init, ready_armed;
+    notify_ready_cb ready_cb;
+    void *ready_arg;
+    /* scratch */
+    mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
+    uint8_t *enc;               /* owned: ENC_CAP, encoding and decryption */
+    uint8_t conv[1024];         /* v1 -> v2 conversion data */
+    notify_stats_t st;
+};
+
+/* --- OIDs (BER content octets) ------------------------------------- */
+
+static const uint8_t OID_SYSUPTIME0[] = { 0x2b, 6, 1, 2, 1, 1, 3, 0 };
+static const uint8_t OID_TRAPOID0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+static const uint8_t OID_TRAPADDRESS0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 3, 0 };
+static const uint8_t OID_TRAPCOMMUNITY0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 4, 0 };
+static const uint8_t OID_TRAPENTERPRISE0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 3, 0 };
+static const uint8_t OID_SNMPTRAPS[] = { 0x2b, 6, 1, 6, 3, 1, 1, 5 };
+
+/* --- setup ------------------------------------------------------------ */
+
+static void on_ready(evutil_socket_t fd, short what, void *arg);
+
+notify_t *
+notify_new(struct event_base *base, const notify_config_t *cfg)
+{
+    notify_t *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->base = base;
+    n->qcap = cfg && cfg->queue_max ? cfg->queue_max : 10000;
+    n->rcap = cfg && cfg->queue_bytes ? cfg->queue_bytes : (size_t)8 << 20;
+    n->q = calloc(n->qcap, sizeof *n->q);
+    n->ring = malloc(n->rcap);
+    n->vbs = malloc(sizeof(mw_varbind_t) * (NOTIFY_MAX_VB + 5));
+    n->enc = malloc(ENC_CAP);
+    if (!n->q || !n->ring || !n->vbs || !n->enc) {
+        notify_free(n);
+        return NULL;
+    }
+    evtimer_assign(&n->ready_ev, base, on_ready, n);
+    n->ready_init = 1;
+    clock_gettime(CLOCK_MONOTONIC, &n->started);
+    /* a random engine ID (RFC 3411 format 5, octets) until one is set */
+    n->eid[0] = 0x80;
+    n->eid[1] = n->eid[2] = n->eid[3] = 0;
+    n->eid[4] = 5;
+    if (getrandom(n->eid + 5, 8, 0) != 8) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memcpy(n->eid + 5, &ts, 8);
+    }
+    n->eid_len = 13;
+    n->boots = 1;
+    return n;
+}
+
+void
+notify_free(notify_t *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; i < n->nlisten; i++)
+        udp_close(n->listen[i].sock);
+    if (n->ready_init)
+        event_del(&n->ready_ev);
+    for (int i = 0; i < n->ncommunities; i++)
+        free(n->communities[i]);
+    for (int i = 0; i < n->nusers; i++) {
+        usm_wipe(n->users[i].auth_master, sizeof n->users[i].auth_master);
+        usm_wipe(n->users[i].priv_master, sizeof n->users[i].priv_master);
+        free(n->users[i].name);
+    }
+    free(n->users);
+    free(n->q);
+    free(n->ring);
+    free(n->vbs);
+    if (n->enc)
+        usm_wipe(n->enc, ENC_CAP); /* may hold decrypted plaintext */
+    free(n->enc);
+    free(n);
+}
+
+void
+notify_set_ready(notify_t *n, notify_ready_cb cb, void *arg)
+{
+    n->ready_cb = cb;
+    n->ready_arg = arg;
+}
+
+static void
+arm_ready(notify_t *n)
+{
+    static const struct timeval zero = { 0, 0 };
+    if (!n->ready_armed && n->ready_cb) {
+        n->ready_armed = 1;
+        evtimer_add(&n->ready_ev, &zero);
+    }
+}
+
+void
+notify_kick(notify_t *n)
+{
+    if (n->qcount > 0)
+        arm_ready(n);
+}
+
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+    notify_t *n = arg;
+    (void)fd;
+    (void)what;
+    n->ready_armed = 0;
+    if (n->qcount > 0 && n->ready_cb)
+        n->ready_cb(n, n->ready_arg);
+}
+
+int
+notify_add_community(notify_t *n, const uint8_t *c, size_t len)
+{
+    if (n->ncommunities >= NOTIFY_MAX_COMMUNITY)
+        return MW_ETOOMANY;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return MW_ENOMEM;
+    memcpy(copy, c, len);
+    n->communities[n->ncommunities] = copy;
+    n->community_len[n->ncommunities++] = len;
+    return 0;
+}
+
+int
+notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
+                const char *auth_pass, size_t auth_pass_len, usm_priv_t priv,
+                const char *priv_pass, size_t priv_pass_len)
+{
+    nuser_t u;
+    int rc;
+    if (name_len == 0 || name_len > USER_MAX)
+        return MW_EINVAL;
+    if (auth == USM_AUTH_NONE && priv != USM_PRIV_NONE)
+        return MW_EINVAL;
+    memset(&u, 0, sizeof u);
+    u.auth = auth;
+    u.priv = priv;
+    if (auth != USM_AUTH_NONE) {
+        if ((rc = usm_password_to_key(auth, (const uint8_t *)auth_pass, auth_pass_len, u.auth_master)) < 0)
+            goto cleanup;
+    }
+    if (priv != USM_PRIV_NONE) {
+        if ((rc = usm_password_to_key(auth, (const uint8_t *)priv_pass, priv_pass_len, u.priv_master)) < 0)
+            goto cleanup;
+    }
+    u.name = malloc(name_len);
+    nuser_t *arr = realloc(n->users, sizeof *arr * (size_t)(n->nusers + 1));
+    if (!u.name || !arr) {
+        if (arr)
+            n->users = arr;
+        free(u.name);
+        rc = MW_ENOMEM;
+        goto cleanup;
+    }
+    memcpy(u.name, name, name_len);
+    u.name_len = name_len;
+    n->users = arr;
+    n->users[n->nusers++] = u;
+    rc = 0;
+cleanup:
+    usm_wipe(&u, sizeof u);
+    return rc;
+}
+
+int
+notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots)
+{
+    if (len < 5 || len > EID_MAX)
+        return MW_EINVAL;
+    memcpy(n->eid, eid, len);
+    n->eid_len = len;
+    n->boots = boots;
+    clock_gettime(CLOCK_MONOTONIC, &n->started);
+    return 0;
+}
+
+size_t
+notify_engine_id(const notify_t *n, uint8_t *out, size_t cap)
+{
+    if (cap >= n->eid_len)
+        memcpy(out, n->eid, n->eid_len);
+    return n->eid_len;
+}
+
+int32_t
+notify_engine_boots(const notify_t *n)
+{
+    return n->boots;
+}
+
+int32_t
+notify_engine_time(const notify_t *n)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int32_t)(now.tv_sec - n->started.tv_sec);
+}
+
+/* --- queue -------------------------------------------------------------- */
+
+/* Reserves len bytes in the ring (FIFO order); NULL when they do not fit. */
+static uint8_t *
+ring_alloc(notify_t *n, size_t len, uint32_t *off)
+{
+    size_t at;
+    if (n->qcount == 0) {
+        n->rhead = n->rtail = 0;
+        if (len > n->rcap)
+            return NULL;
+        at = 0;
+    } else if (n->rhead > n->rtail) {
+        if (n->rcap - n->rhead >= len)
+            at = n->rhead;
+        else if (n->rtail >= len)
+            at = 0;
+        else
+            return NULL;
+    } else {
+        if (n->rtail - n->rhead >= len)
+            at = n->rhead;
+        else
+            return NULL;
+    }
+    *off = (uint32_t)at;
+    return n->ring + at;
+}
+
+/* Appends an entry with data; the caller fills the rest of *e. */
+static nentry_t *
+queue_push(notify_t *n, const uint8_t *data, size_t len)
+{
+    uint32_t off;
+    uint8_t *p;
+    if (n->qcount >= n->qcap || !(p = ring_alloc(n, len, &off))) {
+        n->st.dropped_queue++;
+        return NULL;
+    }
+    memcpy(p, data, len);
+    nentry_t *e = &n->q[(n->qhead + n->qcount) % n->qcap];
+    memset(e, 0, offsetof(nentry_t, user));
+    e->off = off;
+    e->len = (uint32_t)len;
+    n->rhead = off + len;
+    n->rused += len;
+    n->qcount++;
+    if (n->qcount > n->qpeak)
+        n->qpeak = n->qcount;
+    n->st.received++;
+    arm_ready(n);
+    return e;
+}
+
+static int
+has_room(const notify_t *n, size_t len)
+{
+    uint32_t off;
+    if (n->qcount >= n->qcap)
+        return 0;
+    return ring_alloc((notify_t *)n, len, &off) != NULL;
+}
+
+size_t
+notify_pending(const notify_t *n)
+{
+    return n->qcount;
+}
+
+/* --- v1 -> v2 ------------------------------------------------------------ */
+
+static int
+find_vb(const mw_pdu_t *pdu, const uint8_t *oid, size_t len)
+{
+    for (size_t i = 0; i < pdu->nvb; i++)
+        if (pdu->vbs[i].oid_len == len && memcmp(pdu->vbs[i].oid, oid, len) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+set_vb(mw_varbind_t *vb, const uint8_t *oid, size_t len, uint8_t type, const uint8_t *p, size_t plen)
+{
+    memset(vb, 0, sizeof *vb);
+    vb->oid = oid;
+    vb->oid_len = (uint32_t)len;
+    vb->val.type = type;
+    vb->val.p = p;
+    vb->val.len = (uint32_t)plen;
+}
+
+int
+notify_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
+                uint8_t *scratch, size_t cap)
+{
+    size_t k = 0;
+    uint8_t *trapoid = scratch;
+    if (pdu->type != MW_PDU_TRAPV1 || pdu->nvb + 5 > pdu->cap)
+        return MW_EINVAL;
+    if (cap < sizeof OID_SNMPTRAPS + 8 || cap < (size_t)pdu->enterprise_len + 7)
+        return MW_ETOOBIG;
+    /* snmpTrapOID.0: snmpTraps.(generic+1), or enterprise.0.specific */
+    if (pdu->generic_trap >= 0 && pdu->generic_trap < 6) {
+        memcpy(trapoid, OID_SNMPTRAPS, sizeof OID_SNMPTRAPS);
+        k = sizeof OID_SNMPTRAPS;
+        trapoid[k++] = (uint8_t)(pdu->generic_trap + 1);
+    } else {
+        uint32_t spec = (uint32_t)pdu->specific_trap;
+        uint8_t tmp[5];
+        int nb = 0;
+        memcpy(trapoid, pdu->enterprise, pdu->enterprise_len);
+        k = pdu->enterprise_len;
+        if (k == 0) /* an empty enterprise: start from 0.0 */
+            trapoid[k++] = 0;
+        trapoid[k++] = 0;
+        do {
+            tmp[nb++] = (uint8_t)(spec & 0x7F);
+            spec >>= 7;
+        } while (spec);
+        while (nb > 0) {
+            uint8_t b = tmp[--nb];
+            trapoid[k++] = nb ? (uint8_t)(b | 0x80) : b;
+        }
+    }
+    int want_addr = !find_vb(pdu, OID_TRAPADDRESS0, sizeof OID_TRAPADDRESS0);
+    int want_comm = community && !find_vb(pdu, OID_TRAPCOMMUNITY0, sizeof OID_TRAPCOMMUNITY0);
+    int want_ent = !find_vb(pdu, OID_TRAPENTERPRISE0, sizeof OID_TRAPENTERPRISE0);
+    memmove(pdu->vbs + 2, pdu->vbs, sizeof *pdu->vbs * pdu->nvb);
+    set_vb(&pdu->vbs[0], OID_SYSUPTIME0, sizeof OID_SYSUPTIME0, MW_T_TIMETICKS, NULL, 0);
+    pdu->vbs[0].val.num.u = pdu->timestamp;
+    set_vb(&pdu->vbs[1], OID_TRAPOID0, sizeof OID_TRAPOID0, MW_T_OID, trapoid, k);
+    pdu->nvb += 2;
+    if (want_addr)
+        set_vb(&pdu->vbs[pdu->nvb++], OID_TRAPADDRESS0, sizeof OID_TRAPADDRESS0, MW_T_IPADDR,
+               pdu->agent_addr, 4);
+    if (want_comm)
+        set_vb(&pdu->vbs[pdu->nvb++], OID_TRAPCOMMUNITY0, sizeof OID_TRAPCOMMUNITY0, MW_T_OCTETSTR,
+               community, community_len);
+    if (want_ent)
+        set_vb(&pdu->vbs[pdu->nvb++], OID_TRAPENTERPRISE0, sizeof OID_TRAPENTERPRISE0, MW_T_OID,
+               pdu->enterprise, pdu->enterprise_len);
+    return 0;
+}
+
+/* --- pop ------------------------------------------------------------------ */
+
+int
+notify_pop(notify_t *n, notify_note_t *out)
+{
+    mw_msg_t m;
+    int rc;
+    while (n->qcount > 0) {
+        nentry_t *e = &n->q[n->qhead];
+        const uint8_t *data = n->ring + e->off;
+        n->qhead = (n->qhead + 1) % n->qcap;
+        n->qcount--;
+        n->rused -= e->len;
+        if (n->qcount > 0)
+            n->rtail = n->q[n->qhead].off;
+        else
+            n->rhead = n->rtail = 0;
+        /* the bytes stay in place until the next push overwrites them;
+         * nothing is pushed before the caller is done with this note (the
+         * receive path does not run while the layer above works) */
+        memset(&m, 0, sizeof m);
+        m.pdu.vbs = n->vbs;
+        m.pdu.cap = NOTIFY_MAX_VB;
+        rc = e->scoped ? msg_decode_scoped(&m, data, e->len) : msg_decode(&m, data, e->len);
+        if (rc < 0) { /* checked on arrival: cannot happen */
+            n->st.parse_errors++;
+            continue;
+        }
+        memset(out, 0, sizeof *out);
+        out->from = e->from;
+        out->fromlen = e->fromlen;
+        out->listener = e->listener;
+        out->version = e->version;
+        out->pdu_type = m.pdu.type;
+        out->time_ms = e->time_ms;
+        out->msg_id = e->msg_id;
+        if (e->scoped) {
+            out->sec_level = e->sec_level;
+            out->user = e->user;
+            out->user_len = e->user_len;
+            out->engine_id = e->eid;
+            out->engine_id_len = e->eid_len;
+            out->context_engine_id = m.context_engine_id;
+            out->context_engine_id_len = m.context_engine_id_len;
+            out->context_name = m.context_name;
+            out->context_name_len = m.context_name_len;
+        } else {
+            out->community = m.community;
+            out->community_len = m.community_len;
+        }
+        out->pdu = m.pdu;
+        out->pdu.cap = NOTIFY_MAX_VB + 5;
+        if (m.pdu.type == MW_PDU_TRAPV1) /* agent_addr is pointed at: convert in out */
+            notify_v1_to_v2(&out->pdu, m.community, m.community_len, n->conv, sizeof n->conv);
+        n->st.handled++;
+        return 1;
+    }
+    return 0;
+}
+
+/* --- receive --------------------------------------------------------------- */
+
+static int
+community_ok(const notify_t *n, const uint8_t *c, uint32_t len)
+{
+    for (int i = 0; i < n->ncommunities; i++)
+        if (n->community_len[i] == len && memcmp(n->communities[i], c, len) == 0)
+            return 1;
+    return 0;
+}
+
+static int64_t
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+fill_entry(nentry_t *e, const nlisten_t *l, const struct sockaddr *from, socklen_t fromlen,
+           int32_t version)
+{
+    if (fromlen > sizeof e->from)
+        fromlen = sizeof e->from;
+    memcpy(&e->from, from, fromlen);
+    e->fromlen = fromlen;
+    e->listener = (uint8_t)l->index;
+    e->version = (uint8_t)version;
+    e->time_ms = now_ms();
+}
+
+static void
+send_reply(notify_t *n, const nlisten_t *l, const struct sockaddr *to, socklen_t tolen,
+           const uint8_t *p, size_t len)
+{
+    if (udp_send(l->sock, to, tolen, p, len) < 0)
+        n->st.send_errors++;
+}
+
+static void
+rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
+             const struct sockaddr *from, socklen_t fromlen, int32_t version)
+{
+    mw_msg_t m;
+    int rc;
+    memset(&m, 0, sizeof m);
+    m.pdu.vbs = n->vbs;
+    m.pdu.cap = NOTIFY_MAX_VB;
+    if ((rc = msg_decode(&m, buf, len)) < 0) {
+        n->st.parse_errors++;
+        return;
+    }
+    int t = m.pdu.type;
+    if (!(version == MW_V1 && t == MW_PDU_TRAPV1)
+        && !(version == MW_V2C && (t == MW_PDU_TRAPV2 || t == MW_PDU_INFORM))) {
+        n->st.wrong_pdu++;
+        return;
+    }
+    if (!community_ok(n, m.community, m.community_len)) {
+        n->st.bad_community++;
+        n->st.auth_failures++;
+        return;
+    }
+    if (t == MW_PDU_INFORM) {
+        uint8_t *out;
+        size_t outlen;
+        /* acknowledge only what is kept: a full queue leaves the inform
+         * unanswered, and the sender retries */
+        if (!has_room(n, len)) {
+            n->st.dropped_queue++;
+            return;
+        }
+        m.pdu.type = MW_PDU_RESPONSE;
+        m.pdu.error_status = 0;
+        m.pdu.error_index = 0;
+        if (msg_encode(&m, n->enc, ENC_CAP, &out, &outlen) == 0) {
+            send_reply(n, l, from, fromlen, out, outlen);
+            n->st.informs_answered++;
+        }
+    }
+    nentry_t *e = queue_push(n, buf, len);
+    if (e)
+        fill_entry(e, l, from, fromlen, version);
+}
+
+static void
+rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
+      const struct sockaddr *from, socklen_t fromlen)
+{
+    (void)l;
+    (void)buf;
+    (void)len;
+    (void)from;
+    (void)fromlen;
+    n->st.unknown_sec_models++;
+    n->st.auth_failures++;
+}
+
+/* Does the message's outer SEQUENCE end where the datagram does? */
+static int
+whole_message(const uint8_t *buf, size_t len)
+{
+    ber_rd_t r;
+    uint8_t tag;
+    uint32_t l;
+    ber_rd_init(&r, buf, len);
+    if (ber_read_tl(&r, &tag, &l) < 0 || tag != MW_T_SEQUENCE)
+        return 0;
+    return ber_rd_left(&r) == l;
+}
+
+static void
+on_rx(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr *from,
+      socklen_t fromlen, void *arg)
+{
+    nlisten_t *l = arg;
+    notify_t *n = l->n;
+    int32_t version;
+    (void)s;
+    n->st.packets++;
+    if (!whole_message(buf, len) || msg_peek_version(buf, len, &version) < 0) {
+        n->st.parse_errors++;
+        return;
+    }
+    if (version == MW_V1 || version == MW_V2C)
+        rx_community(n, l, buf, len, from, fromlen, version);
+    else if (version == MW_V3)
+        rx_v3(n, l, buf, len, from, fromlen);
+    else
+        n->st.bad_versions++;
+}
+
+int
+notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len)
+{
+    int err = 0;
+    if (n->nlisten >= NOTIFY_MAX_LISTEN)
+        return MW_ETOOMANY;
+    nlisten_t *l = &n->listen[n->nlisten];
+    l->n = n;
+    l->index = n->nlisten;
+    l->sock = udp_open(n->base, addr, len, on_rx, l, &err);
+    if (!l->sock)
+        return -(err ? err : EINVAL);
+    n->nlisten++;
+    return l->index;
+}
+
+int
+notify_nlisteners(const notify_t *n)
+{
+    return n->nlisten;
+}
+
+int
+notify_local_addr(const notify_t *n, int i, struct sockaddr_storage *ss, socklen_t *len)
+{
+    if (i < 0 || i >= n->nlisten)
+        return MW_EINVAL;
+    return udp_local(n->listen[i].sock, ss, len);
+}
+
+void
+notify_stats(const notify_t *n, notify_stats_t *st)
+{
+    *st = n->st;
+    st->dropped_socket = 0;
+    for (int i = 0; i < n->nlisten; i++) {
+        uint32_t mem[SK_MEMINFO_VARS];
+        socklen_t ml = sizeof mem;
+        if (getsockopt(udp_fd(n->listen[i].sock), SOL_SOCKET, SO_MEMINFO, mem, &ml) == 0
+            && ml > SK_MEMINFO_DROPS * sizeof(uint32_t))
+            st->dropped_socket += mem[SK_MEMINFO_DROPS];
+    }
+    st->dropped = st->dropped_queue + st->dropped_socket;
+    st->queue_len = n->qcount;
+    st->queue_bytes = n->rused;
+    st->queue_peak = n->qpeak;
+}

@@ -1,0 +1,150 @@
+/* notify.h - the notification receiver: traps and informs in, decoded,
+ * checked and queued for the scripting layer.
+ *
+ * The socket callback only receives: it decodes each datagram, checks the
+ * community or the USM user, answers an inform (and v3 discovery), and
+ * copies the notification into a bounded queue. What does not fit is
+ * dropped and counted; nothing in the receive path allocates. The layer
+ * above drains the queue with notify_pop when notify tells it (through the
+ * ready callback, run from the loop, never from inside the receive path)
+ * that entries are waiting.
+ *
+ * v1 Trap-PDUs come out of notify_pop in the SNMPv2 form of RFC 3584
+ * section 3.1 (sysUpTime.0, snmpTrapOID.0, the v1 varbinds, then
+ * snmpTrapAddress.0, snmpTrapCommunity.0 and snmpTrapEnterprise.0 when
+ * absent), with the v1 fields kept in the PDU.
+ *
+ * SNMPv3: users are configured once, without engine IDs. A trap's sender
+ * is authoritative, so its keys are localised for each sender engine ID
+ * as it is seen (usm_keys_* caches them). For informs the receiver is
+ * authoritative: it answers discovery with its own engine ID, boots and
+ * time, and checks timeliness against them. */
+#ifndef MW_NOTIFY_H
+#define MW_NOTIFY_H
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "../core/pdu.h"
+#include "../usm/usm.h"
+
+struct event_base;
+typedef struct notify notify_t;
+
+#define NOTIFY_MAX_LISTEN 16
+#define NOTIFY_MAX_VB 1024      /* varbinds per notification; more is a parse error */
+#define NOTIFY_MAX_COMMUNITY 64
+
+enum { NOTIFY_NOAUTH = 1, NOTIFY_AUTHNOPRIV = 2, NOTIFY_AUTHPRIV = 3 };
+
+typedef union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} notify_addr_t;
+
+typedef struct {
+    uint64_t packets;            /* datagrams read */
+    uint64_t received;           /* notifications accepted into the queue */
+    uint64_t handled;            /* taken from the queue by notify_pop */
+    uint64_t dropped;            /* dropped_queue + dropped_socket */
+    uint64_t dropped_queue;      /* the queue was full */
+    uint64_t dropped_socket;     /* the kernel's receive buffer was full */
+    uint64_t parse_errors;       /* snmpInASNParseErrs */
+    uint64_t bad_versions;       /* snmpInBadVersions */
+    uint64_t wrong_pdu;          /* not a notification (GET, Response, ...) */
+    uint64_t auth_failures;      /* the sum of the five below and unknown sec models */
+    uint64_t bad_community;      /* snmpInBadCommunityNames */
+    uint64_t unknown_users;      /* usmStatsUnknownUserNames */
+    uint64_t unsupported_levels; /* usmStatsUnsupportedSecLevels */
+    uint64_t wrong_digests;      /* usmStatsWrongDigests */
+    uint64_t decryption_errors;  /* usmStatsDecryptionErrors */
+    uint64_t unknown_sec_models; /* snmpUnknownSecurityModels */
+    uint64_t unknown_engine_ids; /* usmStatsUnknownEngineIDs (informs: discovery) */
+    uint64_t not_in_time_window; /* usmStatsNotInTimeWindows (informs) */
+    uint64_t informs_answered;   /* Responses sent */
+    uint64_t reports_sent;       /* v3 Reports sent (discovery, time window, errors) */
+    uint64_t send_errors;        /* Responses/Reports the socket refused */
+    uint64_t queue_len;          /* entries waiting now */
+    uint64_t queue_bytes;        /* bytes they use */
+    uint64_t queue_peak;         /* most entries ever waiting */
+} notify_stats_t;
+
+typedef struct {
+    size_t queue_max;   /* entries the queue holds (0: 10000) */
+    size_t queue_bytes; /* bytes of message data it holds (0: 8 MB) */
+} notify_config_t;
+
+/* A notification as notify_pop hands it out. Pointers point into the
+ * receiver's buffers and stay valid until the next notify_pop. */
+typedef struct {
+    notify_addr_t from;
+    socklen_t fromlen;
+    int listener;              /* index of the socket it arrived on */
+    int32_t version;           /* MW_V1, MW_V2C, MW_V3 */
+    uint8_t pdu_type;          /* as received: MW_PDU_TRAPV1, _TRAPV2, _INFORM */
+    int64_t time_ms;           /* wall clock at arrival, ms since the epoch */
+    const uint8_t *community;  /* v1/v2c */
+    uint32_t community_len;
+    /* v3 */
+    int sec_level;             /* NOTIFY_NOAUTH ... */
+    const uint8_t *user;
+    uint32_t user_len;
+    const uint8_t *engine_id;  /* msgAuthoritativeEngineID */
+    uint32_t engine_id_len;
+    const uint8_t *context_engine_id;
+    uint32_t context_engine_id_len;
+    const uint8_t *context_name;
+    uint32_t context_name_len;
+    int32_t msg_id;
+    /* The v2 form (for v1, converted, with the v1 fields set too). */
+    mw_pdu_t pdu;
+} notify_note_t;
+
+/* Called from the loop (a zero timer) when entries wait in the queue. */
+typedef void (*notify_ready_cb)(notify_t *n, void *arg);
+
+notify_t *notify_new(struct event_base *base, const notify_config_t *cfg);
+void notify_free(notify_t *n);
+void notify_set_ready(notify_t *n, notify_ready_cb cb, void *arg);
+/* Arms the ready callback again if entries wait (after the layer above
+ * paused draining). */
+void notify_kick(notify_t *n);
+
+/* Opens a socket on addr. Returns its index (>= 0) or -errno / MW_E*. */
+int notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len);
+/* Local address of listener i (port 0 resolved by the OS). */
+int notify_local_addr(const notify_t *n, int i, struct sockaddr_storage *ss, socklen_t *len);
+int notify_nlisteners(const notify_t *n);
+
+/* Allowed v1/v2c communities. With none, v1/v2c are refused. */
+int notify_add_community(notify_t *n, const uint8_t *c, size_t len);
+
+/* A USM user, for every engine ID. The passwords are turned into master
+ * keys here; only those are kept (wiped by notify_free). auth NONE means a
+ * noAuthNoPriv user. */
+int notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
+                    const char *auth_pass, size_t auth_pass_len, usm_priv_t priv,
+                    const char *priv_pass, size_t priv_pass_len);
+
+/* The receiver's own engine ID and boots (authoritative for informs).
+ * Without one, notify_new makes a random one. */
+int notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots);
+size_t notify_engine_id(const notify_t *n, uint8_t *out, size_t cap);
+int32_t notify_engine_boots(const notify_t *n);
+int32_t notify_engine_time(const notify_t *n);
+
+/* Takes the oldest notification. 1 with *out filled, 0 when empty. */
+int notify_pop(notify_t *n, notify_note_t *out);
+size_t notify_pending(const notify_t *n);
+
+void notify_stats(const notify_t *n, notify_stats_t *st);
+
+/* Rewrites a decoded v1 Trap-PDU in place into its SNMPv2 varbinds (RFC
+ * 3584 3.1). pdu->vbs must have room for nvb + 5 entries; OIDs and values
+ * for the added varbinds are written into scratch (cap >= 700 bytes) and
+ * point there. The v1 fields stay as they were. */
+int notify_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
+                    uint8_t *scratch, size_t cap);
+
+#endif

@@ -1,0 +1,424 @@
+/* l_notify.c - the notification receiver for Lua (moonwalk.trapd builds
+ * on it).
+ *
+ *   r = core.receiver{ queue = N, queue_bytes = B }
+ *   r:listen("udp:127.0.0.1:1162") -> index | nil, err
+ *   r:community("public"); r:user(name, auth, apass, priv, ppass)
+ *   r:on_ready(fn)   fn() runs on the main thread when notifications wait
+ *   r:pop() -> notification table | nil;  r:kick();  r:stats();  r:close()
+ *
+ * Plus core.local_ipv4() (the host's first non-loopback IPv4 address, as
+ * net-snmp's snmptrap uses for an empty agent-addr). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mwlua.h"
+#include "../app/notify.h"
+#include "../net/udp.h"
+
+#define RECEIVER_MT "moonwalk.receiver"
+
+struct event_base *mwl_event_base(lua_State *L);
+lua_State *mwl_main_thread(lua_State *L);
+int mwl_notify_open(lua_State *L);
+
+typedef struct {
+    notify_t *n;      /* owned */
+    lua_State *L;     /* main thread */
+    int fnref;        /* ready callback */
+} lrecv_t;
+
+static lrecv_t *
+check_recv(lua_State *L, int idx)
+{
+    lrecv_t *r = luaL_checkudata(L, idx, RECEIVER_MT);
+    if (!r->n)
+        luaL_error(L, "receiver is closed");
+    return r;
+}
+
+static int
+l_recv_close(lua_State *L)
+{
+    lrecv_t *r = luaL_checkudata(L, 1, RECEIVER_MT);
+    if (r->n) {
+        notify_free(r->n);
+        r->n = NULL;
+    }
+    if (r->fnref != LUA_NOREF) {
+        luaL_unref(L, LUA_REGISTRYINDEX, r->fnref);
+        r->fnref = LUA_NOREF;
+    }
+    return 0;
+}
+
+static lua_Integer
+opt_field(lua_State *L, int t, const char *k, lua_Integer def)
+{
+    lua_Integer v;
+    lua_getfield(L, t, k);
+    v = luaL_optinteger(L, -1, def);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* receiver{ queue = entries, queue_bytes = bytes } */
+static int
+l_receiver(lua_State *L)
+{
+    notify_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_Integer q = opt_field(L, 1, "queue", 0), b = opt_field(L, 1, "queue_bytes", 0);
+        luaL_argcheck(L, q >= 0 && q <= 10000000, 1, "queue out of range");
+        luaL_argcheck(L, b >= 0 && b <= ((lua_Integer)1 << 32), 1, "queue_bytes out of range");
+        cfg.queue_max = (size_t)q;
+        cfg.queue_bytes = (size_t)b;
+    }
+    lrecv_t *r = lua_newuserdatauv(L, sizeof *r, 0);
+    r->n = NULL;
+    r->fnref = LUA_NOREF;
+    r->L = mwl_main_thread(L);
+    luaL_setmetatable(L, RECEIVER_MT);
+    r->n = notify_new(mwl_event_base(L), &cfg);
+    if (!r->n)
+        return luaL_error(L, "out of memory");
+    return 1;
+}
+
+/* r:listen(addr) -> index | nil, err */
+static int
+l_recv_listen(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    const char *spec = luaL_checkstring(L, 2);
+    char host[256];
+    int port;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fam = udp_parse_peer(spec, host, sizeof host, &port, 162);
+    if (fam < 0 || udp_literal_addr(host, port, fam, &ss, &len) < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "bad listen address %s (a literal [udp:|udp6:]addr[:port] is needed)", spec);
+        return 2;
+    }
+    int rc = notify_listen(r->n, (struct sockaddr *)&ss, len);
+    if (rc < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "cannot listen on %s: %s", spec, rc <= -100 || rc >= 0 ? "error"
+                        : rc >= MW_ENOTSUPP ? mw_strerror(rc) : strerror(-rc));
+        return 2;
+    }
+    lua_pushinteger(L, rc + 1);
+    return 1;
+}
+
+/* r:local_addr(i) -> "addr:port", port */
+static int
+l_recv_local_addr(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    int i = (int)luaL_optinteger(L, 2, 1) - 1;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char buf[80];
+    if (notify_local_addr(r->n, i, &ss, &len) < 0)
+        return luaL_argerror(L, 2, "no such listener");
+    udp_format_addr((struct sockaddr *)&ss, buf, sizeof buf);
+    lua_pushstring(L, buf);
+    lua_pushinteger(L, ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                                : ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    return 2;
+}
+
+static int
+l_recv_community(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    size_t n;
+    const char *c = luaL_checklstring(L, 2, &n);
+    if (notify_add_community(r->n, (const uint8_t *)c, n) < 0)
+        return luaL_error(L, "too many communities");
+    return 0;
+}
+
+/* r:user(name, auth, auth_pass, priv, priv_pass) -> true | nil, err */
+static int
+l_recv_user(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    size_t nl, al = 0, pl = 0;
+    const char *name = luaL_checklstring(L, 2, &nl);
+    const char *an = luaL_optstring(L, 3, "NONE");
+    const char *ap = luaL_optlstring(L, 4, "", &al);
+    const char *pn = luaL_optstring(L, 5, "NONE");
+    const char *pp = luaL_optlstring(L, 6, "", &pl);
+    int a = usm_auth_parse(an), p = usm_priv_parse(pn);
+    if (a < 0)
+        return luaL_argerror(L, 3, lua_pushfstring(L, "unknown authentication protocol '%s'", an));
+    if (p < 0)
+        return luaL_argerror(L, 5, lua_pushfstring(L, "unknown privacy protocol '%s'", pn));
+    int rc = notify_add_user(r->n, name, nl, (usm_auth_t)a, ap, al, (usm_priv_t)p, pp, pl);
+    if (rc < 0) {
+        lua_pushnil(L);
+        if (rc == MW_EINVAL && ((a != USM_AUTH_NONE && al < USM_MIN_PASS)
+                                || (p != USM_PRIV_NONE && pl < USM_MIN_PASS)))
+            lua_pushstring(L, "password must be at least 8 characters (RFC 3414 11.2)");
+        else if (rc == MW_EINVAL)
+            lua_pushfstring(L, "bad user %s (name of 1 to 32 octets; privacy needs authentication)", name);
+        else
+            lua_pushstring(L, mw_strerror(rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* r:engine([eid, boots]) -> eid, boots, time */
+static int
+l_recv_engine(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    uint8_t eid[64];
+    if (!lua_isnoneornil(L, 2)) {
+        size_t n;
+        const char *e = luaL_checklstring(L, 2, &n);
+        lua_Integer boots = luaL_optinteger(L, 3, 1);
+        luaL_argcheck(L, boots >= 0 && boots <= INT32_MAX, 3, "boots out of range");
+        if (notify_set_engine(r->n, (const uint8_t *)e, n, (int32_t)boots) < 0)
+            return luaL_argerror(L, 2, "engine ID must be 5 to 32 octets");
+    }
+    size_t n = notify_engine_id(r->n, eid, sizeof eid);
+    lua_pushlstring(L, (const char *)eid, n);
+    lua_pushinteger(L, notify_engine_boots(r->n));
+    lua_pushinteger(L, notify_engine_time(r->n));
+    return 3;
+}
+
+static void
+on_ready(notify_t *n, void *arg)
+{
+    lrecv_t *r = arg;
+    lua_State *L = r->L;
+    int top = lua_gettop(L);
+    (void)n;
+    if (r->fnref == LUA_NOREF)
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->fnref);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+        fprintf(stderr, "moonwalk: receiver: %s\n", lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
+static int
+l_recv_on_ready(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (r->fnref != LUA_NOREF)
+        luaL_unref(L, LUA_REGISTRYINDEX, r->fnref);
+    lua_pushvalue(L, 2);
+    r->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    notify_set_ready(r->n, on_ready, r);
+    notify_kick(r->n);
+    return 0;
+}
+
+static int
+l_recv_kick(lua_State *L)
+{
+    notify_kick(check_recv(L, 1)->n);
+    return 0;
+}
+
+static int
+l_recv_pending(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)notify_pending(check_recv(L, 1)->n));
+    return 1;
+}
+
+static void
+set_str(lua_State *L, const char *k, const uint8_t *p, size_t n)
+{
+    lua_pushlstring(L, (const char *)p, n);
+    lua_setfield(L, -2, k);
+}
+
+static void
+set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void
+set_oid(lua_State *L, const char *k, const uint8_t *p, size_t n)
+{
+    char buf[OID_MAX_LEN * 11 + 1];
+    int len = oid_ber_format(p, n, buf, sizeof buf);
+    lua_pushlstring(L, buf, len > 0 ? (size_t)len : 0);
+    lua_setfield(L, -2, k);
+}
+
+static const uint8_t OID_SYSUPTIME0[] = { 0x2b, 6, 1, 2, 1, 1, 3, 0 };
+static const uint8_t OID_TRAPOID0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+
+/* Pushes the notification as a table (see moonwalk.trapd). */
+static void
+push_note(lua_State *L, const notify_note_t *nt)
+{
+    char host[INET6_ADDRSTRLEN];
+    const mw_pdu_t *pdu = &nt->pdu;
+    static const char *const levels[] = { "", "noAuthNoPriv", "authNoPriv", "authPriv" };
+    lua_createtable(L, 0, 20);
+    if (nt->from.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &nt->from.in6.sin6_addr, host, sizeof host);
+        set_int(L, "port", ntohs(nt->from.in6.sin6_port));
+        lua_pushliteral(L, "udp6");
+    } else {
+        inet_ntop(AF_INET, &nt->from.in.sin_addr, host, sizeof host);
+        set_int(L, "port", ntohs(nt->from.in.sin_port));
+        lua_pushliteral(L, "udp");
+    }
+    lua_setfield(L, -2, "transport");
+    lua_pushstring(L, host);
+    lua_setfield(L, -2, "source");
+    set_int(L, "listener", nt->listener + 1);
+    lua_pushstring(L, nt->version == MW_V1 ? "1" : nt->version == MW_V2C ? "2c" : "3");
+    lua_setfield(L, -2, "version");
+    lua_pushstring(L, nt->pdu_type == MW_PDU_TRAPV1 ? "v1trap"
+                      : nt->pdu_type == MW_PDU_INFORM ? "inform" : "trap");
+    lua_setfield(L, -2, "type");
+    lua_pushnumber(L, (lua_Number)nt->time_ms / 1000.0);
+    lua_setfield(L, -2, "time");
+    if (nt->version == MW_V3) {
+        set_str(L, "user", nt->user, nt->user_len);
+        lua_pushstring(L, levels[nt->sec_level & 3]);
+        lua_setfield(L, -2, "security_level");
+        mwl_push_hex(L, nt->engine_id, nt->engine_id_len);
+        lua_setfield(L, -2, "engine_id");
+        mwl_push_hex(L, nt->context_engine_id, nt->context_engine_id_len);
+        lua_setfield(L, -2, "context_engine_id");
+        set_str(L, "context", nt->context_name, nt->context_name_len);
+        set_int(L, "msg_id", nt->msg_id);
+    } else {
+        set_str(L, "community", nt->community, nt->community_len);
+    }
+    if (pdu->type == MW_PDU_TRAPV1) {
+        char a[16];
+        set_oid(L, "enterprise", pdu->enterprise, pdu->enterprise_len);
+        snprintf(a, sizeof a, "%u.%u.%u.%u", pdu->agent_addr[0], pdu->agent_addr[1],
+                 pdu->agent_addr[2], pdu->agent_addr[3]);
+        lua_pushstring(L, a);
+        lua_setfield(L, -2, "agent_addr");
+        set_int(L, "generic", pdu->generic_trap);
+        set_int(L, "specific", pdu->specific_trap);
+        set_int(L, "timestamp", pdu->timestamp);
+    } else {
+        set_int(L, "request_id", pdu->request_id);
+    }
+    if (pdu->nvb >= 1 && pdu->vbs[0].oid_len == sizeof OID_SYSUPTIME0
+        && memcmp(pdu->vbs[0].oid, OID_SYSUPTIME0, sizeof OID_SYSUPTIME0) == 0
+        && pdu->vbs[0].val.type == MW_T_TIMETICKS)
+        set_int(L, "uptime", (lua_Integer)pdu->vbs[0].val.num.u);
+    if (pdu->nvb >= 2 && pdu->vbs[1].oid_len == sizeof OID_TRAPOID0
+        && memcmp(pdu->vbs[1].oid, OID_TRAPOID0, sizeof OID_TRAPOID0) == 0
+        && pdu->vbs[1].val.type == MW_T_OID)
+        set_oid(L, "trap_oid", pdu->vbs[1].val.p, pdu->vbs[1].val.len);
+    lua_createtable(L, (int)pdu->nvb, 0);
+    for (size_t i = 0; i < pdu->nvb; i++) {
+        mwl_push_varbind(L, &pdu->vbs[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "varbinds");
+}
+
+/* r:pop() -> notification | nil */
+static int
+l_recv_pop(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    notify_note_t nt;
+    if (!notify_pop(r->n, &nt))
+        return 0;
+    push_note(L, &nt);
+    return 1;
+}
+
+static int
+l_recv_stats(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    notify_stats_t st;
+    notify_stats(r->n, &st);
+    lua_createtable(L, 0, 24);
+#define F(x) set_int(L, #x, (lua_Integer)st.x)
+    F(packets); F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
+    F(parse_errors); F(bad_versions); F(wrong_pdu); F(auth_failures); F(bad_community);
+    F(unknown_users); F(unsupported_levels); F(wrong_digests); F(decryption_errors);
+    F(unknown_sec_models); F(unknown_engine_ids); F(not_in_time_window);
+    F(informs_answered); F(reports_sent); F(send_errors); F(queue_len); F(queue_bytes);
+    F(queue_peak);
+#undef F
+    return 1;
+}
+
+/* local_ipv4() -> "a.b.c.d" | nil: the first up, non-loopback interface */
+static int
+l_local_ipv4(lua_State *L)
+{
+    struct ifaddrs *ifa, *i;
+    char buf[INET_ADDRSTRLEN];
+    if (getifaddrs(&ifa) < 0)
+        return 0;
+    for (i = ifa; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+            continue;
+        if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, sizeof buf);
+        freeifaddrs(ifa);
+        lua_pushstring(L, buf);
+        return 1;
+    }
+    freeifaddrs(ifa);
+    return 0;
+}
+
+static const luaL_Reg recv_methods[] = {
+    { "listen", l_recv_listen },
+    { "local_addr", l_recv_local_addr },
+    { "community", l_recv_community },
+    { "user", l_recv_user },
+    { "engine", l_recv_engine },
+    { "on_ready", l_recv_on_ready },
+    { "kick", l_recv_kick },
+    { "pending", l_recv_pending },
+    { "pop", l_recv_pop },
+    { "stats", l_recv_stats },
+    { "close", l_recv_close },
+    { NULL, NULL },
+};
+
+int
+mwl_notify_open(lua_State *L)
+{
+    if (luaL_newmetatable(L, RECEIVER_MT)) {
+        lua_pushcfunction(L, l_recv_close);
+        lua_setfield(L, -2, "__gc");
+        luaL_newlib(L, recv_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_receiver);
+    lua_setfield(L, -2, "receiver");
+    lua_pushcfunction(L, l_local_ipv4);
+    lua_setfield(L, -2, "local_ipv4");
+    return 0;
+}
