@@ -123,6 +123,14 @@ static const uint32_t A_MPD[] = { 1, 3, 6, 1, 6, 3, 11, 2, 1 };
 static const uint32_t A_USMSTATS[] = { 1, 3, 6, 1, 6, 3, 15, 1, 1 };
 static const uint32_t A_SETSERIAL[] = { 1, 3, 6, 1, 6, 3, 1, 1, 6, 1 };
 
+/* Copies the used part of an oid_t (the whole struct is 516 octets). */
+static inline void
+oid_copy(oid_t *dst, const oid_t *src)
+{
+    dst->len = src->len;
+    memcpy(dst->arcs, src->arcs, src->len * sizeof *src->arcs);
+}
+
 static void
 oid_set(oid_t *o, const uint32_t *arcs, size_t n, uint32_t last)
 {
@@ -927,7 +935,7 @@ sysor_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out, m
 {
     agent_t *a = rq->a;
     uint32_t n = r->root.len;
-    *out = r->root;
+    oid_copy(out, &r->root);
     out->len = n + 3;
     out->arcs[n] = 1;
     for (uint32_t col = 2; col <= 4; col++) {
@@ -1133,7 +1141,7 @@ static int
 region_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out, mw_value_t *v)
 {
     if (r->scalar) {
-        *out = r->root;
+        oid_copy(out, &r->root);
         out->arcs[out->len++] = 0;
         if (oid_cmp(after, out) >= 0)
             return AGENT_END;
@@ -1148,8 +1156,9 @@ static int
 find_next(agent_req_t *rq, const oid_t *name, oid_t *out, mw_value_t *v)
 {
     agent_t *a = rq->a;
-    oid_t cur = *name;
+    oid_t cur;
     int inside;
+    oid_copy(&cur, name);
     size_t i = region_lower(a, &cur, &inside);
     for (; i < a->nreg; i++) {
         agent_region_t *r = a->regions[i];
@@ -1166,7 +1175,7 @@ find_next(agent_req_t *rq, const oid_t *name, oid_t *out, mw_value_t *v)
                 return -MW_ERR_GENERR;
             if (view_allows(a, rq->view, out) && !(rq->version == MW_V1 && v->type == MW_T_COUNTER64))
                 return 0;
-            cur = *out;
+            oid_copy(&cur, out);
             after = &cur;
         }
     }
@@ -1919,7 +1928,7 @@ on_datagram(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr
     const uint8_t *resp;
     size_t resplen;
     if (agent_process(a, buf, len, &resp, &resplen))
-        udp_send(s, from, fromlen, resp, resplen);
+        udp_queue(s, from, fromlen, resp, resplen);
 }
 
 int
