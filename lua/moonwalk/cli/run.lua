@@ -1,71 +1,102 @@
--- moonwalk run SCRIPT.lua [ARG]...: runs scripts as tasks on the loop.
-local mw = require "moonwalk"
-local core = require "moonwalk.core"
-local sched = require "moonwalk.sched"
+-- moonwalk run [OPTIONS] SCRIPT.lua... [-- ARG...]: runs scripts on the loop.
 local log = require "moonwalk.log"
 
 local M = {}
 
-local usage = "USAGE: moonwalk run [--log-level LEVEL] [--syslog] SCRIPT.lua [ARG]..."
+local usage = [[
+Usage: moonwalk run [OPTIONS] SCRIPT.lua... [[--] ARG...]
 
-function M.load_script(path, env_extra)
-  local env = setmetatable({ arg = env_extra and env_extra.arg }, { __index = _G })
-  local chunk, err = loadfile(path, "t", env)
-  if not chunk then return nil, err end
-  return chunk, env
+Runs the scripts on one event loop, each in its own environment. The
+arguments that follow the scripts (or a --) are given to every script as
+`arg` and `...`.
+
+Options:
+  --log-level LEVEL      debug, info (default), warn, error or off
+  --syslog[=FACILITY]    log to syslog(3) (facility daemon by default)
+  --ident NAME           the syslog identity (default moonwalk)
+  --shard K/N            this instance is K of N (0 <= K < N): mw.shard(key)
+                         tells which targets are ours (also MOONWALK_SHARD)
+  --grace SECONDS        how long SIGTERM waits for runs in flight (10)
+  --max-instructions N   Lua instructions a task may run without waiting
+                         before it is stopped (100000000; 0: no limit)
+
+Signals: SIGHUP reloads the scripts (listeners stay open); SIGTERM and
+SIGINT stop periodic jobs, wait for the runs in flight, then exit.
+]]
+
+local function fail(msg)
+  io.stderr:write("moonwalk run: ", msg, "\n")
+  return 1
 end
 
 function M.main(argv)
+  local opts = { paths = {}, args = {} }
+  local syslog_facility, ident
+  local shard
   local i = 1
-  while argv[i] and argv[i]:sub(1, 2) == "--" do
+  local function value(a)
+    local v = a:match("^%-%-[%w-]+=(.*)$")
+    if v then return v end
+    i = i + 1
+    return argv[i]
+  end
+  while argv[i] and argv[i]:sub(1, 2) == "--" and argv[i] ~= "--" do
     local a = argv[i]
-    if a == "--log-level" then
-      i = i + 1
-      local ok, err = pcall(log.set_level, argv[i] or "")
-      if not ok then io.stderr:write("moonwalk run: unknown log level\n") return 1 end
-    elseif a:match("^%-%-log%-level=") then
-      local ok = pcall(log.set_level, a:match("=(.*)$"))
-      if not ok then io.stderr:write("moonwalk run: unknown log level\n") return 1 end
-    elseif a == "--syslog" then
-      require("moonwalk.syslog").enable("moonwalk")
-    elseif a == "--" then
-      i = i + 1
-      break
+    local name = a:match("^(%-%-[%w-]+)")
+    if name == "--log-level" then
+      local v = value(a)
+      if not v or not log.levels[v] then return fail("unknown log level " .. tostring(v)) end
+      log.set_level(v)
+    elseif name == "--syslog" then
+      syslog_facility = a:match("=(.*)$") or "daemon"
+    elseif name == "--ident" then
+      ident = value(a)
+      if not ident then return fail("--ident needs a name") end
+    elseif name == "--shard" then
+      shard = value(a)
+      if not shard then return fail("--shard needs K/N") end
+    elseif name == "--grace" then
+      local v = tonumber(value(a))
+      if not v or v < 0 then return fail("--grace needs seconds") end
+      opts.grace = v
+    elseif name == "--max-instructions" then
+      local v = math.tointeger(tonumber(value(a)))
+      if not v or v < 0 then return fail("--max-instructions needs a count") end
+      opts.budget = v
+    elseif name == "--help" then
+      io.stdout:write(usage)
+      return 0
     else
-      io.stderr:write("moonwalk run: unknown option ", a, "\n", usage, "\n")
+      io.stderr:write("moonwalk run: unknown option ", a, "\n", usage)
       return 1
     end
     i = i + 1
   end
-  local path = argv[i]
-  if not path then io.stderr:write(usage, "\n") return 1 end
-  local script_args = { [0] = path }
-  for j = i + 1, #argv do script_args[#script_args + 1] = argv[j] end
-  local chunk, env = M.load_script(path, { arg = script_args })
-  if not chunk then
-    io.stderr:write("moonwalk: ", env, "\n")
+  while argv[i] and argv[i] ~= "--" and (#opts.paths == 0 or argv[i]:match("%.lua$")) do
+    opts.paths[#opts.paths + 1] = argv[i]
+    i = i + 1
+  end
+  if argv[i] == "--" then i = i + 1 end
+  for j = i, #argv do opts.args[#opts.args + 1] = argv[j] end
+  if #opts.paths == 0 then
+    io.stderr:write(usage)
     return 1
   end
-  core.engine_init()
-  local exit_code = 0
-  local sigs = {}
-  local function on_stop(sig)
-    log.info("signal %d: stopping", sig)
-    sched.stop()
+
+  local sh = require "moonwalk.shard"
+  shard = shard or os.getenv("MOONWALK_SHARD")
+  if shard and shard ~= "" then
+    local k, n = sh.parse(shard)
+    if not k then return fail(n) end
+    sh.set(k, n)
   end
-  sigs[1] = core.on_signal(2, on_stop)   -- SIGINT
-  sigs[2] = core.on_signal(15, on_stop)  -- SIGTERM
-  local t = sched.spawn(function() return chunk(table.unpack(script_args)) end)
-  if t.done and not t.ok then
-    -- failed while loading (before its first wait): fatal and clear
-    io.stderr:write("moonwalk: ", tostring(t.error), "\n")
-    return 1
+  if syslog_facility then
+    local ok, err = pcall(require("moonwalk.syslog").enable, ident or "moonwalk", syslog_facility)
+    if not ok then return fail(tostring(err)) end
   end
-  sched.loop()
-  for _, s in ipairs(sigs) do getmetatable(s).__gc(s) end
-  if t.done and not t.ok then exit_code = 1 end
-  if t.done and t.ok and math.type(t.results[1]) == "integer" then exit_code = t.results[1] end
-  return exit_code
+  local k, n = sh.config()
+  if n > 1 then log.info("shard %d of %d", k, n) end
+  return require("moonwalk.runtime").main(opts)
 end
 
 return M

@@ -1,0 +1,435 @@
+-- The runtime behind `moonwalk run`: scripts in their own environments,
+-- an instruction budget for tasks, reload on SIGHUP without dropping
+-- listeners, and draining on SIGTERM.
+--
+-- Generations. Each load of the scripts is a generation. A script sees a
+-- view of the moonwalk module (what require "moonwalk" returns inside it)
+-- whose every/after/spawn remember what the script started, so that a
+-- reload can stop the old generation's periodic jobs and a shutdown can
+-- wait for the runs in flight. Listeners (the Prometheus endpoint, ...)
+-- are claimed by a key such as "prometheus 127.0.0.1:9100": a reload that
+-- claims the same key gets the same, still open, listener; listeners that
+-- the new generation does not claim are closed once it has loaded.
+--
+-- The budget. A task may run at most R.budget Lua instructions between
+-- two waits (default 100 million, roughly a second of CPU). A count hook
+-- on every task coroutine charges the task being run; past the budget the
+-- hook raises, then re-arms itself to raise on every further instruction,
+-- so a script's own pcall cannot swallow it: each frame that catches the
+-- error raises again at its next instruction until the task is dead. The
+-- error is logged with its traceback like any other and the process goes
+-- on. Limits: the budget counts Lua instructions, so one long call into C
+-- (a huge string.rep, a pattern with heavy backtracking) is not
+-- interrupted; code run directly on the main thread (not in a task) is not
+-- counted; it guards against mistakes, not hostile scripts.
+local core = require "moonwalk.core"
+local sched = require "moonwalk.sched"
+local log = require "moonwalk.log"
+
+local R = {}
+
+R.budget = 100000000   -- instructions a task may run between two waits
+R.grace = 10           -- seconds SIGTERM waits for runs in flight
+local STEP = 10000     -- hook granularity (instructions)
+
+-- ------------------------------------------------------------------
+-- Instruction budget
+-- ------------------------------------------------------------------
+
+local spent = 0                                    -- charged to the task being run
+local hooked = setmetatable({}, { __mode = "k" })  -- coroutine -> true
+local budget_msg
+
+local function trip_again()
+  error(budget_msg, 2)
+end
+
+local function count_hook()
+  spent = spent + STEP
+  if R.budget > 0 and spent > R.budget then
+    budget_msg = string.format("instruction budget exceeded (more than %d instructions without waiting): task stopped", R.budget)
+    -- from now on every instruction of this coroutine raises
+    debug.sethook(coroutine.running(), trip_again, "", 1)
+    error(budget_msg, 2)
+  end
+end
+
+local function hook(co)
+  if not hooked[co] then
+    hooked[co] = true
+    debug.sethook(co, count_hook, "", STEP)
+  end
+end
+R.hook = hook
+
+local installed = false
+-- Installs the budget on every task the scheduler resumes.
+function R.install_budget()
+  if installed then return end
+  installed = true
+  local orig = sched.resume
+  local function resume(co, ...)
+    hook(co)
+    local saved = spent
+    spent = 0
+    local function back(...)
+      spent = saved
+      return ...
+    end
+    return back(orig(co, ...))
+  end
+  sched.resume = resume
+  debug.getregistry()["moonwalk.resume"] = resume
+end
+
+-- ------------------------------------------------------------------
+-- Listeners that live across reloads
+-- ------------------------------------------------------------------
+
+local listeners = {}   -- key -> { obj=, close=, gen= }
+local current          -- the generation now running (nil outside `run`)
+
+-- claim(key, create, close) -> obj | nil, err
+-- The same key gives the same object for as long as it stays claimed.
+function R.claim(key, create, close)
+  local l = listeners[key]
+  if l then
+    l.gen = current
+    return l.obj
+  end
+  local obj, err = create()
+  if not obj then return nil, err end
+  listeners[key] = { obj = obj, close = close, gen = current }
+  return obj
+end
+
+-- release(key): closes a listener now.
+function R.release(key)
+  local l = listeners[key]
+  if not l then return end
+  listeners[key] = nil
+  if l.close then
+    local ok, err = pcall(l.close, l.obj)
+    if not ok then log.warn("closing %s: %s", key, tostring(err)) end
+  end
+end
+
+local function close_stale(gen)
+  for key, l in pairs(listeners) do
+    if l.gen ~= gen then
+      log.info("closing %s (not claimed after reload)", key)
+      R.release(key)
+    end
+  end
+end
+
+local function close_all()
+  for key in pairs(listeners) do R.release(key) end
+end
+
+-- ------------------------------------------------------------------
+-- Generations and script environments
+-- ------------------------------------------------------------------
+
+local Gen = {}
+Gen.__index = Gen
+
+local function new_gen(n)
+  return setmetatable({ n = n, tasks = {}, periodic = {}, mains = {}, retired = false }, Gen)
+end
+
+function Gen:track(t)
+  if t and not t.done then self.tasks[t] = true end
+  return t
+end
+
+-- number of tracked tasks still running
+function Gen:inflight()
+  local n = 0
+  for t in pairs(self.tasks) do
+    if t.done then self.tasks[t] = nil else n = n + 1 end
+  end
+  return n
+end
+
+-- stops starting new work: periodic jobs and pending `after`s
+function Gen:retire()
+  self.retired = true
+  for h in pairs(self.periodic) do h.cancelled = true end
+end
+
+local function check_period(s)
+  if type(s) ~= "number" or s <= 0 then error("every expects a positive period", 3) end
+end
+
+-- The moonwalk module as a script of generation gen sees it.
+local function make_view(gen)
+  local mw = require "moonwalk"
+  local V = setmetatable({}, { __index = mw })
+
+  function V.spawn(fn, ...)
+    if gen.retired then error("shutting down: no new tasks", 2) end
+    return gen:track(sched.spawn(fn, ...))
+  end
+
+  function V.every(s, fn, ...)
+    check_period(s)
+    if type(fn) ~= "function" then error("every expects a function", 2) end
+    local args = table.pack(...)
+    local h = { cancelled = false }
+    function h:cancel() self.cancelled = true; gen.periodic[self] = nil end
+    gen.periodic[h] = true
+    h.task = sched.spawn(function()
+      local due = core.now()
+      while not h.cancelled do
+        gen:track(sched.spawn(fn, table.unpack(args, 1, args.n)))
+        due = due + s
+        local d = due - core.now()
+        if d < 0 then due = core.now(); d = 0 end
+        core.sleep(d)
+      end
+    end)
+    return h
+  end
+
+  function V.after(s, fn, ...)
+    if type(s) ~= "number" then error("after expects seconds", 2) end
+    local args = table.pack(...)
+    local h = { cancelled = false }
+    function h:cancel() self.cancelled = true; gen.periodic[self] = nil end
+    gen.periodic[h] = true
+    h.task = sched.spawn(function()
+      core.sleep(s)
+      gen.periodic[h] = nil
+      if h.cancelled then return end
+      local t = gen:track(sched.spawn(fn, table.unpack(args, 1, args.n)))
+      return t:wait()
+    end)
+    return h
+  end
+
+  -- mw.run(fn) inside a script: the loop already runs, so it is a task
+  -- that the caller waits for.
+  function V.run(fn, ...)
+    local t = V.spawn(fn, ...)
+    local co, main = coroutine.running()
+    if main or not sched.current() then return t end
+    local res = table.pack(t:wait())
+    if res[1] then return table.unpack(res, 2, res.n) end
+    return nil, res[2]
+  end
+
+  function V.loop() end
+  function V.stop() R.shutdown("stop requested by a script") end
+
+  return V
+end
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- A fresh environment for one script: its own globals, its own copies of
+-- the library tables, a debug table without sethook (the budget's hook
+-- stays put) and coroutines that are counted against the budget too.
+local function make_env(gen, path, args, view)
+  local env = {}
+  setmetatable(env, { __index = _G })
+  env._G = env
+  for _, lib in ipairs { "string", "table", "math", "os", "io", "utf8" } do
+    env[lib] = copy(_G[lib])
+  end
+  local dbg = copy(debug)
+  dbg.sethook = function() error("debug.sethook is not available to scripts", 2) end
+  env.debug = dbg
+  local co = copy(coroutine)
+  co.create = function(fn)
+    local c = coroutine.create(fn)
+    hook(c)
+    return c
+  end
+  co.wrap = function(fn)
+    local c = co.create(fn)
+    return function(...)
+      local r = table.pack(coroutine.resume(c, ...))
+      if not r[1] then error(r[2], 0) end
+      return table.unpack(r, 2, r.n)
+    end
+  end
+  env.coroutine = co
+  env.load = function(chunk, name, mode, e)
+    return load(chunk, name, mode, e or env)
+  end
+  env.loadfile = function(file, mode, e)
+    return loadfile(file, mode, e or env)
+  end
+  env.dofile = function(file)
+    local f = assert(loadfile(file, "t", env))
+    return f()
+  end
+  local libs = { debug = dbg, coroutine = co, string = env.string, table = env.table,
+                 math = env.math, os = env.os, io = env.io, utf8 = env.utf8 }
+  env.require = function(name)
+    if name == "moonwalk" then return view end
+    if libs[name] then return libs[name] end
+    return require(name)
+  end
+  env.arg = args
+  env.SCRIPT = path
+  return env
+end
+
+-- compile(paths, args, gen) -> list of {path=, chunk=, env=} | nil, err
+local function compile(paths, args, gen)
+  local view = make_view(gen)
+  gen.view = view
+  local out = {}
+  for _, path in ipairs(paths) do
+    local sargs = table.move(args, 1, #args, 1, { [0] = path })
+    local env = make_env(gen, path, sargs, view)
+    local chunk, err = loadfile(path, "t", env)
+    if not chunk then return nil, err end
+    out[#out + 1] = { path = path, chunk = chunk, env = env, args = sargs }
+  end
+  return out
+end
+
+-- Runs the compiled scripts of gen, each as a task. Returns nil, err when
+-- one fails before its first wait (a load-time error).
+local function start(gen, scripts)
+  current = gen
+  for _, s in ipairs(scripts) do
+    local t = sched.spawn(s.chunk, table.unpack(s.args, 1, #s.args))
+    gen.mains[#gen.mains + 1] = t
+    gen:track(t)
+    if t.done and not t.ok then
+      return nil, t.error
+    end
+  end
+  return true
+end
+
+-- ------------------------------------------------------------------
+-- The process: start, reload, shutdown
+-- ------------------------------------------------------------------
+
+local state = { paths = nil, args = nil, gens = {}, ngen = 0, draining = false, signals = {} }
+R.state = state
+
+function R.current() return current end
+function R.draining() return state.draining end
+
+-- reload(): loads the scripts again. The old generation's listeners stay
+-- open for the new one to claim; its periodic jobs stop; its runs in
+-- flight finish. When the new scripts do not compile, the old generation
+-- goes on as it was.
+function R.reload()
+  if state.draining then return nil, "shutting down" end
+  local ngen = new_gen(state.ngen + 1)
+  local scripts, err = compile(state.paths, state.args, ngen)
+  if not scripts then
+    log.error("reload failed, keeping the running scripts: %s", tostring(err))
+    return nil, err
+  end
+  state.ngen = ngen.n
+  local old = current
+  if old then old:retire() end
+  state.gens[#state.gens + 1] = ngen
+  log.info("reloading %d script(s) (generation %d)", #scripts, ngen.n)
+  local ok, lerr = start(ngen, scripts)
+  if not ok then
+    log.error("reload: %s", debug.traceback(tostring(lerr), 1))
+  end
+  -- once the new scripts have set themselves up, close what they dropped
+  sched.spawn(function()
+    local deadline = core.now() + 2
+    for _, t in ipairs(ngen.mains) do
+      while not t.done and core.now() < deadline do core.sleep(0.02) end
+    end
+    if current == ngen then close_stale(ngen) end
+  end)
+  return true
+end
+
+-- shutdown(reason): stops new work, waits for the runs in flight for up to
+-- R.grace seconds, closes the listeners and ends the loop. A second call
+-- (a second SIGTERM or Ctrl-C) ends at once.
+function R.shutdown(reason)
+  if state.draining then
+    log.warn("%s again: stopping now", reason or "shutdown")
+    close_all()
+    sched.stop()
+    return
+  end
+  state.draining = true
+  for _, g in ipairs(state.gens) do g:retire() end
+  log.info("%s: draining (up to %gs)", reason or "shutdown", R.grace)
+  sched.spawn(function()
+    local deadline = core.now() + R.grace
+    while true do
+      local n = 0
+      for _, g in ipairs(state.gens) do n = n + g:inflight() end
+      -- the task running this loop is not tracked
+      if n == 0 then break end
+      if core.now() >= deadline then
+        log.warn("grace period over with %d task(s) still running", n)
+        break
+      end
+      core.sleep(0.02)
+    end
+    close_all()
+    log.info("stopped")
+    sched.stop()
+  end)
+end
+
+local SIGHUP, SIGINT, SIGTERM = 1, 2, 15
+
+-- main{ paths=, args=, budget=, grace= } -> exit status
+function R.main(opts)
+  state.paths = opts.paths
+  state.args = opts.args or {}
+  if opts.budget then R.budget = opts.budget end
+  if opts.grace then R.grace = opts.grace end
+  core.engine_init()
+  R.install_budget()
+  local gen = new_gen(1)
+  state.ngen = 1
+  local scripts, err = compile(state.paths, state.args, gen)
+  if not scripts then
+    io.stderr:write("moonwalk: ", tostring(err), "\n")
+    return 1
+  end
+  state.gens[1] = gen
+  state.signals[#state.signals + 1] = core.on_signal(SIGINT, function() R.shutdown("interrupted") end)
+  state.signals[#state.signals + 1] = core.on_signal(SIGTERM, function() R.shutdown("SIGTERM") end)
+  state.signals[#state.signals + 1] = core.on_signal(SIGHUP, function()
+    sched.spawn(R.reload)
+  end)
+  local ok, lerr = start(gen, scripts)
+  if not ok then
+    io.stderr:write("moonwalk: ", tostring(lerr), "\n")
+    close_all()
+    return 1
+  end
+  -- a script that only serves (a listener, nothing periodic) keeps the
+  -- loop alive through the listener's hold
+  sched.loop()
+  for _, s in ipairs(state.signals) do getmetatable(s).__gc(s) end
+  state.signals = {}
+  close_all()
+  if state.draining then return 0 end
+  local code = 0
+  for _, t in ipairs(gen.mains) do
+    if t.done and not t.ok then code = 1 end
+  end
+  if #gen.mains == 1 and code == 0 then
+    local t = gen.mains[1]
+    if t.done and t.ok and math.type(t.results[1]) == "integer" then code = t.results[1] end
+  end
+  return code
+end
+
+return R
