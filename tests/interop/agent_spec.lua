@@ -70,6 +70,18 @@ local function start(args, script)
   error("agent did not start: " .. self:log())
 end
 
+-- start() for setup blocks: an agent that failed to start becomes an
+-- object whose methods raise inside each test, so the failure is counted.
+local function try_start(args, script)
+  local ok, a = pcall(start, args, script)
+  if ok then return a end
+  local msg = tostring(a)
+  return setmetatable({}, { __index = function(_, k)
+    if k == "stop" then return function() end end
+    return function() error(msg, 2) end
+  end })
+end
+
 function Agent:log()
   local l = io.open(self.dir .. "/log")
   local text = l and l:read("a") or ""
@@ -104,7 +116,7 @@ end
 
 describe("interop: net-snmp tools against moonwalk agent", function()
   local a
-  setup(function() a = start("-c public --rwcommunity private", SCRIPT) end)
+  setup(function() a = try_start("-c public --rwcommunity private", SCRIPT) end)
   teardown(function() a:stop() end)
 
   it("snmpwalk -v2c walks the whole tree in order and ends cleanly", function()
@@ -294,7 +306,7 @@ describe("interop: SNMPv3 against moonwalk agent (authoritative engine)", functi
         args[#args + 1] = string.format("--rwuser %s:%s:authpass123:%s:privpass123", np, au, pr)
       end
     end
-    a = start(table.concat(args, " "))
+    a = try_start(table.concat(args, " "))
   end)
   teardown(function() a:stop() end)
 
@@ -356,5 +368,69 @@ describe("interop: SNMPv3 against moonwalk agent (authoritative engine)", functi
     local _, err, code = a:tool("snmpget " .. v3({ name = "uMD5AES", auth = "MD5", priv = "AES" }, "authNoPriv"), ".1.3.6.1.2.1.1.1.0")
     assert.equal(2, code)
     assert.matches("authorizationError", err)
+  end)
+end)
+
+describe("interop: notifications from moonwalk agent to snmptrapd", function()
+  local tdir, tport, a
+  local function trapd_log()
+    local f = io.open(tdir .. "/trapd.log")
+    local s = f and f:read("a") or ""
+    if f then f:close() end
+    return s
+  end
+  local function wait_for(pat, n)
+    for _ = 1, 100 do
+      local s = trapd_log()
+      local _, count = s:gsub(pat, "")
+      if count >= (n or 1) then return s end
+      os.execute("sleep 0.05")
+    end
+    return trapd_log()
+  end
+  setup(function()
+    tdir = os.tmpname()
+    os.remove(tdir)
+    os.execute("mkdir -p " .. tdir)
+    tport = core.free_udp_port()
+    write(tdir .. "/trapd.conf", "disableAuthorization yes\n")
+    os.execute(string.format("MIBS= snmptrapd -f -On -Lf %s/trapd.log -C -c %s/trapd.conf -m '' -p %s/trapd.pid udp:127.0.0.1:%d >/dev/null 2>&1 &",
+      tdir, tdir, tdir, tport))
+    for _ = 1, 100 do
+      if trapd_log():find("NET-SNMP version", 1, true) then break end
+      os.execute("sleep 0.05")
+    end
+    a = try_start(string.format("-c public --rwcommunity private --cold-start --trap-dest 127.0.0.1:%d --inform-dest 127.0.0.1:%d", tport, tport),
+      string.format([[
+agent:add_destination{ peer = "127.0.0.1:%d", version = "1", community = "public" }
+agent:scalar{ oid = "1.3.6.1.4.1.99999.1.2", type = "STRING", value = "idle", access = "rw",
+  set = function(v)
+    -- the device does something, and a notification reports it
+    agent:notify("1.3.6.1.4.1.99999.0.7", { { oid = "1.3.6.1.4.1.99999.1.2.0", type = "STRING", value = "done: " .. v } })
+  end }
+]], tport))
+  end)
+  teardown(function()
+    a:stop()
+    os.execute(string.format("kill $(cat %s/trapd.pid) 2>/dev/null; sleep 0.05; rm -rf %s", tdir, tdir))
+  end)
+
+  it("coldStart at start-up, as a trap and as an inform", function()
+    local log = wait_for("%.1%.3%.6%.1%.6%.3%.1%.1%.5%.1", 2)
+    local _, n = log:gsub("%.1%.3%.6%.1%.6%.3%.1%.1%.4%.1%.0 = OID: %.1%.3%.6%.1%.6%.3%.1%.1%.5%.1", "")
+    assert.equal(2, n, log)
+  end)
+
+  it("a SET handler sends a notification with agent:notify (v2c trap, inform and v1 trap)", function()
+    local _, err, code = a:tool("snmpset -v2c -c private", ENT .. ".1.2.0 s reboot")
+    assert.equal(0, code, err)
+    local log = wait_for('STRING: "done: reboot"', 3)
+    local _, n = log:gsub('%.1%.3%.6%.1%.4%.1%.99999%.1%.2%.0 = STRING: "done: reboot"', "")
+    assert.equal(3, n, log)
+    assert.matches("%.1%.3%.6%.1%.6%.3%.1%.1%.4%.1%.0 = OID: %.1%.3%.6%.1%.4%.1%.99999%.0%.7", log)
+    -- the v1 trap: enterprise .1.3.6.1.4.1.99999, specific trap 7 (RFC 3584 3.2)
+    assert.matches("Enterprise Specific Trap %(7%)", log)
+    local out = a:tool("snmpget -v2c -c public -Oqv", ".1.3.6.1.2.1.11.29.0")
+    assert.is_true(tonumber(out) >= 5, out)
   end)
 end)
