@@ -124,6 +124,16 @@ function F.value(vb, flags)
     elseif #v == 11 and v:sub(1, 3) == "\159\121\8" then
       return label(flags, "Opaque: Float: ", string.format("%f", (string.unpack(">d", v, 4))))
     end
+    -- 64-bit integers: 9f 76 (Counter64), 9f 7a (Int64), 9f 7b (UInt64)
+    local t2 = #v >= 3 and v:byte(1) == 0x9f and v:byte(3) == #v - 3 and #v <= 12 and v:byte(2)
+    if t2 == 0x76 or t2 == 0x7a or t2 == 0x7b then
+      local n = 0
+      for i = 4, #v do n = (n << 8) | v:byte(i) end
+      if t2 == 0x7a and #v > 3 and #v < 11 and v:byte(4) >= 0x80 then n = n - (1 << (8 * (#v - 3))) end
+      local text = t2 == 0x7a and tostring(n) or require("moonwalk").u64tostring(n)
+      local name = t2 == 0x76 and "Counter64: " or t2 == 0x7a and "Int64: " or "UInt64: "
+      return label(flags, "Opaque: " .. name, text)
+    end
     if #v == 0 then return label(flags, "OPAQUE: ", "") end
     return label(flags, "OPAQUE: ", hexlines(v))
   elseif t == "NsapAddress" then return label(flags, "NsapAddress: ", hexlines(v))

@@ -174,8 +174,55 @@ end
 local letters = {
   i = "INTEGER", u = "Gauge32", t = "Timeticks", a = "IpAddress", o = "OID",
   s = "STRING", x = "STRING", d = "STRING", n = "NULL", c = "Counter32",
-  C = "Counter64", U = "Counter64", I = "INTEGER",
+  C = "Counter64", b = "STRING",
+  -- net-snmp's opaque special types: 64-bit integers and floats in Opaque
+  U = "Opaque", I = "Opaque", F = "Opaque", D = "Opaque",
 }
+
+-- Opaque-wrapped values as net-snmp encodes them (ASN_OPAQUE_U64/I64/
+-- FLOAT/DOUBLE: tag 0x9f 0x7b/0x7a/0x78/0x79, then length and value).
+local function opaque_special(letter, v)
+  if letter == "F" then
+    local f = tonumber(v) or error("bad float value " .. tostring(v), 0)
+    return "\159\120\4" .. string.pack(">f", f)
+  elseif letter == "D" then
+    local f = tonumber(v) or error("bad double value " .. tostring(v), 0)
+    return "\159\121\8" .. string.pack(">d", f)
+  end
+  local n = math.tointeger(tonumber(v))
+  if letter == "U" and type(v) == "string" and v:match("^%d+$") then
+    n = 0
+    for d in v:gmatch("%d") do n = n * 10 + tonumber(d) end
+  end
+  if not n then error("bad integer value " .. tostring(v), 0) end
+  -- minimal big-endian two's complement (I) or unsigned (U) content
+  local bytes = string.pack(">i8", n)
+  if letter == "I" then
+    while #bytes > 1 and ((bytes:byte(1) == 0 and bytes:byte(2) < 128) or (bytes:byte(1) == 255 and bytes:byte(2) >= 128)) do
+      bytes = bytes:sub(2)
+    end
+  else
+    while #bytes > 1 and bytes:byte(1) == 0 do bytes = bytes:sub(2) end
+    if bytes:byte(1) >= 128 then bytes = "\0" .. bytes end
+  end
+  return (letter == "I" and "\159\122" or "\159\123") .. string.char(#bytes) .. bytes
+end
+
+-- BITS from net-snmp's "b" syntax: bit numbers separated by spaces or commas
+local function bits_value(v)
+  local octets = {}
+  local max = -1
+  for n in tostring(v):gmatch("[^%s,]+") do
+    local b = math.tointeger(tonumber(n))
+    if not b or b < 0 then error("bad BITS value " .. tostring(v), 0) end
+    local i = b // 8 + 1
+    octets[i] = (octets[i] or 0) | (0x80 >> (b % 8))
+    if i - 1 > max then max = i - 1 end
+  end
+  local out = {}
+  for i = 1, max + 1 do out[i] = string.char(octets[i] or 0) end
+  return table.concat(out)
+end
 M.letters = letters
 
 local function normalize_vb(vb, i)
@@ -207,6 +254,14 @@ local function normalize_vb(vb, i)
       v = table.concat(bytes)
     elseif (t == "i" or t == "u" or t == "t" or t == "c") and type(v) == "string" then
       v = math.tointeger(tonumber(v)) or error(string.format("varbind %d: bad integer value %q", i, v), 4)
+    elseif t == "U" or t == "I" or t == "F" or t == "D" then
+      local ok, r = pcall(opaque_special, t, v)
+      if not ok then error(string.format("varbind %d: %s", i, r), 4) end
+      v = r
+    elseif t == "b" then
+      local ok, r = pcall(bits_value, v)
+      if not ok then error(string.format("varbind %d: %s", i, r), 4) end
+      v = r
     end
     t = full
   end

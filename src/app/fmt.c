@@ -240,6 +240,25 @@ value(sb_t *b, const mw_value_t *v, unsigned f)
             put(b, tmp, (size_t)k);
             return;
         }
+        if (v->len >= 4 && v->len <= 12 && v->p[0] == 0x9f && v->p[2] == v->len - 3
+            && (v->p[1] == 0x76 || v->p[1] == 0x7a || v->p[1] == 0x7b)) {
+            uint64_t u = 0;
+            for (size_t i = 3; i < v->len; i++)
+                u = u << 8 | v->p[i];
+            label(b, f, v->p[1] == 0x76 ? "Opaque: Counter64: " : v->p[1] == 0x7a ? "Opaque: Int64: "
+                                                                                 : "Opaque: UInt64: ");
+            if (v->p[1] == 0x7a) {
+                size_t nb = v->len - 3;
+                int64_t sv = (int64_t)u;
+                if (nb < 8 && (v->p[3] & 0x80))
+                    sv = (int64_t)(u | (~(uint64_t)0 << (8 * nb)));
+                k = snprintf(tmp, sizeof tmp, "%" PRId64, sv);
+            } else {
+                k = snprintf(tmp, sizeof tmp, "%" PRIu64, u);
+            }
+            put(b, tmp, (size_t)k);
+            return;
+        }
         label(b, f, "OPAQUE: ");
         hexlines(b, v->p, v->len);
         return;

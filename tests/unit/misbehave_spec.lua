@@ -265,3 +265,65 @@ describe("misbehaving agent", function()
     end)
   end)
 end)
+
+describe("set types as net-snmp encodes them", function()
+  setup(start)
+  teardown(function() responder:close() other:close() end)
+
+  it("U I F D b letters become Opaque specials and BITS octets", function()
+    handler = function(msg) return { respond_to(msg, msg.pdu.varbinds) } end
+    run(function()
+      local vbs = assert(session():set {
+        { "1.3.6.1.4.1.20.1", "F", "1.5" },
+        { "1.3.6.1.4.1.20.2", "D", "-2.25" },
+        { "1.3.6.1.4.1.20.3", "I", "-2" },
+        { "1.3.6.1.4.1.20.4", "U", "18446744073709551615" },
+        { "1.3.6.1.4.1.20.5", "b", "0 9" },
+        { "1.3.6.1.4.1.20.6", "d", "1.2.255" },
+        { "1.3.6.1.4.1.20.7", "x", "00ff80" },
+      })
+      assert.equal("Opaque", vbs[1].type)
+      assert.equal("\159\120\4\63\192\0\0", vbs[1].value)
+      assert.equal("\159\121\8\192\2\0\0\0\0\0\0", vbs[2].value)
+      assert.equal("\159\122\1\254", vbs[3].value)
+      assert.equal("\159\123\9\0\255\255\255\255\255\255\255\255", vbs[4].value)
+      assert.equal("STRING", vbs[5].type)
+      assert.equal("\128\64", vbs[5].value)
+      assert.equal("\1\2\255", vbs[6].value)
+      assert.equal("\0\255\128", vbs[7].value)
+    end)
+  end)
+end)
+
+describe("many agents at once", function()
+  it("10,000 sessions polled at once, each its own task, all finish", function()
+    core.engine_init()
+    local answered = 0
+    local socks = {}
+    -- ten responders stand in for the agents; each session has its own peer
+    for k = 1, 10 do
+      local sock
+      sock = assert(core.udp_open("127.0.0.1:0", function(data, from)
+        local msg = mw.decode(data)
+        answered = answered + 1
+        sock:send(from, respond_to(msg, { { oid = msg.pdu.varbinds[1].oid, type = "INTEGER", value = k } }))
+      end))
+      socks[k] = sock
+    end
+    run(function()
+      local tasks = {}
+      for i = 1, 10000 do
+        local k = (i - 1) % 10 + 1
+        local s = mw.session { peer = "127.0.0.1:" .. socks[k]:port(), timeout = 2, retries = 3 }
+        tasks[i] = mw.spawn(function() return s:get "1.3.6.1.2.1.1.3.0" end)
+      end
+      local ok = 0
+      for i, r in ipairs(mw.wait_all(tasks)) do
+        if r[2] and r[2][1].value == (i - 1) % 10 + 1 then ok = ok + 1 end
+      end
+      assert.equal(10000, ok)
+    end)
+    for _, s in ipairs(socks) do s:close() end
+    assert.is_true(answered >= 10000)
+  end)
+end)
