@@ -1812,6 +1812,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     user_t *u = user_find(a, m->user, m->user_len);
     if (!u || !u->keyed) {
         a->st.usm_unknown_user_names++;
+        auth_failure(a);
         return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 3 }, 10,
                            a->st.usm_unknown_user_names, NULL, 0, resp, resplen);
     }
@@ -1831,6 +1832,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     rc = usm_msg_decode(keys, m, in, inlen, a->plain, OUT_CAP);
     if (rc == USM_EWRONGDIGEST) {
         a->st.usm_wrong_digests++;
+        auth_failure(a);
         if (m->encrypted)
             m->pdu = saved;
         return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 5 }, 10,

@@ -272,6 +272,15 @@ describe("interop: moonwalk agent start-up", function()
     assert.matches("no community and no user configured", err)
   end)
 
+  it("listens on IPv6 too (--listen udp6:[::1]:PORT)", function()
+    local p6 = core.free_udp_port()
+    local b = start(string.format("-c public --listen udp6:[::1]:%d", p6))
+    local out, err, code = sh(string.format("snmpget -v2c -c public -On -t 1 -r 1 udp6:[::1]:%d .1.3.6.1.2.1.1.7.0", p6))
+    b:stop()
+    assert.equal(0, code, err)
+    assert.equal(".1.3.6.1.2.1.1.7.0 = INTEGER: 72", lines(out)[1])
+  end)
+
   it("--state keeps the engine ID and counts boots across restarts", function()
     local dir = os.tmpname()
     os.remove(dir)
@@ -400,7 +409,7 @@ describe("interop: notifications from moonwalk agent to snmptrapd", function()
       if trapd_log():find("NET-SNMP version", 1, true) then break end
       os.execute("sleep 0.05")
     end
-    a = try_start(string.format("-c public --rwcommunity private --cold-start --trap-dest 127.0.0.1:%d --inform-dest 127.0.0.1:%d", tport, tport),
+    a = try_start(string.format("-c public --rwcommunity private --cold-start --auth-traps --trap-dest 127.0.0.1:%d --inform-dest 127.0.0.1:%d", tport, tport),
       string.format([[
 agent:add_destination{ peer = "127.0.0.1:%d", version = "1", community = "public" }
 agent:scalar{ oid = "1.3.6.1.4.1.99999.1.2", type = "STRING", value = "idle", access = "rw",
@@ -432,5 +441,14 @@ agent:scalar{ oid = "1.3.6.1.4.1.99999.1.2", type = "STRING", value = "idle", ac
     assert.matches("Enterprise Specific Trap %(7%)", log)
     local out = a:tool("snmpget -v2c -c public -Oqv", ".1.3.6.1.2.1.11.29.0")
     assert.is_true(tonumber(out) >= 5, out)
+  end)
+
+  it("a wrong community sends authenticationFailure when --auth-traps is given", function()
+    local out = a:tool("snmpget -v2c -c public -Oqv", ".1.3.6.1.2.1.11.30.0")
+    assert.equal("1", (out:gsub("%s+$", "")))
+    a:tool("snmpget -v2c -c notthisone -t 0.2 -r 0", ".1.3.6.1.2.1.1.1.0")
+    local log = wait_for("%.1%.3%.6%.1%.6%.3%.1%.1%.5%.5", 2)
+    local _, n = log:gsub("OID: %.1%.3%.6%.1%.6%.3%.1%.1%.5%.5", "")
+    assert.equal(2, n, log) -- the trap and the inform destinations
   end)
 end)
