@@ -15,6 +15,9 @@
 --
 -- trap returns true or nil, err (it is sent once); inform waits for the
 -- acknowledgement, retrying, and returns the Response varbinds or nil, err.
+-- A v3 trap is sent with engine_id (binary) as its authoritative engine,
+-- by default one made for this process (N.engine_id()); a v3 inform
+-- discovers the receiver's engine ID, as the receiver is authoritative.
 local core = require "moonwalk.core"
 local session = require "moonwalk.session"
 
@@ -118,6 +121,19 @@ function N.v1_from_trap_oid(trap_oid, vbs)
   return { enterprise = tostring(t:sub(1, n - 1)), generic = 6, specific = t[n] }
 end
 
+-- The engine ID traps from this process carry when none is given: for a
+-- v3 trap the sender is the authoritative engine (RFC 3414 1.5.1).
+local own_eid
+function N.engine_id()
+  if not own_eid then
+    local f = io.open("/dev/urandom", "rb")
+    local r = f and f:read(8) or string.pack("<d", core.time())
+    if f then f:close() end
+    own_eid = "\x80\0\0\0\5" .. r  -- RFC 3411 format 5 (octets)
+  end
+  return own_eid
+end
+
 local function build(opts, inform)
   if type(opts) ~= "table" then error((inform and "inform" or "trap") .. " expects a table", 3) end
   local version = version_of(opts)
@@ -127,6 +143,12 @@ local function build(opts, inform)
   if uptime == nil or uptime == "" then uptime = N.uptime() end
   uptime = math.tointeger(tonumber(uptime))
   if not uptime or uptime < 0 or uptime > 0xFFFFFFFF then error("uptime must be TimeTicks (0..2^32-1)", 3) end
+  if version == "3" and not inform and opts.engine_id == nil and not opts.session then
+    local o = {}
+    for k, v in pairs(opts) do o[k] = v end
+    o.engine_id = N.engine_id()
+    opts = o
+  end
   local s = session_for(opts)
   if version == "1" then
     local v1 = {}

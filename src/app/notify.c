@@ -12,12 +12,15 @@
 #include "notify.h"
 #include "../net/udp.h"
 #include "../core/ber.h"
+#include "../usm/usm_msg.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55
 #endif
 
 #define ENC_CAP 65536
+#define OUT_CAP (2 * 65536)
+#define MAX_MSG 65507
 #define USER_MAX 32
 #define EID_MAX USM_MAX_ENGINE_ID
 #define TIME_WINDOW 150
@@ -79,7 +82,8 @@ struct notify {
     void *ready_arg;
     /* scratch */
     mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
-    uint8_t *enc;               /* owned: ENC_CAP, encoding and decryption */
+    uint8_t *enc;               /* owned: ENC_CAP, decrypted scopedPDUs */
+    uint8_t *out;               /* owned: OUT_CAP, Responses and Reports */
     uint8_t conv[1024];         /* v1 -> v2 conversion data */
     notify_stats_t st;
 };
@@ -92,6 +96,11 @@ static const uint8_t OID_TRAPADDRESS0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 3, 0 };
 static const uint8_t OID_TRAPCOMMUNITY0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 4, 0 };
 static const uint8_t OID_TRAPENTERPRISE0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 3, 0 };
 static const uint8_t OID_SNMPTRAPS[] = { 0x2b, 6, 1, 6, 3, 1, 1, 5 };
+/* usmStats (1.3.6.1.6.3.15.1.1.x.0), for Reports */
+enum {
+    USMSTAT_UNSUPPORTED_LEVELS = 1, USMSTAT_NOT_IN_TIME = 2, USMSTAT_UNKNOWN_USERS = 3,
+    USMSTAT_UNKNOWN_EIDS = 4, USMSTAT_WRONG_DIGESTS = 5, USMSTAT_DECRYPTION = 6,
+};
 
 /* --- setup ------------------------------------------------------------ */
 
@@ -110,7 +119,8 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
     n->ring = malloc(n->rcap);
     n->vbs = malloc(sizeof(mw_varbind_t) * (NOTIFY_MAX_VB + 5));
     n->enc = malloc(ENC_CAP);
-    if (!n->q || !n->ring || !n->vbs || !n->enc) {
+    n->out = malloc(OUT_CAP);
+    if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out) {
         notify_free(n);
         return NULL;
     }
@@ -154,6 +164,7 @@ notify_free(notify_t *n)
     if (n->enc)
         usm_wipe(n->enc, ENC_CAP); /* may hold decrypted plaintext */
     free(n->enc);
+    free(n->out);
     free(n);
 }
 
@@ -461,7 +472,7 @@ notify_pop(notify_t *n, notify_note_t *out)
         out->pdu_type = m.pdu.type;
         out->time_ms = e->time_ms;
         out->msg_id = e->msg_id;
-        if (e->scoped) {
+        if (e->version == MW_V3) {
             out->sec_level = e->sec_level;
             out->user = e->user;
             out->user_len = e->user_len;
@@ -561,7 +572,7 @@ rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         m.pdu.type = MW_PDU_RESPONSE;
         m.pdu.error_status = 0;
         m.pdu.error_index = 0;
-        if (msg_encode(&m, n->enc, ENC_CAP, &out, &outlen) == 0) {
+        if (msg_encode(&m, n->out, OUT_CAP, &out, &outlen) == 0) {
             send_reply(n, l, from, fromlen, out, outlen);
             n->st.informs_answered++;
         }
@@ -571,17 +582,234 @@ rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         fill_entry(e, l, from, fromlen, version);
 }
 
+/* --- SNMPv3 ------------------------------------------------------------------ */
+
+static const nuser_t *
+user_find(const notify_t *n, const uint8_t *name, size_t len)
+{
+    for (int i = 0; i < n->nusers; i++)
+        if (n->users[i].name_len == len && memcmp(n->users[i].name, name, len) == 0)
+            return &n->users[i];
+    return NULL;
+}
+
+static int
+is_own_engine(const notify_t *n, const mw_msg_t *m)
+{
+    return m->engine_id_len == n->eid_len && memcmp(m->engine_id, n->eid, n->eid_len) == 0;
+}
+
+/* Sends a Report carrying usmStats.<stat>.0 = value to a reportable
+ * message for which this receiver is authoritative (RFC 3412 7.1.3, RFC
+ * 3414 3.2). keys and MW_FLAG_AUTH sign it (notInTimeWindow). */
+static void
+send_report(notify_t *n, const nlisten_t *l, const struct sockaddr *to, socklen_t tolen,
+            const mw_msg_t *req, int32_t request_id, int stat, uint64_t value,
+            const usm_keys_t *keys)
+{
+    uint8_t name[] = { 0x2b, 6, 1, 6, 3, 15, 1, 1, 0, 0 };
+    mw_varbind_t vb;
+    mw_msg_t m;
+    uint8_t *out;
+    size_t outlen;
+    if (!(req->msg_flags & MW_FLAG_REPORTABLE))
+        return;
+    name[8] = (uint8_t)stat;
+    memset(&vb, 0, sizeof vb);
+    vb.oid = name;
+    vb.oid_len = sizeof name;
+    vb.val.type = MW_T_COUNTER32;
+    vb.val.num.u = value & 0xFFFFFFFFu;
+    memset(&m, 0, sizeof m);
+    m.version = MW_V3;
+    m.msg_id = req->msg_id;
+    m.msg_max_size = MAX_MSG;
+    m.msg_flags = keys ? MW_FLAG_AUTH : 0;
+    m.sec_model = MW_SEC_MODEL_USM;
+    m.engine_id = n->eid;
+    m.engine_id_len = (uint32_t)n->eid_len;
+    m.engine_boots = n->boots;
+    m.engine_time = notify_engine_time(n);
+    m.user = req->user;
+    m.user_len = req->user_len;
+    m.context_engine_id = n->eid;
+    m.context_engine_id_len = (uint32_t)n->eid_len;
+    m.pdu.type = MW_PDU_REPORT;
+    m.pdu.request_id = request_id;
+    m.pdu.vbs = &vb;
+    m.pdu.nvb = 1;
+    m.pdu.cap = 1;
+    if (usm_msg_encode(keys, &m, n->out, OUT_CAP, &out, &outlen) < 0) {
+        n->st.send_errors++;
+        return;
+    }
+    send_reply(n, l, to, tolen, out, outlen);
+    n->st.reports_sent++;
+}
+
+static void
+usm_fail(notify_t *n, uint64_t *counter)
+{
+    (*counter)++;
+    n->st.auth_failures++;
+}
+
+/* A v3 notification. For traps the sender is authoritative: the keys are
+ * localised for the engine ID in the message, whatever it is. For informs
+ * (and discovery) this receiver is: the engine ID must be its own, and
+ * errors are answered with Reports. */
 static void
 rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
       const struct sockaddr *from, socklen_t fromlen)
 {
-    (void)l;
-    (void)buf;
-    (void)len;
-    (void)from;
-    (void)fromlen;
-    n->st.unknown_sec_models++;
-    n->st.auth_failures++;
+    mw_msg_t m;
+    usm_keys_t keys;
+    const usm_keys_t *kp = NULL;
+    int rc, own;
+    uint8_t flags, level;
+    int32_t reqid;
+
+    memset(&m, 0, sizeof m);
+    memset(&keys, 0, sizeof keys);
+    m.pdu.vbs = n->vbs;
+    m.pdu.cap = NOTIFY_MAX_VB;
+    if ((rc = msg_decode(&m, buf, len)) < 0) {
+        if (rc == MW_ENOTSUPP)
+            usm_fail(n, &n->st.unknown_sec_models);
+        else
+            n->st.parse_errors++;
+        return;
+    }
+    flags = m.msg_flags;
+    if ((flags & MW_FLAG_PRIV) && !(flags & MW_FLAG_AUTH)) {
+        n->st.parse_errors++; /* RFC 3412 7.2 step 5: snmpInvalidMsgs */
+        return;
+    }
+    /* the request-id for Reports: readable unless encrypted */
+    reqid = m.encrypted ? m.msg_id : m.pdu.request_id;
+    own = is_own_engine(n, &m);
+    if (m.engine_id_len == 0) {
+        /* discovery (RFC 3414 4): tell the sender our engine ID */
+        n->st.unknown_engine_ids++;
+        send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNKNOWN_EIDS, n->st.unknown_engine_ids, NULL);
+        return;
+    }
+    if (m.engine_id_len < 5 || m.engine_id_len > EID_MAX) {
+        usm_fail(n, &n->st.unknown_engine_ids); /* RFC 3411: 5 to 32 octets */
+        return;
+    }
+    const nuser_t *u = user_find(n, m.user, m.user_len);
+    if (!u) {
+        usm_fail(n, &n->st.unknown_users);
+        if (own)
+            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNKNOWN_USERS, n->st.unknown_users, NULL);
+        return;
+    }
+    /* the level must be one the user's keys give, and a user with keys
+     * does not take unauthenticated messages */
+    level = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
+    if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
+        || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)
+        || (!(flags & MW_FLAG_AUTH) && u->auth != USM_AUTH_NONE)) {
+        usm_fail(n, &n->st.unsupported_levels);
+        if (own)
+            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNSUPPORTED_LEVELS,
+                        n->st.unsupported_levels, NULL);
+        return;
+    }
+    if (flags & MW_FLAG_AUTH) {
+        size_t hl = usm_auth_hash_len(u->auth);
+        rc = usm_keys_from_master(u->auth, u->priv, u->auth_master, hl,
+                                  u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
+                                  u->priv != USM_PRIV_NONE ? hl : 0, m.engine_id, m.engine_id_len, &keys);
+        if (rc < 0) {
+            usm_fail(n, &n->st.unknown_engine_ids); /* an engine ID USM cannot take */
+            goto cleanup;
+        }
+        kp = &keys;
+    }
+    if (m.encrypted) { /* the scopedPDU is decoded by usm_msg_decode */
+        m.pdu.vbs = n->vbs;
+        m.pdu.cap = NOTIFY_MAX_VB;
+    }
+    rc = usm_msg_decode(kp, &m, buf, len, n->enc, ENC_CAP);
+    if (rc == USM_EWRONGDIGEST) {
+        usm_fail(n, &n->st.wrong_digests);
+        if (own)
+            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_WRONG_DIGESTS, n->st.wrong_digests, NULL);
+        goto cleanup;
+    }
+    /* timeliness, once the message is authentic, where we are authoritative */
+    if (own && (flags & MW_FLAG_AUTH)) {
+        int32_t d = m.engine_time - notify_engine_time(n);
+        if (m.engine_boots != n->boots || n->boots == INT32_MAX || d > TIME_WINDOW || d < -TIME_WINDOW) {
+            usm_fail(n, &n->st.not_in_time_window);
+            send_report(n, l, from, fromlen, &m, rc == 0 ? m.pdu.request_id : reqid, USMSTAT_NOT_IN_TIME,
+                        n->st.not_in_time_window, kp);
+            goto cleanup;
+        }
+    }
+    if (rc == USM_EDECRYPT) {
+        usm_fail(n, &n->st.decryption_errors);
+        if (own)
+            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_DECRYPTION, n->st.decryption_errors, NULL);
+        goto cleanup;
+    }
+    if (rc < 0) {
+        n->st.parse_errors++;
+        goto cleanup;
+    }
+    if (m.pdu.type == MW_PDU_INFORM && !own) {
+        /* an inform's receiver is authoritative: make the sender discover */
+        n->st.unknown_engine_ids++;
+        send_report(n, l, from, fromlen, &m, m.pdu.request_id, USMSTAT_UNKNOWN_EIDS,
+                    n->st.unknown_engine_ids, NULL);
+        goto cleanup;
+    }
+    if (m.pdu.type != MW_PDU_TRAPV2 && m.pdu.type != MW_PDU_INFORM) {
+        n->st.wrong_pdu++;
+        goto cleanup;
+    }
+    /* what is queued: the plaintext scopedPDU, or the whole message */
+    const uint8_t *data = m.encrypted ? n->enc : buf;
+    size_t dlen = m.encrypted ? m.encrypted_len : len;
+    if (!has_room(n, dlen)) {
+        n->st.dropped_queue++;
+        goto cleanup;
+    }
+    if (m.pdu.type == MW_PDU_INFORM) {
+        mw_msg_t r = m;
+        uint8_t *out;
+        size_t outlen;
+        r.msg_flags = level;
+        r.msg_max_size = MAX_MSG;
+        r.engine_boots = n->boots;
+        r.engine_time = notify_engine_time(n);
+        r.encrypted = NULL;
+        r.encrypted_len = 0;
+        r.pdu.type = MW_PDU_RESPONSE;
+        r.pdu.error_status = 0;
+        r.pdu.error_index = 0;
+        if (usm_msg_encode(kp, &r, n->out, OUT_CAP, &out, &outlen) == 0) {
+            send_reply(n, l, from, fromlen, out, outlen);
+            n->st.informs_answered++;
+        } else {
+            n->st.send_errors++;
+        }
+    }
+    nentry_t *e = queue_push(n, data, dlen);
+    if (e) {
+        fill_entry(e, l, from, fromlen, MW_V3);
+        e->scoped = m.encrypted != NULL;
+        e->msg_id = m.msg_id;
+        e->sec_level = level == 0 ? NOTIFY_NOAUTH : (level & MW_FLAG_PRIV) ? NOTIFY_AUTHPRIV : NOTIFY_AUTHNOPRIV;
+        e->user_len = (uint8_t)m.user_len;
+        memcpy(e->user, m.user, m.user_len);
+        e->eid_len = (uint8_t)m.engine_id_len;
+        memcpy(e->eid, m.engine_id, m.engine_id_len);
+    }
+cleanup:
+    usm_keys_wipe(&keys);
 }
 
 /* Does the message's outer SEQUENCE end where the datagram does? */

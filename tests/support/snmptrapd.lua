@@ -106,6 +106,7 @@ function S.start(opts)
   opts = opts or {}
   pcall(core.engine_init)
   local dir = S.tmpdir()
+  os.execute("mkdir -p " .. dir .. "/cert_indexes")
   local port = opts.port or core.free_udp_port()
   local lines = { opts.auth or "disableAuthorization yes" }
   for _, l in ipairs(opts.extra or {}) do lines[#lines + 1] = l end
