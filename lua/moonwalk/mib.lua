@@ -1,0 +1,387 @@
+-- moonwalk.mib (mw.mib): MIB modules, names <-> OIDs, value rendering.
+--
+--   local mib = require "moonwalk.mib"
+--   mib.load("IF-MIB")                       -- modules by name, or files
+--   mib.oid("IF-MIB::ifDescr.3")             -- OID userdata
+--   mib.name("1.3.6.1.2.1.2.2.1.2.3")        -- "IF-MIB::ifDescr.3"
+--   mib.name(oid, "-On")                     -- ".1.3.6.1.2.1.2.2.1.2.3"
+--   mib.info("ifOperStatus")                 -- type, access, enums, ...
+--   mib.format_value("ifOperStatus.3", "INTEGER", 1)  -- "INTEGER: up(1)"
+--
+-- Modules are found by module name on a search path like net-snmp's:
+-- MIBDIRS (or -M) and MIBS (or -m), with defaults that include the
+-- project's mibs/ and mibs/std, ~/.snmp/mibs and /usr/share/snmp/mibs.
+local core = require "moonwalk.core"
+
+local M = {}
+
+-- net-snmp's default module list (net-snmp-config --default-mibs).
+M.default_modules = {
+  "SNMPv2-MIB", "IF-MIB", "IP-MIB", "TCP-MIB", "UDP-MIB", "HOST-RESOURCES-MIB",
+  "NOTIFICATION-LOG-MIB", "DISMAN-EVENT-MIB", "DISMAN-SCHEDULE-MIB",
+  "HOST-RESOURCES-TYPES", "MTA-MIB", "NETWORK-SERVICES-MIB", "UCD-DISKIO-MIB",
+  "UCD-DLMOD-MIB", "LM-SENSORS-MIB", "UCD-SNMP-MIB", "UCD-DEMO-MIB",
+  "SNMP-TARGET-MIB", "NET-SNMP-AGENT-MIB", "SNMP-FRAMEWORK-MIB", "SNMP-MPD-MIB",
+  "SNMP-USER-BASED-SM-MIB", "SNMP-VIEW-BASED-ACM-MIB", "SNMP-COMMUNITY-MIB",
+  "IPV6-ICMP-MIB", "IPV6-MIB", "IPV6-TCP-MIB", "IPV6-UDP-MIB", "IP-FORWARD-MIB",
+  "NET-SNMP-PASS-MIB", "NET-SNMP-EXTEND-MIB", "SNMP-NOTIFICATION-MIB",
+  "SNMPv2-TM", "NET-SNMP-VACM-MIB",
+}
+
+-- The project directory: MOONWALK_MIBDIR names the mibs directory itself;
+-- else it sits next to the Lua tree (source tree: lua/moonwalk/mib.lua ->
+-- mibs/; installed: share/moonwalk/lua/moonwalk/mib.lua ->
+-- share/moonwalk/mibs).
+-- "/a/b/../c" -> "/a/c"
+local function normalize(path)
+  local prev
+  repeat
+    prev = path
+    path = path:gsub("/[^/]+/%.%./", "/", 1)
+  until path == prev
+  return (path:gsub("/%./", "/"))
+end
+
+local function project_mibdir()
+  local env = os.getenv("MOONWALK_MIBDIR")
+  if env and env ~= "" then return env end
+  local src = debug.getinfo(1, "S").source
+  if src:sub(1, 1) == "@" then
+    local dir = src:sub(2):match("^(.*)/lua/moonwalk/mib%.lua$")
+    if dir then return normalize((dir == "" and "." or dir) .. "/mibs") end
+  end
+  local path = package.searchpath("moonwalk.mib", package.path)
+  if path then
+    local dir = path:match("^(.*)/lua/moonwalk/mib%.lua$")
+    if dir then return normalize(dir .. "/mibs") end
+  end
+  return nil
+end
+
+-- Default directories in net-snmp's order: a module found in a later
+-- directory replaces one found earlier.
+function M.default_dirs()
+  local dirs = {}
+  local home = os.getenv("HOME")
+  if home and home ~= "" then dirs[#dirs + 1] = home .. "/.snmp/mibs" end
+  dirs[#dirs + 1] = "/usr/share/snmp/mibs"
+  local p = project_mibdir()
+  if p then
+    dirs[#dirs + 1] = p .. "/std"
+    dirs[#dirs + 1] = p
+  end
+  return table.concat(dirs, ":")
+end
+
+-- Combines a base list with a net-snmp style setting: "+x" appends, "-x"
+-- prepends, anything else replaces.
+local function combine(base, setting)
+  if setting == nil then return base end
+  local c = setting:sub(1, 1)
+  if c == "+" then
+    if base == "" then return setting:sub(2) end
+    return base .. ":" .. setting:sub(2)
+  elseif c == "-" then
+    if base == "" then return setting:sub(2) end
+    return setting:sub(2) .. ":" .. base
+  end
+  return setting
+end
+
+local function split(s)
+  local t = {}
+  for item in (s or ""):gmatch("[^:,]+") do t[#t + 1] = item end
+  return t
+end
+
+local state = {
+  ctx = nil,          -- the loaded set (moonwalk.mib userdata)
+  dirs = nil,         -- search path in use
+  explicit = false,   -- modules came from the caller, not the defaults
+}
+
+-- Errors and warnings from loading, as net-snmp prints them; callers that
+-- print (the CLI) take them with M.errors().
+local pending = {}
+
+local function collect(ctx)
+  local e = ctx:errors()
+  if e ~= "" then pending[#pending + 1] = e end
+end
+
+-- Opens a fresh set on the given path (default: MIBDIRS / defaults).
+local function open(dirs)
+  local ctx = core.mib_new()
+  dirs = dirs or combine(M.default_dirs(), os.getenv("MIBDIRS"))
+  ctx:add_dirs(dirs)
+  state.ctx, state.dirs = ctx, dirs
+  return ctx
+end
+
+-- Loads the modules MIBS names (or the defaults), quietly skipping default
+-- modules that are not on the path.
+local function load_defaults(ctx)
+  local present = {}
+  for _, m in ipairs(ctx:modules()) do present[m.name] = true end
+  local env = os.getenv("MIBS")
+  local list
+  if env == nil then
+    list = {}
+    for _, name in ipairs(M.default_modules) do
+      if present[name] then list[#list + 1] = name end
+    end
+  else
+    local defaults = {}
+    for _, name in ipairs(M.default_modules) do
+      if present[name] then defaults[#defaults + 1] = name end
+    end
+    list = split(combine(table.concat(defaults, ":"), env))
+  end
+  for _, name in ipairs(list) do ctx:load(name) end
+  ctx:adopt()
+  if env == nil then
+    -- net-snmp prints a page of warnings for its default list; the
+    -- implicit defaults stay quiet (errors of modules asked for are shown)
+    ctx:errors()
+  else
+    collect(ctx)
+  end
+end
+
+local function ctx()
+  if not state.ctx then
+    load_defaults(open())
+  end
+  return state.ctx
+end
+
+--- Starts over with a search path and module list, like the -M and -m
+-- options: setup{ dirs = "+/my/mibs", modules = "ALL" }. dirs and modules
+-- take net-snmp's syntax ("+" appends to the defaults); nil means the
+-- environment (MIBDIRS, MIBS) or the defaults.
+function M.setup(opts)
+  opts = opts or {}
+  local dirs = combine(combine(M.default_dirs(), os.getenv("MIBDIRS")), opts.dirs)
+  local c = open(dirs)
+  if opts.modules == nil then
+    load_defaults(c)
+  else
+    local present = {}
+    for _, m in ipairs(c:modules()) do present[m.name] = true end
+    local defaults = {}
+    for _, name in ipairs(M.default_modules) do
+      if present[name] then defaults[#defaults + 1] = name end
+    end
+    local env = os.getenv("MIBS")
+    local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
+    for _, name in ipairs(split(combine(base, opts.modules))) do c:load(name) end
+    c:adopt()
+    collect(c)
+  end
+  return true
+end
+
+--- Loads modules by name ("IF-MIB"), file path ("./MY-MIB.txt") or "ALL".
+-- Returns true, or nil and the error text (file:line messages) when a
+-- module was not found or had errors; the other modules still load.
+function M.load(...)
+  local c = ctx()
+  local ok = true
+  local before = c:error_count()
+  for i = 1, select("#", ...) do
+    local name = select(i, ...)
+    if type(name) ~= "string" then
+      error(string.format("bad argument #%d to 'load' (string expected, got %s)", i, type(name)), 2)
+    end
+    if not c:load(name) then ok = false end
+  end
+  c:adopt()
+  local e = c:errors()
+  if e ~= "" then pending[#pending + 1] = e end
+  if not ok or c:error_count() > before then
+    return nil, e ~= "" and e or "MIB load failed"
+  end
+  return true
+end
+
+--- Text of errors and warnings collected while loading (and clears it).
+function M.errors()
+  collect(ctx())
+  local s = table.concat(pending)
+  pending = {}
+  return s
+end
+
+--- The search path in use.
+function M.path()
+  ctx()
+  return state.dirs
+end
+
+--- Modules on the search path: { {name=, file=, loaded=}, ... }.
+function M.modules()
+  return ctx():modules()
+end
+
+--- Name (or numeric text, or OID) -> OID userdata, or nil and an error
+-- ("sysUpTime.x: Unknown Object Identifier (...)").
+function M.oid(name, mode)
+  if core.is_oid(name) then return name end
+  if type(name) == "table" then return core.oid(name) end
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'oid' (string expected, got " .. type(name) .. ")", 2)
+  end
+  local o, detail = ctx():parse_oid(name, mode)
+  if not o then
+    local msg = name .. ": Unknown Object Identifier"
+    if detail and detail ~= "" then msg = msg .. " (" .. detail .. ")" end
+    return nil, msg
+  end
+  return o
+end
+
+local forms = { n = "numeric", f = "full", s = "suffix", S = "module", u = "ucd" }
+
+-- Parses net-snmp -O letters ("n", "-On", "fU", ...) into options.
+function M.output_options(flags)
+  local o = { form = "module", flags = "" }
+  flags = flags or ""
+  if type(flags) == "table" then
+    -- moonwalk.fmt passes { q = true, _letters = "q" }; others pass options
+    if flags._letters then
+      flags = flags._letters
+    else
+      local letters = {}
+      for k, v in pairs(flags) do
+        if type(k) == "string" and #k == 1 and v == true then letters[#letters + 1] = k end
+      end
+      if #letters == 0 then return flags end
+      table.sort(letters)
+      flags = table.concat(letters)
+    end
+  end
+  flags = flags:gsub("^%-O", ""):gsub("^%-", "")
+  for c in flags:gmatch(".") do
+    if forms[c] then o.form = forms[c]
+    elseif c == "b" or c == "X" or c == "E" then o.flags = o.flags .. c
+    elseif c == "q" then o.quick = not o.quick
+    elseif c == "Q" then o.quicke = true; o.quick = not o.quick
+    elseif c == "e" then o.numeric_enum = not o.numeric_enum
+    elseif c == "t" then o.numeric_timeticks = not o.numeric_timeticks
+    elseif c == "U" then o.no_units = not o.no_units
+    elseif c == "T" then o.hex_text = not o.hex_text
+    elseif c == "a" then o.string_format = "a"
+    elseif c == "x" then o.string_format = "x"
+    elseif c == "0" then o.two_digit_hex = not o.two_digit_hex
+    elseif c == "v" then o.bare_value = not o.bare_value
+    end
+  end
+  return o
+end
+
+local function checkoid(o, level)
+  local oid, err = M.oid(o)
+  if not oid then error(err, level + 1) end
+  return oid
+end
+
+--- OID -> name in net-snmp's forms: flags "-On" (numeric), "-Of" (full),
+-- "-Os" (short), "-OS"/default (MODULE::name), "-Ou"; plus "b" (do not
+-- decode indexes), "X" (extended index), "E" (escape quotes).
+function M.name(o, flags)
+  local opts = M.output_options(flags)
+  return ctx():format_oid(checkoid(o, 2), opts.form, opts.flags)
+end
+
+--- Details of the node name or OID names (the deepest known node on the
+-- way): { name, module, modules, oid, type, access, status, tc, hint,
+-- units, enums = {[value] = label}, enum_list, ranges | sizes, index =
+-- { {name=, implied=} }, augments, description, defval, objects, file,
+-- line }, and the index arcs beyond the node (an OID, possibly empty).
+function M.info(o)
+  local oid = M.oid(o)
+  if not oid then return nil, (select(2, M.oid(o))) end
+  local info, len = ctx():node(oid)
+  if not info then return nil, tostring(o) .. ": no MIB node" end
+  return info, oid:sub(len + 1)
+end
+
+--- snmptranslate -Td text for a name or OID.
+function M.describe(o, width)
+  return ctx():describe(checkoid(o, 2), width)
+end
+
+--- Renders a value as net-snmp prints it after "OID = ", with the MIB
+-- knowledge of the object oid: enums, DISPLAY-HINTs, BITS, units. type is
+-- the net-snmp type name ("INTEGER", "STRING", "OID", "IpAddress",
+-- "Counter32", "Gauge32", "Timeticks", "Opaque", "Counter64", "NULL",
+-- "noSuchObject", ...); flags are -O letters ("U" leaves units out).
+function M.format_value(o, vtype, value, flags)
+  -- net-snmp decodes its Opaque-wrapped floats and 64-bit integers before
+  -- any MIB rendering; those are left to the caller (nil)
+  if vtype == "Opaque" and type(value) == "string" and value:byte(1) == 0x9f then return nil end
+  local opts = M.output_options(flags)
+  return ctx():format_value(checkoid(o, 2), vtype, value, opts)
+end
+
+--- A full output line as snmpget prints it: "IF-MIB::ifDescr.3 = STRING: eth0".
+function M.format_varbind(o, vtype, value, flags)
+  local opts = M.output_options(flags)
+  local c = ctx()
+  local oid = checkoid(o, 2)
+  local v = c:format_value(oid, vtype, value, opts)
+  if opts.bare_value then return v end
+  local name = c:format_oid(oid, opts.form, opts.flags)
+  if opts.quick and not opts.quicke then return name .. " " .. v end
+  return name .. " = " .. v
+end
+
+--- Every node: OIDs (".1.3.6...") and labels, in snmptranslate -To order.
+function M.report()
+  return ctx():report()
+end
+
+--- Number of modules loaded (0: no MIB knowledge; names print numeric).
+function M.loaded_count()
+  local n = 0
+  for _, m in ipairs(ctx():modules()) do
+    if m.loaded then n = n + 1 end
+  end
+  return n
+end
+
+--- The name of column col (a number) of the table entry entry_oid, or nil.
+function M.name_of_column(entry_oid, col)
+  local e = M.oid(entry_oid)
+  if not e then return nil end
+  local info = ctx():node(e .. col)
+  if info and #info.oid == #e + 1 then return info.name end
+  return nil
+end
+
+--- The CLI's -m/-M handling: loads the MIBs and prints load errors on
+-- stderr as net-snmp's tools do. o = { modules = "-m value", dirs = "-M value" }
+function M.cli_setup(o)
+  o = o or {}
+  M.reset()
+  M.setup { dirs = o.dirs, modules = o.modules }
+  local e = M.errors()
+  if e ~= "" then io.stderr:write(e) end
+  return true
+end
+
+--- Drops the loaded set; the next call loads the defaults again.
+function M.reset()
+  if state.ctx then state.ctx:close() end
+  state.ctx = nil
+  pending = {}
+end
+
+-- Every API that takes an OID accepts names once this module is loaded.
+core.mib_set_resolver(function(name)
+  local o, err = M.oid(name)
+  if o then return o end
+  return nil, err
+end)
+
+return M

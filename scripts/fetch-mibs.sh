@@ -1,0 +1,63 @@
+#!/bin/sh
+# Obtains the standard IETF/IANA MIB modules into mibs/std (not committed):
+#   - the npm package net-snmp (lib/mibs/*): SNMPv2-SMI/TC/CONF/MIB, IF-MIB,
+#     IANAifType-MIB, RFC1213-MIB, RFC1155-SMI, RFC-1212, RFC-1215, ...
+#   - Debian's erlang-snmp (usr/lib/erlang/lib/snmp-*/mibs/*.mib): the
+#     SNMP-FRAMEWORK/USM/VACM/TARGET/NOTIFICATION/COMMUNITY MIBs,
+#     INET-ADDRESS-MIB, TRANSPORT-ADDRESS-MIB, ...
+# Idempotent: once mibs/std/.complete exists it does nothing.
+# Works as root on a fresh Debian 12 with only the Debian and npm registries.
+set -e
+here=$(cd "$(dirname "$0")/.." && pwd)
+dest="$here/mibs/std"
+stamp="$dest/.complete"
+[ -f "$stamp" ] && exit 0
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+mkdir -p "$dest"
+
+# Debian first: erlang-snmp. Its files are older copies of a few of the
+# npm ones, so the npm package is unpacked afterwards and wins.
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "fetch-mibs: apt-get not found; skipping erlang-snmp" >&2
+else
+    (
+        cd "$tmp"
+        if ! apt-get download erlang-snmp >/dev/null 2>&1; then
+            if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+            $SUDO apt-get update -qq >/dev/null 2>&1 || true
+            apt-get download erlang-snmp >/dev/null
+        fi
+        dpkg -x erlang-snmp_*.deb erl
+    ) || { echo "fetch-mibs: could not obtain erlang-snmp" >&2; exit 1; }
+    for f in "$tmp"/erl/usr/lib/erlang/lib/snmp-*/mibs/*.mib; do
+        [ -f "$f" ] || continue
+        b=$(basename "$f")
+        case "$b" in OTP-*) continue ;; esac   # Erlang's own modules
+        cp "$f" "$dest/$b"
+    done
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "fetch-mibs: npm not found; skipping the net-snmp package" >&2
+else
+    (
+        cd "$tmp"
+        npm pack net-snmp --silent >/dev/null 2>&1
+        mkdir npm
+        tar -xzf net-snmp-*.tgz -C npm
+    ) || { echo "fetch-mibs: could not obtain the npm package net-snmp" >&2; exit 1; }
+    for f in "$tmp"/npm/package/lib/mibs/*; do
+        [ -f "$f" ] || continue
+        cp "$f" "$dest/$(basename "$f")"
+    done
+fi
+
+n=$(ls "$dest" | wc -l)
+if [ "$n" -eq 0 ]; then
+    echo "fetch-mibs: no MIB modules obtained" >&2
+    exit 1
+fi
+date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"
+echo "fetch-mibs: $n modules in mibs/std" >&2
