@@ -306,6 +306,83 @@ function M.info(o)
   return info, oid:sub(len + 1)
 end
 
+local integer_types = { INTEGER = true, Integer32 = true, Unsigned32 = true, Gauge32 = true,
+                        UInteger32 = true, TimeTicks = true, Counter32 = true }
+
+--- Decodes the index of a table instance (a column OID plus its index)
+-- into its parts, by the types of the INDEX objects: { {name=, type=,
+-- value=, label=}, ... } (strings as Lua strings, IpAddress and OIDs as
+-- dotted text, enum labels in label), and the arcs left over (normally
+-- none). nil when the object is not a table column.
+function M.index(o)
+  local info, rest = M.info(o)
+  if not info or not info.index then return nil end
+  local arcs = rest:arcs()
+  local pos, out = 1, {}
+  local function take(n)
+    if pos + n - 1 > #arcs then return nil end
+    local t = table.move(arcs, pos, pos + n - 1, 1, {})
+    pos = pos + n
+    return t
+  end
+  local function chars(t)
+    for i, v in ipairs(t) do
+      if v > 255 then return nil end
+      t[i] = string.char(v)
+    end
+    return table.concat(t)
+  end
+  for k, ix in ipairs(info.index) do
+    local it = M.info(ix.name)
+    local t = it and it.type or "?"
+    local part = { name = ix.name, type = t }
+    local last = k == #info.index
+    if integer_types[t] then
+      local a = take(1)
+      if not a then break end
+      part.value = a[1]
+      if it.enums then part.label = it.enums[a[1]] end
+    elseif t == "IpAddress" then
+      local a = take(4)
+      if not a then break end
+      part.value = table.concat(a, ".")
+    elseif t == "OCTET STRING" then
+      local n
+      if ix.implied and last then
+        n = #arcs - pos + 1
+      elseif it.sizes and #it.sizes == 1 and it.sizes[1][1] == it.sizes[1][2] then
+        n = it.sizes[1][1]
+      else
+        local a = take(1)
+        if not a then break end
+        n = a[1]
+      end
+      local a = take(n)
+      if not a then break end
+      part.value = chars(a)
+      if not part.value then break end
+    elseif t == "OBJECT IDENTIFIER" then
+      local n
+      if ix.implied and last then
+        n = #arcs - pos + 1
+      else
+        local a = take(1)
+        if not a then break end
+        n = a[1]
+      end
+      local a = take(n)
+      if not a then break end
+      part.value = table.concat(a, ".")
+    else
+      local a = take(1)
+      if not a then break end
+      part.value = a[1]
+    end
+    out[#out + 1] = part
+  end
+  return out, core.oid(table.move(arcs, pos, #arcs, 1, {}))
+end
+
 --- snmptranslate -Td text for a name or OID.
 function M.describe(o, width)
   return ctx():describe(checkoid(o, 2), width)

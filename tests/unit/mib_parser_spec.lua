@@ -303,3 +303,72 @@ describe("mw.mib for the other layers", function()
     assert.is_nil(mib.format_value("mwRaw.0", "Opaque", "\159\120\4\0\0\0\0"))
   end)
 end)
+
+describe("mw.mib.index", function()
+  setup(function()
+    mib.reset()
+    mib.setup { dirs = STD .. ":" .. FIX, modules = "SNMPv2-MIB:IF-MIB:MOONWALK-TEST-MIB:SNMP-VIEW-BASED-ACM-MIB" }
+    mib.errors()
+  end)
+
+  teardown(function()
+    mib.reset()
+  end)
+
+  it("decodes integer, string, IpAddress, fixed, IMPLIED and OID indexes", function()
+    local p, rest = mib.index("IF-MIB::ifDescr.3")
+    assert.same({ { name = "ifIndex", type = "Integer32", value = 3 } }, p)
+    assert.equal(0, #rest)
+    p = mib.index('MOONWALK-TEST-MIB::mwUserColour."alice"')
+    assert.equal("alice", p[1].value)
+    p = mib.index("MOONWALK-TEST-MIB::mwPeerState.192.168.1.20.161")
+    assert.equal("192.168.1.20", p[1].value)
+    assert.equal(161, p[2].value)
+    p = mib.index("1.3.6.1.4.1.99999.2.4.1.3.0.26.43.60.77.94.107.101.121")
+    assert.equal("\0\26\43\60\77\94", p[1].value)
+    assert.equal("key", p[2].value)
+    p = mib.index("MOONWALK-TEST-MIB::mwMapValue.4.1.3.6.1")
+    assert.equal("1.3.6.1", p[1].value)
+    p = mib.index('SNMP-VIEW-BASED-ACM-MIB::vacmAccessContextMatch."v3group"."".3.noAuthNoPriv')
+    assert.equal("v3group", p[1].value)
+    assert.equal("", p[2].value)
+    assert.equal(3, p[3].value)
+    assert.equal("noAuthNoPriv", p[4].label)
+    assert.is_nil(mib.index("SNMPv2-MIB::sysDescr.0"))
+  end)
+end)
+
+describe("MIB parser robustness", function()
+  it("survives truncated and mutated modules", function()
+    local files = {}
+    for f in io.popen("ls " .. STD .. "/*.mib " .. FIX .. "/*.txt"):lines() do files[#files + 1] = f end
+    local d = tmpdir()
+    local rnd = 12345
+    local function rand(n)
+      rnd = (rnd * 1103515245 + 12345) % 2147483648
+      return rnd % n + 1
+    end
+    for _ = 1, 40 do
+      local s = io.open(files[rand(#files)], "rb"):read("a")
+      if rand(2) == 1 then
+        s = s:sub(1, rand(#s))
+      else
+        for _ = 1, rand(20) do
+          local p = rand(#s)
+          s = s:sub(1, p - 1) .. string.char(rand(256) - 1) .. s:sub(p + 1)
+        end
+      end
+      write(d .. "/X.txt", s)
+      local m = fresh(STD .. ":" .. d, "ALL")
+      m:errors()
+      local oids = m:report()
+      for i = 1, #oids, 11 do
+        local name = m:format_oid(oids[i] .. ".1.2.3.4", "module")
+        m:parse_oid(name)
+        m:format_value(oids[i] .. ".0", "STRING", "\1\2\3\4\5\6\7\8\9\10\11")
+      end
+      m:close()
+    end
+    os.execute("rm -rf " .. d)
+  end)
+end)
