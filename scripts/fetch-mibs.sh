@@ -5,7 +5,8 @@
 #   - Debian's erlang-snmp (usr/lib/erlang/lib/snmp-*/mibs/*.mib): the
 #     SNMP-FRAMEWORK/USM/VACM/TARGET/NOTIFICATION/COMMUNITY MIBs,
 #     INET-ADDRESS-MIB, TRANSPORT-ADDRESS-MIB, ...
-# Idempotent: once mibs/std/.complete exists it does nothing.
+# Idempotent: once mibs/std/.complete exists it does nothing (a run that
+# could reach only one source keeps what it got and tries again next time).
 # Works as root on a fresh Debian 12 with only the Debian and npm registries.
 set -e
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,7 @@ dest="$here/mibs/std"
 stamp="$dest/.complete"
 [ -f "$stamp" ] && exit 0
 
+complete=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir -p "$dest"
@@ -21,6 +23,7 @@ mkdir -p "$dest"
 # npm ones, so the npm package is unpacked afterwards and wins.
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "fetch-mibs: apt-get not found; skipping erlang-snmp" >&2
+    complete=0
 else
     (
         cd "$tmp"
@@ -41,6 +44,7 @@ fi
 
 if ! command -v npm >/dev/null 2>&1; then
     echo "fetch-mibs: npm not found; skipping the net-snmp package" >&2
+    complete=0
 else
     (
         cd "$tmp"
@@ -59,5 +63,7 @@ if [ "$n" -eq 0 ]; then
     echo "fetch-mibs: no MIB modules obtained" >&2
     exit 1
 fi
-date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"
+# a partial set is kept but not stamped, so the next run tries again
+[ "$complete" = 1 ] && date -u +%Y-%m-%dT%H:%M:%SZ > "$stamp"
 echo "fetch-mibs: $n modules in mibs/std" >&2
+exit 0
