@@ -13,6 +13,10 @@ local log = require "moonwalk.log"
 
 local M = {}
 
+-- Agents that listen stay referenced until closed, so one created without
+-- keeping the result is not collected while it serves.
+local live = {}
+
 local Agent = {}
 Agent.__index = Agent
 Agent.__name = "moonwalk.agent"
@@ -127,11 +131,13 @@ function M.agent(opts)
   end
   sched.hold()
   self._held = true
+  live[self] = true
   if opts.cold_start then self:notify(TRAPS .. ".1", {}) end
   return self
 end
 
 function Agent:close()
+  live[self] = nil
   if self._held then sched.release() self._held = false end
   for _, d in ipairs(self.destinations) do if d.session then d.session:close() end end
   self._c:close()

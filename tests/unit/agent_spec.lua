@@ -481,6 +481,13 @@ describe("agent: Lua tables", function()
     assert.equal(ENT .. ".6.1.2.3.1.3.6", o[2].oid)
   end)
 
+  it("a fixed-length string index has no length arc", function()
+    a:table { oid = ENT .. ".7.1", index = { { type = "string", length = 2 } }, columns = { [2] = "INTEGER" },
+      rows = { ab = { [2] = 1 } } }
+    assert.equal(ENT .. ".7.1.2.97.98", walk(ENT .. ".7.1")[1].oid)
+    assert.equal(1, get(a, { ENT .. ".7.1.2.97.98" }).varbinds[1].value)
+  end)
+
   it("rows change while the agent serves", function()
     local rows = { [1] = { [2] = "one" } }
     a:table { oid = ENT .. ".2.1", columns = { [2] = "STRING" }, rows = rows }
@@ -505,6 +512,26 @@ describe("agent: Lua tables", function()
     assert.equal(5, getnext(a, { ENT .. ".2.1" }, { version = 1 }).error_status)
     restore()
     assert.equal(1, #lines)
+  end)
+end)
+
+describe("agent: lifetime", function()
+  it("an agent nobody references keeps serving until closed", function()
+    local port = mw.core.free_udp_port()
+    local weak = setmetatable({}, { __mode = "v" })
+    weak[1] = mw.agent { listen = "udp:127.0.0.1:" .. port, communities = { "public" } }
+    weak[1]:scalar { oid = ENT .. ".1.1", type = "INTEGER", value = 3 }
+    collectgarbage()
+    collectgarbage()
+    assert.is_table(weak[1])
+    local vbs = mw.run(function()
+      local s = mw.session { peer = "127.0.0.1:" .. port, version = "2c", timeout = 0.5, retries = 1 }
+      local r = s:get { ENT .. ".1.1.0" }
+      weak[1]:close()
+      return r
+    end)
+    assert.is_table(vbs)
+    assert.equal(3, vbs[1].value)
   end)
 end)
 
