@@ -4145,7 +4145,8 @@ print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
         int first = 1;
         sb_cat(b, " (");
         for (mib_range_t *rp = tp->ranges; rp; rp = rp->next) {
-            str[0] = 0;
+            /* other types leave str as it was (the last module name), as
+             * net-snmp does */
             switch (tp->type) {
             case MIB_TYPE_INTEGER:
             case MIB_TYPE_INTEGER32:

@@ -127,6 +127,7 @@ end
 local sets = {
   { name = "the standard set (mibs/std)", dirs = STD },
   { name = "the standard set and net-snmp's MIBs", dirs = STD .. ":" .. NETSNMP },
+  { name = "the test modules", dirs = STD .. ":" .. FIX .. ":" .. FIX .. "/sloppy" },
 }
 
 for _, set in ipairs(sets) do
@@ -139,7 +140,7 @@ for _, set in ipairs(sets) do
     end)
 
     it("builds the same tree (snmptranslate -To)", function()
-      local f = assert(io.popen("snmptranslate -M " .. shq(set.dirs) .. " -m ALL -To 2>/dev/null"))
+      local f = assert(io.popen("snmptranslate -Pu -M " .. shq(set.dirs) .. " -m ALL -To 2>/dev/null"))
       local ref = {}
       for l in f:lines() do ref[#ref + 1] = l end
       f:close()
@@ -156,6 +157,22 @@ for _, set in ipairs(sets) do
         same("OID -> name " .. form[2], ref, mine, oids)
       end)
     end
+
+    it("describes every node as snmptranslate -Td does", function()
+      for i = 1, #oids, 200 do
+        local chunk = {}
+        for j = i, math.min(i + 199, #oids) do chunk[#chunk + 1] = oids[j] end
+        local f = assert(io.popen("snmptranslate -Pu -M " .. shq(set.dirs) .. " -m ALL -Td " ..
+                                  table.concat(chunk, " ") .. " 2>/dev/null"))
+        local ref = f:read("a")
+        f:close()
+        local mine = {}
+        for _, o in ipairs(chunk) do
+          mine[#mine + 1] = m:format_oid(o, "module") .. "\n" .. (m:describe(o) or "") .. "\n"
+        end
+        assert.are.equal(ref, table.concat(mine, "\n"))
+      end
+    end)
 
     it("finds the same OID for every MODULE::name", function()
       local names = {}
