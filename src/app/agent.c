@@ -59,6 +59,7 @@ struct agent_req {
     int rw;
     uint32_t serial;
     size_t arena_used;
+    size_t hint;              /* region of the last GETNEXT answer */
 };
 
 typedef struct {
@@ -1158,8 +1159,16 @@ find_next(agent_req_t *rq, const oid_t *name, oid_t *out, mw_value_t *v)
     agent_t *a = rq->a;
     oid_t cur;
     int inside;
+    size_t i, h = rq->hint;
     oid_copy(&cur, name);
-    size_t i = region_lower(a, &cur, &inside);
+    /* walks move from one region to the next: try the last one first */
+    if (h < a->nreg && oid_is_prefix(&a->regions[h]->root, &cur))
+        i = h;
+    else if (h + 1 < a->nreg && oid_cmp(&a->regions[h]->root, &cur) < 0
+             && oid_cmp(&a->regions[h + 1]->root, &cur) > 0)
+        i = h + 1;
+    else
+        i = region_lower(a, &cur, &inside);
     for (; i < a->nreg; i++) {
         agent_region_t *r = a->regions[i];
         if (view_excludes_subtree(a, rq->view, &r->root))
@@ -1173,8 +1182,10 @@ find_next(agent_req_t *rq, const oid_t *name, oid_t *out, mw_value_t *v)
                 return rc;
             if (oid_cmp(out, after) <= 0) /* a backend that does not advance */
                 return -MW_ERR_GENERR;
-            if (view_allows(a, rq->view, out) && !(rq->version == MW_V1 && v->type == MW_T_COUNTER64))
+            if (view_allows(a, rq->view, out) && !(rq->version == MW_V1 && v->type == MW_T_COUNTER64)) {
+                rq->hint = i;
                 return 0;
+            }
             oid_copy(&cur, out);
             after = &cur;
         }
@@ -1685,6 +1696,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
     rq.version = m.version;
     rq.serial = ++a->serial;
     rq.arena_used = 0;
+    rq.hint = 0;
     if (m.version == MW_V3)
         return process_v3(a, &rq, &m, in, inlen, resp, resplen);
 
