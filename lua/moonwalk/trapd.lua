@@ -277,7 +277,7 @@ function T.trapd(opts)
     _c = c, handlers = {}, exact = {}, defaults = {}, active = 0, paused = false,
     max_tasks = opts.max_tasks or 1000, handler_errors = 0, closed = false,
     output = opts.output or io.stdout, format = opts.format, flags = fmt.flags(opts.flags),
-    listening = {}, seq = 0,
+    listening = {}, seq = 0, idle = {}, _sel = {},
   }, Receiver)
   if self.format and self.format ~= "text" and self.format ~= "json" then
     c:close()
@@ -382,24 +382,35 @@ end
 
 local function by_id(a, b) return a.id < b.id end
 
--- Handlers that match n, in registration order.
-function Receiver:_select(n)
-  local out
+-- Handlers that match n, in registration order, in out (a scratch list,
+-- emptied first); the defaults when none does.
+function Receiver:_select(n, out)
+  for i = #out, 1, -1 do out[i] = nil end
+  local k = 0
   local ex = n.trap_oid and self.exact[n.trap_oid]
-  if ex then out = { table.unpack(ex) } end
+  if ex then
+    for i = 1, #ex do out[i] = ex[i] end
+    k = #ex
+  end
   local hs = self.handlers
   for i = 1, #hs do
     local h = hs[i]
-    local ok, m = pcall(matches, h.filter, n)
-    if not ok then
-      log.error("trapd: filter of handler %s failed: %s", h.name, tostring(m))
-    elseif m then
-      out = out or {}
-      out[#out + 1] = h
+    local f = h.filter
+    if f.kind == "all" then
+      k = k + 1
+      out[k] = h
+    else
+      local ok, m = pcall(matches, f, n)
+      if not ok then
+        log.error("trapd: filter of handler %s failed: %s", h.name, tostring(m))
+      elseif m then
+        k = k + 1
+        out[k] = h
+      end
     end
   end
-  if not out then return self.defaults end
-  if ex and #out > #ex then table.sort(out, by_id) end
+  if k == 0 then return self.defaults end
+  if ex and k > #ex then table.sort(out, by_id) end
   return out
 end
 
@@ -416,11 +427,40 @@ function Receiver:_run(h, n)
   end
 end
 
+local IDLE_MAX = 64
+
+-- A worker is a task that runs handler jobs one after another. Idle ones
+-- wait in self.idle, so a notification costs a resume rather than a new
+-- task; a handler still runs in a task of its own while it waits.
+local function worker(self)
+  local co = coroutine.running()
+  local h, n = coroutine.yield()
+  while h do
+    self:_run(h, n)
+    if self.closed or #self.idle >= IDLE_MAX then return end
+    self.idle[#self.idle + 1] = co
+    h, n = coroutine.yield()
+  end
+end
+
+function Receiver:_dispatch(h, n)
+  self.active = self.active + 1
+  local idle = self.idle
+  local co = idle[#idle]
+  if co then
+    idle[#idle] = nil
+  else
+    co = sched.spawn(worker, self).co
+  end
+  sched.resume(co, h, n)
+end
+
 local BUDGET = 256
 
 function Receiver:_drain()
   local c = self._c
   local format = self.format
+  local sel = self._sel
   local more = true
   for _ = 1, BUDGET do
     if self.closed then return end
@@ -432,11 +472,8 @@ function Receiver:_drain()
     local n = c:pop()
     if not n then more = false break end
     if format then self:print(n) end
-    local hs = self:_select(n)
-    for i = 1, #hs do
-      self.active = self.active + 1
-      sched.spawn(self._run, self, hs[i], n)
-    end
+    local hs = self:_select(n, sel)
+    for i = 1, #hs do self:_dispatch(hs[i], n) end
   end
   if format and not self.closed then self.output:flush() end
   if more and not self.closed then c:kick() end
@@ -469,6 +506,9 @@ function Receiver:close()
   self._final = self:stats()
   self.closed = true
   self._c:close()
+  local idle = self.idle
+  self.idle = {}
+  for _, co in ipairs(idle) do sched.resume(co) end
   sched.release()
 end
 

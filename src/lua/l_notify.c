@@ -269,6 +269,22 @@ set_oid(lua_State *L, const char *k, const uint8_t *p, size_t n)
 static const uint8_t OID_SYSUPTIME0[] = { 0x2b, 6, 1, 2, 1, 1, 3, 0 };
 static const uint8_t OID_TRAPOID0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
+/* Dotted quad without printf (inet_ntop formats with sprintf). */
+static void
+format_ipv4(const uint8_t *a, char *out)
+{
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+}
+
 /* Pushes the notification as a table (see moonwalk.trapd). */
 static void
 push_note(lua_State *L, const notify_note_t *nt)
@@ -282,7 +298,7 @@ push_note(lua_State *L, const notify_note_t *nt)
         set_int(L, "port", ntohs(nt->from.in6.sin6_port));
         lua_pushliteral(L, "udp6");
     } else {
-        inet_ntop(AF_INET, &nt->from.in.sin_addr, host, sizeof host);
+        format_ipv4((const uint8_t *)&nt->from.in.sin_addr, host);
         set_int(L, "port", ntohs(nt->from.in.sin_port));
         lua_pushliteral(L, "udp");
     }
@@ -313,8 +329,7 @@ push_note(lua_State *L, const notify_note_t *nt)
     if (pdu->type == MW_PDU_TRAPV1) {
         char a[16];
         set_oid(L, "enterprise", pdu->enterprise, pdu->enterprise_len);
-        snprintf(a, sizeof a, "%u.%u.%u.%u", pdu->agent_addr[0], pdu->agent_addr[1],
-                 pdu->agent_addr[2], pdu->agent_addr[3]);
+        format_ipv4(pdu->agent_addr, a);
         lua_pushstring(L, a);
         lua_setfield(L, -2, "agent_addr");
         set_int(L, "generic", pdu->generic_trap);
