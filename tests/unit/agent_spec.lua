@@ -747,3 +747,61 @@ describe("agent: SNMPv3 (USM reports)", function()
     assert.equal(1, a:stats().snmpInvalidMsgs)
   end)
 end)
+
+describe("agent: SNMPv3 with every auth and priv protocol the manager supports", function()
+  local c = mw.core
+  -- BER length octets
+  local function blen(n)
+    if n < 128 then return string.char(n) end
+    if n < 256 then return "\x81" .. string.char(n) end
+    return "\x82" .. string.pack(">I2", n)
+  end
+  -- a plaintext scopedPDU for a GET of sysDescr.0
+  local function scoped(eid, reqid)
+    local v2 = mw.encode { version = 1, community = "", pdu = { type = "get", request_id = reqid,
+      varbinds = { { oid = SYSDESCR, type = "NULL" } } } }
+    local pdu = v2:sub(8) -- 30 LL 02 01 01 04 00, then the PDU
+    local body = "\x04" .. blen(#eid) .. eid .. "\x04\x00" .. pdu
+    return "\x30" .. blen(#body) .. body
+  end
+
+  it("answers a GET at authPriv for each auth and priv pair, and at authNoPriv for each auth", function()
+    local users = {}
+    for _, au in ipairs(c.usm_auth_names()) do
+      users[#users + 1] = { name = "a" .. au, auth = au, auth_pass = "authpass123", level = "authNoPriv" }
+      for _, pr in ipairs(c.usm_priv_names()) do
+        users[#users + 1] = { name = au .. "/" .. pr, auth = au, auth_pass = "authpass123", priv = pr, priv_pass = "privpass123" }
+      end
+    end
+    local a = new_agent { communities = {}, users = users }
+    local hex, boots = a:engine()
+    local eid = mw.fromhex(hex)
+    for i, u in ipairs(users) do
+      local keys = assert(c.usm_keys(u.auth, u.priv or "NONE", u.auth_pass, u.priv_pass, eid))
+      local maclen = c.usm_auth_info(u.auth).mac_len
+      local m = { version = 3, msg_id = i, msg_flags = 5, engine_id = eid, engine_boots = boots, engine_time = 1,
+        user = u.name, auth_params_len = maclen, context_engine_id = eid,
+        pdu = { type = "get", request_id = 1000 + i, varbinds = { { oid = SYSDESCR, type = "NULL" } } } }
+      if u.priv then
+        local enc, pp = assert(c.usm_encrypt(u.priv, keys.priv_key, boots, 1, scoped(eid, 1000 + i)))
+        m.msg_flags, m.encrypted, m.priv_params, m.pdu = 7, enc, pp, nil
+      end
+      local raw, off = assert(mw.encode(m))
+      local out = a:process(assert(c.usm_sign(u.auth, keys.auth_key, raw, off)))
+      assert.is_string(out, u.name)
+      local r = assert(mw.decode(out))
+      assert.is_true(c.usm_verify(u.auth, keys.auth_key, out, r.auth_params_off), u.name)
+      local s = r
+      if u.priv then
+        assert.equal(7 & 3, r.msg_flags & 3, u.name)
+        local plain = assert(c.usm_decrypt(u.priv, keys.priv_key, r.engine_boots, r.engine_time, r.priv_params, r.encrypted))
+        s = assert(c.decode_scoped(plain))
+      end
+      assert.equal("response", s.pdu.type, u.name)
+      assert.equal(1000 + i, s.pdu.request_id, u.name)
+      assert.equal(0, s.pdu.error_status, u.name)
+      assert.matches("^moonwalk", s.pdu.varbinds[1].value, nil, u.name)
+    end
+    a:close()
+  end)
+end)
