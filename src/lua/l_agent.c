@@ -80,15 +80,42 @@ log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
     }
 }
 
+/* Instruction budget for one call into Lua (Redis habit): a getter stuck
+ * in a loop is stopped, and once over budget the hook fires on every
+ * instruction, so a pcall inside the getter cannot swallow it. */
+#define BUDGET_STEP 10000
+static long budget_max = 10000000; /* instructions; 0: unlimited */
+static long budget_used;
+
+static void
+budget_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    budget_used += budget_used > budget_max ? 1 : BUDGET_STEP;
+    if (budget_used > budget_max) {
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "stopped after %d instructions (agent handlers must not block)", (int)budget_max);
+    }
+}
+
 /* Calls the function below nargs arguments on top of the stack with a
- * traceback handler; leaves nres results or the error message. */
+ * traceback handler and the budget; leaves nres results or the error
+ * message. */
 static int
 pcall(lua_State *L, int nargs, int nres)
 {
     int base = lua_gettop(L) - nargs;
+    lua_Hook old = lua_gethook(L);
+    int oldmask = lua_gethookmask(L), oldcount = lua_gethookcount(L);
     lua_pushcfunction(L, msgh);
     lua_insert(L, base);
+    if (budget_max > 0) {
+        budget_used = 0;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_STEP);
+    }
     int rc = lua_pcall(L, nargs, nres, base);
+    if (budget_max > 0)
+        lua_sethook(L, old, oldmask, oldcount);
     lua_remove(L, base);
     return rc;
 }
@@ -968,6 +995,17 @@ l_engine(lua_State *L)
     return 3;
 }
 
+/* a:budget(instructions): per call into a getter/handler; 0 turns it off */
+static int
+l_budget(lua_State *L)
+{
+    check_agent(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 2000000000, 2, "out of range");
+    budget_max = (long)n;
+    return 0;
+}
+
 static int
 l_max_msg_size(lua_State *L)
 {
@@ -1080,6 +1118,7 @@ static const luaL_Reg agent_methods[] = {
     { "engine_setup", l_engine_setup },
     { "engine", l_engine },
     { "max_msg_size", l_max_msg_size },
+    { "budget", l_budget },
     { "uptime", l_uptime },
     { "auth_traps", l_auth_traps },
     { "process", l_process },

@@ -412,6 +412,21 @@ describe("agent: Lua scalars", function()
     assert.equal(5, p.error_status)
   end)
 
+  it("a getter stuck in a loop is stopped by the budget, even under its own pcall", function()
+    local lines, restore = capture_logs()
+    a:scalar { oid = ENT .. ".1.1", type = "INTEGER", get = function() while true do end end }
+    a:scalar { oid = ENT .. ".1.2", type = "INTEGER", get = function()
+      while true do pcall(function() while true do end end) end
+    end }
+    local p1 = get(a, { ENT .. ".1.1.0" }, { version = 1 })
+    local p2 = get(a, { ENT .. ".1.2.0" }, { version = 1 })
+    restore()
+    assert.equal(5, p1.error_status)
+    assert.equal(5, p2.error_status)
+    assert.matches("must not block", lines[1])
+    assert.equal(0, get(a, { SYSDESCR }).error_status)
+  end)
+
   it("overlapping registrations are refused", function()
     a:scalar { oid = ENT .. ".1.1", type = "INTEGER", value = 1 }
     assert.has_error(function() a:scalar { oid = ENT .. ".1.1", type = "INTEGER", value = 1 } end)
