@@ -820,3 +820,72 @@ describe("agent: SNMPv3 with every auth and priv protocol the manager supports",
     a:close()
   end)
 end)
+
+describe("agent: mutated packets", function()
+  it("20000 mutations of valid requests: dropped or answered, never a crash", function()
+    local a = new_agent { users = { { name = "n" } }, communities = { public = "ro", private = "rw" } }
+    local rows = {}
+    for i = 1, 20 do rows[i] = { [2] = "r" .. i } end
+    a:table { oid = ENT .. ".2.1", columns = { [2] = { type = "STRING", access = "rw" } }, rows = rows }
+    local eid = mw.fromhex((a:engine()))
+    local seeds = {
+      mw.encode { version = 0, community = "public", pdu = { type = "get", request_id = 1, varbinds = { { oid = SYSDESCR, type = "NULL" } } } },
+      mw.encode { version = 1, community = "public", pdu = { type = "getbulk", request_id = 2, non_repeaters = 1, max_repetitions = 5,
+        varbinds = { { oid = "1.3.6.1.2.1.1", type = "NULL" }, { oid = ENT, type = "NULL" } } } },
+      mw.encode { version = 1, community = "private", pdu = { type = "set", request_id = 3,
+        varbinds = { { oid = ENT .. ".2.1.2.3", type = "STRING", value = "x" }, { oid = SYSNAME, type = "STRING", value = "y" } } } },
+      mw.encode { version = 3, msg_id = 4, msg_flags = 4, engine_id = "", user = "", context_engine_id = "",
+        pdu = { type = "get", request_id = 4, varbinds = {} } },
+      mw.encode { version = 3, msg_id = 5, msg_flags = 4, engine_id = eid, user = "n", context_engine_id = eid,
+        pdu = { type = "getnext", request_id = 5, varbinds = { { oid = ENT, type = "NULL" } } } },
+    }
+    math.randomseed(20261121)
+    local answered, dropped = 0, 0
+    for i = 1, 20000 do
+      local p = seeds[i % #seeds + 1]
+      local n = math.random(1, 4)
+      for _ = 1, n do
+        local pos = math.random(1, #p)
+        local op = math.random(1, 4)
+        if op == 1 then p = p:sub(1, pos - 1) .. string.char(math.random(0, 255)) .. p:sub(pos + 1)
+        elseif op == 2 then p = p:sub(1, pos)
+        elseif op == 3 then p = p:sub(1, pos) .. string.char(math.random(0, 255)) .. p:sub(pos + 1)
+        else p = p:sub(1, pos - 1) .. p:sub(pos + 1) end
+        if #p == 0 then p = "\48" end
+      end
+      local out = a:process(p)
+      if out then
+        answered = answered + 1
+        assert.is_table(mw.decode(out))
+      else
+        dropped = dropped + 1
+      end
+    end
+    local st = a:stats()
+    assert.equal(20000, st.snmpInPkts)
+    assert.is_true(dropped > 1000 and answered > 100, dropped .. " dropped, " .. answered .. " answered")
+    assert.equal(0, get(a, { SYSDESCR }).error_status)
+    a:close()
+  end)
+end)
+
+describe("agent: SNMPv3 GETBULK trimming", function()
+  it("the response fits the msgMaxSize the manager sent", function()
+    local a = new_agent { communities = {}, users = { { name = "n" } } }
+    local rows = {}
+    for i = 1, 200 do rows[i] = { [2] = string.rep("z", 20) } end
+    a:table { oid = ENT .. ".2.1", columns = { [2] = "STRING" }, rows = rows }
+    local hex, boots = a:engine()
+    local eid = mw.fromhex(hex)
+    local raw = mw.encode { version = 3, msg_id = 8, msg_flags = 4, msg_max_size = 484, engine_id = eid,
+      engine_boots = boots, user = "n", context_engine_id = eid,
+      pdu = { type = "getbulk", request_id = 8, non_repeaters = 0, max_repetitions = 100, varbinds = { { oid = ENT .. ".2.1.2", type = "NULL" } } } }
+    local out = assert(a:process(raw))
+    assert.is_true(#out <= 484, #out)
+    local m = assert(mw.decode(out))
+    assert.equal("response", m.pdu.type)
+    assert.equal(0, m.pdu.error_status)
+    assert.is_true(#m.pdu.varbinds >= 5, #m.pdu.varbinds)
+    a:close()
+  end)
+end)
