@@ -116,6 +116,13 @@ function M.agent(opts)
   end
   local ok, err = c:engine_setup(eid)
   if not ok then error("agent: " .. err, 2) end
+  -- sysORTable: the MIB modules this agent implements, as net-snmp lists them
+  if opts.sysor ~= false then
+    c:sysor("1.3.6.1.6.3.10.3.1.1", "The SNMP Management Architecture MIB.")
+    c:sysor("1.3.6.1.6.3.11.3.1.1", "The MIB for Message Processing and Dispatching.")
+    c:sysor("1.3.6.1.6.3.15.2.1.1", "The management information definitions for the SNMP User-based Security Model.")
+    c:sysor("1.3.6.1.6.3.1", "The MIB module for SNMPv2 entities")
+  end
   add_communities(c, opts.communities, "ro")
   add_communities(c, opts.rwcommunities, "rw")
   add_users(c, opts.users, "ro")
