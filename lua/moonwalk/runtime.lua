@@ -89,11 +89,14 @@ end
 local listeners = {}   -- key -> { obj=, close=, gen= }
 local current          -- the generation now running (nil outside `run`)
 
--- claim(key, create, close) -> obj | nil, err
+-- claim(key, create, close [, adopt]) -> obj | nil, err
 -- The same key gives the same object for as long as it stays claimed.
-function R.claim(key, create, close)
+-- adopt(obj) runs when a newer generation claims an object an older one
+-- made (to drop the old generation's handlers, say).
+function R.claim(key, create, close, adopt)
   local l = listeners[key]
   if l then
+    if l.gen ~= current and adopt then adopt(l.obj) end
     l.gen = current
     return l.obj
   end
@@ -217,6 +220,35 @@ local function make_view(gen)
     local res = table.pack(t:wait())
     if res[1] then return table.unpack(res, 2, res.n) end
     return nil, res[2]
+  end
+
+  -- Receivers and agents outlive a reload: the new generation gets the
+  -- same socket, without the old generation's handlers and objects.
+  local function listen_key(kind, opts)
+    local l = opts and opts.listen
+    if type(l) == "table" then l = table.concat(l, ",") end
+    return kind .. " " .. tostring(l)
+  end
+
+  function V.trapd(opts)
+    return R.claim(listen_key("trapd", opts), function() return mw.trapd(opts) end,
+      function(rx) rx:close() end,
+      function(rx)
+        rx.handlers, rx.exact, rx.defaults = {}, {}, {}
+      end)
+  end
+
+  function V.agent(opts)
+    return R.claim(listen_key("agent", opts), function() return mw.agent(opts) end,
+      function(a) a:close() end,
+      function(a)
+        local oids = {}
+        for oid in pairs(a.objects) do oids[#oids + 1] = oid end
+        for _, oid in ipairs(oids) do a:unregister(oid) end
+        for _, d in ipairs(a.destinations) do if d.session then d.session:close() end end
+        a.destinations = {}
+        for _, d in ipairs(opts.notify or {}) do a:add_destination(d) end
+      end)
   end
 
   function V.loop() end
