@@ -21,9 +21,15 @@
 -- A handler may wait (s:get{...}, mw.sleep): other notifications go on.
 -- One that raises is logged with its traceback; the receiver carries on.
 --
--- Load: notifications wait in a bounded queue in C; at most max_tasks
--- handler tasks run at once; what does not fit is dropped and counted.
--- rx:stats() returns the counters (received, handled, dropped, ...).
+-- Load: datagrams are read in batches and decoded in C; notifications
+-- wait in a bounded queue there (queue entries, queue_bytes); at most
+-- max_tasks handlers run at once, in worker tasks that are reused; what
+-- does not fit is dropped and counted, never queued without bound.
+-- rx:stats() returns the counters (packets, received, handled, dropped =
+-- dropped_queue + dropped_socket, auth_failures and its parts,
+-- parse_errors, informs_answered, reports_sent, handler_errors, ...); they
+-- are logged every stats_interval seconds. rx.port is the first listening
+-- port, rx:addresses() all of them; rx:close() stops the receiver.
 local core = require "moonwalk.core"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"

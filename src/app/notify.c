@@ -695,7 +695,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         return;
     }
     if (m.engine_id_len < 5 || m.engine_id_len > EID_MAX) {
-        usm_fail(n, &n->st.unknown_engine_ids); /* RFC 3411: 5 to 32 octets */
+        n->st.parse_errors++; /* RFC 3411: SnmpEngineID is 5 to 32 octets */
         return;
     }
     const nuser_t *u = user_find(n, m.user, m.user_len);
@@ -723,7 +723,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
                                   u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
                                   u->priv != USM_PRIV_NONE ? hl : 0, m.engine_id, m.engine_id_len, &keys);
         if (rc < 0) {
-            usm_fail(n, &n->st.unknown_engine_ids); /* an engine ID USM cannot take */
+            n->st.parse_errors++; /* cannot happen with a checked engine ID */
             goto cleanup;
         }
         kp = &keys;

@@ -43,6 +43,9 @@ typedef union {
     struct sockaddr_in6 in6;
 } notify_addr_t;
 
+/* Every datagram read is counted once in exactly one of: received,
+ * dropped_queue, parse_errors, bad_versions, wrong_pdu, auth_failures,
+ * unknown_engine_ids. */
 typedef struct {
     uint64_t packets;            /* datagrams read */
     uint64_t received;           /* notifications accepted into the queue */
@@ -53,15 +56,16 @@ typedef struct {
     uint64_t parse_errors;       /* snmpInASNParseErrs */
     uint64_t bad_versions;       /* snmpInBadVersions */
     uint64_t wrong_pdu;          /* not a notification (GET, Response, ...) */
-    uint64_t auth_failures;      /* the sum of the five below and unknown sec models */
+    uint64_t auth_failures;      /* the sum of the next seven */
     uint64_t bad_community;      /* snmpInBadCommunityNames */
     uint64_t unknown_users;      /* usmStatsUnknownUserNames */
     uint64_t unsupported_levels; /* usmStatsUnsupportedSecLevels */
     uint64_t wrong_digests;      /* usmStatsWrongDigests */
     uint64_t decryption_errors;  /* usmStatsDecryptionErrors */
     uint64_t unknown_sec_models; /* snmpUnknownSecurityModels */
-    uint64_t unknown_engine_ids; /* usmStatsUnknownEngineIDs (informs: discovery) */
     uint64_t not_in_time_window; /* usmStatsNotInTimeWindows (informs) */
+    uint64_t unknown_engine_ids; /* usmStatsUnknownEngineIDs: discovery, or an
+                                  * inform for another engine (not a failure) */
     uint64_t informs_answered;   /* Responses sent */
     uint64_t reports_sent;       /* v3 Reports sent (discovery, time window, errors) */
     uint64_t send_errors;        /* Responses/Reports the socket refused */
