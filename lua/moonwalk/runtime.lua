@@ -189,7 +189,12 @@ local function make_view(gen)
         due = due + s
         local d = due - core.now()
         if d < 0 then due = core.now(); d = 0 end
-        core.sleep(d)
+        -- sleep in slices, so that a cancelled job lets the process end
+        -- (or drain) soon rather than at its next due time
+        repeat
+          core.sleep(math.min(d, 0.25))
+          d = due - core.now()
+        until d <= 0 or h.cancelled
       end
     end)
     return h
