@@ -570,6 +570,38 @@ describe("agent: subtree handlers", function()
     a:close()
   end)
 
+  it("set, check and undo through a subtree handler", function()
+    local a = new_agent()
+    local data = { 5, 6 }
+    a:subtree { oid = ENT .. ".9",
+      get = function(s) local v = #s == 1 and data[s[1]] return v and mw.Integer32(v) end,
+      next = function(s)
+        local i = s and s[1] + 1 or 1
+        if data[i] then return { i }, mw.Integer32(data[i]) end
+      end,
+      check = function(s, v) if not data[s[1]] then return "noCreation" end return v < 100 end,
+      set = function(s, v) if v == 13 then return false end data[s[1]] = v return true end }
+    assert.equal(0, set(a, { { oid = ENT .. ".9.1", type = "INTEGER", value = 50 } }, { version = 1 }).error_status)
+    assert.equal(50, data[1])
+    assert.equal(10, set(a, { { oid = ENT .. ".9.1", type = "INTEGER", value = 500 } }, { version = 1 }).error_status)
+    assert.equal(11, set(a, { { oid = ENT .. ".9.7", type = "INTEGER", value = 1 } }, { version = 1 }).error_status)
+    -- the second varbind fails to commit: the first is put back
+    local p = set(a, { { oid = ENT .. ".9.1", type = "INTEGER", value = 60 },
+      { oid = ENT .. ".9.2", type = "INTEGER", value = 13 } }, { version = 1 })
+    assert.equal(14, p.error_status)
+    assert.equal(2, p.error_index)
+    assert.same({ 50, 6 }, data)
+    a:close()
+  end)
+
+  it("table columns computed by a get function", function()
+    local a = new_agent()
+    a:table { oid = ENT .. ".2.1", columns = { [2] = { type = "Gauge32", get = function(row, idx) return row.n * idx end } },
+      rows = { [3] = { n = 7 } } }
+    assert.equal(21, get(a, { ENT .. ".2.1.2.3" }).varbinds[1].value)
+    a:close()
+  end)
+
   it("a handler whose next does not increase is genErr, not a loop", function()
     local lines, restore = capture_logs()
     local a = new_agent()
