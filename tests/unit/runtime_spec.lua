@@ -222,6 +222,40 @@ describe("moonwalk run", function()
     assert.is_true(h.wait(10))
   end)
 
+  it("SIGHUP keeps the agent's and the receiver's sockets, with the new script's objects and handlers", function()
+    local aport, tport = core.free_udp_port("v4"), core.free_udp_port("v4")
+    local script = tmp .. "/reload2.lua"
+    local body = [[
+      local mw = require "moonwalk"
+      local a = mw.agent { listen = "udp:127.0.0.1:%d", communities = { public = "ro" } }
+      a:scalar { oid = "1.3.6.1.4.1.99999.9.1", type = "STRING", get = function() return "generation %d" end }
+      local rx = assert(mw.trapd { listen = "udp:127.0.0.1:%d", community = "public", stats_interval = 0 })
+      rx:on(function(n) print("handled by %d: " .. n.trap_oid) io.stdout:flush() end)
+      print("loaded %d") io.stdout:flush()
+    ]]
+    write(script, body:format(aport, 1, tport, 1, 1))
+    local h = start("reload2.lua", "reload2")
+    finally(function() h.signal("KILL") end)
+    assert.is_true(h.until_out("loaded 1"), h.err())
+    local get = string.format("MIBS= snmpget -v2c -c public -Oqv 127.0.0.1:%d .1.3.6.1.4.1.99999.9.1.0", aport)
+    local trap = string.format("MIBS= snmptrap -v2c -c public 127.0.0.1:%d '' .1.3.6.1.4.1.99999.0.%%d", tport)
+    assert.matches('"generation 1"', sh(get))
+    sh(trap:format(1))
+    assert.is_true(h.until_out("handled by 1: 1.3.6.1.4.1.99999.0.1"), h.out() .. h.err())
+    write(script, body:format(aport, 2, tport, 2, 2))
+    h.signal("HUP")
+    assert.is_true(h.until_out("loaded 2"), h.err())
+    assert.matches('"generation 2"', sh(get))
+    sh(trap:format(2))
+    assert.is_true(h.until_out("handled by 2: 1.3.6.1.4.1.99999.0.2"), h.out() .. h.err())
+    sleep(0.3)
+    assert.not_matches("handled by 1: 1.3.6.1.4.1.99999.0.2", h.out())
+    assert.not_matches("cannot", h.err())
+    assert.is_true(h.alive())
+    h.signal("TERM")
+    assert.is_true(h.wait(10))
+  end)
+
   it("SIGTERM stops periodic runs, waits for the runs in flight, then exits", function()
     write(tmp .. "/drain.lua", [[
       local mw = require "moonwalk"
