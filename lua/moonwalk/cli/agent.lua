@@ -115,7 +115,8 @@ function M.main(argv)
   end
   local ok, a = pcall(agent_mod.agent, opts)
   if not ok then
-    io.stderr:write("moonwalk agent: ", (tostring(a):gsub("^agent: ", "")), "\n")
+    local msg = tostring(a):gsub("^[^\n]-%.lua:%d+: ", ""):gsub("^agent: ", "")
+    io.stderr:write("moonwalk agent: ", msg, "\n")
     return 1
   end
   for _, c in ipairs(chunks) do
