@@ -231,6 +231,10 @@ function M.oid(name, mode)
   if type(name) ~= "string" then
     error("bad argument #1 to 'oid' (string expected, got " .. type(name) .. ")", 2)
   end
+  if name:match("^%.?%d+[%d.]*$") and not name:find("..", 1, true) and name:sub(-1) ~= "." then
+    local ok, o = pcall(core.oid, name)
+    if ok then return o end
+  end
   local o, detail = ctx():parse_oid(name, mode)
   if not o then
     local msg = name .. ": Unknown Object Identifier"
