@@ -15,6 +15,10 @@
 #include "../usm/usm.h"
 #include "../usm/usm_msg.h"
 
+#ifndef MW_VERSION
+#define MW_VERSION "dev"
+#endif
+
 #define REQ_CAP 8192          /* varbinds in a request (more than 64 KiB holds) */
 #define RESP_CAP 10000        /* varbinds in a response (each takes >= 7 octets) */
 #define ARENA_CAP (256 * 1024)
