@@ -137,8 +137,12 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
         goto fail;
     if (addr->sa_family == AF_INET6)
         setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
+    /* bursts (a fan-out's answers, a trap storm) need room: the FORCE
+     * variants pass the rmem_max/wmem_max caps when we are privileged */
+    if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+        setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+        setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
     if (bind(s->fd, addr, len) < 0)
         goto fail;
     for (int i = 0; i < UDP_BATCH; i++) {

@@ -1,5 +1,7 @@
 -- busted output handler: one line per test, then the plain summary line
--- "N passed, N failed" that CI reads. Errors outside tests count as failed.
+-- "N passed, N failed" that CI reads. An error outside a test (loading a
+-- file, setup, teardown, before_each, ...) counts as a failure too, so a
+-- block that never ran cannot pass unnoticed.
 return function(options)
   local busted = require 'busted'
   local handler = require 'busted.outputHandlers.base'()
@@ -7,7 +9,8 @@ return function(options)
   local failures = {}
 
   local function name(element)
-    return handler.getFullName(element)
+    local ok, n = pcall(handler.getFullName, element)
+    return ok and n or tostring(element and element.name or "?")
   end
 
   handler.testEnd = function(element, parent, status, debug)
@@ -24,20 +27,20 @@ return function(options)
     return nil, true
   end
 
-  local function record(element, parent, message, trace)
+  -- failures and errors of tests are counted at test end; everything else
+  -- (file, describe, setup, teardown, before_each, after_each) here
+  local function problem(element, parent, message, debug)
+    local d = element and element.descriptor
+    if d == 'it' or d == 'pending' then
+      failures[#failures + 1] = string.format('%s\n%s', name(element), tostring(message))
+      return nil, true
+    end
     failed = failed + 1
-    local where = element and (element.trace and element.trace.short_src or '') or ''
-    failures[#failures + 1] = string.format('%s %s\n%s', name(element), where, tostring(message))
+    local where = debug and debug.short_src and (debug.short_src .. ':' .. tostring(debug.currentline)) or ''
+    local label = string.format('%s (%s) %s', name(element), tostring(d), where)
+    io.write('FAIL ', label, '\n')
+    failures[#failures + 1] = string.format('%s\n%s', label, tostring(message))
     return nil, true
-  end
-
-  handler.failureTest = function(element, parent, message, debug)
-    failures[#failures + 1] = string.format('%s\n%s', name(element), tostring(message))
-    return nil, true
-  end
-
-  handler.errorFile = function(element, parent, message, trace)
-    return record(element, parent, message, trace)
   end
 
   handler.suiteEnd = function()
@@ -51,13 +54,8 @@ return function(options)
   end
 
   busted.subscribe({ 'test', 'end' }, handler.testEnd, { predicate = handler.cancelOnPending })
-  busted.subscribe({ 'failure', 'it' }, handler.failureTest)
-  busted.subscribe({ 'error', 'it' }, handler.failureTest)
-  busted.subscribe({ 'error', 'file' }, handler.errorFile)
-  busted.subscribe({ 'failure', 'file' }, handler.errorFile)
-  busted.subscribe({ 'error', 'describe' }, handler.errorFile)
-  busted.subscribe({ 'failure', 'describe' }, handler.errorFile)
-  busted.subscribe({ 'error', 'suite' }, handler.errorFile)
+  busted.subscribe({ 'error' }, problem)
+  busted.subscribe({ 'failure' }, problem)
   busted.subscribe({ 'suite', 'end' }, handler.suiteEnd)
   return handler
 end
