@@ -128,10 +128,14 @@ end)
 describe("examples/trap_enrich.lua", function()
   it("enriches a linkDown from net-snmp's snmptrap with ifDescr from the agent, as JSON", function()
     local d = snmpd.start {}
-    finally(function() d:cleanup() end)
+    local h
+    -- busted keeps one finally per test: it cleans up everything
+    finally(function()
+      if h then h.signal("KILL") end
+      d:cleanup()
+    end)
     local tport = core.free_udp_port("v4")
-    local h = start(string.format("examples/trap_enrich.lua -- listen=udp:127.0.0.1:%d agent_port=%d", tport, d.port), "enrich")
-    finally(function() h.signal("KILL") end)
+    h = start(string.format("examples/trap_enrich.lua -- listen=udp:127.0.0.1:%d agent_port=%d", tport, d.port), "enrich")
     assert.is_true(h.until_match("waiting for traps"), h.err())
     -- ifIndex 1 is lo on Linux
     local r = tool(string.format("snmptrap -v2c -c public 127.0.0.1:%d '' .1.3.6.1.6.3.1.1.5.3 "
@@ -157,12 +161,15 @@ end)
 describe("examples/agent_action.lua", function()
   it("a SET by net-snmp's snmpset runs the action and sends traps to snmptrapd", function()
     local td = trapd.start {}
-    finally(function() td:cleanup() end)
+    local h
+    finally(function()
+      if h then h.signal("KILL") end
+      td:cleanup()
+    end)
     local port = core.free_udp_port("v4")
     local log = tmp .. "/actions.log"
-    local h = start(string.format("examples/agent_action.lua -- listen=udp:127.0.0.1:%d notify=%s restart_time=0.5 log=%s",
+    h = start(string.format("examples/agent_action.lua -- listen=udp:127.0.0.1:%d notify=%s restart_time=0.5 log=%s",
       port, td.addr, log), "action")
-    finally(function() h.signal("KILL") end)
     assert.is_true(h.until_match("agent listening"), h.err())
     local ENT = ".1.3.6.1.4.1.99999.42"
     local peer = "127.0.0.1:" .. port
@@ -234,14 +241,17 @@ end)
 describe("examples/mass_poller.lua", function()
   it("polls 3000 targets from a file against snmpd and our agent, dead ones included", function()
     local d = snmpd.start {}
-    finally(function() d:cleanup() end)
+    local ag
+    finally(function()
+      if ag then ag.signal("KILL") end
+      d:cleanup()
+    end)
     local aport = core.free_udp_port("v4")
     write(tmp .. "/massagent.lua", string.format([[
       local mw = require "moonwalk"
       mw.agent { listen = "udp:127.0.0.1:%d", communities = { public = "ro" }, system = { name = "our-agent" } }
     ]], aport))
-    local ag = start(tmp .. "/massagent.lua", "massagent")
-    finally(function() ag.signal("KILL") end)
+    ag = start(tmp .. "/massagent.lua", "massagent")
     local dead = core.free_udp_port("v4")
     local lines = { "# name peer [community]" }
     for i = 1, 3000 do
