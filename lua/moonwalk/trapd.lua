@@ -16,8 +16,10 @@
 --   v2c) or user, security_level, engine_id, context_engine_id (hex),
 --   context (v3), request_id, trap_oid, uptime, varbinds
 --   ({oid=, type=, value=}, in the SNMPv2 form: sysUpTime.0 and
---   snmpTrapOID.0 first), and for v1 enterprise, agent_addr, generic,
---   specific, timestamp.
+--   snmpTrapOID.0 first; decoded from raw when first read), raw (the
+--   message as received, or for v3 with privacy the decrypted
+--   scopedPDU), and for v1 enterprise, agent_addr, generic, specific,
+--   timestamp.
 -- A handler may wait (s:get{...}, mw.sleep): other notifications go on.
 -- One that raises is logged with its traceback; the receiver carries on.
 --

@@ -439,6 +439,32 @@ notify_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
 /* --- pop ------------------------------------------------------------------ */
 
 int
+notify_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, size_t cap)
+{
+    mw_msg_t m;
+    int32_t version;
+    int rc;
+    if (pdu->cap < NOTIFY_MAX_VB + 5)
+        return MW_EINVAL;
+    memset(&m, 0, sizeof m);
+    m.pdu.vbs = pdu->vbs;
+    m.pdu.cap = NOTIFY_MAX_VB;
+    /* a whole message starts with its version; a scopedPDU with an
+     * OCTET STRING (the context engine ID) */
+    if (msg_peek_version(raw, len, &version) == 0)
+        rc = msg_decode(&m, raw, len);
+    else
+        rc = msg_decode_scoped(&m, raw, len);
+    if (rc < 0)
+        return rc;
+    m.pdu.cap = pdu->cap;
+    *pdu = m.pdu;
+    if (pdu->type == MW_PDU_TRAPV1)
+        return notify_v1_to_v2(pdu, m.community, m.community_len, scratch, cap);
+    return 0;
+}
+
+int
 notify_pop(notify_t *n, notify_note_t *out)
 {
     mw_msg_t m;
@@ -486,6 +512,8 @@ notify_pop(notify_t *n, notify_note_t *out)
             out->community = m.community;
             out->community_len = m.community_len;
         }
+        out->raw = data;
+        out->raw_len = e->len;
         out->pdu = m.pdu;
         out->pdu.cap = NOTIFY_MAX_VB + 5;
         if (m.pdu.type == MW_PDU_TRAPV1) /* agent_addr is pointed at: convert in out */

@@ -103,6 +103,10 @@ typedef struct {
     int32_t msg_id;
     /* The v2 form (for v1, converted, with the v1 fields set too). */
     mw_pdu_t pdu;
+    /* The bytes it was decoded from: the whole message, or for v3 with
+     * privacy the decrypted scopedPDU (notify_decode takes either). */
+    const uint8_t *raw;
+    uint32_t raw_len;
 } notify_note_t;
 
 /* Called from the loop (a zero timer) when entries wait in the queue. */
@@ -143,6 +147,12 @@ int notify_pop(notify_t *n, notify_note_t *out);
 size_t notify_pending(const notify_t *n);
 
 void notify_stats(const notify_t *n, notify_stats_t *st);
+
+/* Decodes what notify_note_t.raw holds into pdu (vbs/cap set by the
+ * caller, cap >= NOTIFY_MAX_VB + 5), in the v2 form as notify_pop gives
+ * it; scratch (cap >= 700) takes the v1 conversion's data. Names and
+ * values point into raw and scratch. */
+int notify_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, size_t cap);
 
 /* Rewrites a decoded v1 Trap-PDU in place into its SNMPv2 varbinds (RFC
  * 3584 3.1). pdu->vbs must have room for nvb + 5 entries; OIDs and values

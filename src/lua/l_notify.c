@@ -243,27 +243,103 @@ l_recv_pending(lua_State *L)
     return 1;
 }
 
-static void
-set_str(lua_State *L, const char *k, const uint8_t *p, size_t n)
+/* Keys and type names are upvalues of pop: pushing them is a copy, where
+ * lua_setfield would look each C string up again for every notification. */
+enum {
+    K_SOURCE = 1, K_PORT, K_TRANSPORT, K_LISTENER, K_VERSION, K_TYPE, K_TIME, K_USER,
+    K_SECURITY_LEVEL, K_ENGINE_ID, K_CONTEXT_ENGINE_ID, K_CONTEXT, K_MSG_ID, K_COMMUNITY,
+    K_ENTERPRISE, K_AGENT_ADDR, K_GENERIC, K_SPECIFIC, K_TIMESTAMP, K_REQUEST_ID, K_UPTIME,
+    K_TRAP_OID, K_VARBINDS, K_OID, K_VALUE,
+    K_UDP, K_UDP6, K_V1, K_V2C, K_V3, K_V1TRAP, K_TRAP, K_INFORM,
+    K_NOAUTH, K_AUTHNOPRIV, K_AUTHPRIV, K_RAW,
+    K_TYPENAMES, /* first of the SMI type names, in type_tags order */
+    K_EXTRA = K_TYPENAMES + 15, /* pop: the notifications' metatable; note_index: scratch */
+};
+static const char *const key_names[] = {
+    "source", "port", "transport", "listener", "version", "type", "time", "user",
+    "security_level", "engine_id", "context_engine_id", "context", "msg_id", "community",
+    "enterprise", "agent_addr", "generic", "specific", "timestamp", "request_id", "uptime",
+    "trap_oid", "varbinds", "oid", "value",
+    "udp", "udp6", "1", "2c", "3", "v1trap", "trap", "inform",
+    "noAuthNoPriv", "authNoPriv", "authPriv", "raw",
+};
+static const uint8_t type_tags[] = {
+    MW_T_INTEGER, MW_T_OCTETSTR, MW_T_NULL, MW_T_OID, MW_T_IPADDR, MW_T_COUNTER32,
+    MW_T_GAUGE32, MW_T_TIMETICKS, MW_T_OPAQUE, MW_T_NSAP, MW_T_COUNTER64, MW_T_UINTEGER32,
+    MW_T_NOSUCHOBJECT, MW_T_NOSUCHINSTANCE, MW_T_ENDOFMIBVIEW,
+};
+#define NKEYS ((int)(sizeof key_names / sizeof *key_names))
+_Static_assert(sizeof key_names / sizeof *key_names == K_TYPENAMES - 1, "key_names follows the enum");
+_Static_assert(sizeof type_tags == K_EXTRA - K_TYPENAMES, "K_EXTRA follows the type names");
+#define NUP (NKEYS + NTYPES + 1)
+#define NTYPES ((int)(sizeof type_tags / sizeof *type_tags))
+#define UP(k) lua_upvalueindex(k)
+
+/* t[key] = value on top (t at idx, absolute) */
+static inline void
+put(lua_State *L, int t, int key)
 {
-    lua_pushlstring(L, (const char *)p, n);
-    lua_setfield(L, -2, k);
+    lua_pushvalue(L, UP(key));
+    lua_insert(L, -2);
+    lua_rawset(L, t);
 }
 
-static void
-set_int(lua_State *L, const char *k, lua_Integer v)
+static inline void
+put_int(lua_State *L, int t, int key, lua_Integer v)
 {
+    lua_pushvalue(L, UP(key));
     lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
+    lua_rawset(L, t);
+}
+
+static inline void
+put_str(lua_State *L, int t, int key, const uint8_t *p, size_t n)
+{
+    lua_pushvalue(L, UP(key));
+    lua_pushlstring(L, (const char *)p, n);
+    lua_rawset(L, t);
 }
 
 static void
-set_oid(lua_State *L, const char *k, const uint8_t *p, size_t n)
+put_oid(lua_State *L, int t, int key, const uint8_t *p, size_t n)
 {
     char buf[OID_MAX_LEN * 11 + 1];
     int len = oid_ber_format(p, n, buf, sizeof buf);
+    lua_pushvalue(L, UP(key));
     lua_pushlstring(L, buf, len > 0 ? (size_t)len : 0);
-    lua_setfield(L, -2, k);
+    lua_rawset(L, t);
+}
+
+static void
+push_type(lua_State *L, uint8_t tag)
+{
+    for (int i = 0; i < NTYPES; i++) {
+        if (type_tags[i] == tag) {
+            lua_pushvalue(L, UP(K_TYPENAMES + i));
+            return;
+        }
+    }
+    lua_pushstring(L, mwl_type_name(tag));
+}
+
+/* {oid=, type=, value=}, as mwl_push_varbind makes it */
+static void
+push_vb(lua_State *L, const mw_varbind_t *vb)
+{
+    char buf[OID_MAX_LEN * 11 + 1];
+    int n;
+    lua_createtable(L, 0, 3);
+    int t = lua_gettop(L);
+    n = oid_ber_format(vb->oid, vb->oid_len, buf, sizeof buf);
+    lua_pushvalue(L, UP(K_OID));
+    lua_pushlstring(L, buf, n > 0 ? (size_t)n : 0);
+    lua_rawset(L, t);
+    lua_pushvalue(L, UP(K_TYPE));
+    push_type(L, vb->val.type);
+    lua_rawset(L, t);
+    lua_pushvalue(L, UP(K_VALUE));
+    mwl_push_value(L, &vb->val);
+    lua_rawset(L, t);
 }
 
 static const uint8_t OID_SYSUPTIME0[] = { 0x2b, 6, 1, 2, 1, 1, 3, 0 };
@@ -285,73 +361,128 @@ format_ipv4(const uint8_t *a, char *out)
     }
 }
 
-/* Pushes the notification as a table (see moonwalk.trapd). */
+/* Pushes the notification as a table (see moonwalk.trapd). Runs as pop,
+ * whose upvalues are the keys. */
 static void
 push_note(lua_State *L, const notify_note_t *nt)
 {
     char host[INET6_ADDRSTRLEN];
     const mw_pdu_t *pdu = &nt->pdu;
-    static const char *const levels[] = { "", "noAuthNoPriv", "authNoPriv", "authPriv" };
-    lua_createtable(L, 0, 20);
+    lua_createtable(L, 0, 16);
+    int t = lua_gettop(L);
     if (nt->from.sa.sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &nt->from.in6.sin6_addr, host, sizeof host);
-        set_int(L, "port", ntohs(nt->from.in6.sin6_port));
-        lua_pushliteral(L, "udp6");
+        put_int(L, t, K_PORT, ntohs(nt->from.in6.sin6_port));
+        lua_pushvalue(L, UP(K_UDP6));
     } else {
         format_ipv4((const uint8_t *)&nt->from.in.sin_addr, host);
-        set_int(L, "port", ntohs(nt->from.in.sin_port));
-        lua_pushliteral(L, "udp");
+        put_int(L, t, K_PORT, ntohs(nt->from.in.sin_port));
+        lua_pushvalue(L, UP(K_UDP));
     }
-    lua_setfield(L, -2, "transport");
-    lua_pushstring(L, host);
-    lua_setfield(L, -2, "source");
-    set_int(L, "listener", nt->listener + 1);
-    lua_pushstring(L, nt->version == MW_V1 ? "1" : nt->version == MW_V2C ? "2c" : "3");
-    lua_setfield(L, -2, "version");
-    lua_pushstring(L, nt->pdu_type == MW_PDU_TRAPV1 ? "v1trap"
-                      : nt->pdu_type == MW_PDU_INFORM ? "inform" : "trap");
-    lua_setfield(L, -2, "type");
+    put(L, t, K_TRANSPORT);
+    put_str(L, t, K_SOURCE, (const uint8_t *)host, strlen(host));
+    put_int(L, t, K_LISTENER, nt->listener + 1);
+    lua_pushvalue(L, UP(nt->version == MW_V1 ? K_V1 : nt->version == MW_V2C ? K_V2C : K_V3));
+    put(L, t, K_VERSION);
+    lua_pushvalue(L, UP(nt->pdu_type == MW_PDU_TRAPV1 ? K_V1TRAP
+                        : nt->pdu_type == MW_PDU_INFORM ? K_INFORM : K_TRAP));
+    put(L, t, K_TYPE);
     lua_pushnumber(L, (lua_Number)nt->time_ms / 1000.0);
-    lua_setfield(L, -2, "time");
+    put(L, t, K_TIME);
     if (nt->version == MW_V3) {
-        set_str(L, "user", nt->user, nt->user_len);
-        lua_pushstring(L, levels[nt->sec_level & 3]);
-        lua_setfield(L, -2, "security_level");
+        put_str(L, t, K_USER, nt->user, nt->user_len);
+        lua_pushvalue(L, UP(nt->sec_level == NOTIFY_AUTHPRIV ? K_AUTHPRIV
+                            : nt->sec_level == NOTIFY_AUTHNOPRIV ? K_AUTHNOPRIV : K_NOAUTH));
+        put(L, t, K_SECURITY_LEVEL);
         mwl_push_hex(L, nt->engine_id, nt->engine_id_len);
-        lua_setfield(L, -2, "engine_id");
+        put(L, t, K_ENGINE_ID);
         mwl_push_hex(L, nt->context_engine_id, nt->context_engine_id_len);
-        lua_setfield(L, -2, "context_engine_id");
-        set_str(L, "context", nt->context_name, nt->context_name_len);
-        set_int(L, "msg_id", nt->msg_id);
+        put(L, t, K_CONTEXT_ENGINE_ID);
+        put_str(L, t, K_CONTEXT, nt->context_name, nt->context_name_len);
+        put_int(L, t, K_MSG_ID, nt->msg_id);
     } else {
-        set_str(L, "community", nt->community, nt->community_len);
+        put_str(L, t, K_COMMUNITY, nt->community, nt->community_len);
     }
     if (pdu->type == MW_PDU_TRAPV1) {
         char a[16];
-        set_oid(L, "enterprise", pdu->enterprise, pdu->enterprise_len);
+        put_oid(L, t, K_ENTERPRISE, pdu->enterprise, pdu->enterprise_len);
         format_ipv4(pdu->agent_addr, a);
-        lua_pushstring(L, a);
-        lua_setfield(L, -2, "agent_addr");
-        set_int(L, "generic", pdu->generic_trap);
-        set_int(L, "specific", pdu->specific_trap);
-        set_int(L, "timestamp", pdu->timestamp);
+        put_str(L, t, K_AGENT_ADDR, (const uint8_t *)a, strlen(a));
+        put_int(L, t, K_GENERIC, pdu->generic_trap);
+        put_int(L, t, K_SPECIFIC, pdu->specific_trap);
+        put_int(L, t, K_TIMESTAMP, pdu->timestamp);
     } else {
-        set_int(L, "request_id", pdu->request_id);
+        put_int(L, t, K_REQUEST_ID, pdu->request_id);
     }
     if (pdu->nvb >= 1 && pdu->vbs[0].oid_len == sizeof OID_SYSUPTIME0
         && memcmp(pdu->vbs[0].oid, OID_SYSUPTIME0, sizeof OID_SYSUPTIME0) == 0
         && pdu->vbs[0].val.type == MW_T_TIMETICKS)
-        set_int(L, "uptime", (lua_Integer)pdu->vbs[0].val.num.u);
+        put_int(L, t, K_UPTIME, (lua_Integer)pdu->vbs[0].val.num.u);
     if (pdu->nvb >= 2 && pdu->vbs[1].oid_len == sizeof OID_TRAPOID0
         && memcmp(pdu->vbs[1].oid, OID_TRAPOID0, sizeof OID_TRAPOID0) == 0
         && pdu->vbs[1].val.type == MW_T_OID)
-        set_oid(L, "trap_oid", pdu->vbs[1].val.p, pdu->vbs[1].val.len);
-    lua_createtable(L, (int)pdu->nvb, 0);
-    for (size_t i = 0; i < pdu->nvb; i++) {
-        mwl_push_varbind(L, &pdu->vbs[i]);
+        put_oid(L, t, K_TRAP_OID, pdu->vbs[1].val.p, pdu->vbs[1].val.len);
+    /* varbinds are made from raw when first asked for (note_index) */
+    put_str(L, t, K_RAW, nt->raw, nt->raw_len);
+    lua_pushvalue(L, UP(K_EXTRA));
+    lua_setmetatable(L, t);
+}
+
+/* Upvalue K_EXTRA of note_index: where raw is decoded. */
+typedef struct {
+    mw_varbind_t vbs[NOTIFY_MAX_VB + 5];
+    uint8_t conv[1024];
+} decode_scratch_t;
+
+/* __index of notifications: n.varbinds is decoded from n.raw on first
+ * use and then kept in n. */
+static int
+note_index(lua_State *L)
+{
+    size_t len;
+    const char *raw;
+    mw_pdu_t pdu;
+    decode_scratch_t *ds = lua_touserdata(L, UP(K_EXTRA));
+    if (!lua_rawequal(L, 2, UP(K_VARBINDS)))
+        return 0;
+    lua_pushvalue(L, UP(K_RAW));
+    lua_rawget(L, 1);
+    raw = lua_tolstring(L, -1, &len);
+    if (!raw)
+        return 0;
+    memset(&pdu, 0, sizeof pdu);
+    pdu.vbs = ds->vbs;
+    pdu.cap = NOTIFY_MAX_VB + 5;
+    if (notify_decode((const uint8_t *)raw, len, &pdu, ds->conv, sizeof ds->conv) < 0)
+        return luaL_error(L, "notification bytes do not decode");
+    lua_createtable(L, (int)pdu.nvb, 0);
+    for (size_t i = 0; i < pdu.nvb; i++) {
+        push_vb(L, &pdu.vbs[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "varbinds");
+    lua_pushvalue(L, UP(K_VARBINDS));
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* Pushes the keys and type names, then extra: the upvalues of pop and
+ * note_index. */
+static void
+push_upvalues(lua_State *L)
+{
+    luaL_checkstack(L, NKEYS + NTYPES + 1, "receiver keys");
+    for (int i = 0; i < NKEYS; i++)
+        lua_pushstring(L, key_names[i]);
+    for (int i = 0; i < NTYPES; i++)
+        lua_pushstring(L, mwl_type_name(type_tags[i]));
+}
+
+static void
+set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
 }
 
 /* r:pop() -> notification | nil */
@@ -415,7 +546,6 @@ static const luaL_Reg recv_methods[] = {
     { "on_ready", l_recv_on_ready },
     { "kick", l_recv_kick },
     { "pending", l_recv_pending },
-    { "pop", l_recv_pop },
     { "stats", l_recv_stats },
     { "close", l_recv_close },
     { NULL, NULL },
@@ -428,6 +558,21 @@ mwl_notify_open(lua_State *L)
         lua_pushcfunction(L, l_recv_close);
         lua_setfield(L, -2, "__gc");
         luaL_newlib(L, recv_methods);
+        /* the notifications' metatable, its __index with a scratch */
+        lua_createtable(L, 0, 2);
+        push_upvalues(L);
+        lua_newuserdatauv(L, sizeof(decode_scratch_t), 0);
+        lua_pushcclosure(L, note_index, NUP);
+        lua_setfield(L, -2, "__index");
+        lua_pushliteral(L, "moonwalk.notification");
+        lua_setfield(L, -2, "__name");
+        /* pop, with that metatable */
+        int mt = lua_gettop(L);
+        push_upvalues(L);
+        lua_pushvalue(L, mt);
+        lua_pushcclosure(L, l_recv_pop, NUP);
+        lua_setfield(L, -3, "pop");
+        lua_pop(L, 1);
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);

@@ -268,6 +268,28 @@ describe("trapd receiver", function()
   end)
 end)
 
+describe("trapd notifications", function()
+  it("keep the message bytes and decode varbinds on first use", function()
+    td.with_rx({ community = "public" }, function(rx)
+      local notes = collect(rx)
+      local s = sender()
+      local pkt = v2trap{ varbinds = { { oid = "1.3.6.1.2.1.1.5.0", type = "STRING", value = "lazy" } } }
+      s:send(rx, pkt)
+      assert.is_true(td.wait_until(function() return #notes == 1 end))
+      local n = notes[1]
+      assert.equal(pkt, n.raw)
+      assert.is_nil(rawget(n, "varbinds"))
+      local vbs = n.varbinds
+      assert.equal(3, #vbs)
+      assert.equal("lazy", vbs[3].value)
+      assert.equal(vbs, rawget(n, "varbinds")) -- kept
+      assert.is_true(rawequal(vbs, n.varbinds))
+      assert.is_nil(n.no_such_field)
+      s:close()
+    end)
+  end)
+end)
+
 describe("trapd queue", function()
   it("absorbs a burst while handlers are busy and counts what overflows", function()
     td.with_rx({ community = "public", queue = 20, max_tasks = 2 }, function(rx)

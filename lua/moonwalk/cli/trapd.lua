@@ -101,6 +101,9 @@ function M.main(argv)
   end
   if #scripts == 0 and not format then format = "text" end
 
+  -- a receiver makes a table per notification that dies young: the
+  -- generational collector handles that for less work than the default
+  collectgarbage("generational")
   core.engine_init()
   local rx, lerr
   local pok, perr = pcall(function()
