@@ -239,17 +239,23 @@ notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
         if ((rc = usm_password_to_key(auth, (const uint8_t *)priv_pass, priv_pass_len, u.priv_master)) < 0)
             goto cleanup;
     }
+    /* a new array rather than realloc: the old one is wiped before it is
+     * freed, as it holds keys */
     u.name = malloc(name_len);
-    nuser_t *arr = realloc(n->users, sizeof *arr * (size_t)(n->nusers + 1));
+    nuser_t *arr = malloc(sizeof *arr * (size_t)(n->nusers + 1));
     if (!u.name || !arr) {
-        if (arr)
-            n->users = arr;
         free(u.name);
+        free(arr);
         rc = MW_ENOMEM;
         goto cleanup;
     }
     memcpy(u.name, name, name_len);
     u.name_len = name_len;
+    if (n->nusers) {
+        memcpy(arr, n->users, sizeof *arr * (size_t)n->nusers);
+        usm_wipe(n->users, sizeof *arr * (size_t)n->nusers);
+    }
+    free(n->users);
     n->users = arr;
     n->users[n->nusers++] = u;
     rc = 0;
@@ -875,17 +881,20 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr *from
 }
 
 int
-notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len)
+notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len, int *sys_err)
 {
     int err = 0;
+    *sys_err = 0;
     if (n->nlisten >= NOTIFY_MAX_LISTEN)
         return MW_ETOOMANY;
     nlisten_t *l = &n->listen[n->nlisten];
     l->n = n;
     l->index = n->nlisten;
     l->sock = udp_open(n->base, addr, len, on_rx, l, &err);
-    if (!l->sock)
-        return -(err ? err : EINVAL);
+    if (!l->sock) {
+        *sys_err = err ? err : EINVAL;
+        return MW_EINVAL;
+    }
     n->nlisten++;
     return l->index;
 }

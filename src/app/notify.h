@@ -119,8 +119,9 @@ void notify_set_ready(notify_t *n, notify_ready_cb cb, void *arg);
  * paused draining). */
 void notify_kick(notify_t *n);
 
-/* Opens a socket on addr. Returns its index (>= 0) or -errno / MW_E*. */
-int notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len);
+/* Opens a socket on addr. Returns its index (>= 0), MW_ETOOMANY, or
+ * MW_EINVAL with *sys_err set to the errno of the socket's failure. */
+int notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len, int *sys_err);
 /* Local address of listener i (port 0 resolved by the OS). */
 int notify_local_addr(const notify_t *n, int i, struct sockaddr_storage *ss, socklen_t *len);
 int notify_nlisteners(const notify_t *n);

@@ -107,11 +107,12 @@ l_recv_listen(lua_State *L)
         lua_pushfstring(L, "bad listen address %s (a literal [udp:|udp6:]addr[:port] is needed)", spec);
         return 2;
     }
-    int rc = notify_listen(r->n, (struct sockaddr *)&ss, len);
+    int err;
+    int rc = notify_listen(r->n, (struct sockaddr *)&ss, len, &err);
     if (rc < 0) {
         lua_pushnil(L);
-        lua_pushfstring(L, "cannot listen on %s: %s", spec, rc <= -100 || rc >= 0 ? "error"
-                        : rc >= MW_ENOTSUPP ? mw_strerror(rc) : strerror(-rc));
+        lua_pushfstring(L, "cannot listen on %s: %s", spec,
+                        err ? strerror(err) : rc == MW_ETOOMANY ? "too many listen addresses" : mw_strerror(rc));
         return 2;
     }
     lua_pushinteger(L, rc + 1);
