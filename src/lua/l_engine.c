@@ -22,6 +22,7 @@
 #include "mwlua.h"
 #include "../net/engine.h"
 #include "../net/udp.h"
+#include "../app/v3.h"
 #include "../app/fmt.h"
 
 #define ENGINE_KEY "moonwalk.engine.instance"
@@ -576,6 +577,21 @@ push_failure(lua_State *L, int status)
     return 3;
 }
 
+/* A v3 Report-PDU that completed a request (unknown user, wrong digest,
+ * ...): nil, "report", net-snmp's message, the counter's name, 0, vbs */
+static int
+push_report(lua_State *L, const mw_msg_t *m)
+{
+    int kind = v3_report_kind(&m->pdu);
+    lua_pushnil(L);
+    lua_pushliteral(L, "report");
+    lua_pushstring(L, v3_report_text(kind));
+    lua_pushstring(L, v3_report_name(kind));
+    lua_pushinteger(L, 0);
+    push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+    return 6;
+}
+
 static void
 on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
 {
@@ -587,6 +603,8 @@ on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     lua_checkstack(L, 10);
     if (status != 0) {
         n = push_failure(L, status);
+    } else if (m->pdu.type == MW_PDU_REPORT) {
+        n = push_report(L, m);
     } else if (m->pdu.error_status != 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "status");
@@ -638,6 +656,8 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     lua_checkstack(L, 10);
     if (status != 0) {
         n = push_failure(L, status);
+    } else if (m->pdu.type == MW_PDU_REPORT) {
+        n = push_report(L, m);
     } else if (m->pdu.error_status != 0) {
         if (m->pdu.error_status == MW_ERR_NOSUCHNAME && p->s->version == MW_V1) {
             lua_createtable(L, 0, 0);

@@ -30,9 +30,12 @@ struct mw_req {
     uint32_t pktlen;
     uint32_t timeout_ms;
     int tries_left;
+    int retries;         /* attempts after the first, restored on resend */
     mw_req_cb cb;
     void *arg;
     void *sec;
+    void *sec_data;      /* owned through sec_data_free: the v3 glue's per-request state */
+    void (*sec_data_free)(void *);
     struct event timer;
     mw_req_t *hnext;     /* hash chain */
     mw_req_t *qnext;     /* waiting queue */
@@ -161,6 +164,9 @@ static void
 req_free(mw_req_t *r)
 {
     mw_engine_t *e = r->e;
+    if (r->sec_data_free)
+        r->sec_data_free(r->sec_data);
+    r->sec_data_free = NULL;
     if (r->pkt != r->inl)
         free(r->pkt);
     r->pkt = NULL;
@@ -253,6 +259,21 @@ void *
 engine_req_sec(const mw_req_t *r)
 {
     return r->sec;
+}
+
+void
+engine_req_set_sec_data(mw_req_t *r, void *data, void (*fr)(void *))
+{
+    if (r->sec_data_free)
+        r->sec_data_free(r->sec_data);
+    r->sec_data = data;
+    r->sec_data_free = fr;
+}
+
+void *
+engine_req_sec_data(const mw_req_t *r)
+{
+    return r->sec_data;
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg);
@@ -380,7 +401,7 @@ encode_into(mw_req_t *r, mw_msg_t *msg)
         msg->msg_id = r->id;
         if (!e->v3.outgoing)
             return MW_ENOTSUPP;
-        rc = e->v3.outgoing(r->sec, msg, e->enc, ENC_CAP, &out, &outlen);
+        rc = e->v3.outgoing(r->sec, r, msg, e->enc, ENC_CAP, &out, &outlen);
     } else {
         msg->pdu.request_id = r->id;
         rc = msg_encode(msg, e->enc, ENC_CAP, &out, &outlen);
@@ -427,6 +448,7 @@ engine_request(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerlen,
     r->peerlen = peerlen;
     r->timeout_ms = timeout_ms ? timeout_ms : 1;
     r->tries_left = retries < 0 ? 0 : retries;
+    r->retries = r->tries_left;
     r->cb = cb;
     r->arg = arg;
     r->sec = sec;
@@ -470,8 +492,14 @@ engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t peerle
     tmp.e = e;
     tmp.id = alloc_id(e);
     tmp.sec = sec;
-    if ((rc = encode_into(&tmp, msg)) < 0)
+    rc = encode_into(&tmp, msg);
+    if (tmp.sec_data_free)
+        tmp.sec_data_free(tmp.sec_data);
+    if (rc < 0) {
+        if (tmp.pkt != tmp.inl)
+            free(tmp.pkt);
         return rc;
+    }
     s = sock_for(e, peer->sa_family, &err);
     if (!s) {
         if (tmp.pkt != tmp.inl)
@@ -515,6 +543,7 @@ engine_req_resend(mw_req_t *r, mw_msg_t *msg)
     int rc = encode_into(r, msg);
     if (rc < 0)
         return rc;
+    r->tries_left = r->retries;
     event_del(&r->timer);
     arm_timer(r);
     return transmit(r);

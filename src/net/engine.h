@@ -31,11 +31,15 @@ typedef void (*mw_req_cb)(mw_req_t *req, int status, const mw_msg_t *resp, void 
  * and process an incoming one (verify/decrypt/decode, may answer with a
  * resend). Kept as pointers so src/net needs no USM headers. */
 typedef struct mw_v3_hooks {
-    /* Builds the wire message for req into buf; returns length or <0. */
-    int (*outgoing)(void *sec, mw_msg_t *msg, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen);
+    /* Builds the wire message for req into buf (or its own buffer) and
+     * points out/outlen at it; returns 0 or <0. req is the request being
+     * sent (a temporary one for one-way sends), for per-request state. */
+    int (*outgoing)(void *sec, mw_req_t *req, mw_msg_t *msg, uint8_t *buf, size_t cap,
+                    uint8_t **out, size_t *outlen);
     /* Called for a v3 message whose msgID matched; decodes it into m.
-     * Returns 0 to deliver, MW_REQ_* or another <0 to fail the request, or
-     * 1 when it has resent the request (engine keeps waiting). */
+     * Returns 0 to deliver, MW_REQ_* or another <0 to fail the request,
+     * 1 when it has resent the request, or 2 when it dropped the message
+     * (the engine keeps waiting in both cases). */
     int (*incoming)(void *sec, mw_req_t *req, const uint8_t *buf, size_t len, mw_msg_t *m);
 } mw_v3_hooks_t;
 
@@ -72,6 +76,10 @@ int engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t pe
 int engine_req_resend(mw_req_t *r, mw_msg_t *msg);
 int32_t engine_req_id(const mw_req_t *r);
 void *engine_req_sec(const mw_req_t *r);
+/* Per-request state of the v3 glue, freed with fr when the request is
+ * (a replaced value is freed at once). */
+void engine_req_set_sec_data(mw_req_t *r, void *data, void (*fr)(void *));
+void *engine_req_sec_data(const mw_req_t *r);
 void engine_set_v3_hooks(mw_engine_t *e, const mw_v3_hooks_t *h);
 
 /* Varbind array the engine decodes into (shared; valid during callbacks). */

@@ -57,6 +57,40 @@ function S.start(opts)
   return self
 end
 
+-- Like start, but with snmpd's persistent data (engine ID, boots, USM
+-- users) kept apart from the config, in DIR/var: restart() then keeps the
+-- engine ID and counts one more engine boot, as on a real host. (With
+-- start, snmpd writes its persistent data over the config file when it
+-- stops, so a restarted one has lost its config.)
+function S.start_persistent(opts)
+  opts = opts or {}
+  assert(pcall(core.engine_init))
+  local base = S.tmpdir()
+  local port = opts.port or core.free_udp_port()
+  local addrs = "udp:127.0.0.1:" .. port
+  if opts.ipv6 ~= false then addrs = addrs .. ",udp6:[::1]:" .. port end
+  local lines = { "agentAddress " .. addrs }
+  if opts.base ~= false then
+    lines[#lines + 1] = "rocommunity public 127.0.0.1"
+    lines[#lines + 1] = "rocommunity6 public ::1"
+  end
+  for _, l in ipairs(opts.extra or {}) do lines[#lines + 1] = l end
+  write(base .. "/snmpd.conf", table.concat(lines, "\n") .. "\n")
+  os.execute("mkdir -p " .. base .. "/var")
+  -- with -C snmpd reads only the files given with -c: the persistent
+  -- file has to be one of them for the engine ID and boots to carry over
+  local self = setmetatable({ dir = base .. "/var", base = base, port = port,
+                              conf = base .. "/snmpd.conf," .. base .. "/var/snmpd.conf" }, Peer)
+  self.agent = "127.0.0.1:" .. port
+  self.agent6 = "udp6:[::1]:" .. port
+  self.cleanup = function(p)
+    p:stop()
+    os.execute("rm -rf " .. p.base)
+  end
+  self:_launch()
+  return self
+end
+
 function Peer:_launch()
   local d = self.dir
   os.execute(string.format(

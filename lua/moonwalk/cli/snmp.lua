@@ -31,8 +31,18 @@ local function errpacket(err, flags, dot)
   end
 end
 
+-- the net-snmp tool each command stands for, as it names itself in errors
+local tools = {
+  get = "snmpget", getnext = "snmpgetnext", bulkget = "snmpbulkget", walk = "snmpwalk",
+  bulkwalk = "snmpbulkwalk", set = "snmpset", table = "snmptable",
+}
+
 local function report(err, flags, cmd)
-  if err.kind == "timeout" then
+  if err.kind == "report" or err.kind == "usm" then
+    -- SNMPv3 reports and USM errors: "snmpget: Unknown user name"
+    io.stderr:write(tools[cmd] or cmd, ": ", err.message, "\n")
+    return 1
+  elseif err.kind == "timeout" then
     if cmd == "walk" or cmd == "bulkwalk" then
       io.stderr:write((err.message:gsub("%.$", "")), "\n")
     else
@@ -233,7 +243,13 @@ function M.main(argv, cmd)
   local rc = 0
   local ok, perr = pcall(function()
     mw.run(function()
-      local s, err = mw.session(so)
+      local made, s, err = pcall(mw.session, so)
+      if not made then
+        -- bad settings (a short pass phrase, an unknown protocol, ...)
+        io.stderr:write("moonwalk ", cmd, ": ", (tostring(s):gsub("^[^:]*:%d+: ", "")), "\n")
+        rc = 1
+        return
+      end
       if not s then rc = report(err, flags, cmd) return end
       if cmd == "get" then
         rc = get_like(s, "get", rest, flags)
