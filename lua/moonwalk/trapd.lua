@@ -272,7 +272,7 @@ local function traceback(e)
 end
 
 -- trapd{ listen = addr | {addrs}, community = c | {cs}, users = {...},
---        engine_id = hex, boots = n, state = dir, queue = entries,
+--        engine_id = hex (as the agent's), boots = n, state = dir, queue = entries,
 --        queue_bytes = bytes, max_tasks = n, stats_interval = seconds
 --        (0: never), format = "text" | "json" | nil, output = file,
 --        flags = "-O letters" for text output }
@@ -304,7 +304,14 @@ function T.trapd(opts)
     if not ok then c:close() error("user " .. tostring(user.name) .. ": " .. err, 2) end
   end
   -- engine ID and boots: given, from the state dir, or random (boots 1)
-  local eid = opts.engine_id and assert(core.fromhex(opts.engine_id), "bad engine_id (hex expected)")
+  local eid
+  if opts.engine_id then
+    eid = core.fromhex((tostring(opts.engine_id):gsub("^0[xX]", "")))
+    if not eid or #eid < 5 or #eid > 32 then
+      c:close()
+      error("trapd: engine_id must be 5 to 32 octets in hex", 2)
+    end
+  end
   local boots = opts.boots or 1
   if opts.state then
     os.execute("mkdir -p '" .. opts.state:gsub("'", "'\\''") .. "'")
