@@ -79,6 +79,8 @@ install: all
 	install -m 755 $(B)/moonwalk $(DESTDIR)$(PREFIX)/bin/moonwalk
 	install -m 644 $(B)/lua/moonwalk/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/moonwalk/core.so
 	cp -R lua/moonwalk/. $(DESTDIR)$(PREFIX)/share/moonwalk/lua/moonwalk/
+	install -d $(DESTDIR)$(PREFIX)/share/moonwalk/mibs
+	cp -R mibs/. $(DESTDIR)$(PREFIX)/share/moonwalk/mibs/
 	if [ -f doc/moonwalk.1 ]; then install -m 644 doc/moonwalk.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 
 clean:

@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libevent-dev libmbedtls-dev
 lua-busted lua-cjson snmp snmpd snmptrapd libsnmp-dev clang libclang-rt-14-dev
-"
+prometheus influxdb socat luarocks curl bc time"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -17,18 +17,20 @@ int luaopen_moonwalk_core(lua_State *L);
 #endif
 
 static int
-is_dir(const char *p)
+is_file(const char *p)
 {
     struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Finds the Lua half: MOONWALK_LUADIR, then ../lua next to the executable
- * (the source tree), then the installed location. */
+/* Finds the Lua half: MOONWALK_LUADIR, then a lua/ folder holding
+ * moonwalk/init.lua up to three levels above the executable (the source
+ * tree, for build/moonwalk or build/asan/moonwalk), then the installed
+ * location. */
 static void
 set_path(lua_State *L)
 {
-    char exe[PATH_MAX], dir[2 * PATH_MAX];
+    char exe[PATH_MAX], dir[2 * PATH_MAX], probe[2 * PATH_MAX + 32];
     const char *env = getenv("MOONWALK_LUADIR");
     const char *luadir = NULL;
     ssize_t n;
@@ -40,17 +42,12 @@ set_path(lua_State *L)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            /* build/moonwalk or build/asan/moonwalk */
-            snprintf(dir, sizeof dir, "%s/../lua/moonwalk", exe);
-            if (is_dir(dir)) {
-                snprintf(dir, sizeof dir, "%s/../lua", exe);
-                luadir = dir;
-            } else {
-                snprintf(dir, sizeof dir, "%s/../../lua/moonwalk", exe);
-                if (is_dir(dir)) {
-                    snprintf(dir, sizeof dir, "%s/../../lua", exe);
+            static const char *const ups[] = { "/..", "/../..", "/../../.." };
+            for (size_t i = 0; i < sizeof ups / sizeof *ups && !luadir; i++) {
+                snprintf(dir, sizeof dir, "%s%s/lua", exe, ups[i]);
+                snprintf(probe, sizeof probe, "%s/moonwalk/init.lua", dir);
+                if (is_file(probe))
                     luadir = dir;
-                }
             }
         }
     }

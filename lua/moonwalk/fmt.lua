@@ -28,8 +28,7 @@ function F.oid(o, flags)
   if flags.n then return "." .. s end
   local m = mib()
   if m then
-    local mode = flags.f and "f" or flags.s and "s" or flags.S and "S" or flags.u and "u" or nil
-    local name = m.name(s, mode)
+    local name = m.name(s, flags._letters)
     if name then return name end
   end
   local first, rest = s:match("^(%d+)(.*)$")

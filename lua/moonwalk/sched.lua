@@ -149,11 +149,17 @@ function S.loop()
   end
 end
 
--- run(fn, ...): spawns fn and runs the loop until everything is done.
--- Returns what fn returned; if fn raised, raises the same error here.
+-- run(fn, ...): spawns fn and drives the loop until that task finishes
+-- (other tasks and listeners stay as they are, and go on the next time the
+-- loop runs). Returns what fn returned; if fn raised, raises the same
+-- error here. `moonwalk run` uses loop(), which waits for everything.
 function S.run(fn, ...)
+  core.engine_init()
   local t = S.spawn(fn, ...)
-  S.loop()
+  stopping = false
+  while not t.done and not stopping do
+    if not core.step(true) then break end
+  end
   if t.done then
     if t.ok then return table.unpack(t.results, 1, t.results.n) end
     error(t.error, 0)

@@ -131,8 +131,8 @@ function Session:resolve()
 end
 
 local function oidlist(x)
-  if type(x) == "table" and not core.is_oid(x) then return x end
-  return { x }
+  -- C takes a single OID (text or OID object) or a list of them
+  return x
 end
 
 local function failure(self, kind, msg, status, index, vbs)

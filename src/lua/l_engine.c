@@ -811,7 +811,8 @@ msg_init(mw_msg_t *m, lsession_t *s, uint8_t type, mw_varbind_t *vbs, size_t cap
 static void
 names_from(lua_State *L, int t, lsession_t *s, mw_msg_t *m)
 {
-    lua_Integer n = luaL_len(L, t);
+    int single = lua_type(L, t) != LUA_TTABLE;
+    lua_Integer n = single ? 1 : luaL_len(L, t);
     if (n < 0 || n > 4096)
         luaL_error(L, "too many OIDs");
     size_t per = sizeof(mw_varbind_t) + OID_MAX_LEN * 5;
@@ -824,7 +825,10 @@ names_from(lua_State *L, int t, lsession_t *s, mw_msg_t *m)
     m->pdu.cap = (size_t)n;
     for (lua_Integer i = 1; i <= n; i++) {
         oid_t o;
-        lua_geti(L, t, i);
+        if (single)
+            lua_pushvalue(L, t);
+        else
+            lua_geti(L, t, i);
         if (mwl_tooid(L, -1, &o) < 0)
             luaL_error(L, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -847,7 +851,10 @@ plain_request(lua_State *L, uint8_t type)
     lsession_t *s = check_session(L, 1);
     mw_msg_t m;
     int t = type == MW_PDU_GETBULK ? 4 : 2;
-    luaL_checktype(L, t, LUA_TTABLE);
+    if (type == MW_PDU_SET || type == MW_PDU_INFORM)
+        luaL_checktype(L, t, LUA_TTABLE);
+    else
+        luaL_argcheck(L, !lua_isnoneornil(L, t), t, "OID or list of OIDs expected");
     msg_init(&m, s, type, NULL, 0);
     if (type == MW_PDU_SET || type == MW_PDU_INFORM) {
         lua_Integer n = luaL_len(L, t);

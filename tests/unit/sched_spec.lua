@@ -35,8 +35,9 @@ describe("tasks and timers", function()
   it("after runs once, later", function()
     local hits = {}
     mw.run(function()
-      mw.after(0.02, function(x) hits[#hits + 1] = x end, "late")
+      local t = mw.after(0.02, function(x) hits[#hits + 1] = x end, "late")
       hits[#hits + 1] = "now"
+      t:wait()
     end)
     assert.same({ "now", "late" }, hits)
   end)
@@ -79,6 +80,14 @@ describe("tasks and timers", function()
     local text = table.concat(lines, "\n")
     assert.matches("boom in handler", text)
     assert.matches("stack traceback", text)
+  end)
+
+  it("run returns when its task is done, even with other tasks alive", function()
+    local h
+    local t0 = mw.now()
+    mw.run(function() h = mw.every(0.05, function() end) end)
+    assert.is_true(mw.now() - t0 < 0.5)
+    h:cancel()
   end)
 
   it("calls that wait refuse to run outside a task", function()
