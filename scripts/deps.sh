@@ -17,10 +17,10 @@ if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     echo "deps: installing:$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
     # snmpd starts a system daemon on port 161 by default; we never use it.
     $SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d'
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >/dev/null
     $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 # Standard MIB modules (not committed): fetched from the registries into
