@@ -140,6 +140,7 @@ resume_ref(lengine_t *le, int ref, int n)
 {
     lua_State *L = le->L;
     int base = lua_gettop(L) - n;
+    /* looked up each time: a reloaded scheduler installs a new one */
     lua_getfield(L, LUA_REGISTRYINDEX, RESUME_KEY);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     luaL_unref(L, LUA_REGISTRYINDEX, ref);
@@ -1090,7 +1091,7 @@ on_batch(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     int rt = lua_gettop(L);
     /* each result: { varbinds = ... } or { error = {kind, message, status, index, vbs} } */
     lua_createtable(L, 0, 1);
-    if (status == 0 && m->pdu.error_status == 0) {
+    if (status == 0 && m->pdu.error_status == 0 && m->pdu.type != MW_PDU_REPORT) {
         push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
         lua_setfield(L, -2, "varbinds");
     } else {
@@ -1098,6 +1099,11 @@ on_batch(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         int base = lua_gettop(L);
         if (status != 0) {
             n = push_failure(L, status);
+        } else if (m->pdu.type == MW_PDU_REPORT) {
+            lua_pushnil(L);
+            lua_pushliteral(L, "report");
+            lua_pushliteral(L, "report");
+            n = 3;
         } else {
             lua_pushnil(L);
             lua_pushliteral(L, "status");
