@@ -49,6 +49,7 @@ build = {
       ["moonwalk.cli.agent"    ] = "lua/moonwalk/cli/agent.lua",
       ["moonwalk.cli.args"     ] = "lua/moonwalk/cli/args.lua",
       ["moonwalk.cli.common"   ] = "lua/moonwalk/cli/common.lua",
+      ["moonwalk.cli.engineid" ] = "lua/moonwalk/cli/engineid.lua",
       ["moonwalk.cli.run"      ] = "lua/moonwalk/cli/run.lua",
       ["moonwalk.cli.snmp"     ] = "lua/moonwalk/cli/snmp.lua",
       ["moonwalk.cli.translate"] = "lua/moonwalk/cli/translate.lua",
@@ -68,6 +69,7 @@ build = {
       ["moonwalk.shard"        ] = "lua/moonwalk/shard.lua",
       ["moonwalk.syslog"       ] = "lua/moonwalk/syslog.lua",
       ["moonwalk.trapd"        ] = "lua/moonwalk/trapd.lua",
+      ["moonwalk.v3"           ] = "lua/moonwalk/v3.lua",
     },
     lib = {
       ["moonwalk.core"] = "build/luarocks/lua/moonwalk/core.so",
