@@ -25,6 +25,11 @@ local levels = {
 }
 local level_names = { [0] = "noAuthNoPriv", [1] = "authNoPriv", [3] = "authPriv" }
 
+-- Is v a security level net-snmp accepts (noAuthNoPriv, 1, nanp, ...)?
+function M.level_known(v)
+  return levels[tostring(v):lower()] ~= nil
+end
+
 local function parse_level(v)
   if v == nil then return nil end
   local l = levels[tostring(v):lower()]

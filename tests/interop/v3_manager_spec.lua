@@ -226,6 +226,38 @@ describe("v3 against snmpd: errors as net-snmp prints them", function()
   end)
 end)
 
+describe("v3 command line: bad settings are refused as snmpget refuses them", function()
+  local cases = {
+    "-u x -e zz", "-u x -e 0102", "-u x -E zz", "-u x -l authNoPriv -a SHA -3m zz",
+    "-u x -l authNoPriv -a SHA -3k 01g2", "-u x -l foo", "-u x -a FOO -A " .. AP,
+    "-u x -l authPriv -a SHA -A " .. AP .. " -x FOO -X " .. PP,
+  }
+  for _, args in ipairs(cases) do
+    it(args, function()
+      local cmd = "-v3 -t 0.1 -r 0 " .. args .. " 127.0.0.1:9 .1.3.6.1.2.1.1.5.0"
+      local out, err, code = R.mw("get " .. cmd)
+      local _, nerr = netsnmp("snmpget", cmd)
+      assert.equal("", out)
+      assert.equal(nerr:match("^[^\n]*\n"), err)
+      assert.equal(1, code)
+    end)
+  end
+
+  it("a pass phrase under 8 characters is refused before anything is sent", function()
+    local _, err, code = R.mw("get -v3 -u x -l authNoPriv -a SHA -A short 127.0.0.1:9 .1.3.6.1.2.1.1.5.0")
+    assert.equal("moonwalk get: the authentication pass phrase is below the length requirements of the USM (min=8)\n", err)
+    assert.equal(1, code)
+  end)
+
+  it("no user: snmpget's message", function()
+    local _, err, code = R.mw("get -v3 -t 0.1 -r 0 " .. d.agent .. " .1.3.6.1.2.1.1.5.0")
+    local _, nerr = netsnmp("snmpget", "-v3 -t 0.1 -r 0 " .. d.agent .. " .1.3.6.1.2.1.1.5.0")
+    assert.equal("snmpget: No securityName specified\n", nerr)
+    assert.equal(nerr, err)
+    assert.equal(1, code)
+  end)
+end)
+
 describe("v3 against snmpd: engine ID", function()
   it("moonwalk engineid prints snmpEngineID.0 in lowercase hex, with no credentials", function()
     local out, err, code = R.mw("engineid " .. d.agent)

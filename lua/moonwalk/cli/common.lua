@@ -30,19 +30,42 @@ function C.session_opts(o, agent)
   }
   if o.t and not tonumber(o.t) then return nil, "Invalid timeout: " .. o.t end
   if version == "3" then
+    -- checked here with net-snmp's words (snmp_parse_args)
+    local v3, core = require "moonwalk.v3", require "moonwalk.core"
+    if o.l and not v3.level_known(o.l) then
+      return nil, "Invalid security level specified after -3l flag: " .. o.l
+    end
+    if o.a and not core.usm_auth_info(o.a) then
+      return nil, "Invalid authentication protocol specified after -3a flag: " .. o.a
+    end
+    if o.x and not core.usm_priv_info(o.x) then
+      return nil, "Invalid privacy protocol specified after -3x flag: " .. o.x
+    end
+    local bin = {}
+    for _, f in ipairs { { "e", "engine ID", "3e" }, { "E", "engine ID", "3E" }, { "3m", "key", "3m" },
+                         { "3M", "key", "3M" }, { "3k", "key", "3k" }, { "3K", "key", "3K" } } do
+      local v = o[f[1]]
+      if v ~= nil then
+        bin[f[1]] = mw.fromhex(v)
+        if not bin[f[1]] or #bin[f[1]] == 0 then
+          return nil, "Bad " .. f[2] .. " value after -" .. f[3] .. " flag."
+        end
+      end
+    end
+    if bin.e and (#bin.e < 5 or #bin.e > 32) then return nil, "Invalid engine ID value after -e flag." end
     so.user = o.u
     so.level = o.l
     so.auth = o.a
     so.auth_pass = o.A
     so.priv = o.x
     so.priv_pass = o.X
-    so.engine_id = o.e and mw.fromhex(o.e) or nil
-    so.context_engine_id = o.E and mw.fromhex(o.E) or nil
+    so.engine_id = bin.e
+    so.context_engine_id = bin.E
     so.context = o.n
-    so.auth_master_key = o["3m"] and mw.fromhex(o["3m"]) or nil
-    so.priv_master_key = o["3M"] and mw.fromhex(o["3M"]) or nil
-    so.auth_local_key = o["3k"] and mw.fromhex(o["3k"]) or nil
-    so.priv_local_key = o["3K"] and mw.fromhex(o["3K"]) or nil
+    so.auth_master_key = bin["3m"]
+    so.priv_master_key = bin["3M"]
+    so.auth_local_key = bin["3k"]
+    so.priv_local_key = bin["3K"]
   end
   return so
 end
