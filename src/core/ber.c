@@ -145,28 +145,58 @@ ber_put_raw(ber_wr_t *w, const void *data, size_t n)
         memcpy(w->p, data, n);
 }
 
+/* Octets in the minimal length field for len (tag excluded). */
+static inline size_t
+len_size(size_t len)
+{
+    if (len < 0x80)
+        return 1;
+    return 1 + (size_t)(64 - __builtin_clzll((unsigned long long)len) + 7) / 8;
+}
+
+/* Writes tag and the k-octet length field (k from len_size) at p. */
+static inline void
+put_hdr(uint8_t *p, uint8_t tag, size_t len, size_t k)
+{
+    p[0] = tag;
+    if (k == 1) {
+        p[1] = (uint8_t)len;
+        return;
+    }
+    p[1] = (uint8_t)(0x80 | (k - 1));
+    for (size_t i = k; i > 1; i--) {
+        p[i] = (uint8_t)len;
+        len >>= 8;
+    }
+}
+
+/* Reserves n octets in front of what is written; NULL (and the sticky
+ * error set) when they do not fit. */
+static inline uint8_t *
+wr_take(ber_wr_t *w, size_t n)
+{
+    if (w->err)
+        return NULL;
+    if ((size_t)(w->p - w->start) < n) {
+        w->err = MW_ETOOBIG;
+        return NULL;
+    }
+    w->p -= n;
+    return w->p;
+}
+
 void
 ber_put_tl(ber_wr_t *w, uint8_t tag, size_t len)
 {
-    uint8_t tmp[6];
-    size_t k = 0;
-    if (len < 0x80) {
-        tmp[0] = tag;
-        tmp[1] = (uint8_t)len;
-        k = 2;
-    } else {
-        uint8_t l[4];
-        size_t m = 0;
-        while (len) {
-            l[m++] = (uint8_t)(len & 0xFF);
-            len >>= 8;
-        }
-        tmp[k++] = tag;
-        tmp[k++] = (uint8_t)(0x80 | m);
-        while (m)
-            tmp[k++] = l[--m];
+    if (len > 0xFFFFFFFFu) { /* more than ber_read_tl accepts */
+        if (!w->err)
+            w->err = MW_ETOOBIG;
+        return;
     }
-    ber_put_raw(w, tmp, k);
+    size_t k = len_size(len);
+    uint8_t *p = wr_take(w, k + 1);
+    if (p)
+        put_hdr(p, tag, len, k);
 }
 
 void
@@ -178,51 +208,55 @@ ber_put_wrap(ber_wr_t *w, uint8_t tag, size_t mark)
 void
 ber_put_int(ber_wr_t *w, uint8_t tag, int64_t v)
 {
-    uint8_t tmp[10];
-    size_t k = 0;
+    /* Minimal two's complement: the bits beyond the sign, plus a sign bit. */
+    uint64_t m = v < 0 ? ~(uint64_t)v : (uint64_t)v;
+    size_t k = m ? (size_t)(64 - __builtin_clzll(m)) / 8 + 1 : 1;
+    uint8_t *p = wr_take(w, k + 2);
+    if (!p)
+        return;
+    p[0] = tag;
+    p[1] = (uint8_t)k;
     uint64_t u = (uint64_t)v;
-    /* Minimal two's complement: emit bytes until the rest is sign. */
-    for (;;) {
-        uint8_t b = (uint8_t)(u & 0xFF);
-        tmp[9 - k++] = b;
-        int64_t rest = (int64_t)v >> (8 * k > 63 ? 63 : 8 * k);
-        if (k >= 8)
-            break;
-        if ((rest == 0 && !(b & 0x80)) || (rest == -1 && (b & 0x80)))
-            break;
+    for (size_t i = k + 1; i > 1; i--) {
+        p[i] = (uint8_t)u;
         u >>= 8;
     }
-    tmp[9 - k] = (uint8_t)k;
-    tmp[8 - k] = tag;
-    ber_put_raw(w, tmp + 8 - k, k + 2);
 }
 
 void
 ber_put_uint(ber_wr_t *w, uint8_t tag, uint64_t v)
 {
-    uint8_t tmp[11];
-    size_t k = 0;
-    do {
-        tmp[10 - k++] = (uint8_t)(v & 0xFF);
+    /* A leading 0x00 when the top bit of the first octet is set. */
+    size_t k = v ? (size_t)(64 - __builtin_clzll(v)) / 8 + 1 : 1;
+    uint8_t *p = wr_take(w, k + 2);
+    if (!p)
+        return;
+    p[0] = tag;
+    p[1] = (uint8_t)k;
+    for (size_t i = k + 1; i > 1; i--) {
+        p[i] = (uint8_t)v;
         v >>= 8;
-    } while (v);
-    if (tmp[11 - k] & 0x80)
-        tmp[10 - k++] = 0x00;
-    tmp[10 - k] = (uint8_t)k;
-    tmp[9 - k] = tag;
-    ber_put_raw(w, tmp + 9 - k, k + 2);
+    }
 }
 
 void
 ber_put_octets(ber_wr_t *w, uint8_t tag, const void *p, size_t n)
 {
-    ber_put_raw(w, p, n);
-    ber_put_tl(w, tag, n);
+    size_t k = len_size(n);
+    uint8_t *o = wr_take(w, n + k + 1);
+    if (!o)
+        return;
+    put_hdr(o, tag, n, k);
+    if (n)
+        memcpy(o + k + 1, p, n);
 }
 
 void
 ber_put_null(ber_wr_t *w, uint8_t tag)
 {
-    uint8_t tmp[2] = { tag, 0 };
-    ber_put_raw(w, tmp, 2);
+    uint8_t *o = wr_take(w, 2);
+    if (o) {
+        o[0] = tag;
+        o[1] = 0;
+    }
 }

@@ -230,14 +230,15 @@ oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
     int first = 1;
     while (i < n) {
         uint64_t v = 0;
-        size_t start = i;
+        /* Same rules as oid_decode: leading 0x80 octets are accepted as
+         * long as the value stays within 32 bits (+80 for the first). */
         do {
             if (i >= n)
                 return MW_ETRUNC;
             v = (v << 7) | (p[i] & 0x7F);
-        } while ((p[i++] & 0x80) && i - start < 6);
-        if ((p[i - 1] & 0x80))
-            return MW_EOIDARC;
+            if (v > 0xFFFFFFFFull + 80)
+                return MW_EOIDARC;
+        } while (p[i++] & 0x80);
         size_t k = 0;
         if (first) {
             uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
