@@ -27,7 +27,7 @@ fi
 specs="$*"
 [ -n "$specs" ] || specs="tests/unit tests/interop"
 out=$(mktemp)
-busted --lua=lua5.4 -o "$root/tests/support/summary.lua" --pattern=_spec $specs 2>&1 | tee "$out"
+busted --lua=lua5.4 --helper="$root/tests/support/helper.lua" -o "$root/tests/support/summary.lua" --pattern=_spec $specs 2>&1 | tee "$out"
 unset LD_PRELOAD
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
 rm -f "$out"

@@ -1,4 +1,6 @@
 /* l_core.c - luaopen_moonwalk_core: the C half of require "moonwalk". */
+#include <stdlib.h>
+
 #include "mwlua.h"
 
 /* Optional parts: a binding file that is not linked in leaves these NULL. */
@@ -14,6 +16,16 @@ int mwl_sys_open(lua_State *L) __attribute__((weak));
 
 int luaopen_moonwalk_core(lua_State *L);
 
+/* unsetenv(name): for the test harness, which loads an ASan build of this
+ * module through LD_PRELOAD and must not hand that to the programs its
+ * tests start. */
+static int
+l_unsetenv(lua_State *L)
+{
+    lua_pushboolean(L, unsetenv(luaL_checkstring(L, 1)) == 0);
+    return 1;
+}
+
 int
 luaopen_moonwalk_core(lua_State *L)
 {
@@ -28,5 +40,7 @@ luaopen_moonwalk_core(lua_State *L)
             parts[i](L);
     lua_pushliteral(L, MW_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushcfunction(L, l_unsetenv);
+    lua_setfield(L, -2, "unsetenv");
     return 1;
 }
