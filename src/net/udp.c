@@ -11,7 +11,7 @@
 
 #include "udp.h"
 
-#define UDP_BATCH 16
+#define UDP_BATCH 64
 #define UDP_MAXPKT 65536
 #define OUT_BATCH 64
 #define OUT_BYTES (256 * 1024)
