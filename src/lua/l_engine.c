@@ -593,6 +593,19 @@ push_report(lua_State *L, const mw_msg_t *m)
     return 6;
 }
 
+/* An error-status in a response: nil, "status", name, code, index, vbs */
+static int
+push_status(lua_State *L, const mw_msg_t *m)
+{
+    lua_pushnil(L);
+    lua_pushliteral(L, "status");
+    lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
+    lua_pushinteger(L, m->pdu.error_status);
+    lua_pushinteger(L, m->pdu.error_index);
+    push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
+    return 6;
+}
+
 static void
 on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
 {
@@ -607,13 +620,7 @@ on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     } else if (m->pdu.type == MW_PDU_REPORT) {
         n = push_report(L, m);
     } else if (m->pdu.error_status != 0) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "status");
-        lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
-        lua_pushinteger(L, m->pdu.error_status);
-        lua_pushinteger(L, m->pdu.error_index);
-        push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
-        n = 6;
+        n = push_status(L, m);
     } else {
         push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
         n = 1;
@@ -665,13 +672,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
             lua_pushliteral(L, "endofmib");
             n = 2;
         } else {
-            lua_pushnil(L);
-            lua_pushliteral(L, "status");
-            lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
-            lua_pushinteger(L, m->pdu.error_status);
-            lua_pushinteger(L, m->pdu.error_index);
-            push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
-            n = 6;
+            n = push_status(L, m);
         }
     } else {
         uint8_t rootber[OID_MAX_LEN * 5], curber[OID_MAX_LEN * 5];
@@ -1105,13 +1106,7 @@ on_batch(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
             lua_pushliteral(L, "report");
             n = 3;
         } else {
-            lua_pushnil(L);
-            lua_pushliteral(L, "status");
-            lua_pushstring(L, mw_errstatus_name(m->pdu.error_status));
-            lua_pushinteger(L, m->pdu.error_status);
-            lua_pushinteger(L, m->pdu.error_index);
-            push_varbinds(L, &m->pdu, 0, m->pdu.nvb);
-            n = 6;
+            n = push_status(L, m);
         }
         lua_createtable(L, n - 1, 0);
         for (int i = 2; i <= n; i++) {
