@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "mib.h"
+#include "mibbuf.h"
 #include "mibfmt.h"
 
 #define MAXTOKEN 128
@@ -3208,60 +3209,14 @@ mib_get_tree(mib_t *m, const oid_t *o)
 
 /* ---- OID -> name ----------------------------------------------------- */
 
-typedef struct {
-    char *buf;          /* owned */
-    size_t len, cap;
-} sb_t;
 
 static void
-sb_add(sb_t *b, const char *s, size_t n)
+oid_finish_printing(const uint32_t *objid, size_t objidlen, mibbuf_t *b)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(b->buf, cap);
-        if (!nb)
-            return;
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void
-sb_cat(sb_t *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void
-sb_printf(sb_t *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static char
-sb_last(const sb_t *b)
-{
-    return b->len ? b->buf[b->len - 1] : '\0';
-}
-
-static void
-oid_finish_printing(const uint32_t *objid, size_t objidlen, sb_t *b)
-{
-    if (b->len && sb_last(b) != '.')
-        sb_cat(b, ".");
+    if (b->len && mibbuf_last(b) != '.')
+        mibbuf_cat(b, ".");
     while (objidlen-- > 0)
-        sb_printf(b, "%u.", *objid++);
+        mibbuf_printf(b, "%u.", *objid++);
     if (b->len) {
         b->len--;
         b->buf[b->len] = '\0';
@@ -3269,7 +3224,7 @@ oid_finish_printing(const uint32_t *objid, size_t objidlen, sb_t *b)
 }
 
 static void
-dump_oid_to_string(const uint32_t *objid, size_t objidlen, sb_t *b, char quotechar, int flags)
+dump_oid_to_string(const uint32_t *objid, size_t objidlen, mibbuf_t *b, char quotechar, int flags)
 {
     size_t alen = 0;
     char q[3];
@@ -3283,18 +3238,18 @@ dump_oid_to_string(const uint32_t *objid, size_t objidlen, sb_t *b, char quotech
         if (tst > 254 || !isprint((int)tst))
             tst = '.';
         if (alen == 0)
-            sb_cat(b, q);
+            mibbuf_cat(b, q);
         char c = (char)tst;
-        sb_add(b, &c, 1);
+        mibbuf_add(b, &c, 1);
         alen++;
     }
     if (alen)
-        sb_cat(b, q);
+        mibbuf_cat(b, q);
 }
 
 /* 0 failure, 1 done, 2 not handled */
 static int
-dump_oid_to_inetaddress(int addr_type, const uint32_t *objid, size_t objidlen, sb_t *b)
+dump_oid_to_inetaddress(int addr_type, const uint32_t *objid, size_t objidlen, mibbuf_t *b)
 {
     char intbuf[128], *p = intbuf;
     *p++ = '"';
@@ -3328,7 +3283,7 @@ dump_oid_to_inetaddress(int addr_type, const uint32_t *objid, size_t objidlen, s
     }
     *p++ = '"';
     *p = 0;
-    sb_cat(b, intbuf);
+    mibbuf_cat(b, intbuf);
     return 1;
 }
 
@@ -3341,7 +3296,7 @@ tc_name(mib_t *m, int tc)
 
 static mib_node_t *
 get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree,
-           sb_t *b, mib_index_t *in_dices, size_t *end_of_known, int format, int flags)
+           mibbuf_t *b, mib_index_t *in_dices, size_t *end_of_known, int format, int flags)
 {
     mib_node_t *return_tree = NULL;
     int extended = flags & MIB_F_EXTENDED_INDEX;
@@ -3359,11 +3314,11 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                 in_dices = tp2->indexes;
         }
         if (!strncmp(subtree->label, ANON, ANON_LEN) || format == MIB_OID_NUMERIC)
-            sb_printf(b, "%lu", (unsigned long)(uint32_t)subtree->subid);
+            mibbuf_printf(b, "%lu", (unsigned long)(uint32_t)subtree->subid);
         else
-            sb_cat(b, subtree->label);
+            mibbuf_cat(b, subtree->label);
         if (objidlen > 1) {
-            sb_cat(b, ".");
+            mibbuf_cat(b, ".");
             return_tree = get_symbol(m, objid + 1, objidlen - 1, subtree->child, b,
                                      in_dices, end_of_known, format, flags);
         }
@@ -3380,9 +3335,9 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
         if (!tp)
             break;
         if (extended) {
-            if (sb_last(b) == '.')
+            if (mibbuf_last(b) == '.')
                 b->buf[--b->len] = '\0';
-            sb_cat(b, "[");
+            mibbuf_cat(b, "[");
         }
         switch (tp->type) {
         case MIB_TYPE_OCTETSTR:
@@ -3408,8 +3363,8 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                 {
                     char hb[4096];
                     mibfmt_octets_hint(buffer, numids, tp->hint, hb, sizeof hb);
-                    sb_cat(b, "STRING: ");
-                    sb_cat(b, hb);
+                    mibbuf_cat(b, "STRING: ");
+                    mibbuf_cat(b, hb);
                 }
             } else if (in_dices->implied) {
                 numids = objidlen;
@@ -3425,9 +3380,9 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                     goto finish_it;
                 if (numids == 1) {
                     if (flags & MIB_F_ESCAPE_QUOTES)
-                        sb_cat(b, "\\\"\\\"");
+                        mibbuf_cat(b, "\\\"\\\"");
                     else
-                        sb_cat(b, "\"\"");
+                        mibbuf_cat(b, "\"\"");
                 } else {
                     int normal = 1;
                     mib_node_t *np2 = tp->peer;
@@ -3454,15 +3409,15 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
             while (ep && ep->value != (int32_t)*objid)
                 ep = ep->next;
             if (ep)
-                sb_cat(b, ep->label);
+                mibbuf_cat(b, ep->label);
             else
-                sb_printf(b, "%u", *objid);
+                mibbuf_printf(b, "%u", *objid);
             objid++;
             objidlen--;
             break;
         }
         case MIB_TYPE_TIMETICKS:
-            sb_printf(b, "%u", *objid);
+            mibbuf_printf(b, "%u", *objid);
             objid++;
             objidlen--;
             break;
@@ -3477,7 +3432,7 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                 sub.len = (uint32_t)(numids - skip);
                 memcpy(sub.arcs, objid + skip, sub.len * sizeof(uint32_t));
                 mib_format_oid(m, &sub, format, flags, tmp, sizeof tmp);
-                sb_cat(b, tmp);
+                mibbuf_cat(b, tmp);
             } else {
                 get_symbol(m, objid, numids, NULL, b, NULL, NULL, format, flags);
             }
@@ -3487,16 +3442,16 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
         case MIB_TYPE_IPADDR:
             if (objidlen < 4)
                 goto finish_it;
-            sb_printf(b, "%u.%u.%u.%u", objid[0], objid[1], objid[2], objid[3]);
+            mibbuf_printf(b, "%u.%u.%u.%u", objid[0], objid[1], objid[2], objid[3]);
             objid += 4;
             objidlen -= 4;
             break;
         case MIB_TYPE_NETADDR: {
             uint32_t ntype = *objid++;
             objidlen--;
-            sb_printf(b, "%u.", ntype);
+            mibbuf_printf(b, "%u.", ntype);
             if (ntype == 1 && objidlen >= 4) {
-                sb_printf(b, "%u.%u.%u.%u", objid[0], objid[1], objid[2], objid[3]);
+                mibbuf_printf(b, "%u.%u.%u.%u", objid[0], objid[1], objid[2], objid[3]);
                 objid += 4;
                 objidlen -= 4;
             } else {
@@ -3507,7 +3462,7 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
         default:
             goto finish_it;
         }
-        sb_cat(b, extended ? "]" : ".");
+        mibbuf_cat(b, extended ? "]" : ".");
         in_dices = in_dices->next;
     }
 finish_it:
@@ -3524,14 +3479,14 @@ static const char *const ucd_prefixes[] = {
 size_t
 mib_format_oid(mib_t *m, const oid_t *o, int format, int flags, char *out, size_t cap)
 {
-    sb_t b = { 0 };
+    mibbuf_t b = { 0 };
     size_t midpoint = 0, n;
     const char *cp;
     char modbuf[256];
-    sb_t res = { 0 };
+    mibbuf_t res = { 0 };
     mib_node_t *subtree;
 
-    sb_cat(&b, ".");
+    mibbuf_cat(&b, ".");
     if (o->len == 0) {
         subtree = NULL;
         oid_finish_printing(o->arcs, 0, &b);
@@ -3547,7 +3502,7 @@ mib_format_oid(mib_t *m, const oid_t *o, int format, int flags, char *out, size_
     case MIB_OID_FULL:
     case MIB_OID_NUMERIC:
         cp = b.buf;
-        sb_cat(&res, cp);
+        mibbuf_cat(&res, cp);
         break;
     case MIB_OID_SUFFIX:
     case MIB_OID_MODULE: {
@@ -3566,11 +3521,11 @@ mib_format_oid(mib_t *m, const oid_t *o, int format, int flags, char *out, size_
         if (format == MIB_OID_MODULE && c > tbuf && subtree) {
             mib_module_name(m, subtree->modid, modbuf);
             if (modbuf[0] != '#') {
-                sb_cat(&res, modbuf);
-                sb_cat(&res, "::");
+                mibbuf_cat(&res, modbuf);
+                mibbuf_cat(&res, "::");
             }
         }
-        sb_cat(&res, c);
+        mibbuf_cat(&res, c);
         break;
     }
     case MIB_OID_UCD:
@@ -3584,7 +3539,7 @@ mib_format_oid(mib_t *m, const oid_t *o, int format, int flags, char *out, size_
                 break;
             }
         }
-        sb_cat(&res, cp);
+        mibbuf_cat(&res, cp);
         break;
     }
     }
@@ -4089,35 +4044,35 @@ mib_parse_oid(mib_t *m, const char *name, int mode, oid_t *out, char *err, size_
 /* ---- -Td ------------------------------------------------------------- */
 
 static void
-print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
+print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
 {
     const char *cp;
     char str[256];
     int i, prevmod, pos, len;
 
     mib_module_name(m, tp->modid, str);
-    sb_cat(b, "  -- FROM\t");
-    sb_cat(b, str);
+    mibbuf_cat(b, "  -- FROM\t");
+    mibbuf_cat(b, str);
     pos = 16 + (int)strlen(str);
     for (i = 1, prevmod = tp->modid; i < tp->nmodules; i++) {
         if (prevmod != tp->modules[i]) {
             mib_module_name(m, tp->modules[i], str);
             len = (int)strlen(str);
             if (pos + len + 2 > width) {
-                sb_cat(b, ",\n  --\t\t");
+                mibbuf_cat(b, ",\n  --\t\t");
                 pos = 16;
             } else {
-                sb_cat(b, ", ");
+                mibbuf_cat(b, ", ");
                 pos += 2;
             }
-            sb_cat(b, str);
+            mibbuf_cat(b, str);
             pos += len;
         }
         prevmod = tp->modules[i];
     }
-    sb_cat(b, "\n");
+    mibbuf_cat(b, "\n");
     if (tp->tc != -1)
-        sb_printf(b, "  -- TEXTUAL CONVENTION %s\n", tc_name(m, tp->tc));
+        mibbuf_printf(b, "  -- TEXTUAL CONVENTION %s\n", tc_name(m, tp->tc));
     switch (tp->type) {
     case MIB_TYPE_OBJID: cp = "OBJECT IDENTIFIER"; break;
     case MIB_TYPE_OCTETSTR: cp = "OCTET STRING"; break;
@@ -4138,12 +4093,12 @@ print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
     default: cp = NULL; break;
     }
     if (cp) {
-        sb_cat(b, "  SYNTAX\t");
-        sb_cat(b, cp);
+        mibbuf_cat(b, "  SYNTAX\t");
+        mibbuf_cat(b, cp);
     }
     if (tp->ranges) {
         int first = 1;
-        sb_cat(b, " (");
+        mibbuf_cat(b, " (");
         for (mib_range_t *rp = tp->ranges; rp; rp = rp->next) {
             /* other types leave str as it was (the last module name), as
              * net-snmp does */
@@ -4168,38 +4123,38 @@ print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
             default:
                 break;
             }
-            sb_cat(b, str);
+            mibbuf_cat(b, str);
             first = 0;
         }
-        sb_cat(b, ") ");
+        mibbuf_cat(b, ") ");
     }
     if (tp->enums) {
         int first = 1;
-        sb_cat(b, " {");
+        mibbuf_cat(b, " {");
         pos = 16 + (int)strlen(cp ? cp : "") + 2;
         for (mib_enum_t *ep = tp->enums; ep; ep = ep->next) {
             if (!first)
-                sb_cat(b, ", ");
+                mibbuf_cat(b, ", ");
             first = 0;
             snprintf(str, sizeof str, "%s(%d)", ep->label, ep->value);
             len = (int)strlen(str);
             if (pos + len + 2 > width) {
-                sb_cat(b, "\n\t\t  ");
+                mibbuf_cat(b, "\n\t\t  ");
                 pos = 18;
             }
-            sb_cat(b, str);
+            mibbuf_cat(b, str);
             pos += len + 2;
         }
-        sb_cat(b, "} ");
+        mibbuf_cat(b, "} ");
     }
     if (cp)
-        sb_cat(b, "\n");
+        mibbuf_cat(b, "\n");
     if (tp->hint)
-        sb_printf(b, "  DISPLAY-HINT\t\"%s\"\n", tp->hint);
+        mibbuf_printf(b, "  DISPLAY-HINT\t\"%s\"\n", tp->hint);
     if (tp->units) {
-        sb_cat(b, "  UNITS\t\t\"");
-        sb_cat(b, tp->units);
-        sb_cat(b, "\"\n");
+        mibbuf_cat(b, "  UNITS\t\t\"");
+        mibbuf_cat(b, tp->units);
+        mibbuf_cat(b, "\"\n");
     }
     switch (tp->access) {
     case MIB_ACCESS_READONLY: cp = "read-only"; break;
@@ -4212,7 +4167,7 @@ print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
     default: snprintf(str, sizeof str, "access_%d", tp->access); cp = str;
     }
     if (cp)
-        sb_printf(b, "  MAX-ACCESS\t%s\n", cp);
+        mibbuf_printf(b, "  MAX-ACCESS\t%s\n", cp);
     switch (tp->status) {
     case MIB_STATUS_MANDATORY: cp = "mandatory"; break;
     case MIB_STATUS_OPTIONAL: cp = "optional"; break;
@@ -4223,62 +4178,62 @@ print_tree_node(mib_t *m, sb_t *b, mib_node_t *tp, int width)
     default: snprintf(str, sizeof str, "status_%d", tp->status); cp = str;
     }
     if (cp)
-        sb_printf(b, "  STATUS\t%s\n", cp);
+        mibbuf_printf(b, "  STATUS\t%s\n", cp);
     if (tp->augments)
-        sb_printf(b, "  AUGMENTS\t{ %s }\n", tp->augments);
+        mibbuf_printf(b, "  AUGMENTS\t{ %s }\n", tp->augments);
     if (tp->indexes) {
         int first = 1;
-        sb_cat(b, "  INDEX\t\t{ ");
+        mibbuf_cat(b, "  INDEX\t\t{ ");
         pos = 18;
         for (mib_index_t *ip = tp->indexes; ip; ip = ip->next) {
             if (!first)
-                sb_cat(b, ", ");
+                mibbuf_cat(b, ", ");
             first = 0;
             snprintf(str, sizeof str, "%s%s", ip->implied ? "IMPLIED " : "", ip->label);
             len = (int)strlen(str);
             if (pos + len + 2 > width) {
-                sb_cat(b, "\n\t\t  ");
+                mibbuf_cat(b, "\n\t\t  ");
                 pos = 18;
             }
-            sb_cat(b, str);
+            mibbuf_cat(b, str);
             pos += len + 2;
         }
-        sb_cat(b, " }\n");
+        mibbuf_cat(b, " }\n");
     }
     if (tp->varbinds) {
         int first = 1;
-        sb_cat(b, tp->type == MIB_TYPE_TRAPTYPE ? "  VARIABLES\t{ " : "  OBJECTS\t{ ");
+        mibbuf_cat(b, tp->type == MIB_TYPE_TRAPTYPE ? "  VARIABLES\t{ " : "  OBJECTS\t{ ");
         pos = 18;
         for (mib_varbind_t *vp = tp->varbinds; vp; vp = vp->next) {
             if (!first)
-                sb_cat(b, ", ");
+                mibbuf_cat(b, ", ");
             first = 0;
             len = (int)strlen(vp->label);
             if (pos + len + 2 > width) {
-                sb_cat(b, "\n\t\t  ");
+                mibbuf_cat(b, "\n\t\t  ");
                 pos = 18;
             }
-            sb_cat(b, vp->label);
+            mibbuf_cat(b, vp->label);
             pos += len + 2;
         }
-        sb_cat(b, " }\n");
+        mibbuf_cat(b, " }\n");
     }
     if (tp->description) {
-        sb_cat(b, "  DESCRIPTION\t\"");
-        sb_cat(b, tp->description);
-        sb_cat(b, "\"\n");
+        mibbuf_cat(b, "  DESCRIPTION\t\"");
+        mibbuf_cat(b, tp->description);
+        mibbuf_cat(b, "\"\n");
     }
     if (tp->defval) {
-        sb_cat(b, "  DEFVAL\t{ ");
-        sb_cat(b, tp->defval);
-        sb_cat(b, " }\n");
+        mibbuf_cat(b, "  DEFVAL\t{ ");
+        mibbuf_cat(b, tp->defval);
+        mibbuf_cat(b, " }\n");
     }
 }
 
 size_t
 mib_describe(mib_t *m, const oid_t *o, int width, char *out, size_t cap)
 {
-    sb_t b = { 0 };
+    mibbuf_t b = { 0 };
     mib_node_t *tp = mib_get_tree(m, o), *subtree = m->tree_head;
     const char *cp;
     char tmpbuf[256];
@@ -4307,11 +4262,11 @@ mib_describe(mib_t *m, const oid_t *o, int width, char *out, size_t cap)
             cp = tmpbuf;
         }
     }
-    sb_cat(&b, tp->label);
-    sb_cat(&b, cp);
-    sb_cat(&b, "\n");
+    mibbuf_cat(&b, tp->label);
+    mibbuf_cat(&b, cp);
+    mibbuf_cat(&b, "\n");
     print_tree_node(m, &b, tp, width);
-    sb_cat(&b, "::= {");
+    mibbuf_cat(&b, "::= {");
     pos = 5;
     while (objidlen > 1) {
         for (; subtree; subtree = subtree->peer) {
@@ -4325,10 +4280,10 @@ mib_describe(mib_t *m, const oid_t *o, int width, char *out, size_t cap)
                     snprintf(tmpbuf, sizeof tmpbuf, " %lu", (unsigned long)(uint32_t)subtree->subid);
                 len = (int)strlen(tmpbuf);
                 if (pos + len + 2 > width) {
-                    sb_cat(&b, "\n     ");
+                    mibbuf_cat(&b, "\n     ");
                     pos = 5;
                 }
-                sb_cat(&b, tmpbuf);
+                mibbuf_cat(&b, tmpbuf);
                 pos += len;
                 objid++;
                 objidlen--;
@@ -4344,10 +4299,10 @@ mib_describe(mib_t *m, const oid_t *o, int width, char *out, size_t cap)
         snprintf(tmpbuf, sizeof tmpbuf, " %u", *objid);
         len = (int)strlen(tmpbuf);
         if (pos + len + 2 > width) {
-            sb_cat(&b, "\n     ");
+            mibbuf_cat(&b, "\n     ");
             pos = 5;
         }
-        sb_cat(&b, tmpbuf);
+        mibbuf_cat(&b, tmpbuf);
         pos += len;
         objid++;
         objidlen--;
@@ -4355,8 +4310,8 @@ mib_describe(mib_t *m, const oid_t *o, int width, char *out, size_t cap)
     snprintf(tmpbuf, sizeof tmpbuf, " %u }", objidlen ? *objid : 0);
     len = (int)strlen(tmpbuf);
     if (pos + len + 2 > width)
-        sb_cat(&b, "\n     ");
-    sb_cat(&b, tmpbuf);
+        mibbuf_cat(&b, "\n     ");
+    mibbuf_cat(&b, tmpbuf);
     n = b.len;
     if (cap) {
         size_t k = n < cap - 1 ? n : cap - 1;

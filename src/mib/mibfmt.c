@@ -9,62 +9,9 @@
 
 #include "../core/mw.h"
 #include "mib.h"
+#include "mibbuf.h"
 #include "mibfmt.h"
 
-typedef struct {
-    char *buf;          /* owned */
-    size_t len, cap;
-} fb_t;
-
-static void
-fb_add(fb_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(b->buf, cap);
-        if (!nb)
-            return;
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void
-fb_cat(fb_t *b, const char *s)
-{
-    fb_add(b, s, strlen(s));
-}
-
-static void
-fb_printf(fb_t *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        fb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static size_t
-fb_out(fb_t *b, char *out, size_t cap)
-{
-    size_t n = b->len;
-    if (cap) {
-        size_t k = n < cap - 1 ? n : cap - 1;
-        if (b->buf)
-            memcpy(out, b->buf, k);
-        out[k] = '\0';
-    }
-    free(b->buf);
-    return n;
-}
 
 static int
 is_print_or_space(int c)
@@ -73,58 +20,58 @@ is_print_or_space(int c)
 }
 
 static void
-hexstring_line(fb_t *b, const uint8_t *cp, size_t n, int hex_text)
+hexstring_line(mibbuf_t *b, const uint8_t *cp, size_t n, int hex_text)
 {
     for (size_t i = 0; i < n; i++)
-        fb_printf(b, "%02X ", cp[i]);
+        mibbuf_printf(b, "%02X ", cp[i]);
     if (hex_text) {
-        fb_cat(b, "  [");
+        mibbuf_cat(b, "  [");
         for (size_t i = 0; i < n; i++) {
             char c = is_print_or_space(cp[i]) ? (char)cp[i] : '.';
-            fb_add(b, &c, 1);
+            mibbuf_add(b, &c, 1);
         }
-        fb_cat(b, "]");
+        mibbuf_cat(b, "]");
     }
 }
 
 static void
-hexstring(fb_t *b, const uint8_t *cp, size_t len, const mibfmt_opts_t *o)
+hexstring(mibbuf_t *b, const uint8_t *cp, size_t len, const mibfmt_opts_t *o)
 {
     size_t line = o->hex_line_len > 0 ? (size_t)o->hex_line_len : 16;
     for (; len > line; len -= line) {
         hexstring_line(b, cp, line, o->hex_text);
-        fb_cat(b, "\n");
+        mibbuf_cat(b, "\n");
         cp += line;
     }
     hexstring_line(b, cp, len, o->hex_text);
 }
 
 static void
-asciistring(fb_t *b, const uint8_t *cp, size_t len)
+asciistring(mibbuf_t *b, const uint8_t *cp, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (is_print_or_space(cp[i])) {
             if (cp[i] == '\\' || cp[i] == '"')
-                fb_cat(b, "\\");
-            fb_add(b, (const char *)&cp[i], 1);
+                mibbuf_cat(b, "\\");
+            mibbuf_add(b, (const char *)&cp[i], 1);
         } else {
-            fb_cat(b, ".");
+            mibbuf_cat(b, ".");
         }
     }
 }
 
 static void
-units_add(fb_t *b, const char *units)
+units_add(mibbuf_t *b, const char *units)
 {
     if (units) {
-        fb_cat(b, " ");
-        fb_cat(b, units);
+        mibbuf_cat(b, " ");
+        mibbuf_cat(b, units);
     }
 }
 
 /* Returns 0, or -1 for a bad hint (caller falls back). */
 static int
-hint_octets(fb_t *b, const uint8_t *cp, size_t len, const char *hint, int two_digit)
+hint_octets(mibbuf_t *b, const uint8_t *cp, size_t len, const char *hint, int two_digit)
 {
     const uint8_t *ecp = cp + len;
     int repeat, width = 1;
@@ -166,15 +113,15 @@ hint_octets(fb_t *b, const uint8_t *cp, size_t len, const char *hint, int two_di
                     snprintf(intbuf, sizeof intbuf, "0%lx", value);
                 else
                     snprintf(intbuf, sizeof intbuf, "%lx", value);
-                fb_cat(b, intbuf);
+                mibbuf_cat(b, intbuf);
                 break;
             case 'd':
                 snprintf(intbuf, sizeof intbuf, "%ld", value);
-                fb_cat(b, intbuf);
+                mibbuf_cat(b, intbuf);
                 break;
             case 'o':
                 snprintf(intbuf, sizeof intbuf, "%lo", value);
-                fb_cat(b, intbuf);
+                mibbuf_cat(b, intbuf);
                 break;
             case 't':
             case 'a': {
@@ -187,11 +134,11 @@ hint_octets(fb_t *b, const uint8_t *cp, size_t len, const char *hint, int two_di
                 return -1;
             }
             if (cp < ecp && separ)
-                fb_add(b, &separ, 1);
+                mibbuf_add(b, &separ, 1);
             repeat--;
         }
         if (term && cp < ecp)
-            fb_add(b, &term, 1);
+            mibbuf_add(b, &term, 1);
     }
     return 0;
 }
@@ -199,33 +146,33 @@ hint_octets(fb_t *b, const uint8_t *cp, size_t len, const char *hint, int two_di
 size_t
 mibfmt_octets_hint(const uint8_t *p, size_t n, const char *hint, char *out, size_t cap)
 {
-    fb_t b = { 0 };
+    mibbuf_t b = { 0 };
     if (hint_octets(&b, p, n, hint, 0) < 0) {
         b.len = 0;
         if (b.buf)
             b.buf[0] = 0;
     }
-    return fb_out(&b, out, cap);
+    return mibbuf_out(&b, out, cap);
 }
 
-static void by_type(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
+static void by_type(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
                     const char *hint, const char *units, const mibfmt_opts_t *o);
 
 static int
-wrong_type(fb_t *b, struct mib *m, const mibfmt_value_t *v, uint8_t want, uint8_t want2,
+wrong_type(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, uint8_t want, uint8_t want2,
            const char *what, const mibfmt_opts_t *o)
 {
     if (v->tag == want || v->tag == want2 || o->quicke)
         return 0;
-    fb_cat(b, "Wrong Type (should be ");
-    fb_cat(b, what);
-    fb_cat(b, "): ");
+    mibbuf_cat(b, "Wrong Type (should be ");
+    mibbuf_cat(b, what);
+    mibbuf_cat(b, "): ");
     by_type(b, m, v, NULL, NULL, NULL, o);
     return 1;
 }
 
 static void
-octet_string(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
+octet_string(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
              const char *units, const mibfmt_opts_t *o)
 {
     int hex = 0;
@@ -234,14 +181,14 @@ octet_string(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
     if (hint) {
         size_t saved = b->len;
         if (!o->quick)
-            fb_cat(b, "STRING: ");
+            mibbuf_cat(b, "STRING: ");
         if (hint_octets(b, v->s, v->n, hint, o->two_digit_hex) < 0) {
             b->len = saved;
             if (b->buf)
                 b->buf[saved] = 0;
-            fb_cat(b, "(Bad hint ignored: ");
-            fb_cat(b, hint);
-            fb_cat(b, ") ");
+            mibbuf_cat(b, "(Bad hint ignored: ");
+            mibbuf_cat(b, hint);
+            mibbuf_cat(b, ") ");
             octet_string(b, m, v, NULL, NULL, o);
             return;
         }
@@ -258,26 +205,26 @@ octet_string(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
                 hex = 1;
     }
     if (v->n == 0) {
-        fb_cat(b, "\"\"");
+        mibbuf_cat(b, "\"\"");
         return;
     }
     if (hex) {
-        fb_cat(b, o->quick ? "\"" : "Hex-STRING: ");
+        mibbuf_cat(b, o->quick ? "\"" : "Hex-STRING: ");
         hexstring(b, v->s, v->n, o);
         if (o->quick)
-            fb_cat(b, "\"");
+            mibbuf_cat(b, "\"");
     } else {
         if (!o->quick)
-            fb_cat(b, "STRING: ");
-        fb_cat(b, "\"");
+            mibbuf_cat(b, "STRING: ");
+        mibbuf_cat(b, "\"");
         asciistring(b, v->s, v->n);
-        fb_cat(b, "\"");
+        mibbuf_cat(b, "\"");
     }
     units_add(b, units);
 }
 
 static void
-hinted_integer(fb_t *b, long val, char decimaltype, const char *hint)
+hinted_integer(mibbuf_t *b, long val, char decimaltype, const char *hint)
 {
     char fmt[10] = "%l@", tmp[256];
     int shift, len;
@@ -309,7 +256,7 @@ hinted_integer(fb_t *b, long val, char decimaltype, const char *hint)
         snprintf(tmp, sizeof tmp, "%lo", (unsigned long)val);
     } else if (val < 0 && shift != 0) {
         /* net-snmp 5.9 keeps the sign in front: -5 with "d-2" is -.05 */
-        fb_cat(b, "-");
+        mibbuf_cat(b, "-");
         snprintf(tmp, sizeof tmp, "%lu", 0UL - (unsigned long)val);
     } else {
         snprintf(tmp, sizeof tmp, "%ld", val);
@@ -335,7 +282,7 @@ hinted_integer(fb_t *b, long val, char decimaltype, const char *hint)
             tmp[0] = '.';
         }
     }
-    fb_cat(b, tmp);
+    mibbuf_cat(b, tmp);
 }
 
 static const char *
@@ -348,7 +295,7 @@ enum_label(const mib_enum_t *enums, long value)
 }
 
 static void
-integer(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
+integer(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
         const char *hint, const char *units, const mibfmt_opts_t *o)
 {
     long val = (long)(int32_t)v->i;
@@ -357,22 +304,22 @@ integer(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums
         return;
     es = enum_label(enums, val);
     if (!o->quick)
-        fb_cat(b, "INTEGER: ");
+        mibbuf_cat(b, "INTEGER: ");
     if (es == NULL || o->numeric_enum) {
         if (hint)
             hinted_integer(b, val, 'd', hint);
         else
-            fb_printf(b, "%ld", val);
+            mibbuf_printf(b, "%ld", val);
     } else if (o->quick) {
-        fb_cat(b, es);
+        mibbuf_cat(b, es);
     } else {
-        fb_printf(b, "%s(%ld)", es, val);
+        mibbuf_printf(b, "%s(%ld)", es, val);
     }
     units_add(b, units);
 }
 
 static void
-uinteger(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
+uinteger(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
          const char *hint, const char *units, const mibfmt_opts_t *o)
 {
     unsigned long val = (unsigned long)(uint32_t)v->i;
@@ -384,44 +331,44 @@ uinteger(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enum
         if (hint)
             hinted_integer(b, (long)val, 'u', hint);
         else
-            fb_printf(b, "%lu", val);
+            mibbuf_printf(b, "%lu", val);
     } else if (o->quick) {
-        fb_cat(b, es);
+        mibbuf_cat(b, es);
     } else {
-        fb_printf(b, "%s(%lu)", es, val);
+        mibbuf_printf(b, "%s(%lu)", es, val);
     }
     units_add(b, units);
 }
 
 static void
-gauge(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
+gauge(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *hint,
       const char *units, const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_GAUGE32, MW_T_GAUGE32, "Gauge32 or Unsigned32", o))
         return;
     if (!o->quick)
-        fb_cat(b, "Gauge32: ");
+        mibbuf_cat(b, "Gauge32: ");
     if (hint)
         hinted_integer(b, (long)(uint32_t)v->i, 'u', hint);
     else
-        fb_printf(b, "%u", (unsigned)(uint32_t)v->i);
+        mibbuf_printf(b, "%u", (unsigned)(uint32_t)v->i);
     units_add(b, units);
 }
 
 static void
-counter(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
+counter(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
         const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_COUNTER32, MW_T_COUNTER32, "Counter32", o))
         return;
     if (!o->quick)
-        fb_cat(b, "Counter32: ");
-    fb_printf(b, "%u", (unsigned)(uint32_t)v->i);
+        mibbuf_cat(b, "Counter32: ");
+    mibbuf_printf(b, "%u", (unsigned)(uint32_t)v->i);
     units_add(b, units);
 }
 
 static void
-uptime_string(fb_t *b, unsigned long timeticks, const mibfmt_opts_t *o)
+uptime_string(mibbuf_t *b, unsigned long timeticks, const mibfmt_opts_t *o)
 {
     int centisecs, seconds, minutes, hours, days;
     centisecs = (int)(timeticks % 100);
@@ -433,75 +380,75 @@ uptime_string(fb_t *b, unsigned long timeticks, const mibfmt_opts_t *o)
     minutes = (int)(timeticks / 60);
     seconds = (int)(timeticks % 60);
     if (o->quick)
-        fb_printf(b, "%d:%d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
+        mibbuf_printf(b, "%d:%d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
     else if (days == 0)
-        fb_printf(b, "%d:%02d:%02d.%02d", hours, minutes, seconds, centisecs);
+        mibbuf_printf(b, "%d:%02d:%02d.%02d", hours, minutes, seconds, centisecs);
     else if (days == 1)
-        fb_printf(b, "%d day, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
+        mibbuf_printf(b, "%d day, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
     else
-        fb_printf(b, "%d days, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
+        mibbuf_printf(b, "%d days, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
 }
 
 static void
-timeticks(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
+timeticks(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
           const mibfmt_opts_t *o)
 {
     unsigned long t = (unsigned long)(uint32_t)v->i;
     if (wrong_type(b, m, v, MW_T_TIMETICKS, MW_T_TIMETICKS, "Timeticks", o))
         return;
     if (o->numeric_timeticks) {
-        fb_printf(b, "%lu", t);
+        mibbuf_printf(b, "%lu", t);
         return;
     }
     if (!o->quick)
-        fb_printf(b, "Timeticks: (%lu) ", t);
+        mibbuf_printf(b, "Timeticks: (%lu) ", t);
     uptime_string(b, t, o);
     units_add(b, units);
 }
 
 static void
-ipaddress(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
+ipaddress(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_IPADDR, MW_T_IPADDR, "IpAddress", o))
         return;
     if (!o->quick)
-        fb_cat(b, "IpAddress: ");
+        mibbuf_cat(b, "IpAddress: ");
     if (v->s && v->n >= 4)
-        fb_printf(b, "%d.%d.%d.%d", v->s[0], v->s[1], v->s[2], v->s[3]);
+        mibbuf_printf(b, "%d.%d.%d.%d", v->s[0], v->s[1], v->s[2], v->s[3]);
 }
 
 static void
-networkaddress(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
+networkaddress(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_IPADDR, MW_T_IPADDR, "NetworkAddress", o))
         return;
     if (!o->quick)
-        fb_cat(b, "Network Address: ");
+        mibbuf_cat(b, "Network Address: ");
     for (size_t i = 0; i < v->n; i++) {
-        fb_printf(b, "%02X", v->s[i]);
+        mibbuf_printf(b, "%02X", v->s[i]);
         if (i < v->n - 1)
-            fb_cat(b, ":");
+            mibbuf_cat(b, ":");
     }
 }
 
 static void
-null_value(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
+null_value(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_NULL, MW_T_NULL, "NULL", o))
         return;
-    fb_cat(b, "NULL");
+    mibbuf_cat(b, "NULL");
 }
 
 static void
-bitstring(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
+bitstring(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
           const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_OCTETSTR, 0x03, "BITS", o))
         return;
-    fb_cat(b, o->quick ? "\"" : "BITS: ");
+    mibbuf_cat(b, o->quick ? "\"" : "BITS: ");
     hexstring(b, v->s, v->n, o);
     if (o->quick) {
-        fb_cat(b, "\"");
+        mibbuf_cat(b, "\"");
         return;
     }
     for (size_t len = 0; len < v->n; len++) {
@@ -517,33 +464,33 @@ bitstring(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enu
                         break;
                     }
                 if (es == NULL || o->numeric_enum)
-                    fb_printf(b, "%d ", n);
+                    mibbuf_printf(b, "%d ", n);
                 else
-                    fb_printf(b, "%s(%d) ", es, n);
+                    mibbuf_printf(b, "%s(%d) ", es, n);
             }
         }
     }
 }
 
 static void
-nsapaddress(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
+nsapaddress(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_NSAP, MW_T_NSAP, "NsapAddress", o))
         return;
     if (!o->quick)
-        fb_cat(b, "NsapAddress: ");
+        mibbuf_cat(b, "NsapAddress: ");
     hexstring(b, v->s, v->n, o);
 }
 
 static void
-object_identifier(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
+object_identifier(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
                   const mibfmt_opts_t *o)
 {
     char tmp[OID_MAX_LEN * 16 + 256];
     if (wrong_type(b, m, v, MW_T_OID, MW_T_OID, "OBJECT IDENTIFIER", o))
         return;
     if (!o->quick)
-        fb_cat(b, "OID: ");
+        mibbuf_cat(b, "OID: ");
     if (v->oid) {
         if (m) {
             mib_format_oid(m, v->oid, o->oid_format, o->oid_flags, tmp, sizeof tmp);
@@ -553,37 +500,37 @@ object_identifier(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *u
                 k += (size_t)snprintf(tmp + k, sizeof tmp - k, ".%u", v->oid->arcs[i]);
             tmp[k] = 0;
         }
-        fb_cat(b, tmp);
+        mibbuf_cat(b, tmp);
     }
     units_add(b, units);
 }
 
 static void
-counter64(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
+counter64(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
           const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_COUNTER64, MW_T_COUNTER64, "Counter64", o))
         return;
     if (!o->quick)
-        fb_cat(b, "Counter64: ");
-    fb_printf(b, "%llu", (unsigned long long)(uint64_t)v->i);
+        mibbuf_cat(b, "Counter64: ");
+    mibbuf_printf(b, "%llu", (unsigned long long)(uint64_t)v->i);
     units_add(b, units);
 }
 
 static void
-opaque(fb_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
+opaque(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
        const mibfmt_opts_t *o)
 {
     if (wrong_type(b, m, v, MW_T_OPAQUE, MW_T_OPAQUE, "Opaque", o))
         return;
     if (!o->quick)
-        fb_cat(b, "OPAQUE: ");
+        mibbuf_cat(b, "OPAQUE: ");
     hexstring(b, v->s, v->n, o);
     units_add(b, units);
 }
 
 static void
-by_type(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
+by_type(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums,
         const char *hint, const char *units, const mibfmt_opts_t *o)
 {
     switch (v->tag) {
@@ -599,7 +546,7 @@ by_type(fb_t *b, struct mib *m, const mibfmt_value_t *v, const mib_enum_t *enums
     case MW_T_NULL: null_value(b, m, v, o); break;
     case MW_T_UINTEGER32: uinteger(b, m, v, enums, hint, units, o); break;
     case MW_T_COUNTER64: counter64(b, m, v, units, o); break;
-    default: fb_cat(b, "Variable has bad type"); break;
+    default: mibbuf_cat(b, "Variable has bad type"); break;
     }
 }
 
@@ -607,24 +554,24 @@ size_t
 mibfmt_value(struct mib *m, const struct mib_node *node, const mibfmt_value_t *v,
              const mibfmt_opts_t *o, char *out, size_t cap)
 {
-    fb_t b = { 0 };
-    fb_cat(&b, "");
+    mibbuf_t b = { 0 };
+    mibbuf_cat(&b, "");
     switch (v->tag) {
     case MW_T_NOSUCHOBJECT:
-        fb_cat(&b, "No Such Object available on this agent at this OID");
-        return fb_out(&b, out, cap);
+        mibbuf_cat(&b, "No Such Object available on this agent at this OID");
+        return mibbuf_out(&b, out, cap);
     case MW_T_NOSUCHINSTANCE:
-        fb_cat(&b, "No Such Instance currently exists at this OID");
-        return fb_out(&b, out, cap);
+        mibbuf_cat(&b, "No Such Instance currently exists at this OID");
+        return mibbuf_out(&b, out, cap);
     case MW_T_ENDOFMIBVIEW:
-        fb_cat(&b, "No more variables left in this MIB View (It is past the end of the MIB tree)");
-        return fb_out(&b, out, cap);
+        mibbuf_cat(&b, "No more variables left in this MIB View (It is past the end of the MIB tree)");
+        return mibbuf_out(&b, out, cap);
     default:
         break;
     }
     if (!node) {
         by_type(&b, m, v, NULL, NULL, NULL, o);
-        return fb_out(&b, out, cap);
+        return mibbuf_out(&b, out, cap);
     }
     const char *units = o->no_units ? NULL : node->units;
     const char *hint = o->no_hint ? NULL : node->hint;
@@ -648,7 +595,7 @@ mibfmt_value(struct mib *m, const struct mib_node *node, const mibfmt_value_t *v
     case MIB_TYPE_UINTEGER: uinteger(&b, m, v, enums, hint, units, o); break;
     default: by_type(&b, m, v, enums, hint, units, o); break;
     }
-    return fb_out(&b, out, cap);
+    return mibbuf_out(&b, out, cap);
 }
 
 /* ---- text -> octets through a DISPLAY-HINT (net-snmp's parse_octet_hint) */
