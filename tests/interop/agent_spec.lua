@@ -3,6 +3,8 @@
 -- their error messages, GETBULK edge cases, and counters for bad input.
 local mw = require "moonwalk"
 local core = require "moonwalk.core"
+local support = require "run"
+local write = support.write
 
 local ROOT = os.getenv("MOONWALK_ROOT") or "."
 local BIN = os.getenv("MOONWALK_BIN") or "build/moonwalk"
@@ -15,12 +17,6 @@ local function sh(cmd)
   local out, err = slurp(d .. ".out"), slurp(d .. ".err")
   os.remove(d)
   return out, err, ok and 0 or code
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
 end
 
 local SCRIPT = [[

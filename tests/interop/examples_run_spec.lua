@@ -4,33 +4,12 @@ local core = require "moonwalk.core"
 local cjson = require "cjson"
 local snmpd = require "snmpd"
 local trapd = require "snmptrapd"
+local support = require "run"
+local sh, slurp, write, sleep = support.sh, support.slurp, support.write, support.sleep
 
 local ROOT = os.getenv("PWD")
 local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
 local ENV = "MOONWALK_LUADIR=" .. ROOT .. "/lua MIBS= NO_COLOR=1 "
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function sleep(s) os.execute("sleep " .. s) end
 
 local tmp
 setup(function()

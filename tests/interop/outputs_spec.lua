@@ -5,25 +5,12 @@
 local mw = require "moonwalk"
 local core = require "moonwalk.core"
 local cjson = require "cjson"
+local support = require "run"
+local sh, write, sleep = support.sh, support.write, support.sleep
 
 local ROOT = os.getenv("PWD")
 local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
 local ENV = "MOONWALK_LUADIR=" .. ROOT .. "/lua MIBS= "
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function sleep(s) os.execute("sleep " .. s) end
 
 local function urlencode(s)
   return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", c:byte()) end))

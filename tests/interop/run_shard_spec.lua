@@ -4,25 +4,12 @@
 local core = require "moonwalk.core"
 local cjson = require "cjson"
 local snmpd = require "snmpd"
+local support = require "run"
+local sh, slurp = support.sh, support.slurp
 
 local ROOT = os.getenv("PWD")
 local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
 local ENV = "MOONWALK_LUADIR=" .. ROOT .. "/lua MIBS= "
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
 local tmp, d
 setup(function()

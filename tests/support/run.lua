@@ -1,13 +1,32 @@
--- Runs a command, capturing stdout, stderr and the exit code.
+-- Runs commands and handles files for the specs: run() captures stdout,
+-- stderr and the exit code; sh() returns stdout and stderr together.
 local R = {}
 
-local function slurp(p)
-  local f = io.open(p)
+-- sh(cmd) -> what it printed (stdout and stderr)
+function R.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+-- slurp(path) -> the file's text, or "" when it cannot be read
+function R.slurp(path)
+  local f = io.open(path)
   if not f then return "" end
   local s = f:read("a")
   f:close()
   return s
 end
+local slurp = R.slurp
+
+function R.write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+function R.sleep(s) os.execute("sleep " .. s) end
 
 function R.run(cmd)
   local d = os.tmpname()

@@ -3,6 +3,8 @@
 -- and the name resolver every OID argument goes through.
 local core = require "moonwalk.core"
 local mib = require "moonwalk.mib"
+local support = require "run"
+local write = support.write
 
 local root = os.getenv("MOONWALK_ROOT") or "."
 local STD = root .. "/mibs/std"
@@ -21,12 +23,6 @@ local function tmpdir()
   os.remove(d)
   assert(os.execute("mkdir -p " .. d))
   return d
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
 end
 
 describe("MIB parser", function()
