@@ -1,11 +1,11 @@
 -- Lua API bulk walk: varbinds decoded and delivered per second.
--- moonwalk run mw_walk.lua PEER MAXREP
+-- moonwalk run mw_walk.lua PEER MAXREP [SUBTREE]
 local mw = require "moonwalk"
-local peer, mr = arg[1], tonumber(arg[2] or 50)
+local peer, mr, subtree = arg[1], tonumber(arg[2] or 50), arg[3] or "1.3.6.1.2.1.99.1"
 local s = mw.session { peer = peer, version = "2c", timeout = 1, retries = 1 }
 local t0 = mw.now()
 local n = 0
-for vb, err in s:bulkwalk("1.3.6.1.4.1.99999.1", { max_repetitions = mr }) do
+for vb, err in s:bulkwalk(subtree, { max_repetitions = mr }) do
   if not vb then error(tostring(err)) end
   n = n + 1
 end
