@@ -283,6 +283,30 @@ value(sb_t *b, const mw_value_t *v, unsigned f)
 }
 
 size_t
+fmt_value(const mw_value_t *v, unsigned flags, char *buf, size_t cap)
+{
+    sb_t b = { buf, 0, cap };
+    value(&b, v, flags);
+    return b.len;
+}
+
+size_t
+fmt_uptime(uint64_t ticks, int quick, char *buf, size_t cap)
+{
+    sb_t b = { buf, 0, cap };
+    uptime(&b, ticks, quick);
+    return b.len;
+}
+
+size_t
+fmt_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    sb_t b = { buf, 0, cap };
+    hexlines(&b, p, n);
+    return b.len;
+}
+
+size_t
 fmt_varbind(const mw_varbind_t *vb, unsigned flags, char *buf, size_t cap)
 {
     sb_t b = { buf, 0, cap };
