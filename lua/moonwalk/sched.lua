@@ -131,14 +131,12 @@ end
 
 function S.hold() holds = holds + 1 end
 function S.release() holds = holds - 1 end
-function S.live() return live, holds end
 
 function S.stop()
   stopping = true
   pcall(core.loopbreak)
 end
 
-function S.stopping() return stopping end
 
 -- Runs the loop until no task or listener is left, or stop() is called.
 function S.loop()

@@ -130,10 +130,6 @@ function Session:resolve()
   return true
 end
 
-local function oidlist(x)
-  -- C takes a single OID (text or OID object) or a list of them
-  return x
-end
 
 local function failure(self, kind, msg, status, index, vbs)
   if kind == "timeout" then
@@ -160,14 +156,15 @@ local function request(self, method, ...)
   return failure(self, kind, msg, status, index, evbs)
 end
 
-function Session:get(oids) return request(self, "get", oidlist(oids)) end
-function Session:getnext(oids) return request(self, "getnext", oidlist(oids)) end
+-- oids: one OID (text or OID object) or a list of them
+function Session:get(oids) return request(self, "get", oids) end
+function Session:getnext(oids) return request(self, "getnext", oids) end
 
 function Session:getbulk(oids, non_repeaters, max_repetitions)
   if type(oids) == "table" and not core.is_oid(oids) and (oids.non_repeaters or oids.max_repetitions) then
     non_repeaters, max_repetitions = oids.non_repeaters, oids.max_repetitions
   end
-  return request(self, "getbulk", non_repeaters or 0, max_repetitions or self.max_repetitions, oidlist(oids))
+  return request(self, "getbulk", non_repeaters or 0, max_repetitions or self.max_repetitions, oids)
 end
 
 -- net-snmp's type letters for set (snmpset TYPE argument)
@@ -293,7 +290,7 @@ function M.batch(list)
       local ok, err = s:resolve()
       if not ok then error("batch: request " .. i .. ": " .. tostring(err), 2) end
     end
-    raw[i] = { s._c, r[2] or r.kind or "get", oidlist(r[3] or r.oids) }
+    raw[i] = { s._c, r[2] or r.kind or "get", r[3] or r.oids }
   end
   local res = core.batch(raw)
   for i, r in ipairs(res) do

@@ -263,22 +263,11 @@ range:
 uint8_t *
 mwl_arena_alloc(mwl_arena_t *a, size_t n)
 {
-    if (a->len + n > a->cap) {
-        /* Growing would move earlier allocations: callers size the arena
-         * up front, so this only fails on misuse. */
-        return NULL;
-    }
+    if (a->len + n > a->cap)
+        return NULL; /* growing would move earlier allocations */
     uint8_t *p = a->buf + a->len;
     a->len += n;
     return p;
-}
-
-void
-mwl_arena_free(mwl_arena_t *a)
-{
-    free(a->buf);
-    a->buf = NULL;
-    a->len = a->cap = 0;
 }
 
 static const struct { const char *name; uint8_t tag; } pdu_names[] = {

@@ -38,7 +38,6 @@ typedef struct {
     lua_State *L;              /* main thread */
     uint8_t *scratch;          /* owned: encode arena for varbinds */
     size_t scratch_cap;
-    int breaking;
 } lengine_t;
 
 typedef union {
@@ -76,9 +75,14 @@ typedef struct {
     int allow_nonincreasing;
     int format;                /* walks: hand back net-snmp lines, not tables */
     unsigned fmtflags;
-    oid_t root;                /* for walks */
-    oid_t cur;
 } pending_t;
+
+/* A walk step also needs the subtree and where it stands. */
+typedef struct {
+    pending_t p;
+    oid_t root;
+    oid_t cur;
+} pending_walk_t;
 
 static lengine_t *
 get_engine(lua_State *L)
@@ -656,7 +660,8 @@ in_subtree(const oid_t *root, const uint8_t *rootber, size_t rootlen, const uint
 static void
 on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
 {
-    pending_t *p = arg;
+    pending_walk_t *w = arg;
+    pending_t *p = &w->p;
     lengine_t *le = p->le;
     lua_State *L = le->L;
     int n;
@@ -676,8 +681,8 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         }
     } else {
         uint8_t rootber[OID_MAX_LEN * 5], curber[OID_MAX_LEN * 5];
-        int rootlen = oid_encode(&p->root, rootber, sizeof rootber);
-        int curlen = oid_encode(&p->cur, curber, sizeof curber);
+        int rootlen = oid_encode(&w->root, rootber, sizeof rootber);
+        int curlen = oid_encode(&w->cur, curber, sizeof curber);
         const char *state = m->pdu.nvb == 0 ? "end" : "more";
         const uint8_t *prev = curber;
         size_t prevlen = curlen > 0 ? (size_t)curlen : 0;
@@ -698,7 +703,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
             luaL_buffinit(L, &lb);
         for (i = 0; i < m->pdu.nvb; i++) {
             const mw_varbind_t *vb = &m->pdu.vbs[i];
-            if (!in_subtree(&p->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
+            if (!in_subtree(&w->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
                 state = "end";
                 continue;
             }
@@ -755,7 +760,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         }
     }
     int ref = p->thread_ref;
-    free(p);
+    free(w);
     resume_ref(le, ref, n);
 }
 
@@ -772,6 +777,7 @@ scratch(lengine_t *le, size_t need)
     return le->scratch;
 }
 
+/* p may be the first member of a pending_walk_t: freeing p frees it. */
 static int
 send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
 {
@@ -882,7 +888,7 @@ plain_request(lua_State *L, uint8_t type)
         m.pdu.error_status = (int32_t)nr;
         m.pdu.error_index = (int32_t)mr;
     }
-    pending_t *p = calloc(1, sizeof *p - 2 * sizeof(oid_t));
+    pending_t *p = calloc(1, sizeof *p);
     if (!p)
         return luaL_error(L, "out of memory");
     p->kind = P_PLAIN;
@@ -954,15 +960,16 @@ static int
 l_walk_step(lua_State *L)
 {
     lsession_t *s = check_session(L, 1);
-    pending_t *p = calloc(1, sizeof *p);
+    pending_walk_t *w = calloc(1, sizeof *w);
+    pending_t *p = &w->p;
     mw_msg_t m;
     mw_varbind_t vb;
     uint8_t curber[OID_MAX_LEN * 5];
     int k;
-    if (!p)
+    if (!w)
         return luaL_error(L, "out of memory");
-    if (mwl_tooid(L, 2, &p->root) < 0 || mwl_tooid(L, 3, &p->cur) < 0) {
-        free(p);
+    if (mwl_tooid(L, 2, &w->root) < 0 || mwl_tooid(L, 3, &w->cur) < 0) {
+        free(w);
         return luaL_error(L, "%s", lua_tostring(L, -1));
     }
     lua_Integer mr = luaL_optinteger(L, 4, 0);
@@ -972,9 +979,9 @@ l_walk_step(lua_State *L)
         p->fmtflags = fmt_flags(lua_tostring(L, 6));
     }
     p->kind = P_WALK;
-    k = oid_encode(&p->cur, curber, sizeof curber);
+    k = oid_encode(&w->cur, curber, sizeof curber);
     if (k < 0) {
-        free(p);
+        free(w);
         return luaL_error(L, "bad OID");
     }
     memset(&vb, 0, sizeof vb);

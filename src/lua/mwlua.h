@@ -42,13 +42,13 @@ void mwl_push_varbind(lua_State *L, const mw_varbind_t *vb);
  * pushes an error message and returns -1. */
 int mwl_to_value(lua_State *L, int idx, uint8_t tag, mw_value_t *v, uint8_t *scratch, size_t scap);
 
-/* Growable scratch arena for encoding many varbinds. */
+/* A fixed-size scratch arena for encoding many varbinds: the caller sizes
+ * buf (not owned) up front; an allocation past cap returns NULL. */
 typedef struct {
-    uint8_t *buf; /* owned */
+    uint8_t *buf;
     size_t len, cap;
 } mwl_arena_t;
 uint8_t *mwl_arena_alloc(mwl_arena_t *a, size_t n);
-void mwl_arena_free(mwl_arena_t *a);
 
 int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
 
