@@ -1082,7 +1082,6 @@ typedef struct {
 
 typedef struct {
     lgroup_t *g;
-    lsession_t *s;
     lua_Integer index;
 } lbatch_t;
 
@@ -1186,7 +1185,6 @@ l_batch(lua_State *L)
         if (!b)
             return luaL_error(L, "out of memory");
         b->g = g;
-        b->s = s;
         b->index = i;
         if (!engine_request(le->eng, &s->peer.sa, s->peerlen, &m, s->timeout_ms, s->retries,
                             on_batch, b, s->sec, &err)) {

@@ -210,11 +210,6 @@ engine_free(mw_engine_t *e)
     free(e);
 }
 
-struct event_base *
-engine_base(mw_engine_t *e)
-{
-    return e->base;
-}
 
 void
 engine_set_max_inflight(mw_engine_t *e, size_t n)
@@ -222,11 +217,6 @@ engine_set_max_inflight(mw_engine_t *e, size_t n)
     e->max_inflight = n;
 }
 
-size_t
-engine_get_max_inflight(const mw_engine_t *e)
-{
-    return e->max_inflight;
-}
 
 void
 engine_stats(const mw_engine_t *e, mw_engine_stats_t *st)
@@ -242,24 +232,8 @@ engine_set_v3_hooks(mw_engine_t *e, const mw_v3_hooks_t *h)
     e->v3 = *h;
 }
 
-mw_varbind_t *
-engine_vbs(mw_engine_t *e, size_t *cap)
-{
-    *cap = VB_CAP;
-    return e->vbs;
-}
 
-int32_t
-engine_req_id(const mw_req_t *r)
-{
-    return r->id;
-}
 
-void *
-engine_req_sec(const mw_req_t *r)
-{
-    return r->sec;
-}
 
 void
 engine_req_set_sec_data(mw_req_t *r, void *data, void (*fr)(void *))

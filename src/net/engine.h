@@ -56,9 +56,7 @@ typedef struct {
 
 mw_engine_t *engine_new(struct event_base *base);
 void engine_free(mw_engine_t *e);
-struct event_base *engine_base(mw_engine_t *e);
 void engine_set_max_inflight(mw_engine_t *e, size_t n); /* 0: no limit */
-size_t engine_get_max_inflight(const mw_engine_t *e);
 void engine_stats(const mw_engine_t *e, mw_engine_stats_t *st);
 
 /* Sends msg to peer. The engine sets the request-id (v1/v2c) or msgID (v3)
@@ -74,15 +72,11 @@ int engine_send_oneway(mw_engine_t *e, const struct sockaddr *peer, socklen_t pe
                        mw_msg_t *msg, void *sec);
 /* Re-encodes and resends now, with a fresh attempt count (v3 resync). */
 int engine_req_resend(mw_req_t *r, mw_msg_t *msg);
-int32_t engine_req_id(const mw_req_t *r);
-void *engine_req_sec(const mw_req_t *r);
 /* Per-request state of the v3 glue, freed with fr when the request is
  * (a replaced value is freed at once). */
 void engine_req_set_sec_data(mw_req_t *r, void *data, void (*fr)(void *));
 void *engine_req_sec_data(const mw_req_t *r);
 void engine_set_v3_hooks(mw_engine_t *e, const mw_v3_hooks_t *h);
 
-/* Varbind array the engine decodes into (shared; valid during callbacks). */
-mw_varbind_t *engine_vbs(mw_engine_t *e, size_t *cap);
 
 #endif

@@ -117,6 +117,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void set_reading(udp_sock_t *s, int on);
+
 udp_sock_t *
 udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
          udp_rx_cb cb, void *arg, int *err)
@@ -161,7 +163,7 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
     s->out = malloc(OUT_BYTES);
     if (!s->flush_ev || !s->out)
         goto fail;
-    udp_set_reading(s, 1);
+    set_reading(s, 1);
     return s;
 fail:
     *err = errno ? errno : ENOMEM;
@@ -177,8 +179,8 @@ fail:
     return NULL;
 }
 
-void
-udp_set_reading(udp_sock_t *s, int on)
+static void
+set_reading(udp_sock_t *s, int on)
 {
     if (on && !s->reading)
         event_add(s->ev, NULL);
@@ -215,11 +217,6 @@ udp_send(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_
     return 0;
 }
 
-int
-udp_family(const udp_sock_t *s)
-{
-    return s->family;
-}
 
 int
 udp_fd(const udp_sock_t *s)
