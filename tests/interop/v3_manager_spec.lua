@@ -280,7 +280,7 @@ end)
 
 describe("v3 against snmpd: engine boots", function()
   it("snmpd restarted (engine boots + 1): the same session resynchronises by itself", function()
-    local e = snmpd.start_persistent { ipv6 = false, extra = {
+    local e = snmpd.start { ipv6 = false, extra = {
       'createUser boots SHA-256 "' .. AP .. '" AES "' .. PP .. '"', "rouser boots priv" } }
     local ok, perr = pcall(mw.run, function()
       local v3 = require "moonwalk.v3"

@@ -33,36 +33,11 @@ local Peer = {}
 Peer.__index = Peer
 
 -- start{ port=, extra={lines}, ipv6=true, base=true (communities public/private) }
+-- The config lives in DIR/snmpd.conf and snmpd's persistent data (engine
+-- ID, boots, USM users) apart in DIR/var, so restart() keeps the engine ID
+-- and counts one more engine boot, as on a real host. With -C, snmpd reads
+-- only the files given with -c: the persistent file is one of them.
 function S.start(opts)
-  opts = opts or {}
-  local core_ok = pcall(core.engine_init)
-  assert(core_ok)
-  local dir = S.tmpdir()
-  local port = opts.port or core.free_udp_port()
-  local lines = {}
-  local addrs = "udp:127.0.0.1:" .. port
-  if opts.ipv6 ~= false then addrs = addrs .. ",udp6:[::1]:" .. port end
-  lines[#lines + 1] = "agentAddress " .. addrs
-  if opts.base ~= false then
-    lines[#lines + 1] = "rocommunity public 127.0.0.1"
-    lines[#lines + 1] = "rwcommunity private 127.0.0.1"
-    lines[#lines + 1] = "rocommunity6 public ::1"
-  end
-  for _, l in ipairs(opts.extra or {}) do lines[#lines + 1] = l end
-  write(dir .. "/snmpd.conf", table.concat(lines, "\n") .. "\n")
-  local self = setmetatable({ dir = dir, port = port, conf = dir .. "/snmpd.conf" }, Peer)
-  self.agent = "127.0.0.1:" .. port
-  self.agent6 = "udp6:[::1]:" .. port
-  self:_launch()
-  return self
-end
-
--- Like start, but with snmpd's persistent data (engine ID, boots, USM
--- users) kept apart from the config, in DIR/var: restart() then keeps the
--- engine ID and counts one more engine boot, as on a real host. (With
--- start, snmpd writes its persistent data over the config file when it
--- stops, so a restarted one has lost its config.)
-function S.start_persistent(opts)
   opts = opts or {}
   assert(pcall(core.engine_init))
   local base = S.tmpdir()
@@ -72,21 +47,16 @@ function S.start_persistent(opts)
   local lines = { "agentAddress " .. addrs }
   if opts.base ~= false then
     lines[#lines + 1] = "rocommunity public 127.0.0.1"
+    lines[#lines + 1] = "rwcommunity private 127.0.0.1"
     lines[#lines + 1] = "rocommunity6 public ::1"
   end
   for _, l in ipairs(opts.extra or {}) do lines[#lines + 1] = l end
   write(base .. "/snmpd.conf", table.concat(lines, "\n") .. "\n")
   os.execute("mkdir -p " .. base .. "/var")
-  -- with -C snmpd reads only the files given with -c: the persistent
-  -- file has to be one of them for the engine ID and boots to carry over
   local self = setmetatable({ dir = base .. "/var", base = base, port = port,
                               conf = base .. "/snmpd.conf," .. base .. "/var/snmpd.conf" }, Peer)
   self.agent = "127.0.0.1:" .. port
   self.agent6 = "udp6:[::1]:" .. port
-  self.cleanup = function(p)
-    p:stop()
-    os.execute("rm -rf " .. p.base)
-  end
   self:_launch()
   return self
 end
@@ -139,7 +109,7 @@ end
 
 function Peer:cleanup()
   self:stop()
-  os.execute("rm -rf " .. self.dir)
+  os.execute("rm -rf " .. self.base)
 end
 
 return S
