@@ -12,16 +12,18 @@
 -- the new generation does not claim are closed once it has loaded.
 --
 -- The budget. A task may run at most R.budget Lua instructions between
--- two waits (default 100 million, roughly a second of CPU). A count hook
--- on every task coroutine charges the task being run; past the budget the
--- hook raises, then re-arms itself to raise on every further instruction,
--- so a script's own pcall cannot swallow it: each frame that catches the
--- error raises again at its next instruction until the task is dead. The
--- error is logged with its traceback like any other and the process goes
--- on. Limits: the budget counts Lua instructions, so one long call into C
--- (a huge string.rep, a pattern with heavy backtracking) is not
--- interrupted; code run directly on the main thread (not in a task) is not
--- counted; it guards against mistakes, not hostile scripts.
+-- two waits (default 100 million, roughly a second of CPU). A watchdog in
+-- C (core.budget) looks at the running task every 10 ms of CPU time; one
+-- that has not waited since the previous look gets a count hook that
+-- raises past the budget, then re-arms itself to raise on every further
+-- instruction, so a script's own pcall cannot swallow it: each frame that
+-- catches the error raises again at its next instruction until the task is
+-- dead. The error is logged with its traceback like any other and the
+-- process goes on. Tasks that wait in time pay nothing. Limits: the budget
+-- counts Lua instructions, so one long call into C (a huge string.rep, a
+-- pattern with heavy backtracking) is not interrupted; code run directly
+-- on the main thread (not in a task) is not counted; it guards against
+-- mistakes, not hostile scripts.
 local core = require "moonwalk.core"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
@@ -30,56 +32,13 @@ local R = {}
 
 R.budget = 100000000   -- instructions a task may run between two waits
 R.grace = 10           -- seconds SIGTERM waits for runs in flight
-local STEP = 10000     -- hook granularity (instructions)
 
 -- ------------------------------------------------------------------
--- Instruction budget
+-- Instruction budget (the watchdog is core.budget)
 -- ------------------------------------------------------------------
 
-local spent = 0                                    -- charged to the task being run
-local hooked = setmetatable({}, { __mode = "k" })  -- coroutine -> true
-local budget_msg
-
-local function trip_again()
-  error(budget_msg, 2)
-end
-
-local function count_hook()
-  spent = spent + STEP
-  if R.budget > 0 and spent > R.budget then
-    budget_msg = string.format("instruction budget exceeded (more than %d instructions without waiting): task stopped", R.budget)
-    -- from now on every instruction of this coroutine raises
-    debug.sethook(coroutine.running(), trip_again, "", 1)
-    error(budget_msg, 2)
-  end
-end
-
-local function hook(co)
-  if not hooked[co] then
-    hooked[co] = true
-    debug.sethook(co, count_hook, "", STEP)
-  end
-end
-R.hook = hook
-
-local installed = false
--- Installs the budget on every task the scheduler resumes.
 function R.install_budget()
-  if installed then return end
-  installed = true
-  local orig = sched.resume
-  local function resume(co, ...)
-    hook(co)
-    local saved = spent
-    spent = 0
-    local function back(...)
-      spent = saved
-      return ...
-    end
-    return back(orig(co, ...))
-  end
-  sched.resume = resume
-  debug.getregistry()["moonwalk.resume"] = resume
+  core.budget(R.budget)
 end
 
 -- ------------------------------------------------------------------
@@ -270,7 +229,7 @@ end
 
 -- A fresh environment for one script: its own globals, its own copies of
 -- the library tables, a debug table without sethook (the budget's hook
--- stays put) and coroutines that are counted against the budget too.
+-- stays put) and coroutines that the budget's watchdog sees.
 local function make_env(gen, path, args, view)
   local env = {}
   setmetatable(env, { __index = _G })
@@ -282,15 +241,11 @@ local function make_env(gen, path, args, view)
   dbg.sethook = function() error("debug.sethook is not available to scripts", 2) end
   env.debug = dbg
   local co = copy(coroutine)
-  co.create = function(fn)
-    local c = coroutine.create(fn)
-    hook(c)
-    return c
-  end
+  co.resume = core.resume
   co.wrap = function(fn)
-    local c = co.create(fn)
+    local c = coroutine.create(fn)
     return function(...)
-      local r = table.pack(coroutine.resume(c, ...))
+      local r = table.pack(core.resume(c, ...))
       if not r[1] then error(r[2], 0) end
       return table.unpack(r, 2, r.n)
     end

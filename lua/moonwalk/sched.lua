@@ -1,5 +1,6 @@
 -- Tasks on the libevent loop. Each task is a coroutine; calls that wait
--- (requests, sleep, DNS) yield it from C, and the engine resumes it here.
+-- (requests, sleep, DNS) yield it from C, and the engine resumes it from C;
+-- a task that ends comes back here (the registry's "moonwalk.after").
 local core = require "moonwalk.core"
 local log = require "moonwalk.log"
 
@@ -47,12 +48,18 @@ local function after_resume(co, t, ok, ...)
   end
 end
 
--- Resumes co with the values; logs a raising task with its traceback.
+-- Resumes co with the values (under the instruction budget, when one is
+-- set); logs a raising task with its traceback.
+local resume = core.resume
 function S.resume(co, ...)
-  return after_resume(co, by_co[co], coroutine.resume(co, ...))
+  return after_resume(co, by_co[co], resume(co, ...))
 end
 
-debug.getregistry()["moonwalk.resume"] = S.resume
+-- The engine resumes a waiting task from C and calls this only when the
+-- task has ended: after(co, ok, results... | error).
+debug.getregistry()["moonwalk.after"] = function(co, ...)
+  return after_resume(co, by_co[co], ...)
+end
 
 -- spawn(fn, ...) -> task. The task starts at once and runs until it waits.
 function S.spawn(fn, ...)

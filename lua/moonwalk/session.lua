@@ -80,6 +80,8 @@ end
 M.parse_peer = parse_peer
 
 -- session{peer=, version=, community=, timeout=, retries=, max_repetitions=}
+local c_get, c_getnext   -- the C session's get and getnext (set by new)
+
 function M.new(opts)
   if type(opts) == "string" then opts = { peer = opts } end
   if type(opts) ~= "table" then error("session expects a table", 2) end
@@ -104,6 +106,10 @@ function M.new(opts)
     community = self.community, timeout_ms = math.floor(self.timeout * 1000 + 0.5),
     retries = self.retries,
   }
+  if not c_get then
+    local methods = getmetatable(self._c).__index
+    c_get, c_getnext = methods.get, methods.getnext
+  end
   if self.version == 3 then
     local v3 = require "moonwalk.v3"
     v3.attach(self, opts)
@@ -156,9 +162,23 @@ local function request(self, method, ...)
   return failure(self, kind, msg, status, index, evbs)
 end
 
+-- get and getnext call the C methods directly (no varargs, no lookup by
+-- name): they are what a poller calls most.
+local function plain(self, cfn, name, oids)
+  -- a v3 session without a user has a stand-in for _c (moonwalk.v3)
+  if self._v3c then return request(self, name, oids) end
+  if not self._resolved then
+    local ok, err = self:resolve()
+    if not ok then return nil, err end
+  end
+  local vbs, kind, msg, status, index, evbs = cfn(self._c, oids)
+  if vbs then return vbs end
+  return failure(self, kind, msg, status, index, evbs)
+end
+
 -- oids: one OID (text or OID object) or a list of them
-function Session:get(oids) return request(self, "get", oids) end
-function Session:getnext(oids) return request(self, "getnext", oids) end
+function Session:get(oids) return plain(self, c_get, "get", oids) end
+function Session:getnext(oids) return plain(self, c_getnext, "getnext", oids) end
 
 function Session:getbulk(oids, non_repeaters, max_repetitions)
   if type(oids) == "table" and not core.is_oid(oids) and (oids.non_repeaters or oids.max_repetitions) then
@@ -337,7 +357,7 @@ function Session:_walk(root, mr, opts)
   local allow = (opts.non_increasing or self.non_increasing) == "allow"
   local keep_exceptions = opts.exceptions
   local cur = rootoid
-  local buf, i = {}, 0
+  local buf, i, n = {}, 0, 0
   local state = nil -- nil | "end" | "failed"
   local pending_err
   local seen = allow and {} or nil
@@ -346,7 +366,7 @@ function Session:_walk(root, mr, opts)
   local format = not allow and opts.format or nil
 
   local function next_from_buffer()
-    while i < #buf do
+    while i < n do
       i = i + 1
       local vb = buf[i]
       if format then
@@ -358,7 +378,7 @@ function Session:_walk(root, mr, opts)
         if seen then
           if seen[vb.oid] then
             state = "failed"
-            buf, i = {}, 0
+            buf, i, n = {}, 0, 0
             return false, M.error("loop", "OID loop detected: " .. vb.oid .. " was already returned")
           end
           seen[vb.oid] = true
@@ -370,7 +390,7 @@ function Session:_walk(root, mr, opts)
     return nil
   end
 
-  return function()
+  local function more()
     while true do
       local vb, e = next_from_buffer()
       if vb ~= nil then return vb, e end
@@ -384,7 +404,7 @@ function Session:_walk(root, mr, opts)
         local ok, err = self:resolve()
         if not ok then state = "failed"; return false, err end
       end
-      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format)
+      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions)
       if not vbs then
         if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then
           local nmr = mr // 2
@@ -397,7 +417,7 @@ function Session:_walk(root, mr, opts)
           return false, err
         end
       else
-        buf, i = vbs, 0
+        buf, i, n = vbs, 0, #vbs
         if format then
           if vbs.last then cur = vbs.last end
         elseif #vbs > 0 then
@@ -415,6 +435,18 @@ function Session:_walk(root, mr, opts)
         end
       end
     end
+  end
+
+  if format or seen then return more end
+  -- the common case, one varbind after another from the buffer (the
+  -- engine has left the exceptions out unless they are wanted)
+  return function()
+    local k = i + 1
+    if k <= n then
+      i = k
+      return buf[k]
+    end
+    return more()
   end
 end
 

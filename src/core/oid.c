@@ -199,8 +199,9 @@ oid_encode(const oid_t *o, uint8_t *buf, size_t cap)
     return (int)pos;
 }
 
-int
-oid_ber_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+/* Arc by arc from the start of both. */
+static int
+ber_cmp_arcs(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
     size_t i = 0, j = 0;
     while (i < an && j < bn) {
@@ -222,8 +223,94 @@ oid_ber_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 }
 
 int
+oid_ber_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    /* Equal octets are equal arcs: skip the common prefix, back up to the
+     * start of the arc it ends in, and compare arcs from there. */
+    size_t n = an < bn ? an : bn, k = 0;
+    while (k < n && a[k] == b[k])
+        k++;
+    if (k == an && k == bn)
+        return 0;
+    while (k > 0 && (a[k - 1] & 0x80))
+        k--;
+    return ber_cmp_arcs(a + k, an - k, b + k, bn - k);
+}
+
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes v in decimal at o; returns the end. */
+static char *
+put_dec(char *o, uint32_t v)
+{
+    if (v < 10) {
+        *o++ = (char)('0' + v);
+    } else if (v < 100) {
+        memcpy(o, digits2 + 2 * v, 2);
+        o += 2;
+    } else if (v < 1000) {
+        *o++ = (char)('0' + v / 100);
+        memcpy(o, digits2 + 2 * (v % 100), 2);
+        o += 2;
+    } else {
+        o += u32_to_dec(v, o);
+    }
+    return o;
+}
+
+/* oid_ber_format when buf surely has room: an arc of k octets takes at
+ * most 4k characters with its dot, and the first one two more. */
+static int
+ber_format_fast(const uint8_t *p, size_t n, char *buf)
+{
+    char *o = buf;
+    size_t i = 0;
+    int first = 1;
+    while (i < n) {
+        uint64_t v = p[i];
+        if (v < 0x80 && !first) {
+            /* the common case: a one-octet arc */
+            *o++ = '.';
+            o = put_dec(o, (uint32_t)v);
+            i++;
+            continue;
+        }
+        v = 0;
+        do {
+            if (i >= n)
+                return MW_ETRUNC;
+            v = (v << 7) | (p[i] & 0x7F);
+            if (v > 0xFFFFFFFFull + 80)
+                return MW_EOIDARC;
+        } while (p[i++] & 0x80);
+        if (first) {
+            uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
+            uint64_t b = v - 40 * a;
+            if (b > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            *o++ = (char)('0' + a);
+            *o++ = '.';
+            o = put_dec(o, (uint32_t)b);
+            first = 0;
+        } else {
+            if (v > 0xFFFFFFFFu)
+                return MW_EOIDARC;
+            *o++ = '.';
+            o = put_dec(o, (uint32_t)v);
+        }
+    }
+    *o = '\0';
+    return (int)(o - buf);
+}
+
+int
 oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
+    if (cap >= 4 * n + 3)
+        return ber_format_fast(p, n, buf);
     /* straight from the content octets to text, without an oid_t */
     char tmp[24];
     size_t out = 0, i = 0;

@@ -16,8 +16,6 @@
 
 #define AGENT_MT "moonwalk.agent"
 
-struct event_base *mwl_event_base(lua_State *L);
-lua_State *mwl_main_thread(lua_State *L);
 
 typedef struct {
     agent_t *a;       /* owned */

@@ -108,8 +108,19 @@ mwl_push_value(lua_State *L, const mw_value_t *v)
 
 /* Interned key and type-name strings, kept in one registry table so that
  * building a varbind table does no string hashing: [1]="oid", [2]="type",
- * [3]="value", [256+tag]=type name. */
+ * [3]="value", [256+tag]=type name, [OIDC_BASE+slot]=a cached OID string. */
 static int strings_ref = LUA_NOREF;
+
+/* OID strings of recent responses, by their BER: polling asks for the same
+ * OIDs again and again, and this spares formatting and interning them each
+ * time. An entry is compared in full, so a collision only costs a miss. */
+#define OIDC_SLOTS 512
+#define OIDC_BASE 1024
+#define OIDC_MAX 40
+static struct {
+    uint8_t len;
+    uint8_t ber[OIDC_MAX];
+} oidc[OIDC_SLOTS];
 
 static void
 push_strings(lua_State *L)
@@ -120,7 +131,8 @@ push_strings(lua_State *L)
             return;
         lua_pop(L, 1);
     }
-    lua_createtable(L, 512, 0);
+    memset(oidc, 0, sizeof oidc);
+    lua_createtable(L, OIDC_BASE + OIDC_SLOTS, 0);
     lua_pushliteral(L, "oid");
     lua_rawseti(L, -2, 1);
     lua_pushliteral(L, "type");
@@ -135,17 +147,49 @@ push_strings(lua_State *L)
     strings_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-void
-mwl_push_varbind(lua_State *L, const mw_varbind_t *vb)
+static void
+push_oid_text(lua_State *L, const uint8_t *ber, size_t len)
 {
     char buf[OID_MAX_LEN * 11 + 1];
-    int n;
+    int n = oid_ber_format(ber, len, buf, sizeof buf);
+    lua_pushlstring(L, buf, n > 0 ? (size_t)n : 0);
+}
+
+/* Pushes the text of an OID through the cache; st: the strings table. */
+static void
+push_oid_cached(lua_State *L, int st, const uint8_t *ber, size_t len)
+{
+    if (len == 0 || len > OIDC_MAX) {
+        push_oid_text(L, ber, len);
+        return;
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ber[i]) * 16777619u;
+    unsigned slot = (h ^ (h >> 15)) & (OIDC_SLOTS - 1);
+    if (oidc[slot].len == len && memcmp(oidc[slot].ber, ber, len) == 0) {
+        if (lua_rawgeti(L, st, OIDC_BASE + (int)slot) == LUA_TSTRING)
+            return;
+        lua_pop(L, 1);
+    }
+    push_oid_text(L, ber, len);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, st, OIDC_BASE + (int)slot);
+    oidc[slot].len = (uint8_t)len;
+    memcpy(oidc[slot].ber, ber, len);
+}
+
+static void
+push_varbind(lua_State *L, const mw_varbind_t *vb, int cached)
+{
     push_strings(L);
     int st = lua_gettop(L);
     lua_createtable(L, 0, 3);
     lua_rawgeti(L, st, 1);
-    n = oid_ber_format(vb->oid, vb->oid_len, buf, sizeof buf);
-    lua_pushlstring(L, buf, n > 0 ? (size_t)n : 0);
+    if (cached)
+        push_oid_cached(L, st, vb->oid, vb->oid_len);
+    else
+        push_oid_text(L, vb->oid, vb->oid_len);
     lua_rawset(L, -3);
     lua_rawgeti(L, st, 2);
     lua_rawgeti(L, st, 256 + vb->val.type);
@@ -154,6 +198,18 @@ mwl_push_varbind(lua_State *L, const mw_varbind_t *vb)
     mwl_push_value(L, &vb->val);
     lua_rawset(L, -3);
     lua_remove(L, st);
+}
+
+void
+mwl_push_varbind(lua_State *L, const mw_varbind_t *vb)
+{
+    push_varbind(L, vb, 0);
+}
+
+void
+mwl_push_varbind_cached(lua_State *L, const mw_varbind_t *vb)
+{
+    push_varbind(L, vb, 1);
 }
 
 static int

@@ -1,9 +1,9 @@
 /* l_engine.c - the event loop, manager sessions and timers for Lua.
  *
  * Calls that wait (requests, sleep, DNS) are C functions that yield the
- * calling task; the completion callback hands the thread and its results
- * to the scheduler's resume function (registry "moonwalk.resume"), which
- * resumes it under pcall. */
+ * calling task; the completion callback resumes the thread from C with its
+ * results. Only a task that ends (returns or raises) goes back to Lua: the
+ * scheduler's registry function "moonwalk.after" records it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +27,8 @@
 #include "../app/fmt.h"
 
 #define ENGINE_KEY "moonwalk.engine.instance"
-#define RESUME_KEY "moonwalk.resume"
+#define AFTER_KEY "moonwalk.after"
+#define NOT_IN_TASK "this call waits, so it must run inside a task (mw.spawn or mw.run)"
 #define ENGINE_MT "moonwalk.engine"
 #define SESSION_MT "moonwalk.csession"
 #define SIGNAL_MT "moonwalk.signal"
@@ -38,6 +40,9 @@ typedef struct {
     lua_State *L;              /* main thread */
     uint8_t *scratch;          /* owned: encode arena for varbinds */
     size_t scratch_cap;
+    int anchors_ref;           /* table: slot -> thread waiting on C */
+    int *free_slots;           /* owned: recycled anchor slots */
+    int nfree, cap_free, top_slot;
 } lengine_t;
 
 typedef union {
@@ -74,6 +79,7 @@ typedef struct {
     int kind;
     int allow_nonincreasing;
     int format;                /* walks: hand back net-snmp lines, not tables */
+    int skip_exceptions;       /* walks: leave endOfMibView/noSuch* out */
     unsigned fmtflags;
 } pending_t;
 
@@ -110,6 +116,8 @@ l_engine_gc(lua_State *L)
     le->base = NULL;
     free(le->scratch);
     le->scratch = NULL;
+    free(le->free_slots);
+    le->free_slots = NULL;
     return 0;
 }
 
@@ -133,37 +141,249 @@ l_engine_init(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
     le->L = lua_tothread(L, -1);
     lua_pop(L, 1);
+    lua_createtable(L, 256, 0);
+    le->anchors_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
     return 1;
 }
 
-/* Hands thread (by ref) and the n values on top of le->L to resume. */
+/* --- the instruction budget (moonwalk run) ----------------------------
+ * A task may run at most budget_max Lua instructions between two waits.
+ * Counting every instruction of every task would slow them all, so a
+ * watchdog does it lazily: a CPU-time timer (ITIMER_VIRTUAL, every
+ * BUDGET_TICK_MS of user time) looks at which thread runs; one that has run
+ * since the previous tick without waiting gets a count hook, which raises
+ * past budget_max instructions and then re-arms itself to raise on every
+ * further instruction, so a pcall in the script cannot swallow it. A thread
+ * that waits loses the hook. Threads resumed through resume_counted (tasks,
+ * and coroutines a script resumes through core.resume) are the ones seen.
+ * lua_sethook may be called from a signal handler (see ldebug.c). */
+#define BUDGET_TICK_MS 10
+static long budget_max;                        /* 0: off */
+static lua_State *volatile budget_running;     /* innermost thread resumed here */
+static volatile unsigned long budget_seq;      /* bumped at each resume and return */
+static unsigned long budget_seen;              /* budget_seq at the previous tick */
+
 static void
-resume_ref(lengine_t *le, int ref, int n)
+budget_trip(lua_State *L, lua_Debug *ar)
 {
-    lua_State *L = le->L;
-    int base = lua_gettop(L) - n;
-    /* looked up each time: a reloaded scheduler installs a new one */
-    lua_getfield(L, LUA_REGISTRYINDEX, RESUME_KEY);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, ref);
-    lua_rotate(L, base + 1, 2);
-    if (lua_pcall(L, n + 1, 0, 0) != LUA_OK) {
+    (void)ar;
+    luaL_where(L, 0); /* a C hook runs on the interrupted function's frame */
+    lua_pushfstring(L, "instruction budget exceeded (more than %d instructions without waiting): task stopped",
+                    (int)budget_max);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+static void
+budget_hook(lua_State *L, lua_Debug *ar)
+{
+    lua_sethook(L, budget_trip, LUA_MASKCOUNT, 1);
+    budget_trip(L, ar);
+}
+
+static void
+budget_tick(int sig)
+{
+    (void)sig;
+    lua_State *co = budget_running;
+    unsigned long seq = budget_seq;
+    if (co && seq == budget_seen && budget_max > 0 && lua_gethook(co) == NULL)
+        lua_sethook(co, budget_hook, LUA_MASKCOUNT, (int)budget_max);
+    budget_seen = seq;
+}
+
+/* Starts or stops the watchdog's timer. */
+static int
+budget_timer(int on)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    if (on) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = budget_tick;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGVTALRM, &sa, NULL) < 0)
+            return -1;
+        it.it_interval.tv_usec = BUDGET_TICK_MS * 1000;
+        it.it_value = it.it_interval;
+    }
+    return setitimer(ITIMER_VIRTUAL, &it, NULL);
+}
+
+/* Resumes co with the n values on top of L, seen by the watchdog. Returns
+ * the status of lua_resume; results (or the error) are left on co's stack,
+ * *nres of them. */
+static int
+resume_counted(lua_State *L, lua_State *co, int n, int *nres)
+{
+    lua_State *outer = budget_running;
+    int status;
+    lua_xmove(L, co, n);
+    budget_running = co;
+    budget_seq++;
+    status = lua_resume(co, L, n, nres);
+    budget_running = outer;
+    budget_seq++;
+    /* waited: the count starts over next time (a tripped thread stays so) */
+    if (budget_max > 0 && lua_gethook(co) == budget_hook)
+        lua_sethook(co, NULL, 0, 0);
+    if (status != LUA_OK && status != LUA_YIELD)
+        *nres = 1;
+    return status;
+}
+
+/* Resumes co with the n values on top of L. A task that waits again costs
+ * nothing more; one that ended goes to the scheduler's "moonwalk.after"
+ * (co, ok, results... | error). */
+static void
+resume_thread(lua_State *L, lua_State *co, int n)
+{
+    int nres = 0, status;
+    if (lua_status(co) != LUA_YIELD || !lua_checkstack(co, n)) {
+        lua_pop(L, n);
+        lua_pushliteral(co, "cannot resume non-suspended coroutine");
+        status = LUA_ERRRUN;
+        nres = 1;
+    } else {
+        status = resume_counted(L, co, n, &nres);
+    }
+    if (status == LUA_YIELD) {
+        lua_pop(co, nres);
+        return;
+    }
+    int base = lua_gettop(L);
+    if (!lua_checkstack(L, nres + 4)) {
+        lua_pop(co, nres);
+        fprintf(stderr, "moonwalk: scheduler error: too many results\n");
+        return;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, AFTER_KEY);
+    lua_pushthread(co);
+    lua_xmove(co, L, 1);
+    lua_pushboolean(L, status == LUA_OK);
+    lua_xmove(co, L, nres);
+    if (!lua_isfunction(L, base + 1)) {
+        if (status != LUA_OK)
+            fprintf(stderr, "moonwalk: coroutine failed: %s\n", luaL_tolstring(L, -1, NULL));
+    } else if (lua_pcall(L, nres + 2, 0, 0) != LUA_OK) {
         fprintf(stderr, "moonwalk: scheduler error: %s\n", lua_tostring(L, -1));
-        lua_pop(L, 1);
     }
     lua_settop(L, base);
 }
 
+/* Threads waiting on C sit in one table at slots recycled through a C
+ * free list (cheaper than registry references, one per request). */
 static int
-yield_here(lua_State *L, int *ref)
+anchor_thread(lengine_t *le, lua_State *L)
+{
+    int slot;
+    if (le->nfree > 0) {
+        slot = le->free_slots[--le->nfree];
+    } else {
+        if (le->top_slot >= le->cap_free) {
+            int cap = le->cap_free ? le->cap_free * 2 : 256;
+            int *fs = realloc(le->free_slots, sizeof *fs * (size_t)cap);
+            if (!fs)
+                luaL_error(L, "out of memory");
+            le->free_slots = fs;
+            le->cap_free = cap;
+        }
+        slot = ++le->top_slot;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, le->anchors_ref);
+    lua_pushthread(L);
+    lua_rawseti(L, -2, slot);
+    lua_pop(L, 1);
+    return slot;
+}
+
+/* Frees slot; pushes nothing. */
+static void
+unanchor(lengine_t *le, lua_State *L, int slot)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, le->anchors_ref);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, slot);
+    lua_pop(L, 1);
+    /* free_slots has room for every slot handed out */
+    le->free_slots[le->nfree++] = slot;
+}
+
+/* Resumes the thread anchored at slot with the n values on top of le->L. */
+static void
+resume_ref(lengine_t *le, int slot, int n)
+{
+    lua_State *L = le->L;
+    int base = lua_gettop(L) - n;
+    lua_checkstack(L, 4);
+    /* the anchor keeps the thread alive until it has run */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, le->anchors_ref);
+    lua_rawgeti(L, -1, slot);
+    lua_State *co = lua_tothread(L, -1);
+    lua_pop(L, 2);
+    if (co)
+        resume_thread(L, co, n);
+    lua_settop(L, base);
+    unanchor(le, L, slot);
+}
+
+static int
+yield_here(lua_State *L, lengine_t *le, int *ref)
 {
     if (!lua_isyieldable(L))
-        return luaL_error(L, "this call waits, so it must run inside a task (mw.spawn or mw.run)");
-    lua_pushthread(L);
-    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        return luaL_error(L, NOT_IN_TASK);
+    *ref = anchor_thread(le, L);
     return 0;
+}
+
+/* resume(co, ...) -> as coroutine.resume, under the budget's watchdog */
+static int
+l_resume(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, 1);
+    int n = lua_gettop(L) - 1, nres, status;
+    luaL_argexpected(L, co, 1, "coroutine");
+    if (!lua_checkstack(co, n)) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "too many arguments to resume");
+        return 2;
+    }
+    status = resume_counted(L, co, n, &nres);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushboolean(L, 0);
+            lua_pushliteral(L, "too many results to resume");
+            return 2;
+        }
+        lua_pushboolean(L, 1);
+        lua_xmove(co, L, nres);
+        return nres + 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_xmove(co, L, 1);
+    return 2;
+}
+
+/* budget([n]) -> the budget before: sets the instruction budget of tasks
+ * (0: off). */
+static int
+l_budget(lua_State *L)
+{
+    long old = budget_max;
+    if (!lua_isnoneornil(L, 1)) {
+        lua_Integer n = luaL_checkinteger(L, 1);
+        luaL_argcheck(L, n >= 0 && n <= INT32_MAX, 1, "budget out of range");
+        if ((n > 0) != (budget_max > 0) && budget_timer(n > 0) < 0)
+            return luaL_error(L, "cannot start the budget's timer: %s", strerror(errno));
+        budget_max = (long)n;
+    }
+    lua_pushinteger(L, old);
+    return 1;
 }
 
 /* step([block]) - runs one loop iteration; returns false when nothing is
@@ -244,7 +464,7 @@ l_sleep(lua_State *L)
     if (!t)
         return luaL_error(L, "out of memory");
     t->le = le;
-    yield_here(L, &t->ref);
+    yield_here(L, le, &t->ref);
     evtimer_assign(&t->ev, le->base, on_sleep, t);
     evtimer_add(&t->ev, &tv);
     return lua_yield(L, 0);
@@ -524,7 +744,7 @@ l_session_resolve(lua_State *L)
         return ok ? 1 : 2;
     }
     /* keep the session alive while DNS runs: the thread holds it */
-    yield_here(L, &r->ref);
+    yield_here(L, le, &r->ref);
     return lua_yield(L, 0);
 }
 
@@ -554,7 +774,7 @@ push_varbinds(lua_State *L, const mw_pdu_t *pdu, size_t from, size_t to)
 {
     lua_createtable(L, (int)(to - from), 0);
     for (size_t i = from; i < to; i++) {
-        mwl_push_varbind(L, &pdu->vbs[i]);
+        mwl_push_varbind_cached(L, &pdu->vbs[i]);
         lua_rawseti(L, -2, (lua_Integer)(i - from + 1));
     }
 }
@@ -707,6 +927,12 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
                 state = "end";
                 continue;
             }
+            int exception = vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
+                            || vb->val.type == MW_T_NOSUCHINSTANCE;
+            if (exception && p->skip_exceptions && !p->format) {
+                state = "end";
+                continue;
+            }
             if (p->format) {
                 size_t need = fmt_need(vb) + 1;
                 char *line = luaL_prepbuffsize(&lb, need);
@@ -720,8 +946,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
                 mwl_push_varbind(L, vb);
                 lua_rawseti(L, -2, (lua_Integer)++k);
             }
-            if (vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
-                || vb->val.type == MW_T_NOSUCHINSTANCE) {
+            if (exception) {
                 state = "end";
                 continue;
             }
@@ -786,14 +1011,17 @@ send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
         free(p);
         return luaL_error(L, "session not resolved (call resolve first)");
     }
+    if (!lua_isyieldable(L)) {
+        free(p);
+        return luaL_error(L, NOT_IN_TASK);
+    }
     p->le = s->le;
     p->s = s;
-    if (yield_here(L, &p->thread_ref) != 0)
-        return 0;
+    yield_here(L, s->le, &p->thread_ref);
     mw_req_t *r = engine_request(s->le->eng, &s->peer.sa, s->peerlen, m, s->timeout_ms,
                                  s->retries, p->kind == P_WALK ? on_walk : on_plain, p, s->sec, &err);
     if (!r) {
-        luaL_unref(L, LUA_REGISTRYINDEX, p->thread_ref);
+        unanchor(s->le, L, p->thread_ref);
         free(p);
         lua_pushnil(L);
         lua_pushliteral(L, "error");
@@ -815,6 +1043,56 @@ msg_init(mw_msg_t *m, lsession_t *s, uint8_t type, mw_varbind_t *vbs, size_t cap
     m->pdu.cap = cap;
 }
 
+/* The BER of OIDs a script gave as numeric text lately: polling names the
+ * same OIDs again and again. Picked by the string's address, checked by
+ * its content, so a miss is the worst a collision can do. */
+#define TXC_SLOTS 256
+#define TXC_MAX 64
+static struct {
+    uint8_t tlen, blen;
+    char text[TXC_MAX];
+    uint8_t ber[TXC_MAX];
+} txc[TXC_SLOTS];
+
+static unsigned
+txc_slot(const char *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return (unsigned)((a >> 4) ^ (a >> 12)) & (TXC_SLOTS - 1);
+}
+
+/* Encodes the OID at the top of the stack into out (cap bytes). Returns
+ * its length; -1 with an error message pushed for a bad OID; -2 for one
+ * BER cannot carry. */
+static int
+encode_name(lua_State *L, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    const char *text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+    unsigned slot = 0;
+    if (text && n <= TXC_MAX) {
+        slot = txc_slot(text);
+        if (txc[slot].tlen == n && n > 0 && memcmp(txc[slot].text, text, n) == 0
+            && txc[slot].blen <= cap) {
+            memcpy(out, txc[slot].ber, txc[slot].blen);
+            return txc[slot].blen;
+        }
+    }
+    oid_t o;
+    if (mwl_tooid(L, -1, &o) < 0)
+        return -1;
+    int k = oid_encode(&o, out, cap);
+    if (k < 0)
+        return -2;
+    if (text && n > 0 && n <= TXC_MAX && k <= TXC_MAX && mwl_is_numeric_oid(text, n)) {
+        txc[slot].tlen = (uint8_t)n;
+        txc[slot].blen = (uint8_t)k;
+        memcpy(txc[slot].text, text, n);
+        memcpy(txc[slot].ber, out, (size_t)k);
+    }
+    return k;
+}
+
 /* Fills m's varbinds with NULL values for the OIDs in table t. */
 static void
 names_from(lua_State *L, int t, lsession_t *s, mw_msg_t *m)
@@ -832,17 +1110,16 @@ names_from(lua_State *L, int t, lsession_t *s, mw_msg_t *m)
     m->pdu.vbs = vbs;
     m->pdu.cap = (size_t)n;
     for (lua_Integer i = 1; i <= n; i++) {
-        oid_t o;
         if (single)
             lua_pushvalue(L, t);
         else
             lua_geti(L, t, i);
-        if (mwl_tooid(L, -1, &o) < 0)
+        int k = encode_name(L, oidbuf, OID_MAX_LEN * 5);
+        if (k == -2)
+            luaL_error(L, "OID %d cannot be encoded", (int)i);
+        if (k < 0)
             luaL_error(L, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
-        int k = oid_encode(&o, oidbuf, OID_MAX_LEN * 5);
-        if (k < 0)
-            luaL_error(L, "OID %d cannot be encoded", (int)i);
         vbs[i - 1].oid = oidbuf;
         vbs[i - 1].oid_len = (uint32_t)k;
         vbs[i - 1].val.type = MW_T_NULL;
@@ -953,9 +1230,11 @@ l_trap(lua_State *L)
 }
 
 /* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing
- *             [, format]) - with format (net-snmp -O letters), the varbinds
- * come back as one chunk of finished output lines ([1]), with their count
- * (n) and the last name to continue from (last). */
+ *             [, format [, skip_exceptions]]) - with format (net-snmp -O
+ * letters), the varbinds come back as one chunk of finished output lines
+ * ([1]), with their count (n) and the last name to continue from (last);
+ * with skip_exceptions, endOfMibView and noSuch* varbinds end the walk
+ * without being handed back. */
 static int
 l_walk_step(lua_State *L)
 {
@@ -974,6 +1253,7 @@ l_walk_step(lua_State *L)
     }
     lua_Integer mr = luaL_optinteger(L, 4, 0);
     p->allow_nonincreasing = lua_toboolean(L, 5);
+    p->skip_exceptions = lua_toboolean(L, 7);
     if (lua_type(L, 6) == LUA_TSTRING) {
         p->format = 1;
         p->fmtflags = fmt_flags(lua_tostring(L, 6));
@@ -1048,7 +1328,6 @@ mwl_engine(lua_State *L)
     return get_engine(L)->eng;
 }
 
-struct event_base *mwl_event_base(lua_State *L);
 struct event_base *
 mwl_event_base(lua_State *L)
 {
@@ -1057,14 +1336,26 @@ mwl_event_base(lua_State *L)
 
 /* For other bindings (agent, receiver): resume a task by ref with n values
  * on top of the main thread's stack. */
-void mwl_resume_ref(lua_State *L, int ref, int n);
 void
 mwl_resume_ref(lua_State *L, int ref, int n)
 {
     resume_ref(get_engine(L), ref, n);
 }
 
-lua_State *mwl_main_thread(lua_State *L);
+int
+mwl_wait_ref(lua_State *L)
+{
+    int ref;
+    yield_here(L, get_engine(L), &ref);
+    return ref;
+}
+
+void
+mwl_drop_ref(lua_State *L, int ref)
+{
+    unanchor(get_engine(L), L, ref);
+}
+
 lua_State *
 mwl_main_thread(lua_State *L)
 {
@@ -1164,7 +1455,7 @@ l_batch(lua_State *L)
         }
         lua_pop(L, 2);
     }
-    yield_here(L, &g->thread_ref);
+    yield_here(L, le, &g->thread_ref);
     lua_pushvalue(L, results);
     g->results_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     g->remaining = (size_t)n;
@@ -1204,7 +1495,7 @@ l_batch(lua_State *L)
     }
     if (g->remaining == 0) {
         /* nothing went out: answer now, without yielding */
-        luaL_unref(L, LUA_REGISTRYINDEX, g->thread_ref);
+        unanchor(le, L, g->thread_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, g->results_ref);
         free(g);
         lua_settop(L, results);
@@ -1241,6 +1532,8 @@ static const luaL_Reg engine_funcs[] = {
     { "free_udp_port", l_free_udp_port },
     { "session", l_session_new },
     { "batch", l_batch },
+    { "resume", l_resume },
+    { "budget", l_budget },
     { NULL, NULL },
 };
 

@@ -29,9 +29,6 @@
 #define HTTP_SERVER_MT "moonwalk.http.server"
 #define HTTP_DNS_KEY "moonwalk.http.dns"
 
-struct event_base *mwl_event_base(lua_State *L);
-lua_State *mwl_main_thread(lua_State *L);
-void mwl_resume_ref(lua_State *L, int ref, int n);
 int mwl_sys_open(lua_State *L) __attribute__((weak));
 
 typedef struct {
@@ -375,14 +372,13 @@ l_http_request(lua_State *L)
         evhttp_add_header(hs, "Content-Length", lenbuf);
         evbuffer_add(evhttp_request_get_output_buffer(req), body, blen);
     }
-    lua_pushthread(L);
-    c->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    c->ref = mwl_wait_ref(L);
     evhttp_uri_free(uri);
     /* the connection frees itself once this request is over */
     evhttp_connection_free_on_completion(conn);
     if (evhttp_make_request(conn, req, cmd, target) != 0) {
         /* evhttp freed req; on_http_done was not called */
-        luaL_unref(L, LUA_REGISTRYINDEX, c->ref);
+        mwl_drop_ref(L, c->ref);
         free(c);
         lua_pushnil(L);
         lua_pushliteral(L, "cannot send HTTP request");

@@ -22,8 +22,6 @@
 
 #define RECEIVER_MT "moonwalk.receiver"
 
-struct event_base *mwl_event_base(lua_State *L);
-lua_State *mwl_main_thread(lua_State *L);
 int mwl_notify_open(lua_State *L);
 
 typedef struct {

@@ -19,8 +19,8 @@ mwl_testoid(lua_State *L, int idx)
     return luaL_testudata(L, idx, MWL_OID_MT);
 }
 
-static int
-is_numeric_oid(const char *s, size_t n)
+int
+mwl_is_numeric_oid(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
@@ -67,7 +67,7 @@ mwl_tooid(lua_State *L, int idx, oid_t *out)
         return -1;
     }
     s = lua_tolstring(L, idx, &n);
-    if (!is_numeric_oid(s, n)) {
+    if (!mwl_is_numeric_oid(s, n)) {
         /* Names go to the resolver the MIB layer installs. */
         lua_getfield(L, LUA_REGISTRYINDEX, "moonwalk.resolve");
         if (lua_isfunction(L, -1)) {
@@ -304,6 +304,49 @@ l_oid_is(lua_State *L)
     return 1;
 }
 
+/* oid_ber(oid) -> the BER content octets of an OID */
+static int
+l_oid_ber(lua_State *L)
+{
+    oid_t o;
+    uint8_t buf[OID_MAX_LEN * 5];
+    mwl_checkoid(L, 1, &o);
+    int n = oid_encode(&o, buf, sizeof buf);
+    if (n < 0)
+        return luaL_argerror(L, 1, "OID cannot be encoded");
+    lua_pushlstring(L, (const char *)buf, (size_t)n);
+    return 1;
+}
+
+/* ber_oid_text(octets) -> dotted text | nil, err (as varbind names are
+ * printed) */
+static int
+l_ber_oid_text(lua_State *L)
+{
+    size_t n;
+    const uint8_t *p = (const uint8_t *)luaL_checklstring(L, 1, &n);
+    char buf[OID_MAX_LEN * 11 + 1];
+    int k = oid_ber_format(p, n, buf, sizeof buf);
+    if (k < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, mw_strerror(k));
+        return 2;
+    }
+    lua_pushlstring(L, buf, (size_t)k);
+    return 1;
+}
+
+/* ber_oid_cmp(a, b) -> -1 | 0 | 1, for BER content octets, in SNMP order */
+static int
+l_ber_oid_cmp(lua_State *L)
+{
+    size_t an, bn;
+    const uint8_t *a = (const uint8_t *)luaL_checklstring(L, 1, &an);
+    const uint8_t *b = (const uint8_t *)luaL_checklstring(L, 2, &bn);
+    lua_pushinteger(L, oid_ber_cmp(a, an, b, bn));
+    return 1;
+}
+
 static const luaL_Reg oid_methods[] = {
     { "append", l_oid_append },
     { "is_prefix_of", l_oid_is_prefix_of },
@@ -342,5 +385,11 @@ mwl_oid_open(lua_State *L)
     lua_setfield(L, -2, "is_oid");
     lua_pushcfunction(L, l_oid_cmp);
     lua_setfield(L, -2, "oid_cmp");
+    lua_pushcfunction(L, l_oid_ber);
+    lua_setfield(L, -2, "oid_ber");
+    lua_pushcfunction(L, l_ber_oid_text);
+    lua_setfield(L, -2, "ber_oid_text");
+    lua_pushcfunction(L, l_ber_oid_cmp);
+    lua_setfield(L, -2, "ber_oid_cmp");
     return 0;
 }

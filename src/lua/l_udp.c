@@ -11,8 +11,6 @@
 
 #define UDP_MT "moonwalk.udp"
 
-struct event_base *mwl_event_base(lua_State *L);
-lua_State *mwl_main_thread(lua_State *L);
 
 typedef struct {
     udp_sock_t *s;   /* owned */

@@ -22,6 +22,8 @@ oid_t *mwl_testoid(lua_State *L, int idx);    /* OID userdata or NULL */
 /* Accepts an OID userdata, a numeric string, or a name that the resolver
  * registered by the MIB layer knows. Raises with a clear message. */
 void mwl_checkoid(lua_State *L, int idx, oid_t *out);
+/* Is s[0..n) a numeric OID's text (digits and dots)? */
+int mwl_is_numeric_oid(const char *s, size_t n);
 /* Same, but returns an error message (on the stack) instead of raising. */
 int mwl_tooid(lua_State *L, int idx, oid_t *out);
 
@@ -33,8 +35,11 @@ int mwl_type_tag(const char *name); /* -1 when unknown */
  * integers, strings, dotted IpAddress, OID strings, nil for NULL and the
  * exceptions). */
 void mwl_push_value(lua_State *L, const mw_value_t *v);
-/* Pushes {oid=, type=, value=} for a varbind. */
+/* Pushes {oid=, type=, value=} for a varbind. The _cached form keeps the
+ * OID strings of recent varbinds, for names that come back again and again
+ * (polling); walks, whose names are all new, use the plain one. */
 void mwl_push_varbind(lua_State *L, const mw_varbind_t *vb);
+void mwl_push_varbind_cached(lua_State *L, const mw_varbind_t *vb);
 
 /* Converts a Lua value at idx with type name/tag into *v. Octets for OID
  * and IpAddress values are written into scratch (at least 600 bytes);
@@ -51,6 +56,19 @@ typedef struct {
 uint8_t *mwl_arena_alloc(mwl_arena_t *a, size_t n);
 
 int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
+
+/* The engine's loop and main thread, for the other bindings. */
+struct event_base;
+struct event_base *mwl_event_base(lua_State *L);
+lua_State *mwl_main_thread(lua_State *L);
+
+/* A C call that waits: mwl_wait_ref anchors the running task (it raises
+ * outside a task) and returns a ref; the completion resumes the task with
+ * mwl_resume_ref and n values on top of the main thread's stack; a call
+ * that gives up before yielding frees the ref with mwl_drop_ref. */
+int mwl_wait_ref(lua_State *L);
+void mwl_resume_ref(lua_State *L, int ref, int n);
+void mwl_drop_ref(lua_State *L, int ref);
 
 /* Hex helpers */
 void mwl_push_hex(lua_State *L, const uint8_t *p, size_t n);

@@ -213,6 +213,46 @@ describe("manager against snmpd (Lua API)", function()
     end)
   end)
 
+  it("every answer names the OID asked for, over more distinct OIDs than the name caches hold", function()
+    within(function()
+      local s = mw.session { peer = d.agent, version = "2c", timeout = 2, retries = 3 }
+      -- 1,500 names, in every spelling: text, text with a leading dot, OID
+      -- objects; asked twice, once through batch and once task by task
+      local names = {}
+      for i = 1, 1500 do names[i] = "1.3.6.1.4.1.99999.50." .. i .. "." .. (i % 7) end
+      local list = {}
+      for i, name in ipairs(names) do
+        local spelled = i % 3 == 0 and "." .. name or i % 3 == 1 and mw.oid(name) or name
+        list[i] = { s, "get", { spelled } }
+      end
+      mw.set_max_inflight(100)
+      for _ = 1, 2 do
+        local res = mw.batch(list)
+        for i, name in ipairs(names) do
+          assert.is_nil(res[i].error)
+          assert.equal(name, res[i].varbinds[1].oid)
+          assert.equal("noSuchObject", res[i].varbinds[1].type)
+        end
+      end
+      mw.set_max_inflight(0)
+      local tasks = {}
+      for w = 1, 50 do
+        tasks[w] = mw.spawn(function()
+          for i = w, #names, 50 do
+            local vbs = assert(s:get(i % 2 == 0 and names[i] or "." .. names[i]))
+            assert(vbs[1].oid == names[i], vbs[1].oid .. " for " .. names[i])
+            local nxt = assert(s:getnext(names[i]))
+            assert(nxt[1].oid ~= names[i])
+          end
+        end)
+      end
+      for _, r in ipairs(mw.wait_all(tasks)) do assert.is_true(r[1], tostring(r[2])) end
+      -- sysName.0 still reads as itself between them
+      local vbs = assert(s:get "1.3.6.1.2.1.1.5.0")
+      assert.equal("1.3.6.1.2.1.1.5.0", vbs[1].oid)
+    end)
+  end)
+
   it("a global in-flight limit queues the rest and everything completes", function()
     within(function()
       mw.set_max_inflight(4)
