@@ -11,6 +11,8 @@
 #include <lualib.h>
 
 int luaopen_moonwalk_core(lua_State *L);
+lua_State *mwl_newstate(void);
+void mwl_closestate(lua_State *L);
 
 #ifndef MW_LUADIR
 #define MW_LUADIR "/usr/local/share/moonwalk/lua"
@@ -100,7 +102,7 @@ pmain(lua_State *L)
 int
 main(int argc, char **argv)
 {
-    lua_State *L = luaL_newstate();
+    lua_State *L = mwl_newstate();
     int status, code = 1;
     if (L == NULL) {
         fprintf(stderr, "moonwalk: cannot create Lua state\n");
@@ -120,6 +122,6 @@ main(int argc, char **argv)
         code = lua_toboolean(L, -1) || lua_isnil(L, -1) ? 0 : 1;
     }
     fflush(stdout);
-    lua_close(L);
+    mwl_closestate(L);
     return code;
 }

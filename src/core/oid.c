@@ -256,7 +256,22 @@ put_dec(char *o, uint32_t v)
         memcpy(o, digits2 + 2 * (v % 100), 2);
         o += 2;
     } else {
-        o += u32_to_dec(v, o);
+        /* two digits at a time, from the right */
+        char tmp[10];
+        int k = 10;
+        while (v >= 100) {
+            k -= 2;
+            memcpy(tmp + k, digits2 + 2 * (v % 100), 2);
+            v /= 100;
+        }
+        if (v >= 10) {
+            k -= 2;
+            memcpy(tmp + k, digits2 + 2 * v, 2);
+        } else {
+            tmp[--k] = (char)('0' + v);
+        }
+        memcpy(o, tmp + k, (size_t)(10 - k));
+        o += 10 - k;
     }
     return o;
 }

@@ -40,6 +40,7 @@ typedef struct {
     lua_State *L;              /* main thread */
     uint8_t *scratch;          /* owned: encode arena for varbinds */
     size_t scratch_cap;
+    void *spare_walk;          /* owned: a free pending_walk_t (they are big) */
     int anchors_ref;           /* table: slot -> thread waiting on C */
     int *free_slots;           /* owned: recycled anchor slots */
     int nfree, cap_free, top_slot;
@@ -90,6 +91,31 @@ typedef struct {
     oid_t cur;
 } pending_walk_t;
 
+/* Walk steps come one after another: keeping a freed one spares a large
+ * malloc each step (which would also make glibc consolidate its fast bins
+ * every time). */
+static pending_walk_t *
+walk_alloc(lengine_t *le)
+{
+    pending_walk_t *w = le->spare_walk;
+    if (w) {
+        le->spare_walk = NULL;
+        memset(w, 0, sizeof *w);
+        return w;
+    }
+    return calloc(1, sizeof *w);
+}
+
+/* Frees a pending_t, or the pending_walk_t it begins. */
+static void
+pending_free(lengine_t *le, pending_t *p)
+{
+    if (p->kind == P_WALK && !le->spare_walk)
+        le->spare_walk = p;
+    else
+        free(p);
+}
+
 static lengine_t *
 get_engine(lua_State *L)
 {
@@ -118,6 +144,8 @@ l_engine_gc(lua_State *L)
     le->scratch = NULL;
     free(le->free_slots);
     le->free_slots = NULL;
+    free(le->spare_walk);
+    le->spare_walk = NULL;
     return 0;
 }
 
@@ -985,7 +1013,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         }
     }
     int ref = p->thread_ref;
-    free(w);
+    pending_free(le, &w->p);
     resume_ref(le, ref, n);
 }
 
@@ -1008,11 +1036,11 @@ send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
 {
     int err = 0;
     if (!s->resolved) {
-        free(p);
+        pending_free(s->le, p);
         return luaL_error(L, "session not resolved (call resolve first)");
     }
     if (!lua_isyieldable(L)) {
-        free(p);
+        pending_free(s->le, p);
         return luaL_error(L, NOT_IN_TASK);
     }
     p->le = s->le;
@@ -1022,7 +1050,7 @@ send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
                                  s->retries, p->kind == P_WALK ? on_walk : on_plain, p, s->sec, &err);
     if (!r) {
         unanchor(s->le, L, p->thread_ref);
-        free(p);
+        pending_free(s->le, p);
         lua_pushnil(L);
         lua_pushliteral(L, "error");
         lua_pushstring(L, mw_strerror(err));
@@ -1239,7 +1267,7 @@ static int
 l_walk_step(lua_State *L)
 {
     lsession_t *s = check_session(L, 1);
-    pending_walk_t *w = calloc(1, sizeof *w);
+    pending_walk_t *w = walk_alloc(s->le);
     pending_t *p = &w->p;
     mw_msg_t m;
     mw_varbind_t vb;
@@ -1248,7 +1276,7 @@ l_walk_step(lua_State *L)
     if (!w)
         return luaL_error(L, "out of memory");
     if (mwl_tooid(L, 2, &w->root) < 0 || mwl_tooid(L, 3, &w->cur) < 0) {
-        free(w);
+        pending_free(s->le, &w->p);
         return luaL_error(L, "%s", lua_tostring(L, -1));
     }
     lua_Integer mr = luaL_optinteger(L, 4, 0);
@@ -1261,7 +1289,7 @@ l_walk_step(lua_State *L)
     p->kind = P_WALK;
     k = oid_encode(&w->cur, curber, sizeof curber);
     if (k < 0) {
-        free(w);
+        pending_free(s->le, &w->p);
         return luaL_error(L, "bad OID");
     }
     memset(&vb, 0, sizeof vb);

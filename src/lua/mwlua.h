@@ -57,6 +57,11 @@ uint8_t *mwl_arena_alloc(mwl_arena_t *a, size_t n);
 
 int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
 
+/* The state of the moonwalk binary: Lua with moonwalk's allocator (small
+ * blocks from size-class free lists); close it with mwl_closestate. */
+lua_State *mwl_newstate(void);
+void mwl_closestate(lua_State *L);
+
 /* The engine's loop and main thread, for the other bindings. */
 struct event_base;
 struct event_base *mwl_event_base(lua_State *L);
