@@ -559,7 +559,7 @@ l_stats(lua_State *L)
 #define F(x) lua_pushinteger(L, (lua_Integer)st.x); lua_setfield(L, -2, #x)
     F(sent); F(retransmits); F(timeouts); F(received); F(parse_errors);
     F(bad_versions); F(unknown_ids); F(bad_source); F(wrong_pdu); F(queued);
-    F(inflight); F(waiting);
+    F(inflight); F(waiting); F(gso_datagrams);
 #undef F
     return 1;
 }

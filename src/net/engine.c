@@ -224,6 +224,8 @@ engine_stats(const mw_engine_t *e, mw_engine_stats_t *st)
     *st = e->st;
     st->inflight = e->inflight;
     st->waiting = e->waiting;
+    st->gso_datagrams = (e->sock4 ? udp_gso_datagrams(e->sock4) : 0)
+                        + (e->sock6 ? udp_gso_datagrams(e->sock6) : 0);
 }
 
 void

@@ -52,6 +52,7 @@ typedef struct {
     uint64_t wrong_pdu;        /* not a Response/Report */
     uint64_t queued;           /* waited for the in-flight limit */
     uint64_t inflight, waiting;
+    uint64_t gso_datagrams;    /* sent in UDP GSO runs */
 } mw_engine_stats_t;
 
 mw_engine_t *engine_new(struct event_base *base);

@@ -1,6 +1,7 @@
 /* udp.c - UDP sockets on libevent, read in batches. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,11 @@
 #define UDP_MAXPKT 65536
 #define OUT_BATCH 64
 #define OUT_BYTES (256 * 1024)
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#define GSO_MAX_SEGS 64      /* the kernel's limit before 5.x grew it */
+#define GSO_MAX_BYTES 60000  /* a run's payload, under 64 KiB with headers */
 
 struct udp_sock {
     int fd;
@@ -35,14 +41,25 @@ struct udp_sock {
     struct mmsghdr omsgs[OUT_BATCH];
     struct iovec oiov[OUT_BATCH];
     struct sockaddr_in6 oto[OUT_BATCH];
+    /* runs of equal datagrams to one peer go out as one UDP GSO send */
+    int gso;                    /* 0 once the kernel has refused it */
+    uint64_t gso_datagrams;     /* sent within such runs */
+    struct mmsghdr gmsgs[OUT_BATCH];
+    struct iovec giov[OUT_BATCH];
+    unsigned gfirst[OUT_BATCH + 1];
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } gctl[OUT_BATCH];
 };
 
-void
-udp_flush(udp_sock_t *s)
+/* Sends queued datagrams [from, to) one message each. */
+static void
+send_each(udp_sock_t *s, unsigned from, unsigned to)
 {
-    unsigned done = 0;
-    while (done < s->nout) {
-        int n = sendmmsg(s->fd, s->omsgs + done, s->nout - done, 0);
+    unsigned done = from;
+    while (done < to) {
+        int n = sendmmsg(s->fd, s->omsgs + done, to - done, 0);
         if (n <= 0) {
             if (n < 0 && errno == EINTR)
                 continue;
@@ -53,8 +70,94 @@ udp_flush(udp_sock_t *s)
         }
         done += (unsigned)n;
     }
+}
+
+static int
+same_peer(const struct msghdr *a, const struct msghdr *b)
+{
+    return a->msg_namelen == b->msg_namelen && memcmp(a->msg_name, b->msg_name, a->msg_namelen) == 0;
+}
+
+/* Groups the queue into runs for UDP GSO: datagrams to one peer, of one
+ * size but the last (which may be shorter), in a row. The kernel then
+ * builds and routes a run once and cuts it into the same datagrams. A run
+ * of one is a plain message. Returns the number of messages. */
+static unsigned
+group_runs(udp_sock_t *s)
+{
+    unsigned ng = 0, i = 0;
+    while (i < s->nout) {
+        size_t seg = s->oiov[i].iov_len, total = seg;
+        unsigned j = i + 1;
+        while (j < s->nout && j - i < GSO_MAX_SEGS && s->oiov[j].iov_len <= seg
+               && total + s->oiov[j].iov_len <= GSO_MAX_BYTES
+               && same_peer(&s->omsgs[i].msg_hdr, &s->omsgs[j].msg_hdr)) {
+            total += s->oiov[j].iov_len;
+            if (s->oiov[j++].iov_len < seg)
+                break; /* a shorter one ends the run */
+        }
+        struct msghdr *h = &s->gmsgs[ng].msg_hdr;
+        *h = s->omsgs[i].msg_hdr;
+        if (j - i > 1) {
+            /* the queue keeps datagrams back to back: one buffer */
+            s->giov[ng].iov_base = s->oiov[i].iov_base;
+            s->giov[ng].iov_len = total;
+            h->msg_iov = &s->giov[ng];
+            h->msg_iovlen = 1;
+            h->msg_control = s->gctl[ng].buf;
+            h->msg_controllen = sizeof s->gctl[ng].buf;
+            struct cmsghdr *c = CMSG_FIRSTHDR(h);
+            uint16_t gs = (uint16_t)seg;
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof gs);
+            memcpy(CMSG_DATA(c), &gs, sizeof gs);
+        }
+        s->gfirst[ng++] = i;
+        i = j;
+    }
+    s->gfirst[ng] = s->nout;
+    return ng;
+}
+
+void
+udp_flush(udp_sock_t *s)
+{
+    unsigned ng = s->gso && s->nout > 1 ? group_runs(s) : 0;
+    if (ng == 0 || ng == s->nout) {
+        send_each(s, 0, s->nout);
+    } else {
+        unsigned g = 0;
+        while (g < ng) {
+            int n = sendmmsg(s->fd, s->gmsgs + g, ng - g, 0);
+            if (n > 0) {
+                for (unsigned k = g; k < g + (unsigned)n; k++)
+                    if (s->gfirst[k + 1] - s->gfirst[k] > 1)
+                        s->gso_datagrams += s->gfirst[k + 1] - s->gfirst[k];
+                g += (unsigned)n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            unsigned a = s->gfirst[g], b = s->gfirst[g + 1];
+            if (b - a > 1) {
+                /* a run the kernel would not cut: send it datagram by
+                 * datagram; without GSO at all here, stop trying */
+                if (errno != EINVAL && errno != EMSGSIZE)
+                    s->gso = 0;
+                send_each(s, a, b);
+            }
+            g++;
+        }
+    }
     s->nout = 0;
     s->outlen = 0;
+}
+
+uint64_t
+udp_gso_datagrams(const udp_sock_t *s)
+{
+    return s->gso_datagrams;
 }
 
 static void
@@ -131,6 +234,7 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
     }
     s->fd = -1;
     s->family = addr->sa_family;
+    s->gso = 1;
     s->bufs = malloc((size_t)UDP_BATCH * UDP_MAXPKT);
     if (!s->bufs)
         goto fail;

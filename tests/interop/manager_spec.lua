@@ -253,6 +253,27 @@ describe("manager against snmpd (Lua API)", function()
     end)
   end)
 
+  it("a burst of equal requests to one agent goes out in UDP GSO runs, and each is answered", function()
+    within(function()
+      local s = mw.session { peer = d.agent, version = "2c", timeout = 2, retries = 3 }
+      assert(s:get "1.3.6.1.2.1.1.5.0")
+      local before = mw.stats()
+      local list = {}
+      for i = 1, 200 do list[i] = { s, "get", { "1.3.6.1.4.1.99999." .. (i % 9 + 1) .. ".0" } } end
+      local res = mw.batch(list)
+      for i = 1, 200 do
+        assert.is_nil(res[i].error)
+        assert.equal("1.3.6.1.4.1.99999." .. (i % 9 + 1) .. ".0", res[i].varbinds[1].oid)
+      end
+      local after = mw.stats()
+      -- requests of one size to one peer, queued together: the kernel got
+      -- runs of them (in the first send at least), not one message each
+      assert.is_true(after.gso_datagrams - before.gso_datagrams >= 2,
+        "no GSO run: " .. (after.gso_datagrams - before.gso_datagrams))
+      assert.is_true(after.sent - before.sent >= 200)
+    end)
+  end)
+
   it("a global in-flight limit queues the rest and everything completes", function()
     within(function()
       mw.set_max_inflight(4)
