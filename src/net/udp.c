@@ -14,7 +14,11 @@
 
 #define UDP_BATCH 64
 #define UDP_MAXPKT 65536
-#define OUT_BATCH 64
+/* The send queue goes out at 32 datagrams (or after a read batch): with
+ * many requests in flight to one agent, the agent starts on the first
+ * half while this side prepares the second, instead of both sides taking
+ * turns over whole batches (measured: 64 in flight, 195k -> 320k GET/s). */
+#define OUT_BATCH 32
 #define OUT_BYTES (256 * 1024)
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
