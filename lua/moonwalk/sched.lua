@@ -48,8 +48,8 @@ local function after_resume(co, t, ok, ...)
   end
 end
 
--- Resumes co with the values (under the instruction budget, when one is
--- set); logs a raising task with its traceback.
+-- Resumes co with the values (where the instruction budget's watchdog
+-- sees it); logs a raising task with its traceback.
 local resume = core.resume
 function S.resume(co, ...)
   return after_resume(co, by_co[co], resume(co, ...))
