@@ -276,90 +276,79 @@ put_dec(char *o, uint32_t v)
     return o;
 }
 
-/* oid_ber_format when buf surely has room: an arc of k octets takes at
- * most 4k characters with its dot, and the first one two more. */
+/* Reads the sub-identifier at p[*i]. Same rules as oid_decode: leading
+ * 0x80 octets are accepted as long as the value stays within 32 bits (+80
+ * for the first). */
 static int
-ber_format_fast(const uint8_t *p, size_t n, char *buf)
+ber_arc(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
 {
-    char *o = buf;
-    size_t i = 0;
+    uint64_t x = 0;
+    do {
+        if (*i >= n)
+            return MW_ETRUNC;
+        x = (x << 7) | (p[*i] & 0x7F);
+        if (x > 0xFFFFFFFFull + 80)
+            return MW_EOIDARC;
+    } while (p[(*i)++] & 0x80);
+    *v = x;
+    return 0;
+}
+
+/* Writes the text of sub-identifier v at o: ".v", or "a.b" for the first
+ * one, which carries two arcs. Returns the end, or NULL out of range. */
+static char *
+arc_text(char *o, uint64_t v, int first)
+{
+    if (first) {
+        uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
+        v -= 40 * a;
+        *o++ = (char)('0' + a);
+    }
+    if (v > 0xFFFFFFFFu)
+        return NULL;
+    *o++ = '.';
+    return put_dec(o, (uint32_t)v);
+}
+
+/* Straight from the content octets to text, without an oid_t. When buf
+ * surely has room (an arc of k octets takes at most 4k characters with its
+ * dot, and the first one two more) text goes straight into it; else each
+ * arc goes through tmp and what does not fit is counted, not written. */
+int
+oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    int direct = cap >= 4 * n + 3;
+    char tmp[24], *o = direct ? buf : tmp;
+    size_t out = 0, i = 0;
     int first = 1;
     while (i < n) {
         uint64_t v = p[i];
-        if (v < 0x80 && !first) {
+        char *e;
+        if (direct && v < 0x80 && !first) {
             /* the common case: a one-octet arc */
             *o++ = '.';
             o = put_dec(o, (uint32_t)v);
             i++;
             continue;
         }
-        v = 0;
-        do {
-            if (i >= n)
-                return MW_ETRUNC;
-            v = (v << 7) | (p[i] & 0x7F);
-            if (v > 0xFFFFFFFFull + 80)
-                return MW_EOIDARC;
-        } while (p[i++] & 0x80);
-        if (first) {
-            uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
-            uint64_t b = v - 40 * a;
-            if (b > 0xFFFFFFFFu)
-                return MW_EOIDARC;
-            *o++ = (char)('0' + a);
-            *o++ = '.';
-            o = put_dec(o, (uint32_t)b);
-            first = 0;
-        } else {
-            if (v > 0xFFFFFFFFu)
-                return MW_EOIDARC;
-            *o++ = '.';
-            o = put_dec(o, (uint32_t)v);
+        int rc = ber_arc(p, n, &i, &v);
+        if (rc < 0)
+            return rc;
+        if (!(e = arc_text(o, v, first)))
+            return MW_EOIDARC;
+        first = 0;
+        if (direct) {
+            o = e;
+            continue;
         }
-    }
-    *o = '\0';
-    return (int)(o - buf);
-}
-
-int
-oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-    if (cap >= 4 * n + 3)
-        return ber_format_fast(p, n, buf);
-    /* straight from the content octets to text, without an oid_t */
-    char tmp[24];
-    size_t out = 0, i = 0;
-    int first = 1;
-    while (i < n) {
-        uint64_t v = 0;
-        /* Same rules as oid_decode: leading 0x80 octets are accepted as
-         * long as the value stays within 32 bits (+80 for the first). */
-        do {
-            if (i >= n)
-                return MW_ETRUNC;
-            v = (v << 7) | (p[i] & 0x7F);
-            if (v > 0xFFFFFFFFull + 80)
-                return MW_EOIDARC;
-        } while (p[i++] & 0x80);
-        size_t k = 0;
-        if (first) {
-            uint64_t a = v < 40 ? 0 : v < 80 ? 1 : 2;
-            uint64_t b = v - 40 * a;
-            if (b > 0xFFFFFFFFu)
-                return MW_EOIDARC;
-            tmp[k++] = (char)('0' + a);
-            tmp[k++] = '.';
-            k += u32_to_dec((uint32_t)b, tmp + k);
-            first = 0;
-        } else {
-            if (v > 0xFFFFFFFFu)
-                return MW_EOIDARC;
-            tmp[k++] = '.';
-            k += u32_to_dec((uint32_t)v, tmp + k);
-        }
+        size_t k = (size_t)(e - tmp);
         if (out + k < cap)
             memcpy(buf + out, tmp, k);
         out += k;
+    }
+    if (direct) {
+        *o = '\0';
+        return (int)(o - buf);
     }
     if (cap)
         buf[out < cap ? out : cap - 1] = '\0';

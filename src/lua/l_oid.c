@@ -357,6 +357,16 @@ static const luaL_Reg oid_methods[] = {
     { NULL, NULL },
 };
 
+static const luaL_Reg oid_funcs[] = {
+    { "oid", l_oid_new },
+    { "is_oid", l_oid_is },
+    { "oid_cmp", l_oid_cmp },
+    { "oid_ber", l_oid_ber },
+    { "ber_oid_text", l_ber_oid_text },
+    { "ber_oid_cmp", l_ber_oid_cmp },
+    { NULL, NULL },
+};
+
 static const luaL_Reg oid_meta[] = {
     { "__tostring", l_oid_tostring },
     { "__eq", l_oid_eq },
@@ -379,17 +389,6 @@ mwl_oid_open(lua_State *L)
         lua_setfield(L, -2, "__name");
     }
     lua_pop(L, 1);
-    lua_pushcfunction(L, l_oid_new);
-    lua_setfield(L, -2, "oid");
-    lua_pushcfunction(L, l_oid_is);
-    lua_setfield(L, -2, "is_oid");
-    lua_pushcfunction(L, l_oid_cmp);
-    lua_setfield(L, -2, "oid_cmp");
-    lua_pushcfunction(L, l_oid_ber);
-    lua_setfield(L, -2, "oid_ber");
-    lua_pushcfunction(L, l_ber_oid_text);
-    lua_setfield(L, -2, "ber_oid_text");
-    lua_pushcfunction(L, l_ber_oid_cmp);
-    lua_setfield(L, -2, "ber_oid_cmp");
+    luaL_setfuncs(L, oid_funcs, 0);
     return 0;
 }
