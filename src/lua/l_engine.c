@@ -271,8 +271,12 @@ static void
 resume_thread(lua_State *L, lua_State *co, int n)
 {
     int nres = 0, status;
-    if (lua_status(co) != LUA_YIELD || !lua_checkstack(co, n)) {
+    if (lua_status(co) != LUA_YIELD || !lua_checkstack(co, n + 1)) {
         lua_pop(L, n);
+        if (!lua_checkstack(co, 2)) {
+            fprintf(stderr, "moonwalk: scheduler error: cannot resume a coroutine\n");
+            return;
+        }
         lua_pushliteral(co, "cannot resume non-suspended coroutine");
         status = LUA_ERRRUN;
         nres = 1;
@@ -284,7 +288,7 @@ resume_thread(lua_State *L, lua_State *co, int n)
         return;
     }
     int base = lua_gettop(L);
-    if (!lua_checkstack(L, nres + 4)) {
+    if (!lua_checkstack(L, nres + 4) || !lua_checkstack(co, 1)) {
         lua_pop(co, nres);
         fprintf(stderr, "moonwalk: scheduler error: too many results\n");
         return;
