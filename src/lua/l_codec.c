@@ -106,10 +106,11 @@ mwl_push_value(lua_State *L, const mw_value_t *v)
     }
 }
 
-/* Interned key and type-name strings, kept in one registry table so that
+/* Interned key and type-name strings, kept in one registry table (under
+ * the address of strings_key, so each Lua state has its own) so that
  * building a varbind table does no string hashing: [1]="oid", [2]="type",
  * [3]="value", [256+tag]=type name, [OIDC_BASE+slot]=a cached OID string. */
-static int strings_ref = LUA_NOREF;
+static const char strings_key = 0;
 
 /* OID strings of recent responses, by their BER: polling asks for the same
  * OIDs again and again, and this spares formatting and interning them each
@@ -121,17 +122,20 @@ static struct {
     uint8_t len;
     uint8_t ber[OIDC_MAX];
 } oidc[OIDC_SLOTS];
+static const void *oidc_owner; /* the strings table the entries are for */
 
 static void
 push_strings(lua_State *L)
 {
-    if (strings_ref != LUA_NOREF) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, strings_ref);
-        if (lua_istable(L, -1))
-            return;
-        lua_pop(L, 1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &strings_key) == LUA_TTABLE) {
+        /* another state's entries name strings this table does not hold */
+        if (lua_topointer(L, -1) != oidc_owner) {
+            memset(oidc, 0, sizeof oidc);
+            oidc_owner = lua_topointer(L, -1);
+        }
+        return;
     }
-    memset(oidc, 0, sizeof oidc);
+    lua_pop(L, 1);
     lua_createtable(L, OIDC_BASE + OIDC_SLOTS, 0);
     lua_pushliteral(L, "oid");
     lua_rawseti(L, -2, 1);
@@ -144,7 +148,9 @@ push_strings(lua_State *L)
         lua_rawseti(L, -2, 256 + t);
     }
     lua_pushvalue(L, -1);
-    strings_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &strings_key);
+    memset(oidc, 0, sizeof oidc);
+    oidc_owner = lua_topointer(L, -1);
 }
 
 static void

@@ -491,6 +491,8 @@ l_sleep(lua_State *L)
 {
     lengine_t *le = get_engine(L);
     double s = luaL_checknumber(L, 1);
+    if (!lua_isyieldable(L))
+        return luaL_error(L, NOT_IN_TASK);
     lsleep_t *t = malloc(sizeof *t);
     struct timeval tv = to_tv(s);
     if (!t)
