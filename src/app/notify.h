@@ -89,7 +89,7 @@ typedef struct {
     size_t queue_max;   /* entries the queue holds (0: 10000) */
     size_t queue_bytes; /* bytes of message data it holds (0: 8 MB) */
     size_t engines_max; /* sending engines whose boots and time are kept
-                         * (0: NOTIFY_ENGINES_DEFAULT); about 64 bytes each */
+                         * (0: NOTIFY_ENGINES_DEFAULT); about 80 bytes each */
 } notify_config_t;
 
 #define NOTIFY_ENGINES_DEFAULT 10000
