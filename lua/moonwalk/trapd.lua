@@ -19,7 +19,9 @@
 --   snmpTrapOID.0 first; decoded from raw when first read), raw (the
 --   message as received, or for v3 with privacy the decrypted
 --   scopedPDU), and for v1 enterprise, agent_addr, generic, specific,
---   timestamp.
+--   timestamp. trap_oid and uptime are always there: a v2 trap or inform
+--   whose first two varbinds are not sysUpTime.0 (TimeTicks) and
+--   snmpTrapOID.0 (an OID) is dropped and counted in malformed.
 -- A handler may wait (s:get{...}, mw.sleep): other notifications go on.
 -- One that raises is logged with its traceback; the receiver carries on.
 --
@@ -32,6 +34,15 @@
 -- parse_errors, informs_answered, reports_sent, handler_errors, ...); they
 -- are logged every stats_interval seconds. rx.port is the first listening
 -- port, rx:addresses() all of them; rx:close() stops the receiver.
+--
+-- Replay: a v3 trap is signed with its sender's engine boots and time.
+-- The receiver keeps them per sending engine (learnt from authenticated
+-- traps only; at most `engines` engines, 10,000 by default, the least
+-- recently seen forgotten first) and drops a trap with older boots or a
+-- time more than 150 s behind, counted in not_in_time_window (RFC 3414
+-- 3.2.7 b, as snmptrapd). stats: engines (kept now), engines_evicted.
+-- rx:process(bytes[, "udp:addr:port"]) runs one datagram through the
+-- receive path without a socket and returns the reply it calls for.
 local core = require "moonwalk.core"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
@@ -273,14 +284,14 @@ end
 
 -- trapd{ listen = addr | {addrs}, community = c | {cs}, users = {...},
 --        engine_id = hex (as the agent's), boots = n, state = dir, queue = entries,
---        queue_bytes = bytes, max_tasks = n, stats_interval = seconds
+--        queue_bytes = bytes, engines = n, max_tasks = n, stats_interval = seconds
 --        (0: never), format = "text" | "json" | nil, output = file,
 --        flags = "-O letters" for text output }
 function T.trapd(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("trapd expects a table", 2) end
   core.engine_init()
-  local c = core.receiver{ queue = opts.queue, queue_bytes = opts.queue_bytes }
+  local c = core.receiver{ queue = opts.queue, queue_bytes = opts.queue_bytes, engines = opts.engines }
   local self = setmetatable({
     _c = c, handlers = {}, exact = {}, defaults = {}, active = 0, paused = false,
     max_tasks = opts.max_tasks or 1000, handler_errors = 0, closed = false,
@@ -515,6 +526,9 @@ function Receiver:addresses() return self.listening end
 
 -- engine() -> engine ID (binary), boots, time
 function Receiver:engine() return self._c:engine() end
+
+-- process(bytes[, from]) -> reply bytes | nil (see the top of this file)
+function Receiver:process(bytes, from) return self._c:process(bytes, from) end
 
 function Receiver:close()
   if self.closed then return end

@@ -56,6 +56,21 @@ typedef struct {
     int index;
 } nlisten_t;
 
+/* A sending engine's boots and time, as a non-authoritative engine keeps
+ * them (RFC 3414 2.3, 3.2.7 b). Entries live in one array, found through
+ * a hash table of chains and ordered by a list from the most to the least
+ * recently seen; indexes link them (ET_NIL: none). */
+#define ET_NIL UINT32_MAX
+typedef struct {
+    int64_t at;                 /* local clock (s) when latest was received */
+    int32_t boots;              /* snmpEngineBoots */
+    int32_t latest;             /* latestReceivedEngineTime */
+    uint32_t hnext;             /* next in its hash chain */
+    uint32_t prev, next;        /* recency list */
+    uint8_t eid_len;
+    uint8_t eid[EID_MAX];
+} etime_t;
+
 struct notify {
     struct event_base *base;    /* not owned */
     nlisten_t listen[NOTIFY_MAX_LISTEN];
@@ -70,6 +85,11 @@ struct notify {
     size_t eid_len;
     int32_t boots;
     struct timespec started;
+    /* sending engines' boots and time: etcap entries, etmask + 1 chains */
+    etime_t *et;                /* owned */
+    uint32_t *etbucket;         /* owned */
+    uint32_t etcap, etcount, etmask, ethead, ettail;
+    uint64_t etseed, etevicted;
     /* queue: entries in a circle, bytes in a ring */
     nentry_t *q;                /* owned, qcap entries */
     size_t qcap, qhead, qcount, qpeak;
@@ -84,6 +104,8 @@ struct notify {
     mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
     uint8_t *enc;               /* owned: ENC_CAP, decrypted scopedPDUs */
     uint8_t *out;               /* owned: OUT_CAP, Responses and Reports */
+    const uint8_t *reply;       /* the answer to the datagram in process, in out */
+    size_t reply_len;
     uint8_t conv[1024];         /* v1 -> v2 conversion data */
     notify_stats_t st;
 };
@@ -115,17 +137,34 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
     n->base = base;
     n->qcap = cfg && cfg->queue_max ? cfg->queue_max : 10000;
     n->rcap = cfg && cfg->queue_bytes ? cfg->queue_bytes : (size_t)8 << 20;
+    n->etcap = cfg && cfg->engines_max ? (uint32_t)cfg->engines_max : NOTIFY_ENGINES_DEFAULT;
+    if (cfg && cfg->engines_max > UINT32_MAX / 4) {
+        free(n);
+        return NULL;
+    }
+    n->etmask = 1;
+    while (n->etmask < 2 * n->etcap) /* chains at most half full */
+        n->etmask <<= 1;
+    n->etmask--;
+    n->ethead = n->ettail = ET_NIL;
     n->q = calloc(n->qcap, sizeof *n->q);
     n->ring = malloc(n->rcap);
     n->vbs = malloc(sizeof(mw_varbind_t) * (NOTIFY_MAX_VB + 5));
     n->enc = malloc(ENC_CAP);
     n->out = malloc(OUT_CAP);
-    if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out) {
+    n->et = malloc(sizeof *n->et * n->etcap);
+    n->etbucket = malloc(sizeof *n->etbucket * ((size_t)n->etmask + 1));
+    if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out || !n->et || !n->etbucket) {
         notify_free(n);
         return NULL;
     }
-    evtimer_assign(&n->ready_ev, base, on_ready, n);
-    n->ready_init = 1;
+    memset(n->etbucket, 0xFF, sizeof *n->etbucket * ((size_t)n->etmask + 1)); /* ET_NIL */
+    if (getrandom(&n->etseed, sizeof n->etseed, 0) != sizeof n->etseed)
+        n->etseed = (uint64_t)(uintptr_t)n ^ 0x9e3779b97f4a7c15u;
+    if (base) {
+        evtimer_assign(&n->ready_ev, base, on_ready, n);
+        n->ready_init = 1;
+    }
     clock_gettime(CLOCK_MONOTONIC, &n->started);
     /* a random engine ID (RFC 3411 format 5, octets) until one is set */
     n->eid[0] = 0x80;
@@ -165,6 +204,8 @@ notify_free(notify_t *n)
         usm_wipe(n->enc, ENC_CAP); /* may hold decrypted plaintext */
     free(n->enc);
     free(n->out);
+    free(n->et);
+    free(n->etbucket);
     free(n);
 }
 
@@ -179,7 +220,7 @@ static void
 arm_ready(notify_t *n)
 {
     static const struct timeval zero = { 0, 0 };
-    if (!n->ready_armed && n->ready_cb) {
+    if (!n->ready_armed && n->ready_cb && n->ready_init) {
         n->ready_armed = 1;
         evtimer_add(&n->ready_ev, &zero);
     }
@@ -550,28 +591,41 @@ now_ms(void)
 }
 
 static void
-fill_entry(nentry_t *e, const nlisten_t *l, const struct sockaddr *from, socklen_t fromlen,
+fill_entry(nentry_t *e, int listener, const struct sockaddr *from, socklen_t fromlen,
            int32_t version)
 {
     if (fromlen > sizeof e->from)
         fromlen = sizeof e->from;
     memcpy(&e->from, from, fromlen);
     e->fromlen = fromlen;
-    e->listener = (uint8_t)l->index;
+    e->listener = (uint8_t)listener;
     e->version = (uint8_t)version;
     e->time_ms = now_ms();
 }
 
+/* The answer to the datagram in process: on_rx sends it. */
 static void
-send_reply(notify_t *n, const nlisten_t *l, const struct sockaddr *to, socklen_t tolen,
-           const uint8_t *p, size_t len)
+set_reply(notify_t *n, const uint8_t *p, size_t len)
 {
-    if (udp_send(l->sock, to, tolen, p, len) < 0)
-        n->st.send_errors++;
+    n->reply = p;
+    n->reply_len = len;
+}
+
+/* RFC 3416 4.2.6, 4.2.7: sysUpTime.0 (TimeTicks), then snmpTrapOID.0 (an
+ * OID), come first in an SNMPv2-Trap-PDU or InformRequest-PDU. Without
+ * them a notification has no trap OID to dispatch on: it is malformed. */
+static int
+v2_shape_ok(const mw_pdu_t *pdu)
+{
+    return pdu->nvb >= 2 && pdu->vbs[0].oid_len == sizeof OID_SYSUPTIME0
+        && memcmp(pdu->vbs[0].oid, OID_SYSUPTIME0, sizeof OID_SYSUPTIME0) == 0
+        && pdu->vbs[0].val.type == MW_T_TIMETICKS && pdu->vbs[1].oid_len == sizeof OID_TRAPOID0
+        && memcmp(pdu->vbs[1].oid, OID_TRAPOID0, sizeof OID_TRAPOID0) == 0
+        && pdu->vbs[1].val.type == MW_T_OID;
 }
 
 static void
-rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
+rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
              const struct sockaddr *from, socklen_t fromlen, int32_t version)
 {
     mw_msg_t m;
@@ -594,6 +648,10 @@ rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         n->st.auth_failures++;
         return;
     }
+    if (t != MW_PDU_TRAPV1 && !v2_shape_ok(&m.pdu)) {
+        n->st.malformed++;
+        return;
+    }
     if (t == MW_PDU_INFORM) {
         uint8_t *out;
         size_t outlen;
@@ -607,13 +665,13 @@ rx_community(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         m.pdu.error_status = 0;
         m.pdu.error_index = 0;
         if (msg_encode(&m, n->out, OUT_CAP, &out, &outlen) == 0) {
-            send_reply(n, l, from, fromlen, out, outlen);
+            set_reply(n, out, outlen);
             n->st.informs_answered++;
         }
     }
     nentry_t *e = queue_push(n, buf, len);
     if (e)
-        fill_entry(e, l, from, fromlen, version);
+        fill_entry(e, listener, from, fromlen, version);
 }
 
 /* --- SNMPv3 ------------------------------------------------------------------ */
@@ -637,8 +695,7 @@ is_own_engine(const notify_t *n, const mw_msg_t *m)
  * message for which this receiver is authoritative (RFC 3412 7.1.3, RFC
  * 3414 3.2). keys and MW_FLAG_AUTH sign it (notInTimeWindow). */
 static void
-send_report(notify_t *n, const nlisten_t *l, const struct sockaddr *to, socklen_t tolen,
-            const mw_msg_t *req, int32_t request_id, int stat, uint64_t value,
+send_report(notify_t *n, const mw_msg_t *req, int32_t request_id, int stat, uint64_t value,
             const usm_keys_t *keys)
 {
     uint8_t name[] = { 0x2b, 6, 1, 6, 3, 15, 1, 1, 0, 0 };
@@ -677,8 +734,132 @@ send_report(notify_t *n, const nlisten_t *l, const struct sockaddr *to, socklen_
         n->st.send_errors++;
         return;
     }
-    send_reply(n, l, to, tolen, out, outlen);
+    set_reply(n, out, outlen);
     n->st.reports_sent++;
+}
+
+/* --- sending engines' boots and time ------------------------------------ */
+
+static int64_t
+mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static uint32_t
+et_hash(const notify_t *n, const uint8_t *eid, size_t len)
+{
+    uint64_t h = n->etseed ^ 0xcbf29ce484222325u; /* FNV-1a, seeded */
+    for (size_t i = 0; i < len; i++) {
+        h ^= eid[i];
+        h *= 0x100000001b3u;
+    }
+    h ^= h >> 29;
+    return (uint32_t)(h & n->etmask);
+}
+
+static void
+et_unlink(notify_t *n, uint32_t i)
+{
+    etime_t *e = &n->et[i];
+    if (e->prev != ET_NIL)
+        n->et[e->prev].next = e->next;
+    else
+        n->ethead = e->next;
+    if (e->next != ET_NIL)
+        n->et[e->next].prev = e->prev;
+    else
+        n->ettail = e->prev;
+}
+
+static void
+et_push_front(notify_t *n, uint32_t i)
+{
+    etime_t *e = &n->et[i];
+    e->prev = ET_NIL;
+    e->next = n->ethead;
+    if (n->ethead != ET_NIL)
+        n->et[n->ethead].prev = i;
+    else
+        n->ettail = i;
+    n->ethead = i;
+}
+
+/* The entry for an engine ID, made the most recently seen; ET_NIL when
+ * there is none. */
+static uint32_t
+et_find(notify_t *n, const uint8_t *eid, size_t len)
+{
+    uint32_t i = n->etbucket[et_hash(n, eid, len)];
+    while (i != ET_NIL && !(n->et[i].eid_len == len && memcmp(n->et[i].eid, eid, len) == 0))
+        i = n->et[i].hnext;
+    if (i != ET_NIL && i != n->ethead) {
+        et_unlink(n, i);
+        et_push_front(n, i);
+    }
+    return i;
+}
+
+/* A new entry for an engine ID (not in the table), taking the least
+ * recently seen one's place when the table is full. */
+static uint32_t
+et_add(notify_t *n, const uint8_t *eid, size_t len)
+{
+    uint32_t i, *pp;
+    if (n->etcount < n->etcap) {
+        i = n->etcount++;
+    } else {
+        i = n->ettail;
+        et_unlink(n, i);
+        for (pp = &n->etbucket[et_hash(n, n->et[i].eid, n->et[i].eid_len)]; *pp != i; pp = &n->et[*pp].hnext)
+            ;
+        *pp = n->et[i].hnext;
+        n->etevicted++;
+    }
+    etime_t *e = &n->et[i];
+    memcpy(e->eid, eid, len);
+    e->eid_len = (uint8_t)len;
+    uint32_t b = et_hash(n, eid, len);
+    e->hnext = n->etbucket[b];
+    n->etbucket[b] = i;
+    et_push_front(n, i);
+    return i;
+}
+
+/* RFC 3414 3.2.7 b, for an authentic message from an engine this receiver
+ * is not authoritative for (a trap): learns the engine's boots and time
+ * when they are newer than what it knew, then says whether the message is
+ * in the time window (1) or not (0): not when the engine's boots have
+ * reached 2^31-1, when the message's boots are older, or when its time is
+ * more than 150 s behind the engine's time as known here (the latest time
+ * received plus the local time since). An engine seen for the first time
+ * sets what is known. */
+static int
+timely_other(notify_t *n, const mw_msg_t *m)
+{
+    int64_t now = mono_s();
+    if (m->engine_boots < 0 || m->engine_time < 0)
+        return 0;
+    uint32_t i = et_find(n, m->engine_id, m->engine_id_len);
+    etime_t *e;
+    if (i == ET_NIL) {
+        e = &n->et[et_add(n, m->engine_id, m->engine_id_len)];
+        e->boots = m->engine_boots;
+        e->latest = m->engine_time;
+        e->at = now;
+    } else {
+        e = &n->et[i];
+        if (m->engine_boots > e->boots || (m->engine_boots == e->boots && m->engine_time > e->latest)) {
+            e->boots = m->engine_boots;
+            e->latest = m->engine_time;
+            e->at = now;
+        }
+    }
+    if (e->boots == INT32_MAX || m->engine_boots < e->boots)
+        return 0;
+    return (int64_t)m->engine_time >= (int64_t)e->latest + (now - e->at) - TIME_WINDOW;
 }
 
 static void
@@ -693,7 +874,7 @@ usm_fail(notify_t *n, uint64_t *counter)
  * (and discovery) this receiver is: the engine ID must be its own, and
  * errors are answered with Reports. */
 static void
-rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
+rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
       const struct sockaddr *from, socklen_t fromlen)
 {
     mw_msg_t m;
@@ -725,7 +906,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     if (m.engine_id_len == 0) {
         /* discovery (RFC 3414 4): tell the sender our engine ID */
         n->st.unknown_engine_ids++;
-        send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNKNOWN_EIDS, n->st.unknown_engine_ids, NULL);
+        send_report(n, &m, reqid, USMSTAT_UNKNOWN_EIDS, n->st.unknown_engine_ids, NULL);
         return;
     }
     if (m.engine_id_len < 5 || m.engine_id_len > EID_MAX) {
@@ -736,7 +917,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     if (!u) {
         usm_fail(n, &n->st.unknown_users);
         if (own)
-            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNKNOWN_USERS, n->st.unknown_users, NULL);
+            send_report(n, &m, reqid, USMSTAT_UNKNOWN_USERS, n->st.unknown_users, NULL);
         return;
     }
     /* the level must be one the user's keys give, and a user with keys
@@ -747,7 +928,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         || (!(flags & MW_FLAG_AUTH) && u->auth != USM_AUTH_NONE)) {
         usm_fail(n, &n->st.unsupported_levels);
         if (own)
-            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_UNSUPPORTED_LEVELS,
+            send_report(n, &m, reqid, USMSTAT_UNSUPPORTED_LEVELS,
                         n->st.unsupported_levels, NULL);
         return;
     }
@@ -770,7 +951,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     if (rc == USM_EWRONGDIGEST) {
         usm_fail(n, &n->st.wrong_digests);
         if (own)
-            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_WRONG_DIGESTS, n->st.wrong_digests, NULL);
+            send_report(n, &m, reqid, USMSTAT_WRONG_DIGESTS, n->st.wrong_digests, NULL);
         goto cleanup;
     }
     /* timeliness, once the message is authentic, where we are authoritative */
@@ -778,7 +959,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         int32_t d = m.engine_time - notify_engine_time(n);
         if (m.engine_boots != n->boots || n->boots == INT32_MAX || d > TIME_WINDOW || d < -TIME_WINDOW) {
             usm_fail(n, &n->st.not_in_time_window);
-            send_report(n, l, from, fromlen, &m, rc == 0 ? m.pdu.request_id : reqid, USMSTAT_NOT_IN_TIME,
+            send_report(n, &m, rc == 0 ? m.pdu.request_id : reqid, USMSTAT_NOT_IN_TIME,
                         n->st.not_in_time_window, kp);
             goto cleanup;
         }
@@ -786,7 +967,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     if (rc == USM_EDECRYPT) {
         usm_fail(n, &n->st.decryption_errors);
         if (own)
-            send_report(n, l, from, fromlen, &m, reqid, USMSTAT_DECRYPTION, n->st.decryption_errors, NULL);
+            send_report(n, &m, reqid, USMSTAT_DECRYPTION, n->st.decryption_errors, NULL);
         goto cleanup;
     }
     if (rc < 0) {
@@ -796,12 +977,22 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     if (m.pdu.type == MW_PDU_INFORM && !own) {
         /* an inform's receiver is authoritative: make the sender discover */
         n->st.unknown_engine_ids++;
-        send_report(n, l, from, fromlen, &m, m.pdu.request_id, USMSTAT_UNKNOWN_EIDS,
+        send_report(n, &m, m.pdu.request_id, USMSTAT_UNKNOWN_EIDS,
                     n->st.unknown_engine_ids, NULL);
         goto cleanup;
     }
     if (m.pdu.type != MW_PDU_TRAPV2 && m.pdu.type != MW_PDU_INFORM) {
         n->st.wrong_pdu++;
+        goto cleanup;
+    }
+    /* a trap signed by another engine: timeliness as a non-authoritative
+     * engine, against what that engine's authentic traps said before */
+    if (!own && (flags & MW_FLAG_AUTH) && !timely_other(n, &m)) {
+        usm_fail(n, &n->st.not_in_time_window);
+        goto cleanup;
+    }
+    if (!v2_shape_ok(&m.pdu)) {
+        n->st.malformed++;
         goto cleanup;
     }
     /* what is queued: the plaintext scopedPDU, or the whole message */
@@ -825,7 +1016,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
         r.pdu.error_status = 0;
         r.pdu.error_index = 0;
         if (usm_msg_encode(kp, &r, n->out, OUT_CAP, &out, &outlen) == 0) {
-            send_reply(n, l, from, fromlen, out, outlen);
+            set_reply(n, out, outlen);
             n->st.informs_answered++;
         } else {
             n->st.send_errors++;
@@ -833,7 +1024,7 @@ rx_v3(notify_t *n, const nlisten_t *l, const uint8_t *buf, size_t len,
     }
     nentry_t *e = queue_push(n, data, dlen);
     if (e) {
-        fill_entry(e, l, from, fromlen, MW_V3);
+        fill_entry(e, listener, from, fromlen, MW_V3);
         e->scoped = m.encrypted != NULL;
         e->msg_id = m.msg_id;
         e->sec_level = level == 0 ? NOTIFY_NOAUTH : (level & MW_FLAG_PRIV) ? NOTIFY_AUTHPRIV : NOTIFY_AUTHNOPRIV;
@@ -859,25 +1050,43 @@ whole_message(const uint8_t *buf, size_t len)
     return ber_rd_left(&r) == l;
 }
 
+int
+notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
+               const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
+               size_t *reply_len)
+{
+    int32_t version;
+    uint64_t before = n->st.received;
+    n->reply = NULL;
+    n->reply_len = 0;
+    n->st.packets++;
+    if (listener < 0 || listener >= NOTIFY_MAX_LISTEN)
+        listener = 0;
+    if (!whole_message(buf, len) || msg_peek_version(buf, len, &version) < 0)
+        n->st.parse_errors++;
+    else if (version == MW_V1 || version == MW_V2C)
+        rx_community(n, listener, buf, len, from, fromlen, version);
+    else if (version == MW_V3)
+        rx_v3(n, listener, buf, len, from, fromlen);
+    else
+        n->st.bad_versions++;
+    *reply = n->reply;
+    *reply_len = n->reply_len;
+    return n->st.received != before;
+}
+
 static void
 on_rx(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr *from,
       socklen_t fromlen, void *arg)
 {
     nlisten_t *l = arg;
     notify_t *n = l->n;
-    int32_t version;
+    const uint8_t *reply;
+    size_t reply_len;
     (void)s;
-    n->st.packets++;
-    if (!whole_message(buf, len) || msg_peek_version(buf, len, &version) < 0) {
-        n->st.parse_errors++;
-        return;
-    }
-    if (version == MW_V1 || version == MW_V2C)
-        rx_community(n, l, buf, len, from, fromlen, version);
-    else if (version == MW_V3)
-        rx_v3(n, l, buf, len, from, fromlen);
-    else
-        n->st.bad_versions++;
+    notify_process(n, l->index, buf, len, from, fromlen, &reply, &reply_len);
+    if (reply && udp_send(l->sock, from, fromlen, reply, reply_len) < 0)
+        n->st.send_errors++;
 }
 
 int
@@ -887,6 +1096,10 @@ notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len, int *sys_
     *sys_err = 0;
     if (n->nlisten >= NOTIFY_MAX_LISTEN)
         return MW_ETOOMANY;
+    if (!n->base) {
+        *sys_err = EINVAL;
+        return MW_EINVAL;
+    }
     nlisten_t *l = &n->listen[n->nlisten];
     l->n = n;
     l->index = n->nlisten;
@@ -929,4 +1142,6 @@ notify_stats(const notify_t *n, notify_stats_t *st)
     st->queue_len = n->qcount;
     st->queue_bytes = n->rused;
     st->queue_peak = n->qpeak;
+    st->engines = n->etcount;
+    st->engines_evicted = n->etevicted;
 }

@@ -18,7 +18,12 @@
  * is authoritative, so its keys are localised for each sender engine ID
  * as it is seen (usm_keys_* caches them). For informs the receiver is
  * authoritative: it answers discovery with its own engine ID, boots and
- * time, and checks timeliness against them. */
+ * time, and checks timeliness against them. For traps signed by another
+ * engine the receiver is not authoritative: it keeps each sending engine's
+ * boots and latest time, learnt from authenticated traps only, and drops
+ * a trap whose boots are older or whose time is more than 150 s behind
+ * (RFC 3414 3.2.7 b), so a captured trap cannot be replayed. That cache
+ * holds engines_max engines and forgets the least recently seen first. */
 #ifndef MW_NOTIFY_H
 #define MW_NOTIFY_H
 
@@ -44,8 +49,8 @@ typedef union {
 } notify_addr_t;
 
 /* Every datagram read is counted once in exactly one of: received,
- * dropped_queue, parse_errors, bad_versions, wrong_pdu, auth_failures,
- * unknown_engine_ids. */
+ * dropped_queue, parse_errors, bad_versions, wrong_pdu, malformed,
+ * auth_failures, unknown_engine_ids. */
 typedef struct {
     uint64_t packets;            /* datagrams read */
     uint64_t received;           /* notifications accepted into the queue */
@@ -56,6 +61,8 @@ typedef struct {
     uint64_t parse_errors;       /* snmpInASNParseErrs */
     uint64_t bad_versions;       /* snmpInBadVersions */
     uint64_t wrong_pdu;          /* not a notification (GET, Response, ...) */
+    uint64_t malformed;          /* a v2 trap or inform whose first two varbinds are
+                                  * not sysUpTime.0 and snmpTrapOID.0 (RFC 3416 4.2.6) */
     uint64_t auth_failures;      /* the sum of the next seven */
     uint64_t bad_community;      /* snmpInBadCommunityNames */
     uint64_t unknown_users;      /* usmStatsUnknownUserNames */
@@ -63,7 +70,9 @@ typedef struct {
     uint64_t wrong_digests;      /* usmStatsWrongDigests */
     uint64_t decryption_errors;  /* usmStatsDecryptionErrors */
     uint64_t unknown_sec_models; /* snmpUnknownSecurityModels */
-    uint64_t not_in_time_window; /* usmStatsNotInTimeWindows (informs) */
+    uint64_t not_in_time_window; /* usmStatsNotInTimeWindows: informs to this
+                                  * engine, and traps replayed or out of date
+                                  * for their sender's engine */
     uint64_t unknown_engine_ids; /* usmStatsUnknownEngineIDs: discovery, or an
                                   * inform for another engine (not a failure) */
     uint64_t informs_answered;   /* Responses sent */
@@ -72,12 +81,18 @@ typedef struct {
     uint64_t queue_len;          /* entries waiting now */
     uint64_t queue_bytes;        /* bytes they use */
     uint64_t queue_peak;         /* most entries ever waiting */
+    uint64_t engines;            /* sending engines whose boots and time are kept */
+    uint64_t engines_evicted;    /* forgotten to make room (least recently seen) */
 } notify_stats_t;
 
 typedef struct {
     size_t queue_max;   /* entries the queue holds (0: 10000) */
     size_t queue_bytes; /* bytes of message data it holds (0: 8 MB) */
+    size_t engines_max; /* sending engines whose boots and time are kept
+                         * (0: NOTIFY_ENGINES_DEFAULT); about 80 bytes each */
 } notify_config_t;
+
+#define NOTIFY_ENGINES_DEFAULT 10000
 
 /* A notification as notify_pop hands it out. Pointers point into the
  * receiver's buffers and stay valid until the next notify_pop. */
@@ -112,6 +127,8 @@ typedef struct {
 /* Called from the loop (a zero timer) when entries wait in the queue. */
 typedef void (*notify_ready_cb)(notify_t *n, void *arg);
 
+/* base may be NULL for a receiver that only processes bytes it is given
+ * (notify_process): it cannot listen and has no ready callback. */
 notify_t *notify_new(struct event_base *base, const notify_config_t *cfg);
 void notify_free(notify_t *n);
 void notify_set_ready(notify_t *n, notify_ready_cb cb, void *arg);
@@ -142,6 +159,17 @@ int notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots
 size_t notify_engine_id(const notify_t *n, uint8_t *out, size_t cap);
 int32_t notify_engine_boots(const notify_t *n);
 int32_t notify_engine_time(const notify_t *n);
+
+/* The receive path without a socket: processes one datagram as if it had
+ * arrived on listener from the address from. A notification that passes
+ * is queued (notify_pop takes it); the answer it calls for (an inform's
+ * Response, a Report) is left in *reply and *reply_len (NULL and 0 when
+ * there is none), pointing into the receiver's buffer until the next
+ * call. Counts as a datagram read. Returns 1 when a notification was
+ * queued, else 0. */
+int notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
+                   const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
+                   size_t *reply_len);
 
 /* Takes the oldest notification. 1 with *out filled, 0 when empty. */
 int notify_pop(notify_t *n, notify_note_t *out);

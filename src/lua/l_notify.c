@@ -1,10 +1,12 @@
 /* l_notify.c - the notification receiver for Lua (moonwalk.trapd builds
  * on it).
  *
- *   r = core.receiver{ queue = N, queue_bytes = B }
+ *   r = core.receiver{ queue = N, queue_bytes = B, engines = E }
  *   r:listen("udp:127.0.0.1:1162") -> index | nil, err
  *   r:community("public"); r:user(name, auth, apass, priv, ppass)
  *   r:on_ready(fn)   fn() runs on the main thread when notifications wait
+ *   r:process(bytes[, "udp:addr:port"]) -> reply | nil: one datagram
+ *                    through the receive path, without a socket
  *   r:pop() -> notification table | nil;  r:kick();  r:stats();  r:close()
  *
  * Plus core.local_ipv4() (the host's first non-loopback IPv4 address, as
@@ -64,7 +66,8 @@ opt_field(lua_State *L, int t, const char *k, lua_Integer def)
     return v;
 }
 
-/* receiver{ queue = entries, queue_bytes = bytes } */
+/* receiver{ queue = entries, queue_bytes = bytes, engines = sending engines
+ * whose boots and time are kept } */
 static int
 l_receiver(lua_State *L)
 {
@@ -75,8 +78,11 @@ l_receiver(lua_State *L)
         lua_Integer q = opt_field(L, 1, "queue", 0), b = opt_field(L, 1, "queue_bytes", 0);
         luaL_argcheck(L, q >= 0 && q <= 10000000, 1, "queue out of range");
         luaL_argcheck(L, b >= 0 && b <= ((lua_Integer)1 << 32), 1, "queue_bytes out of range");
+        lua_Integer e = opt_field(L, 1, "engines", 0);
+        luaL_argcheck(L, e >= 0 && e <= 10000000, 1, "engines out of range");
         cfg.queue_max = (size_t)q;
         cfg.queue_bytes = (size_t)b;
+        cfg.engines_max = (size_t)e;
     }
     lrecv_t *r = lua_newuserdatauv(L, sizeof *r, 0);
     r->n = NULL;
@@ -226,6 +232,32 @@ l_recv_on_ready(lua_State *L)
     notify_set_ready(r->n, on_ready, r);
     notify_kick(r->n);
     return 0;
+}
+
+/* r:process(bytes[, from]) -> reply | nil: bytes handled as a datagram
+ * from `from` ("[udp:|udp6:]addr:port", default udp:127.0.0.1:162) on
+ * listener 1; a notification that passes is queued as one that arrived.
+ * The reply is what would have been sent back (Response, Report). */
+static int
+l_recv_process(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    size_t n, rlen;
+    const uint8_t *buf = (const uint8_t *)luaL_checklstring(L, 2, &n);
+    const char *spec = luaL_optstring(L, 3, "udp:127.0.0.1:162");
+    const uint8_t *reply;
+    char host[256];
+    int port;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fam = udp_parse_peer(spec, host, sizeof host, &port, 162);
+    if (fam < 0 || udp_literal_addr(host, port, fam, &ss, &len) < 0)
+        return luaL_argerror(L, 3, "a literal [udp:|udp6:]addr[:port] is needed");
+    notify_process(r->n, 0, buf, n, (struct sockaddr *)&ss, len, &reply, &rlen);
+    if (!reply)
+        return 0;
+    lua_pushlstring(L, (const char *)reply, rlen);
+    return 1;
 }
 
 static int
@@ -502,14 +534,14 @@ l_recv_stats(lua_State *L)
     lrecv_t *r = check_recv(L, 1);
     notify_stats_t st;
     notify_stats(r->n, &st);
-    lua_createtable(L, 0, 24);
+    lua_createtable(L, 0, 27);
 #define F(x) set_int(L, #x, (lua_Integer)st.x)
     F(packets); F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
-    F(parse_errors); F(bad_versions); F(wrong_pdu); F(auth_failures); F(bad_community);
+    F(parse_errors); F(bad_versions); F(wrong_pdu); F(malformed); F(auth_failures); F(bad_community);
     F(unknown_users); F(unsupported_levels); F(wrong_digests); F(decryption_errors);
     F(unknown_sec_models); F(unknown_engine_ids); F(not_in_time_window);
     F(informs_answered); F(reports_sent); F(send_errors); F(queue_len); F(queue_bytes);
-    F(queue_peak);
+    F(queue_peak); F(engines); F(engines_evicted);
 #undef F
     return 1;
 }
@@ -543,6 +575,7 @@ static const luaL_Reg recv_methods[] = {
     { "user", l_recv_user },
     { "engine", l_recv_engine },
     { "on_ready", l_recv_on_ready },
+    { "process", l_recv_process },
     { "kick", l_recv_kick },
     { "pending", l_recv_pending },
     { "stats", l_recv_stats },
