@@ -44,6 +44,27 @@ describe("usm HMAC authentication", function()
     end)
   end
 
+  it("pad states kept per key: after 3,000 other keys (more than the cache holds) every vector signs the same", function()
+    local function sign(auth, key, ml)
+      local msg = string.rep("A", 10) .. string.rep("\0", ml) .. string.rep("B", 10)
+      return hex(assert(c.usm_sign(auth, key, msg, 10)):sub(11, 10 + ml))
+    end
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+    local seen = {}
+    for i = 1, 3000 do
+      local key = string.format("%032d", i)
+      local mac = sign("SHA-256", key, 24)
+      assert.is_nil(seen[mac])          -- distinct keys, distinct MACs
+      seen[mac] = i
+    end
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+    for i = 3000, 1, -1 do               -- again, now from the cache or recomputed
+      assert.equal(i, seen[sign("SHA-256", string.format("%032d", i), 24)])
+    end
+    c.usm_cache_clear()
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+  end)
+
   it("wrong key fails verification with 'wrong digest'", function()
     local msg = string.rep("A", 10) .. string.rep("\0", 24) .. string.rep("B", 10)
     local signed = assert(c.usm_sign("SHA-256", key_for("SHA-256"), msg, 10))
