@@ -12,6 +12,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "crypto.h"
+#include "sha256ni.h"
 
 static const mbedtls_md_info_t *
 md_info(usm_auth_t alg)
@@ -29,6 +30,13 @@ md_info(usm_auth_t alg)
     return mbedtls_md_info_from_type(t);
 }
 
+/* SHA-224 and SHA-256 go to the CPU's SHA instructions where it has them. */
+static int
+use_ni(usm_auth_t alg)
+{
+    return (alg == USM_AUTH_SHA256 || alg == USM_AUTH_SHA224) && sha256ni_available();
+}
+
 int
 crypto_hash(usm_auth_t alg, const crypto_iov_t *iov, size_t niov, uint8_t *out)
 {
@@ -37,6 +45,15 @@ crypto_hash(usm_auth_t alg, const crypto_iov_t *iov, size_t niov, uint8_t *out)
     int rc = MW_EINVAL;
     if (!info)
         return MW_EINVAL;
+    if (use_ni(alg)) {
+        sha256ni_t s;
+        sha256ni_init(&s, alg == USM_AUTH_SHA224);
+        for (size_t i = 0; i < niov; i++)
+            if (iov[i].n)
+                sha256ni_update(&s, iov[i].p, iov[i].n);
+        sha256ni_finish(&s, out); /* wipes s */
+        return 0;
+    }
     mbedtls_md_init(&ctx);
     if (mbedtls_md_setup(&ctx, info, 0) != 0) {
         rc = MW_ENOMEM;
@@ -72,6 +89,8 @@ typedef struct mac_slot {
     usm_auth_t alg;
     size_t keylen;
     uint8_t key[USM_MAX_HASH];
+    int ni;                     /* SHA-224/256 on the SHA instructions: */
+    sha256ni_t ni_inner, ni_outer; /* the states below are unused then */
     mbedtls_md_context_t inner; /* after the ipad block */
     mbedtls_md_context_t outer; /* after the opad block */
 } mac_slot_t;
@@ -132,6 +151,20 @@ mac_slot_make(usm_auth_t alg, const mbedtls_md_info_t *info, const uint8_t *key,
     memcpy(s->key, key, keylen);
     mbedtls_md_init(&s->inner);
     mbedtls_md_init(&s->outer);
+    if ((s->ni = use_ni(alg))) {
+        memset(pad, 0x36, bs);
+        for (size_t i = 0; i < keylen; i++)
+            pad[i] ^= key[i];
+        sha256ni_init(&s->ni_inner, alg == USM_AUTH_SHA224);
+        sha256ni_update(&s->ni_inner, pad, bs);
+        memset(pad, 0x5c, bs);
+        for (size_t i = 0; i < keylen; i++)
+            pad[i] ^= key[i];
+        sha256ni_init(&s->ni_outer, alg == USM_AUTH_SHA224);
+        sha256ni_update(&s->ni_outer, pad, bs);
+        mbedtls_platform_zeroize(pad, sizeof pad);
+        return s;
+    }
     if (mbedtls_md_setup(&s->inner, info, 0) != 0 || mbedtls_md_setup(&s->outer, info, 0) != 0)
         goto fail;
     memset(pad, 0x36, bs);
@@ -201,6 +234,18 @@ crypto_hmac(usm_auth_t alg, const uint8_t *key, size_t keylen, const crypto_iov_
         return MW_EINVAL; /* USM keys are at most one digest long */
     if (!(s = mac_slot_get(alg, info, key, keylen)))
         return MW_ENOMEM;
+    if (s->ni) {
+        sha256ni_t h = s->ni_inner;
+        for (size_t i = 0; i < niov; i++)
+            if (iov[i].n)
+                sha256ni_update(&h, iov[i].p, iov[i].n);
+        sha256ni_finish(&h, inner);
+        h = s->ni_outer;
+        sha256ni_update(&h, inner, hl);
+        sha256ni_finish(&h, out);
+        mbedtls_platform_zeroize(inner, sizeof inner);
+        return 0;
+    }
     w = &mac_work[alg];
     if (!mac_work_ready[alg]) {
         mbedtls_md_init(w);
@@ -234,6 +279,23 @@ crypto_hash_repeat(usm_auth_t alg, const uint8_t *pw, size_t pwlen, size_t total
     int rc = MW_EINVAL;
     if (!info || pwlen == 0)
         return MW_EINVAL;
+    if (use_ni(alg)) {
+        sha256ni_t s;
+        sha256ni_init(&s, alg == USM_AUTH_SHA224);
+        while (done < total) {
+            size_t n = total - done < sizeof block ? total - done : sizeof block;
+            for (size_t i = 0; i < n; i++) {
+                block[i] = pw[idx];
+                if (++idx == pwlen)
+                    idx = 0;
+            }
+            sha256ni_update(&s, block, n);
+            done += n;
+        }
+        sha256ni_finish(&s, out);
+        mbedtls_platform_zeroize(block, sizeof block);
+        return 0;
+    }
     mbedtls_md_init(&ctx);
     if (mbedtls_md_setup(&ctx, info, 0) != 0) {
         rc = MW_ENOMEM;
