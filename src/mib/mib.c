@@ -369,24 +369,111 @@ is_labelchar(int ch)
     return isalnum(ch) || ch == '-' || ch == '_';
 }
 
+/* The text of a quoted string up to the closing quote, without '\r'. The
+ * scanning loops below keep the read position in locals: through m->lx
+ * every byte written to token would make the compiler reload it. */
 static int
 parse_quote_string(mib_t *m, char *token, int maxtlen)
 {
-    int ch, count = 0;
-    while ((ch = lgetc(m)) != EOF) {
-        if (ch == '\r')
-            continue;
-        if (ch == '\n') {
-            m->line++;
-        } else if (ch == '"') {
-            *token = '\0';
-            return QUOTESTRING;
-        }
-        if (++count < maxtlen)
-            *token++ = (char)ch;
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    const char *stop = q ? q : end;
+    int count = 0;
+    /* descriptions are most of a MIB's text: find the quote, then count
+     * and copy the run at once */
+    for (const char *nl = p; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
+        m->line++;
+    if (!memchr(p, '\r', (size_t)(stop - p))) {
+        size_t n = (size_t)(stop - p);
+        if (maxtlen > 0 && n > (size_t)maxtlen - 1)
+            n = (size_t)maxtlen - 1;
+        memcpy(token, p, n);
+        token += n;
+    } else {
+        for (const char *c = p; c < stop; c++)
+            if (*c != '\r' && ++count < maxtlen)
+                *token++ = *c;
     }
     *token = '\0';
-    return ENDOFFILE;
+    lx->p = q ? q + 1 : end;
+    return q ? QUOTESTRING : ENDOFFILE;
+}
+
+/* isspace() and is_labelchar() of the C locale, as a table */
+enum { CC_SPACE = 1, CC_LABEL = 2 };
+static const unsigned char cclass[256] = {
+    ['\t'] = CC_SPACE, ['\n'] = CC_SPACE, ['\v'] = CC_SPACE, ['\f'] = CC_SPACE,
+    ['\r'] = CC_SPACE, [' '] = CC_SPACE, ['-'] = CC_LABEL, ['_'] = CC_LABEL,
+#define D(c) [c] = CC_LABEL
+    D('0'), D('1'), D('2'), D('3'), D('4'), D('5'), D('6'), D('7'), D('8'), D('9'),
+    D('a'), D('b'), D('c'), D('d'), D('e'), D('f'), D('g'), D('h'), D('i'), D('j'), D('k'),
+    D('l'), D('m'), D('n'), D('o'), D('p'), D('q'), D('r'), D('s'), D('t'), D('u'), D('v'),
+    D('w'), D('x'), D('y'), D('z'),
+    D('A'), D('B'), D('C'), D('D'), D('E'), D('F'), D('G'), D('H'), D('I'), D('J'), D('K'),
+    D('L'), D('M'), D('N'), D('O'), D('P'), D('Q'), D('R'), D('S'), D('T'), D('U'), D('V'),
+    D('W'), D('X'), D('Y'), D('Z'),
+#undef D
+};
+
+/* Skips white space (counting lines) and returns the next character, or
+ * EOF. */
+static int
+skip_space(mib_t *m)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    int line = m->line, ch = EOF;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p++;
+        if (!(cclass[c] & CC_SPACE)) {
+            ch = c;
+            break;
+        }
+        if (c == '\n')
+            line++;
+    }
+    lx->p = p;
+    m->line = line;
+    return ch;
+}
+
+/* After "--": skips to the end of the line or the next "--"; returns the
+ * character that ended the comment ('\n', the second '-', or EOF). */
+static int
+skip_comment(mib_t *m)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    int prev = ' ';
+    while (p < end) {
+        int c = (unsigned char)*p++;
+        if (c == '\n' || (prev == '-' && c == '-')) {
+            lx->p = p;
+            return c;
+        }
+        prev = c;
+    }
+    lx->p = p;
+    return EOF;
+}
+
+/* Appends label characters to token (at cp, up to maxtlen - 1 in all);
+ * returns the new end. The first character that is not one is left to be
+ * read next. */
+static char *
+scan_label(mib_t *m, char *token, char *cp, int maxtlen)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    char *lim = token + maxtlen - 1;
+    while (p < end && (cclass[(unsigned char)*p] & CC_LABEL)) {
+        if (cp < lim)
+            *cp++ = *p;
+        p++;
+    }
+    lx->p = p;
+    return cp;
 }
 
 static int
@@ -395,11 +482,7 @@ get_token(mib_t *m, char *token, int maxtlen)
     int ch, ch_next;
     char *cp = token;
 
-    do {
-        ch = lgetc(m);
-        if (ch == '\n')
-            m->line++;
-    } while (ch != EOF && isspace(ch));
+    ch = skip_space(m);
     *cp++ = (char)ch;
     *cp = '\0';
     switch (ch) {
@@ -505,12 +588,7 @@ get_token(mib_t *m, char *token, int maxtlen)
         ch_next = lgetc(m);
         if (ch_next == '-') {
             /* comment: to the end of the line or the next "--" */
-            ch = ' ';
-            ch_next = lgetc(m);
-            while (ch_next != EOF && ch_next != '\n' && (ch != '-' || ch_next != '-')) {
-                ch = ch_next;
-                ch_next = lgetc(m);
-            }
+            ch_next = skip_comment(m);
             if (ch_next == EOF) {
                 token[0] = '\0';
                 return ENDOFFILE;
@@ -525,11 +603,7 @@ get_token(mib_t *m, char *token, int maxtlen)
         if (!is_labelchar(ch))
             return LABEL;
     more:
-        while (is_labelchar(ch_next = lgetc(m))) {
-            if (cp - token < maxtlen - 1)
-                *cp++ = (char)ch_next;
-        }
-        lungetc(m, ch_next);
+        cp = scan_label(m, token, cp, maxtlen);
         *cp = '\0';
         {
             int tok = kw_lookup(token);

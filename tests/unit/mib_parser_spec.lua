@@ -145,6 +145,46 @@ END
     os.execute("rm -rf " .. d)
   end)
 
+  it("CRLF lines, long quoted text and comments keep line numbers as snmptranslate counts them", function()
+    local d = tmpdir()
+    local function module(name, access)
+      return table.concat({
+        name .. " DEFINITIONS ::= BEGIN -- comment -- IMPORTS",
+        "IMPORTS OBJECT-TYPE, enterprises, Integer32 FROM SNMPv2-SMI;",
+        "crlf OBJECT IDENTIFIER ::= { enterprises 4344 }",
+        "crlfValue OBJECT-TYPE",
+        "    SYNTAX  Integer32",
+        "    MAX-ACCESS read-only",
+        "    STATUS current",
+        '    DESCRIPTION "first line',
+        "        second line -- not a comment",
+        '        third line"',
+        "    ::= { crlf 1 } -- trailing comment",
+        "crlfOther OBJECT-TYPE",
+        "    SYNTAX  Integer32",
+        "    MAX-ACCESS " .. access,
+        "    STATUS current",
+        '    DESCRIPTION "' .. string.rep("long text ", 2000) .. '"',
+        "    ::= { crlf 2 }",
+        "END", "" }, "\r\n")
+    end
+    write(d .. "/CRLF-MIB.txt", module("CRLF-MIB", "read-only"))
+    write(d .. "/CRLF-BAD-MIB.txt", module("CRLF-BAD-MIB", "read-sometimes"))
+    local m = fresh(STD .. ":" .. d, "CRLF-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.4.1.4344.2", tostring(m:parse_oid("CRLF-MIB::crlfOther")))
+    local info = m:node(m:parse_oid("CRLF-MIB::crlfValue"))
+    assert.equal("first line\n        second line -- not a comment\n        third line", info.description)
+    m = fresh(STD .. ":" .. d, "CRLF-BAD-MIB")
+    local line = assert(m:errors():match("Bad ACCESS type %(read%-sometimes%): At line (%d+)"))
+    local p = io.popen(string.format("snmptranslate -M %s:%s -m CRLF-BAD-MIB -On .1 2>&1", STD, d))
+    local theirs = p:read("a")
+    p:close()
+    assert.equal(line, theirs:match("Bad ACCESS type %(read%-sometimes%): At line (%d+)"))
+    assert.equal("14", line)
+    os.execute("rm -rf " .. d)
+  end)
+
   it("loads the standard set and net-snmp's MIBs well under a second", function()
     local t0 = os.clock()
     local m = fresh(STD .. ":/usr/share/snmp/mibs", "ALL")
