@@ -272,8 +272,8 @@ l_mib_node(lua_State *L)
     }
     set_str(L, "hint", n->hint);
     set_str(L, "units", n->units);
-    set_str(L, "description", n->description);
-    set_str(L, "reference", n->reference);
+    set_str(L, "description", mib_node_description(m, n));
+    set_str(L, "reference", mib_node_reference(m, n));
     set_str(L, "defval", n->defval);
     set_str(L, "augments", n->augments);
     if (n->enums) {

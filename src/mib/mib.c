@@ -209,6 +209,7 @@ typedef struct chunk {
 
 typedef struct {
     const char *p, *end;
+    const char *base;           /* start of the file's text */
 } lex_t;
 
 struct mib {
@@ -236,6 +237,8 @@ struct mib {
     char *errbuf;               /* owned */
     size_t errlen, errcap;
     int nerrors;
+    mib_text_t quote;           /* where the last quoted string was */
+    mib_node_t *free_nodes;     /* parse nodes copied into the tree, for reuse */
 };
 
 /* ---- memory ---------------------------------------------------------- */
@@ -380,6 +383,8 @@ parse_quote_string(mib_t *m, char *token, int maxtlen)
     const char *q = memchr(p, '"', (size_t)(end - p));
     const char *stop = q ? q : end;
     int count = 0;
+    m->quote.off = (uint32_t)(p - lx->base);
+    m->quote.len = q && stop - p < (ptrdiff_t)UINT32_MAX ? (uint32_t)(stop - p) + 1 : 0;
     /* descriptions are most of a MIB's text: find the quote, then count
      * and copy the run at once */
     for (const char *nl = p; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
@@ -720,10 +725,35 @@ name_hash(const char *name)
 
 #define NBUCKET(x) ((x) & (NHASH - 1))
 
+/* A zeroed node: one given back by node_recycle, else a new one. */
+static mib_node_t *
+node_take(mib_t *m)
+{
+    mib_node_t *np = m->free_nodes;
+    if (!np)
+        return arena_alloc(m, sizeof *np);
+    m->free_nodes = np->next;
+    memset(np, 0, sizeof *np);
+    return np;
+}
+
+/* Parse nodes are dead once do_subtree has copied them into the tree (net-snmp
+ * frees them there): their memory serves the next nodes. */
+static void
+node_recycle(mib_t *m, mib_node_t *list)
+{
+    while (list) {
+        mib_node_t *next = list->next;
+        list->next = m->free_nodes;
+        m->free_nodes = list;
+        list = next;
+    }
+}
+
 static mib_node_t *
 alloc_node(mib_t *m, int modid)
 {
-    mib_node_t *np = arena_alloc(m, sizeof *np);
+    mib_node_t *np = node_take(m);
     np->tc = -1;
     np->modid = modid;
     np->file = m->file;
@@ -814,8 +844,8 @@ tree_from_node(mib_node_t *tp, const mib_node_t *np)
     tp->varbinds = np->varbinds;
     tp->hint = np->hint;
     tp->units = np->units;
-    tp->description = np->description;
-    tp->reference = np->reference;
+    tp->description_at = np->description_at;
+    tp->reference_at = np->reference_at;
     tp->defval = np->defval;
     tp->subid = np->subid;
     tp->tc = np->tc;
@@ -838,7 +868,7 @@ add_module_to_node(mib_t *m, mib_node_t *tp, int modid)
 static mib_node_t *
 new_tree_node(mib_t *m, int modid)
 {
-    mib_node_t *tp = arena_alloc(m, sizeof *tp);
+    mib_node_t *tp = node_take(m);
     tp->modid = modid;
     tp->modules = &tp->modid;
     tp->nmodules = 1;
@@ -1001,8 +1031,8 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
                 anon_tp->ranges = tp->ranges;
                 anon_tp->hint = tp->hint;
                 anon_tp->units = tp->units;
-                anon_tp->description = tp->description;
-                anon_tp->reference = tp->reference;
+                anon_tp->description_at = tp->description_at;
+                anon_tp->reference_at = tp->reference_at;
                 anon_tp->defval = tp->defval;
                 anon_tp->access = tp->access;
                 anon_tp->status = tp->status;
@@ -1016,6 +1046,7 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
             anon_tp = NULL;
         }
     }
+    node_recycle(m, child_list);
 }
 
 static int get_tc_index(mib_t *m, const char *descriptor, int modid);
@@ -1433,7 +1464,7 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
     int type, level;
     char token[MAXTOKEN];
     char *qbuf = malloc(MAXQUOTESTR);
-    const char *hint = NULL, *descr = NULL;
+    const char *hint = NULL;
     mib_node_t *ret = NULL;
 
     if (!qbuf)
@@ -1526,8 +1557,7 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
                     type = get_token(m, qbuf, MAXQUOTESTR);
                     if (type != QUOTESTRING)
                         print_error(m, "DESCRIPTION must be string", token, type);
-                    else
-                        descr = arena_strdup(m, qbuf);
+                    /* a TC's DESCRIPTION is not kept (nothing shows it) */
                 } else {
                     type = get_token(m, qbuf, MAXQUOTESTR);
                 }
@@ -1568,7 +1598,6 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
         tcp->modid = m->current_module;
         tcp->descriptor = arena_strdup(m, name);
         tcp->hint = hint;
-        tcp->description = descr;
         tcp->type = type;
         *ntype = get_token(m, ntoken, MAXTOKEN);
         if (*ntype == LEFTPAREN) {
@@ -1810,7 +1839,7 @@ parse_objecttype(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1818,7 +1847,7 @@ parse_objecttype(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case INDEX:
             if (np->augments) {
@@ -1964,7 +1993,7 @@ parse_objectgroup(mib_t *m, const char *name, int what, objgroup_t **ol)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto out;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1972,7 +2001,7 @@ parse_objectgroup(mib_t *m, const char *name, int what, objgroup_t **ol)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto out;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     if (type != EQUALS)
@@ -2005,7 +2034,7 @@ parse_notification(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -2013,7 +2042,7 @@ parse_notification(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case OBJECTS:
             np->varbinds = get_varbinds(m);
@@ -2053,7 +2082,7 @@ parse_trap(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -2061,7 +2090,7 @@ parse_trap(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case ENTERPRISE:
             type = get_token(m, token, MAXTOKEN);
@@ -2217,7 +2246,7 @@ parse_compliance(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXTOKEN);
@@ -2225,7 +2254,7 @@ parse_compliance(mib_t *m, const char *name)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     if (type != MODULE) {
@@ -2360,7 +2389,7 @@ parse_capabilities(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXTOKEN);
@@ -2368,7 +2397,7 @@ parse_capabilities(mib_t *m, const char *name)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     while (type == SUPPORTS) {
@@ -2576,7 +2605,7 @@ parse_module_identity(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     while (type == REVISION) {
         type = get_token(m, token, MAXTOKEN);
@@ -2978,7 +3007,7 @@ read_module_internal(mib_t *m, const char *name)
         }
         const char *ofile = m->file;
         int oline = m->line, omod = m->current_module, rc;
-        lex_t lx = { buf, buf + len }, *olx = m->lx;
+        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
         mp->no_imports = 0;
         m->file = mp->file;
         m->line = 1;
@@ -3050,7 +3079,7 @@ add_mibfile(mib_t *m, const char *path)
     if (!buf)
         return 1;
     /* only the start of the file matters */
-    lex_t lx = { buf, buf + len }, *olx = m->lx;
+    lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
     const char *ofile = m->file;
     int oline = m->line;
     m->lx = &lx;
@@ -3164,7 +3193,7 @@ mib_load(mib_t *m, const char *name)
             m->nerrors++;
             return -1;
         }
-        lex_t lx = { buf, buf + len }, *olx = m->lx;
+        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
         m->lx = &lx;
         int t = get_token(m, token, MAXTOKEN);
         m->lx = olx;
@@ -4117,6 +4146,56 @@ mib_parse_oid(mib_t *m, const char *name, int mode, oid_t *out, char *err, size_
 
 /* ---- -Td ------------------------------------------------------------- */
 
+/* A quoted text of file at t, as the lexer gave it to the parser: without
+ * '\r' and cut at MAXQUOTESTR - 1 bytes. The bytes around it must still be
+ * the quotes, or the file changed since it was loaded. */
+static const char *
+text_load(mib_t *m, const char *file, mib_text_t t)
+{
+    size_t raw, n = 0;
+    char *buf, *out = NULL;
+    FILE *f;
+    if (!t.len || !t.off || !file || !(f = fopen(file, "rb")))
+        return NULL;
+    raw = t.len - 1;
+    if (!(buf = malloc(raw + 2)))
+        goto done;
+    if (fseek(f, (long)t.off - 1, SEEK_SET) != 0 || fread(buf, 1, raw + 2, f) != raw + 2
+        || buf[0] != '"' || buf[raw + 1] != '"')
+        goto done;
+    out = arena_alloc(m, (raw < MAXQUOTESTR ? raw : MAXQUOTESTR) + 1);
+    for (size_t i = 1; i <= raw && n < MAXQUOTESTR - 1; i++)
+        if (buf[i] != '\r')
+            out[n++] = buf[i];
+    out[n] = '\0';
+done:
+    free(buf);
+    fclose(f);
+    return out;
+}
+
+const char *
+mib_node_description(mib_t *m, mib_node_t *n)
+{
+    if (!n->description && n->description_at.len) {
+        n->description = text_load(m, n->file, n->description_at);
+        if (!n->description)
+            n->description_at.len = 0; /* gone: do not try again */
+    }
+    return n->description;
+}
+
+const char *
+mib_node_reference(mib_t *m, mib_node_t *n)
+{
+    if (!n->reference && n->reference_at.len) {
+        n->reference = text_load(m, n->file, n->reference_at);
+        if (!n->reference)
+            n->reference_at.len = 0;
+    }
+    return n->reference;
+}
+
 static void
 print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
 {
@@ -4292,7 +4371,7 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         }
         mibbuf_cat(b, " }\n");
     }
-    if (tp->description) {
+    if (mib_node_description(m, tp)) {
         mibbuf_cat(b, "  DESCRIPTION\t\"");
         mibbuf_cat(b, tp->description);
         mibbuf_cat(b, "\"\n");

@@ -62,6 +62,13 @@ typedef struct mib_varbind {
     struct mib_varbind *next;
 } mib_varbind_t;
 
+/* Where a quoted text (DESCRIPTION, REFERENCE) sits in its module file:
+ * descriptions are most of a MIB's text and are read only when asked for
+ * (mib_node_description). len is the raw length + 1; 0 when there is none. */
+typedef struct mib_text {
+    uint32_t off, len;
+} mib_text_t;
+
 /* One node: while a module is parsed it is a loose definition (plabel,
  * subid, next); once linked it is a tree node (parent, child, peer). All
  * memory belongs to the mib_t arena. */
@@ -77,7 +84,9 @@ typedef struct mib_node {
     mib_range_t *ranges;
     mib_index_t *indexes;
     mib_varbind_t *varbinds;
-    const char *augments, *hint, *units, *description, *reference, *defval;
+    const char *augments, *hint, *units, *defval;
+    mib_text_t description_at, reference_at; /* in file */
+    const char *description, *reference; /* read on demand: see below */
     const char *file;
     int line;
     struct mib_node *parent, *child, *peer;
@@ -88,7 +97,7 @@ typedef struct mib_node {
 typedef struct mib_tc {
     int type;                   /* parser token of the base type */
     int modid;
-    const char *descriptor, *hint, *description;
+    const char *descriptor, *hint;
     mib_enum_t *enums;
     mib_range_t *ranges;
 } mib_tc_t;
@@ -149,6 +158,12 @@ void mib_node_oid(const mib_node_t *n, oid_t *out);
 /* The name of module modid ("#N" when unknown); buf of 256 bytes. */
 const char *mib_module_name(mib_t *m, int modid, char *buf);
 const mib_tc_t *mib_tc(mib_t *m, int index);
+/* The node's DESCRIPTION and REFERENCE texts as net-snmp keeps them (without
+ * '\r', at most 4095 bytes), read from the module file on first use and
+ * then kept; NULL when the node has none or the file no longer holds it
+ * where it was. */
+const char *mib_node_description(mib_t *m, mib_node_t *n);
+const char *mib_node_reference(mib_t *m, mib_node_t *n);
 /* snmptranslate -Td text for o; returns needed length like snprintf. */
 size_t mib_describe(mib_t *m, const oid_t *o, int width, char *buf, size_t cap);
 /* Modules on the path (name, file) and whether they are loaded. */
