@@ -25,6 +25,8 @@
 #define ANON_LEN 10
 #define NHASH 128
 #define THASH 16384
+#define MHASH 4096  /* modules by name */
+#define TCHASH 4096 /* textual conventions by descriptor */
 
 /* Tokens (net-snmp's values; SYNTAX_MASK marks syntax tokens). */
 #define SYNTAX_MASK 0x80
@@ -193,6 +195,7 @@ typedef struct mib_module {
     mib_import_t *imports;
     int no_imports;             /* -1: not loaded yet */
     struct mib_module *next;
+    struct mib_module *hnext;   /* name hash chain */
 } mib_module_t;
 
 typedef struct objgroup {
@@ -239,6 +242,8 @@ struct mib {
     int nerrors;
     mib_text_t quote;           /* where the last quoted string was */
     mib_node_t *free_nodes;     /* parse nodes copied into the tree, for reuse */
+    mib_module_t *mbuckets[MHASH];  /* modules by name (names are unique) */
+    int tcbuckets[TCHASH];      /* index + 1 of the newest TC of a hash chain */
 };
 
 /* ---- memory ---------------------------------------------------------- */
@@ -640,13 +645,20 @@ get_token(mib_t *m, char *token, int maxtlen)
 
 /* ---- modules --------------------------------------------------------- */
 
+static mib_module_t *
+module_by_name(mib_t *m, const char *name)
+{
+    for (mib_module_t *mp = m->mbuckets[str_hash(name) & (MHASH - 1)]; mp; mp = mp->hnext)
+        if (!strcmp(mp->name, name))
+            return mp;
+    return NULL;
+}
+
 static int
 which_module(mib_t *m, const char *name)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
-        if (!strcmp(mp->name, name))
-            return mp->modid;
-    return -1;
+    mib_module_t *mp = module_by_name(m, name);
+    return mp ? mp->modid : -1;
 }
 
 const char *
@@ -669,12 +681,12 @@ find_module(mib_t *m, int modid)
 static void
 new_module(mib_t *m, const char *name, const char *file)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
-        if (!strcmp(mp->name, name)) {
-            if (strcmp(mp->file, file))
-                mp->file = arena_strdup(m, file);  /* the later one wins */
-            return;
-        }
+    mib_module_t *old = module_by_name(m, name);
+    if (old) {
+        if (strcmp(old->file, file))
+            old->file = arena_strdup(m, file);  /* the later one wins */
+        return;
+    }
     if (m->nmodules == m->capmodules) {
         int cap = m->capmodules ? m->capmodules * 2 : 64;
         mib_module_t **nm = realloc(m->modules, (size_t)cap * sizeof *nm);
@@ -691,6 +703,9 @@ new_module(mib_t *m, const char *name, const char *file)
     m->modules[m->nmodules++] = mp;
     mp->next = m->module_head;
     m->module_head = mp;
+    mib_module_t **bucket = &m->mbuckets[str_hash(mp->name) & (MHASH - 1)];
+    mp->hnext = *bucket;
+    *bucket = mp;
 }
 
 int
@@ -1226,11 +1241,15 @@ get_tc_index(mib_t *m, const char *descriptor, int modid)
                 modid = mp->imports[i].modid;
                 break;
             }
-    for (int i = 0; i < m->ntcs; i++)
+    /* the chain runs from the newest TC to the oldest: the oldest match is
+     * the one a scan in order would find */
+    int found = -1;
+    for (int i = m->tcbuckets[str_hash(descriptor) & (TCHASH - 1)] - 1; i >= 0;
+         i = m->tcs[i].hnext - 1)
         if (!strcmp(descriptor, m->tcs[i].descriptor) &&
             (modid == m->tcs[i].modid || modid == -1))
-            return i;
-    return -1;
+            found = i;
+    return found;
 }
 
 static int
@@ -1597,6 +1616,9 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
         memset(tcp, 0, sizeof *tcp);
         tcp->modid = m->current_module;
         tcp->descriptor = arena_strdup(m, name);
+        int *tcb = &m->tcbuckets[str_hash(tcp->descriptor) & (TCHASH - 1)];
+        tcp->hnext = *tcb;
+        *tcb = m->ntcs;             /* index + 1 of this TC */
         tcp->hint = hint;
         tcp->type = type;
         *ntype = get_token(m, ntoken, MAXTOKEN);
@@ -2994,9 +3016,8 @@ read_file(const char *path, size_t *len)
 static int
 read_module_internal(mib_t *m, const char *name)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next) {
-        if (strcmp(mp->name, name))
-            continue;
+    mib_module_t *mp = module_by_name(m, name);
+    if (mp) {
         if (mp->no_imports != -1)
             return MODULE_ALREADY_LOADED;
         size_t len = 0;

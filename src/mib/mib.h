@@ -98,6 +98,7 @@ typedef struct mib_tc {
     int type;                   /* parser token of the base type */
     int modid;
     const char *descriptor, *hint;
+    int hnext;                  /* index + 1 of the previous TC of its hash chain */
     mib_enum_t *enums;
     mib_range_t *ranges;
 } mib_tc_t;

@@ -185,6 +185,39 @@ END
     os.execute("rm -rf " .. d)
   end)
 
+  it("reads a DESCRIPTION from its file when asked, cut as net-snmp cuts it, and none once the file changed", function()
+    local d = tmpdir()
+    local long = string.rep("0123456789", 500)    -- 5,000 bytes: net-snmp keeps 4,095
+    local function module(pad)
+      return table.concat({
+        "LAZY-MIB DEFINITIONS ::= BEGIN" .. pad,
+        "IMPORTS OBJECT-TYPE, enterprises, Integer32 FROM SNMPv2-SMI;",
+        "lazy OBJECT IDENTIFIER ::= { enterprises 4345 }",
+        "lazyShort OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current",
+        '    DESCRIPTION "short text" REFERENCE "RFC 0000" ::= { lazy 1 }',
+        "lazyLong OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current",
+        '    DESCRIPTION "' .. long .. '" ::= { lazy 2 }',
+        "END", "" }, "\n")
+    end
+    write(d .. "/LAZY-MIB.txt", module(""))
+    local m = fresh(STD .. ":" .. d, "LAZY-MIB")
+    local short = m:node(m:parse_oid("LAZY-MIB::lazyShort"))
+    assert.equal("short text", short.description)
+    assert.equal("RFC 0000", short.reference)
+    assert.equal(long:sub(1, 4095), m:node(m:parse_oid("LAZY-MIB::lazyLong")).description)
+    local p = io.popen(string.format("snmptranslate -M %s:%s -m LAZY-MIB -Td LAZY-MIB::lazyLong 2>&1", STD, d))
+    local theirs = p:read("a")
+    p:close()
+    assert.truthy(theirs:find('DESCRIPTION\t"' .. long:sub(1, 4095) .. '"', 1, true))
+    -- another process rewrites the file: the offsets no longer fall on the text
+    m = fresh(STD .. ":" .. d, "LAZY-MIB")
+    write(d .. "/LAZY-MIB.txt", module(" -- a comment that moves everything"))
+    local info = m:node(m:parse_oid("LAZY-MIB::lazyShort"))
+    assert.is_nil(info.description)
+    assert.is_nil(info.reference)
+    os.execute("rm -rf " .. d)
+  end)
+
   it("loads the standard set and net-snmp's MIBs well under a second", function()
     local t0 = os.clock()
     local m = fresh(STD .. ":/usr/share/snmp/mibs", "ALL")
