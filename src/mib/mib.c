@@ -3090,26 +3090,62 @@ read_module(mib_t *m, const char *name)
 
 /* ---- search path ----------------------------------------------------- */
 
+/* The first max bytes of a file (NUL-terminated); *whole says whether
+ * that is all of it. */
+static char *
+read_prefix(const char *path, size_t max, size_t *len, int *whole)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    if (!f)
+        return NULL;
+    if ((buf = malloc(max + 1)) != NULL) {
+        *len = fread(buf, 1, max, f);
+        buf[*len] = '\0';
+        *whole = *len < max;
+        if (ferror(f)) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Indexes a file by the module it defines: the first two tokens are
+ * "NAME DEFINITIONS". Only the start of the file is read, unless comments
+ * before the name run past it. */
 static int
 add_mibfile(mib_t *m, const char *path)
 {
     size_t len = 0;
-    char *buf = read_file(path, &len);
+    int whole = 0, rc = 1;
     char token[MAXTOKEN], token2[MAXTOKEN];
-    int rc = 1;
-    if (!buf)
-        return 1;
-    /* only the start of the file matters */
-    lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
+    char *buf = read_prefix(path, 8192, &len, &whole);
+    lex_t *olx = m->lx;
     const char *ofile = m->file;
     int oline = m->line;
-    m->lx = &lx;
-    m->file = path;
-    m->line = 1;
-    if (get_token(m, token, MAXTOKEN) == LABEL &&
-        get_token(m, token2, MAXTOKEN) == DEFINITIONS) {
-        new_module(m, token, path);
-        rc = 0;
+    if (!buf)
+        return 1;
+    for (;;) {
+        lex_t lx = { buf, buf + len, buf };
+        m->lx = &lx;
+        m->file = path;
+        m->line = 1;
+        int t1 = get_token(m, token, MAXTOKEN);
+        int t2 = t1 == LABEL ? get_token(m, token2, MAXTOKEN) : -1;
+        /* in a prefix, a token that runs to its end may be cut short */
+        if (whole || (t2 != -1 && t2 != ENDOFFILE && lx.p < lx.end)) {
+            if (t1 == LABEL && t2 == DEFINITIONS) {
+                new_module(m, token, path);
+                rc = 0;
+            }
+            break;
+        }
+        free(buf);
+        if (!(buf = read_file(path, &len)))
+            break;
+        whole = 1;
     }
     m->lx = olx;
     m->file = ofile;

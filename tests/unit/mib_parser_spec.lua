@@ -218,6 +218,26 @@ END
     os.execute("rm -rf " .. d)
   end)
 
+  it("finds a module whose name comes after more than 8 KiB of comments, or ends the file", function()
+    local d = tmpdir()
+    local header = string.rep("-- a long licence text, line after line\n", 400)   -- 16 KB
+    write(d .. "/a.txt", header .. [[
+LONG-HEADER-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises FROM SNMPv2-SMI;
+longHeader OBJECT IDENTIFIER ::= { enterprises 4346 }
+END
+]])
+    -- the name cut at the 8 KiB boundary: "DEFINITIONS" split in two reads
+    write(d .. "/b.txt", string.rep(" ", 8192 - 15) .. "SPLIT-MIB DEFINITIONS ::= BEGIN\n"
+      .. "IMPORTS enterprises FROM SNMPv2-SMI;\nsplit OBJECT IDENTIFIER ::= { enterprises 4347 }\nEND\n")
+    write(d .. "/c.txt", "NOT-A-MODULE")
+    local m = fresh(STD .. ":" .. d, "LONG-HEADER-MIB", "SPLIT-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.4.1.4346", tostring(m:parse_oid("LONG-HEADER-MIB::longHeader")))
+    assert.equal("1.3.6.1.4.1.4347", tostring(m:parse_oid("SPLIT-MIB::split")))
+    os.execute("rm -rf " .. d)
+  end)
+
   it("loads the standard set and net-snmp's MIBs well under a second", function()
     local t0 = os.clock()
     local m = fresh(STD .. ":/usr/share/snmp/mibs", "ALL")
