@@ -282,19 +282,17 @@ arena_strdup(mib_t *m, const char *s)
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* Appends a message, whatever its length (a long -M path included). */
 static void
 err_append(mib_t *m, const char *fmt, ...)
 {
     va_list ap;
-    char tmp[1024];
     int n;
     va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    if ((size_t)n >= sizeof tmp)
-        n = sizeof tmp - 1;
     if (m->errlen + (size_t)n + 1 > m->errcap) {
         size_t cap = m->errcap ? m->errcap * 2 : 1024;
         while (cap < m->errlen + (size_t)n + 1)
@@ -305,9 +303,10 @@ err_append(mib_t *m, const char *fmt, ...)
         m->errbuf = nb;
         m->errcap = cap;
     }
-    memcpy(m->errbuf + m->errlen, tmp, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(m->errbuf + m->errlen, (size_t)n + 1, fmt, ap);
+    va_end(ap);
     m->errlen += (size_t)n;
-    m->errbuf[m->errlen] = '\0';
 }
 
 static void

@@ -43,6 +43,13 @@ describe("MIB parser", function()
     assert.is_nil(m:parse_oid("brokenGood", "random"))
   end)
 
+  it("keeps an error message longer than 1 KiB whole, with its newline", function()
+    local long = STD .. ":" .. string.rep("/no/such/directory/of/mibs", 60)   -- 1,6xx bytes
+    local m = fresh(long, "NO-SUCH-MIB")
+    assert.equal("MIB search path: " .. long .. "\nCannot find module (NO-SUCH-MIB): At line 1 in (none)\n",
+                 m:errors())
+  end)
+
   it("reports a missing module once, with the search path first", function()
     local m = fresh(STD, "NO-SUCH-MIB")
     assert.equal("MIB search path: " .. STD .. "\nCannot find module (NO-SUCH-MIB): At line 1 in (none)\n",
@@ -449,15 +456,25 @@ describe("MIB parser robustness", function()
       end
       write(d .. "/X.txt", s)
       local m = fresh(STD .. ":" .. d, "ALL")
-      m:errors()
+      assert.is_string(m:errors())
       local oids = m:report()
+      assert.is_table(oids)
       for i = 1, #oids, 11 do
         local name = m:format_oid(oids[i] .. ".1.2.3.4", "module")
-        m:parse_oid(name)
-        m:format_value(oids[i] .. ".0", "STRING", "\1\2\3\4\5\6\7\8\9\10\11")
+        assert.is_string(name)
+        assert.is_true(#name > 0)
+        local o = m:parse_oid(name)
+        assert.is_true(o == nil or core.is_oid(o))
+        assert.is_string(m:format_value(oids[i] .. ".0", "STRING", "\1\2\3\4\5\6\7\8\9\10\11"))
       end
       m:close()
     end
+    -- nothing a broken module did is left behind for the next parse
+    local m = fresh(STD, "IF-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.2.1.2.2.1.2", tostring(m:parse_oid("IF-MIB::ifDescr")))
+    assert.equal("IF-MIB::ifDescr.7", m:format_oid("1.3.6.1.2.1.2.2.1.2.7"))
+    m:close()
     os.execute("rm -rf " .. d)
   end)
 end)
