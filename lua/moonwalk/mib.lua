@@ -392,6 +392,26 @@ function M.describe(o, width)
   return ctx():describe(checkoid(o, 2), width)
 end
 
+--- snmptranslate's reports: the -Tp tree under o (or under the first
+-- root), nil when o has no node; the -Ta dump; the -Tl/-To/-Ts/-Tz/-Tt
+-- report (letters say which parts); the -TB matches of a regular
+-- expression, as OIDs.
+function M.tree(o, width)
+  return ctx():tree(o ~= nil and checkoid(o, 1) or nil, width)
+end
+
+function M.ascii_dump()
+  return ctx():ascii_dump()
+end
+
+function M.oid_report(letters)
+  return ctx():oid_report(letters)
+end
+
+function M.wild_all(pattern)
+  return ctx():wild_all(pattern)
+end
+
 --- Renders a value as net-snmp prints it after "OID = ", with the MIB
 -- knowledge of the object oid: enums, DISPLAY-HINTs, BITS, units. type is
 -- the net-snmp type name ("INTEGER", "STRING", "OID", "IpAddress",

@@ -77,6 +77,7 @@ typedef struct mib_node {
     const char *plabel;         /* parse: label of the parent */
     long subid;                 /* parse: -1 when not given */
     int modid;
+    unsigned char reported;     /* visited by a -TB / -Tl... walk */
     int *modules, nmodules;     /* modules defining this node; [0] == modid */
     int type, access, status;
     int tc;                     /* textual convention index or -1 */
@@ -175,5 +176,23 @@ int mib_module_info(mib_t *m, int i, const char **name, const char **file,
 /* Calls fn for every node, depth first in sub-identifier order (the
  * order of snmptranslate -To). */
 void mib_report(mib_t *m, void (*fn)(void *, const oid_t *, const mib_node_t *), void *arg);
+
+/* snmptranslate's reports, as text the caller frees (NULL on failure):
+ * -Tp: the tree under o, or under the first root when o is NULL (NULL when
+ *      o has no node); width as -w;
+ * -Ta: the ASCII dump of the first root;
+ * -Tl/-To/-Ts/-Tz/-Tt: the OID report of every root's subtree, with the
+ *      parts the MIB_REPORT_* flags ask for. */
+enum {
+    MIB_REPORT_LABELED = 1, MIB_REPORT_OID = 2, MIB_REPORT_SYMBOLIC = 4,
+    MIB_REPORT_MIBCHILD = 8, MIB_REPORT_SUFFIX = 16,
+};
+char *mib_tree_text(mib_t *m, const oid_t *o, int width, size_t *len);
+char *mib_ascii_dump(mib_t *m, size_t *len);
+char *mib_oid_report(mib_t *m, unsigned what, size_t *len);
+/* -TB: calls fn with the OID of every object whose name matches the
+ * extended regular expression (case-insensitive), in net-snmp's order;
+ * returns how many. */
+int mib_wild_all(mib_t *m, const char *pattern, void (*fn)(void *, const oid_t *), void *arg);
 
 #endif
