@@ -10,7 +10,9 @@
 --
 -- Modules are found by module name on a search path like net-snmp's:
 -- MIBDIRS (or -M) and MIBS (or -m), with defaults that include the
--- project's mibs/ and mibs/std, ~/.snmp/mibs and /usr/share/snmp/mibs.
+-- net-snmp's own (~/.snmp/mibs, /usr/share/snmp/mibs and its iana/ and
+-- ietf/, where snmp-mibs-downloader puts the IETF set) and then the
+-- project's mibs/std and mibs/, which win for a module found twice.
 local core = require "moonwalk.core"
 
 local M = {}
@@ -65,6 +67,8 @@ function M.default_dirs()
   local home = os.getenv("HOME")
   if home and home ~= "" then dirs[#dirs + 1] = home .. "/.snmp/mibs" end
   dirs[#dirs + 1] = "/usr/share/snmp/mibs"
+  dirs[#dirs + 1] = "/usr/share/snmp/mibs/iana"
+  dirs[#dirs + 1] = "/usr/share/snmp/mibs/ietf"
   local p = project_mibdir()
   if p then
     dirs[#dirs + 1] = p .. "/std"

@@ -357,6 +357,15 @@ describe("mw.mib", function()
     assert.matches("Unknown Object Identifier", err)
   end)
 
+  it("searches net-snmp's default directories, then the project's", function()
+    local dirs = mib.default_dirs()
+    local home = os.getenv("HOME")
+    local want = (home and home ~= "" and (home .. "/.snmp/mibs:") or "")
+      .. "/usr/share/snmp/mibs:/usr/share/snmp/mibs/iana:/usr/share/snmp/mibs/ietf:"
+    assert.equal(want, dirs:sub(1, #want))
+    assert.matches("/mibs/std:[^:]*/mibs$", dirs)
+  end)
+
   it("reads MIBDIRS and MIBS like net-snmp (+ appends)", function()
     local bin = os.getenv("MOONWALK_BIN") or "build/moonwalk"
     local f = assert(io.popen("MIBDIRS=+" .. FIX .. " MIBS=+MOONWALK-TEST-MIB " .. bin ..
