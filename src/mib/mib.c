@@ -9,11 +9,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mib.h"
 #include "mibbuf.h"
@@ -2990,26 +2993,41 @@ parse(mib_t *m)
     return 0;
 }
 
+/* A module file, mapped read-only: parsing a large MIB set puts none of
+ * its text on the heap, so the heap holds only what is kept. Release with
+ * file_release. An empty file gives "" (nothing mapped). */
 static char *
 read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (!f)
+    struct stat st;
+    char *buf;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else if (buf) {
-            buf[n] = '\0';
-            *len = (size_t)n;
-        }
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return NULL;
     }
-    fclose(f);
-    return buf;
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return NULL;
+    }
+    *len = (size_t)st.st_size;
+    if (*len == 0) {
+        close(fd);
+        return (char *)"";
+    }
+    buf = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    return buf == MAP_FAILED ? NULL : buf;
+}
+
+static void
+file_release(char *buf, size_t len)
+{
+    if (buf && len)
+        munmap(buf, len);
 }
 
 static int
@@ -3035,7 +3053,7 @@ read_module_internal(mib_t *m, const char *name)
         m->lx = &lx;
         rc = parse(m);
         m->lx = olx;
-        free(buf);
+        file_release(buf, len);
         m->file = ofile;
         m->line = oline;
         m->current_module = omod;
@@ -3117,10 +3135,10 @@ read_prefix(const char *path, size_t max, size_t *len, int *whole)
 static int
 add_mibfile(mib_t *m, const char *path)
 {
-    size_t len = 0;
+    size_t len = 0, mlen = 0;
     int whole = 0, rc = 1;
     char token[MAXTOKEN], token2[MAXTOKEN];
-    char *buf = read_prefix(path, 8192, &len, &whole);
+    char *buf = read_prefix(path, 8192, &len, &whole), *mapped = NULL;
     lex_t *olx = m->lx;
     const char *ofile = m->file;
     int oline = m->line;
@@ -3142,14 +3160,20 @@ add_mibfile(mib_t *m, const char *path)
             break;
         }
         free(buf);
-        if (!(buf = read_file(path, &len)))
+        buf = NULL;
+        if (!(mapped = read_file(path, &mlen)))
             break;
+        buf = mapped;
+        len = mlen;
         whole = 1;
     }
     m->lx = olx;
     m->file = ofile;
     m->line = oline;
-    free(buf);
+    if (mapped)
+        file_release(mapped, mlen);
+    else
+        free(buf);
     return rc;
 }
 
@@ -3253,7 +3277,7 @@ mib_load(mib_t *m, const char *name)
         m->lx = &lx;
         int t = get_token(m, token, MAXTOKEN);
         m->lx = olx;
-        free(buf);
+        file_release(buf, len);
         if (t != LABEL) {
             err_append(m, "Failed to parse MIB file %s\n", name);
             m->nerrors++;
