@@ -36,7 +36,7 @@ LDLIBS_ALL := $(EV_LIBS) $(TLS_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
-DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d
+DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
@@ -48,8 +48,21 @@ $(B)/libmoonwalk.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/moonwalk: $(B)/obj/main.o $(B)/libmoonwalk.a
-	$(CC) $(SANFLAGS) -rdynamic -o $@ $(B)/obj/main.o -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(LUA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
+# The Lua modules, compiled to bytecode and built into the binary (not into
+# core.so): a one-shot command does not read and compile them at each start.
+LUA_MODS := $(sort $(wildcard lua/moonwalk/*.lua lua/moonwalk/*/*.lua))
+$(B)/gen/embed_mods.c: $(LUA_MODS) scripts/embed-lua.lua
+	@mkdir -p $(dir $@)
+	lua5.4 scripts/embed-lua.lua $@ lua $(LUA_MODS)
+
+$(B)/obj/gen/embed_mods.o: $(B)/gen/embed_mods.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Isrc -c $< -o $@
+
+BIN_OBJ := $(B)/obj/main.o $(B)/obj/embed.o $(B)/obj/gen/embed_mods.o
+
+$(B)/moonwalk: $(BIN_OBJ) $(B)/libmoonwalk.a
+	$(CC) $(SANFLAGS) -rdynamic -o $@ $(BIN_OBJ) -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(LUA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
 
 $(B)/lua/moonwalk/core.so: $(B)/libmoonwalk.a
 	@mkdir -p $(dir $@)

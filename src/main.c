@@ -10,6 +10,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "embed.h"
+
 int luaopen_moonwalk_core(lua_State *L);
 lua_State *mwl_newstate(void);
 void mwl_closestate(lua_State *L);
@@ -84,6 +86,9 @@ pmain(lua_State *L)
     char **argv = lua_touserdata(L, 2);
     luaL_openlibs(L);
     set_path(L);
+    /* the modules built in, unless MOONWALK_LUADIR asks for other files */
+    if (!getenv("MOONWALK_LUADIR") || !*getenv("MOONWALK_LUADIR"))
+        embed_install(L);
     lua_getglobal(L, "require");
     lua_pushliteral(L, "moonwalk.cli");
     lua_call(L, 1, 1);

@@ -10,7 +10,9 @@
 --
 -- Modules are found by module name on a search path like net-snmp's:
 -- MIBDIRS (or -M) and MIBS (or -m), with defaults that include the
--- project's mibs/ and mibs/std, ~/.snmp/mibs and /usr/share/snmp/mibs.
+-- net-snmp's own (~/.snmp/mibs, /usr/share/snmp/mibs and its iana/ and
+-- ietf/, where snmp-mibs-downloader puts the IETF set) and then the
+-- project's mibs/std and mibs/, which win for a module found twice.
 local core = require "moonwalk.core"
 
 local M = {}
@@ -65,6 +67,8 @@ function M.default_dirs()
   local home = os.getenv("HOME")
   if home and home ~= "" then dirs[#dirs + 1] = home .. "/.snmp/mibs" end
   dirs[#dirs + 1] = "/usr/share/snmp/mibs"
+  dirs[#dirs + 1] = "/usr/share/snmp/mibs/iana"
+  dirs[#dirs + 1] = "/usr/share/snmp/mibs/ietf"
   local p = project_mibdir()
   if p then
     dirs[#dirs + 1] = p .. "/std"
@@ -390,6 +394,26 @@ end
 --- snmptranslate -Td text for a name or OID.
 function M.describe(o, width)
   return ctx():describe(checkoid(o, 2), width)
+end
+
+--- snmptranslate's reports: the -Tp tree under o (or under the first
+-- root), nil when o has no node; the -Ta dump; the -Tl/-To/-Ts/-Tz/-Tt
+-- report (letters say which parts); the -TB matches of a regular
+-- expression, as OIDs.
+function M.tree(o, width)
+  return ctx():tree(o ~= nil and checkoid(o, 1) or nil, width)
+end
+
+function M.ascii_dump()
+  return ctx():ascii_dump()
+end
+
+function M.oid_report(letters)
+  return ctx():oid_report(letters)
+end
+
+function M.wild_all(pattern)
+  return ctx():wild_all(pattern)
 end
 
 --- Renders a value as net-snmp prints it after "OID = ", with the MIB

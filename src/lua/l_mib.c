@@ -272,8 +272,8 @@ l_mib_node(lua_State *L)
     }
     set_str(L, "hint", n->hint);
     set_str(L, "units", n->units);
-    set_str(L, "description", n->description);
-    set_str(L, "reference", n->reference);
+    set_str(L, "description", mib_node_description(m, n));
+    set_str(L, "reference", mib_node_reference(m, n));
     set_str(L, "defval", n->defval);
     set_str(L, "augments", n->augments);
     if (n->enums) {
@@ -522,6 +522,83 @@ l_mib_report(lua_State *L)
     return 2;
 }
 
+/* Pushes a report string the C side allocated (text of n bytes), or nil. */
+static int
+push_text(lua_State *L, char *text, const size_t *n)
+{
+    if (!text) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushlstring(L, text, *n);
+    free(text);
+    return 1;
+}
+
+/* m:tree([oid], [width]) -> snmptranslate -Tp text, or nil when the OID
+ * has no node */
+static int
+l_mib_tree(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    oid_t o;
+    size_t n = 0;
+    int has = !lua_isnoneornil(L, 2);
+    if (has)
+        mwl_checkoid(L, 2, &o);
+    int width = (int)luaL_optinteger(L, 3, 1000000);
+    return push_text(L, mib_tree_text(m, has ? &o : NULL, width, &n), &n);
+}
+
+/* m:ascii_dump() -> snmptranslate -Ta text */
+static int
+l_mib_ascii_dump(lua_State *L)
+{
+    size_t n = 0;
+    return push_text(L, mib_ascii_dump(check_mib(L, 1), &n), &n);
+}
+
+/* m:oid_report(letters) -> snmptranslate -Tl/-To/-Ts/-Tz/-Tt text, the
+ * parts named by the letters "l", "o", "s", "z", "t" */
+static int
+l_mib_oid_report(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    const char *letters = luaL_checkstring(L, 2);
+    unsigned what = 0;
+    size_t n = 0;
+    for (const char *c = letters; *c; c++) {
+        switch (*c) {
+        case 'l': what |= MIB_REPORT_LABELED; break;
+        case 'o': what |= MIB_REPORT_OID; break;
+        case 's': what |= MIB_REPORT_SYMBOLIC; break;
+        case 'z': what |= MIB_REPORT_MIBCHILD; break;
+        case 't': what |= MIB_REPORT_SUFFIX; break;
+        default: return luaL_argerror(L, 2, "report letters are l, o, s, z and t");
+        }
+    }
+    return push_text(L, mib_oid_report(m, what, &n), &n);
+}
+
+static void
+wild_one(void *arg, const oid_t *o)
+{
+    lua_State *L = arg;
+    memcpy(mwl_pushoid(L), o, sizeof *o);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+}
+
+/* m:wild_all(regex) -> { oid, ... }: snmptranslate -TB's matches, in order */
+static int
+l_mib_wild_all(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    const char *pattern = luaL_checkstring(L, 2);
+    lua_newtable(L);
+    mib_wild_all(m, pattern, wild_one, L);
+    return 1;
+}
+
 /* core.mib_set_resolver(fn | nil): the function every OID argument goes
  * through when it is not numeric (see mwl_tooid). */
 static int
@@ -547,6 +624,10 @@ static const luaL_Reg mib_methods[] = {
     { "format_value", l_mib_format_value },
     { "modules", l_mib_modules },
     { "report", l_mib_report },
+    { "tree", l_mib_tree },
+    { "ascii_dump", l_mib_ascii_dump },
+    { "oid_report", l_mib_oid_report },
+    { "wild_all", l_mib_wild_all },
     { "close", l_mib_gc },
     { NULL, NULL },
 };

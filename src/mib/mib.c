@@ -9,11 +9,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mib.h"
 #include "mibbuf.h"
@@ -25,6 +28,8 @@
 #define ANON_LEN 10
 #define NHASH 128
 #define THASH 16384
+#define MHASH 4096  /* modules by name */
+#define TCHASH 4096 /* textual conventions by descriptor */
 
 /* Tokens (net-snmp's values; SYNTAX_MASK marks syntax tokens). */
 #define SYNTAX_MASK 0x80
@@ -193,6 +198,7 @@ typedef struct mib_module {
     mib_import_t *imports;
     int no_imports;             /* -1: not loaded yet */
     struct mib_module *next;
+    struct mib_module *hnext;   /* name hash chain */
 } mib_module_t;
 
 typedef struct objgroup {
@@ -209,6 +215,7 @@ typedef struct chunk {
 
 typedef struct {
     const char *p, *end;
+    const char *base;           /* start of the file's text */
 } lex_t;
 
 struct mib {
@@ -236,6 +243,10 @@ struct mib {
     char *errbuf;               /* owned */
     size_t errlen, errcap;
     int nerrors;
+    mib_text_t quote;           /* where the last quoted string was */
+    mib_node_t *free_nodes;     /* parse nodes copied into the tree, for reuse */
+    mib_module_t *mbuckets[MHASH];  /* modules by name (names are unique) */
+    int tcbuckets[TCHASH];      /* index + 1 of the newest TC of a hash chain */
 };
 
 /* ---- memory ---------------------------------------------------------- */
@@ -274,19 +285,17 @@ arena_strdup(mib_t *m, const char *s)
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* Appends a message, whatever its length (a long -M path included). */
 static void
 err_append(mib_t *m, const char *fmt, ...)
 {
     va_list ap;
-    char tmp[1024];
     int n;
     va_start(ap, fmt);
-    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    if ((size_t)n >= sizeof tmp)
-        n = sizeof tmp - 1;
     if (m->errlen + (size_t)n + 1 > m->errcap) {
         size_t cap = m->errcap ? m->errcap * 2 : 1024;
         while (cap < m->errlen + (size_t)n + 1)
@@ -297,9 +306,10 @@ err_append(mib_t *m, const char *fmt, ...)
         m->errbuf = nb;
         m->errcap = cap;
     }
-    memcpy(m->errbuf + m->errlen, tmp, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(m->errbuf + m->errlen, (size_t)n + 1, fmt, ap);
+    va_end(ap);
     m->errlen += (size_t)n;
-    m->errbuf[m->errlen] = '\0';
 }
 
 static void
@@ -369,24 +379,113 @@ is_labelchar(int ch)
     return isalnum(ch) || ch == '-' || ch == '_';
 }
 
+/* The text of a quoted string up to the closing quote, without '\r'. The
+ * scanning loops below keep the read position in locals: through m->lx
+ * every byte written to token would make the compiler reload it. */
 static int
 parse_quote_string(mib_t *m, char *token, int maxtlen)
 {
-    int ch, count = 0;
-    while ((ch = lgetc(m)) != EOF) {
-        if (ch == '\r')
-            continue;
-        if (ch == '\n') {
-            m->line++;
-        } else if (ch == '"') {
-            *token = '\0';
-            return QUOTESTRING;
-        }
-        if (++count < maxtlen)
-            *token++ = (char)ch;
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    const char *stop = q ? q : end;
+    int count = 0;
+    m->quote.off = (uint32_t)(p - lx->base);
+    m->quote.len = q && stop - p < (ptrdiff_t)UINT32_MAX ? (uint32_t)(stop - p) + 1 : 0;
+    /* descriptions are most of a MIB's text: find the quote, then count
+     * and copy the run at once */
+    for (const char *nl = p; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
+        m->line++;
+    if (!memchr(p, '\r', (size_t)(stop - p))) {
+        size_t n = (size_t)(stop - p);
+        if (maxtlen > 0 && n > (size_t)maxtlen - 1)
+            n = (size_t)maxtlen - 1;
+        memcpy(token, p, n);
+        token += n;
+    } else {
+        for (const char *c = p; c < stop; c++)
+            if (*c != '\r' && ++count < maxtlen)
+                *token++ = *c;
     }
     *token = '\0';
-    return ENDOFFILE;
+    lx->p = q ? q + 1 : end;
+    return q ? QUOTESTRING : ENDOFFILE;
+}
+
+/* isspace() and is_labelchar() of the C locale, as a table */
+enum { CC_SPACE = 1, CC_LABEL = 2 };
+static const unsigned char cclass[256] = {
+    ['\t'] = CC_SPACE, ['\n'] = CC_SPACE, ['\v'] = CC_SPACE, ['\f'] = CC_SPACE,
+    ['\r'] = CC_SPACE, [' '] = CC_SPACE, ['-'] = CC_LABEL, ['_'] = CC_LABEL,
+#define D(c) [c] = CC_LABEL
+    D('0'), D('1'), D('2'), D('3'), D('4'), D('5'), D('6'), D('7'), D('8'), D('9'),
+    D('a'), D('b'), D('c'), D('d'), D('e'), D('f'), D('g'), D('h'), D('i'), D('j'), D('k'),
+    D('l'), D('m'), D('n'), D('o'), D('p'), D('q'), D('r'), D('s'), D('t'), D('u'), D('v'),
+    D('w'), D('x'), D('y'), D('z'),
+    D('A'), D('B'), D('C'), D('D'), D('E'), D('F'), D('G'), D('H'), D('I'), D('J'), D('K'),
+    D('L'), D('M'), D('N'), D('O'), D('P'), D('Q'), D('R'), D('S'), D('T'), D('U'), D('V'),
+    D('W'), D('X'), D('Y'), D('Z'),
+#undef D
+};
+
+/* Skips white space (counting lines) and returns the next character, or
+ * EOF. */
+static int
+skip_space(mib_t *m)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    int line = m->line, ch = EOF;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p++;
+        if (!(cclass[c] & CC_SPACE)) {
+            ch = c;
+            break;
+        }
+        if (c == '\n')
+            line++;
+    }
+    lx->p = p;
+    m->line = line;
+    return ch;
+}
+
+/* After "--": skips to the end of the line or the next "--"; returns the
+ * character that ended the comment ('\n', the second '-', or EOF). */
+static int
+skip_comment(mib_t *m)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    int prev = ' ';
+    while (p < end) {
+        int c = (unsigned char)*p++;
+        if (c == '\n' || (prev == '-' && c == '-')) {
+            lx->p = p;
+            return c;
+        }
+        prev = c;
+    }
+    lx->p = p;
+    return EOF;
+}
+
+/* Appends label characters to token (at cp, up to maxtlen - 1 in all);
+ * returns the new end. The first character that is not one is left to be
+ * read next. */
+static char *
+scan_label(mib_t *m, char *token, char *cp, int maxtlen)
+{
+    lex_t *lx = m->lx;
+    const char *p = lx->p, *end = lx->end;
+    char *lim = token + maxtlen - 1;
+    while (p < end && (cclass[(unsigned char)*p] & CC_LABEL)) {
+        if (cp < lim)
+            *cp++ = *p;
+        p++;
+    }
+    lx->p = p;
+    return cp;
 }
 
 static int
@@ -395,11 +494,7 @@ get_token(mib_t *m, char *token, int maxtlen)
     int ch, ch_next;
     char *cp = token;
 
-    do {
-        ch = lgetc(m);
-        if (ch == '\n')
-            m->line++;
-    } while (ch != EOF && isspace(ch));
+    ch = skip_space(m);
     *cp++ = (char)ch;
     *cp = '\0';
     switch (ch) {
@@ -505,12 +600,7 @@ get_token(mib_t *m, char *token, int maxtlen)
         ch_next = lgetc(m);
         if (ch_next == '-') {
             /* comment: to the end of the line or the next "--" */
-            ch = ' ';
-            ch_next = lgetc(m);
-            while (ch_next != EOF && ch_next != '\n' && (ch != '-' || ch_next != '-')) {
-                ch = ch_next;
-                ch_next = lgetc(m);
-            }
+            ch_next = skip_comment(m);
             if (ch_next == EOF) {
                 token[0] = '\0';
                 return ENDOFFILE;
@@ -525,11 +615,7 @@ get_token(mib_t *m, char *token, int maxtlen)
         if (!is_labelchar(ch))
             return LABEL;
     more:
-        while (is_labelchar(ch_next = lgetc(m))) {
-            if (cp - token < maxtlen - 1)
-                *cp++ = (char)ch_next;
-        }
-        lungetc(m, ch_next);
+        cp = scan_label(m, token, cp, maxtlen);
         *cp = '\0';
         {
             int tok = kw_lookup(token);
@@ -561,13 +647,20 @@ get_token(mib_t *m, char *token, int maxtlen)
 
 /* ---- modules --------------------------------------------------------- */
 
+static mib_module_t *
+module_by_name(mib_t *m, const char *name)
+{
+    for (mib_module_t *mp = m->mbuckets[str_hash(name) & (MHASH - 1)]; mp; mp = mp->hnext)
+        if (!strcmp(mp->name, name))
+            return mp;
+    return NULL;
+}
+
 static int
 which_module(mib_t *m, const char *name)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
-        if (!strcmp(mp->name, name))
-            return mp->modid;
-    return -1;
+    mib_module_t *mp = module_by_name(m, name);
+    return mp ? mp->modid : -1;
 }
 
 const char *
@@ -590,12 +683,12 @@ find_module(mib_t *m, int modid)
 static void
 new_module(mib_t *m, const char *name, const char *file)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
-        if (!strcmp(mp->name, name)) {
-            if (strcmp(mp->file, file))
-                mp->file = arena_strdup(m, file);  /* the later one wins */
-            return;
-        }
+    mib_module_t *old = module_by_name(m, name);
+    if (old) {
+        if (strcmp(old->file, file))
+            old->file = arena_strdup(m, file);  /* the later one wins */
+        return;
+    }
     if (m->nmodules == m->capmodules) {
         int cap = m->capmodules ? m->capmodules * 2 : 64;
         mib_module_t **nm = realloc(m->modules, (size_t)cap * sizeof *nm);
@@ -612,6 +705,9 @@ new_module(mib_t *m, const char *name, const char *file)
     m->modules[m->nmodules++] = mp;
     mp->next = m->module_head;
     m->module_head = mp;
+    mib_module_t **bucket = &m->mbuckets[str_hash(mp->name) & (MHASH - 1)];
+    mp->hnext = *bucket;
+    *bucket = mp;
 }
 
 int
@@ -646,10 +742,35 @@ name_hash(const char *name)
 
 #define NBUCKET(x) ((x) & (NHASH - 1))
 
+/* A zeroed node: one given back by node_recycle, else a new one. */
+static mib_node_t *
+node_take(mib_t *m)
+{
+    mib_node_t *np = m->free_nodes;
+    if (!np)
+        return arena_alloc(m, sizeof *np);
+    m->free_nodes = np->next;
+    memset(np, 0, sizeof *np);
+    return np;
+}
+
+/* Parse nodes are dead once do_subtree has copied them into the tree (net-snmp
+ * frees them there): their memory serves the next nodes. */
+static void
+node_recycle(mib_t *m, mib_node_t *list)
+{
+    while (list) {
+        mib_node_t *next = list->next;
+        list->next = m->free_nodes;
+        m->free_nodes = list;
+        list = next;
+    }
+}
+
 static mib_node_t *
 alloc_node(mib_t *m, int modid)
 {
-    mib_node_t *np = arena_alloc(m, sizeof *np);
+    mib_node_t *np = node_take(m);
     np->tc = -1;
     np->modid = modid;
     np->file = m->file;
@@ -740,8 +861,8 @@ tree_from_node(mib_node_t *tp, const mib_node_t *np)
     tp->varbinds = np->varbinds;
     tp->hint = np->hint;
     tp->units = np->units;
-    tp->description = np->description;
-    tp->reference = np->reference;
+    tp->description_at = np->description_at;
+    tp->reference_at = np->reference_at;
     tp->defval = np->defval;
     tp->subid = np->subid;
     tp->tc = np->tc;
@@ -764,7 +885,7 @@ add_module_to_node(mib_t *m, mib_node_t *tp, int modid)
 static mib_node_t *
 new_tree_node(mib_t *m, int modid)
 {
-    mib_node_t *tp = arena_alloc(m, sizeof *tp);
+    mib_node_t *tp = node_take(m);
     tp->modid = modid;
     tp->modules = &tp->modid;
     tp->nmodules = 1;
@@ -927,8 +1048,8 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
                 anon_tp->ranges = tp->ranges;
                 anon_tp->hint = tp->hint;
                 anon_tp->units = tp->units;
-                anon_tp->description = tp->description;
-                anon_tp->reference = tp->reference;
+                anon_tp->description_at = tp->description_at;
+                anon_tp->reference_at = tp->reference_at;
                 anon_tp->defval = tp->defval;
                 anon_tp->access = tp->access;
                 anon_tp->status = tp->status;
@@ -942,6 +1063,7 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
             anon_tp = NULL;
         }
     }
+    node_recycle(m, child_list);
 }
 
 static int get_tc_index(mib_t *m, const char *descriptor, int modid);
@@ -1121,11 +1243,15 @@ get_tc_index(mib_t *m, const char *descriptor, int modid)
                 modid = mp->imports[i].modid;
                 break;
             }
-    for (int i = 0; i < m->ntcs; i++)
+    /* the chain runs from the newest TC to the oldest: the oldest match is
+     * the one a scan in order would find */
+    int found = -1;
+    for (int i = m->tcbuckets[str_hash(descriptor) & (TCHASH - 1)] - 1; i >= 0;
+         i = m->tcs[i].hnext - 1)
         if (!strcmp(descriptor, m->tcs[i].descriptor) &&
             (modid == m->tcs[i].modid || modid == -1))
-            return i;
-    return -1;
+            found = i;
+    return found;
 }
 
 static int
@@ -1359,7 +1485,7 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
     int type, level;
     char token[MAXTOKEN];
     char *qbuf = malloc(MAXQUOTESTR);
-    const char *hint = NULL, *descr = NULL;
+    const char *hint = NULL;
     mib_node_t *ret = NULL;
 
     if (!qbuf)
@@ -1452,8 +1578,7 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
                     type = get_token(m, qbuf, MAXQUOTESTR);
                     if (type != QUOTESTRING)
                         print_error(m, "DESCRIPTION must be string", token, type);
-                    else
-                        descr = arena_strdup(m, qbuf);
+                    /* a TC's DESCRIPTION is not kept (nothing shows it) */
                 } else {
                     type = get_token(m, qbuf, MAXQUOTESTR);
                 }
@@ -1493,8 +1618,10 @@ parse_asntype(mib_t *m, const char *name, int *ntype, char *ntoken)
         memset(tcp, 0, sizeof *tcp);
         tcp->modid = m->current_module;
         tcp->descriptor = arena_strdup(m, name);
+        int *tcb = &m->tcbuckets[str_hash(tcp->descriptor) & (TCHASH - 1)];
+        tcp->hnext = *tcb;
+        *tcb = m->ntcs;             /* index + 1 of this TC */
         tcp->hint = hint;
-        tcp->description = descr;
         tcp->type = type;
         *ntype = get_token(m, ntoken, MAXTOKEN);
         if (*ntype == LEFTPAREN) {
@@ -1736,7 +1863,7 @@ parse_objecttype(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1744,7 +1871,7 @@ parse_objecttype(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case INDEX:
             if (np->augments) {
@@ -1890,7 +2017,7 @@ parse_objectgroup(mib_t *m, const char *name, int what, objgroup_t **ol)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto out;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1898,7 +2025,7 @@ parse_objectgroup(mib_t *m, const char *name, int what, objgroup_t **ol)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto out;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     if (type != EQUALS)
@@ -1931,7 +2058,7 @@ parse_notification(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1939,7 +2066,7 @@ parse_notification(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case OBJECTS:
             np->varbinds = get_varbinds(m);
@@ -1979,7 +2106,7 @@ parse_trap(mib_t *m, const char *name)
                 print_error(m, "Bad DESCRIPTION", qbuf, type);
                 goto out;
             }
-            np->description = arena_strdup(m, qbuf);
+            np->description_at = m->quote;
             break;
         case REFERENCE:
             type = get_token(m, qbuf, MAXQUOTESTR);
@@ -1987,7 +2114,7 @@ parse_trap(mib_t *m, const char *name)
                 print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference = arena_strdup(m, qbuf);
+            np->reference_at = m->quote;
             break;
         case ENTERPRISE:
             type = get_token(m, token, MAXTOKEN);
@@ -2143,7 +2270,7 @@ parse_compliance(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXTOKEN);
@@ -2151,7 +2278,7 @@ parse_compliance(mib_t *m, const char *name)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     if (type != MODULE) {
@@ -2286,7 +2413,7 @@ parse_capabilities(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     if (type == REFERENCE) {
         type = get_token(m, qbuf, MAXTOKEN);
@@ -2294,7 +2421,7 @@ parse_capabilities(mib_t *m, const char *name)
             print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference = arena_strdup(m, qbuf);
+        np->reference_at = m->quote;
         type = get_token(m, token, MAXTOKEN);
     }
     while (type == SUPPORTS) {
@@ -2502,7 +2629,7 @@ parse_module_identity(mib_t *m, const char *name)
         print_error(m, "Bad DESCRIPTION", qbuf, type);
         goto skip;
     }
-    np->description = arena_strdup(m, qbuf);
+    np->description_at = m->quote;
     type = get_token(m, token, MAXTOKEN);
     while (type == REVISION) {
         type = get_token(m, token, MAXTOKEN);
@@ -2866,34 +2993,48 @@ parse(mib_t *m)
     return 0;
 }
 
+/* A module file, mapped read-only: parsing a large MIB set puts none of
+ * its text on the heap, so the heap holds only what is kept. Release with
+ * file_release. An empty file gives "" (nothing mapped). */
 static char *
 read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (!f)
+    struct stat st;
+    char *buf;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else if (buf) {
-            buf[n] = '\0';
-            *len = (size_t)n;
-        }
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return NULL;
     }
-    fclose(f);
-    return buf;
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return NULL;
+    }
+    *len = (size_t)st.st_size;
+    if (*len == 0) {
+        close(fd);
+        return (char *)"";
+    }
+    buf = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    return buf == MAP_FAILED ? NULL : buf;
+}
+
+static void
+file_release(char *buf, size_t len)
+{
+    if (buf && len)
+        munmap(buf, len);
 }
 
 static int
 read_module_internal(mib_t *m, const char *name)
 {
-    for (mib_module_t *mp = m->module_head; mp; mp = mp->next) {
-        if (strcmp(mp->name, name))
-            continue;
+    mib_module_t *mp = module_by_name(m, name);
+    if (mp) {
         if (mp->no_imports != -1)
             return MODULE_ALREADY_LOADED;
         size_t len = 0;
@@ -2904,7 +3045,7 @@ read_module_internal(mib_t *m, const char *name)
         }
         const char *ofile = m->file;
         int oline = m->line, omod = m->current_module, rc;
-        lex_t lx = { buf, buf + len }, *olx = m->lx;
+        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
         mp->no_imports = 0;
         m->file = mp->file;
         m->line = 1;
@@ -2912,7 +3053,7 @@ read_module_internal(mib_t *m, const char *name)
         m->lx = &lx;
         rc = parse(m);
         m->lx = olx;
-        free(buf);
+        file_release(buf, len);
         m->file = ofile;
         m->line = oline;
         m->current_module = omod;
@@ -2966,31 +3107,73 @@ read_module(mib_t *m, const char *name)
 
 /* ---- search path ----------------------------------------------------- */
 
+/* The first max bytes of a file (NUL-terminated); *whole says whether
+ * that is all of it. */
+static char *
+read_prefix(const char *path, size_t max, size_t *len, int *whole)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    if (!f)
+        return NULL;
+    if ((buf = malloc(max + 1)) != NULL) {
+        *len = fread(buf, 1, max, f);
+        buf[*len] = '\0';
+        *whole = *len < max;
+        if (ferror(f)) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Indexes a file by the module it defines: the first two tokens are
+ * "NAME DEFINITIONS". Only the start of the file is read, unless comments
+ * before the name run past it. */
 static int
 add_mibfile(mib_t *m, const char *path)
 {
-    size_t len = 0;
-    char *buf = read_file(path, &len);
+    size_t len = 0, mlen = 0;
+    int whole = 0, rc = 1;
     char token[MAXTOKEN], token2[MAXTOKEN];
-    int rc = 1;
-    if (!buf)
-        return 1;
-    /* only the start of the file matters */
-    lex_t lx = { buf, buf + len }, *olx = m->lx;
+    char *buf = read_prefix(path, 8192, &len, &whole), *mapped = NULL;
+    lex_t *olx = m->lx;
     const char *ofile = m->file;
     int oline = m->line;
-    m->lx = &lx;
-    m->file = path;
-    m->line = 1;
-    if (get_token(m, token, MAXTOKEN) == LABEL &&
-        get_token(m, token2, MAXTOKEN) == DEFINITIONS) {
-        new_module(m, token, path);
-        rc = 0;
+    if (!buf)
+        return 1;
+    for (;;) {
+        lex_t lx = { buf, buf + len, buf };
+        m->lx = &lx;
+        m->file = path;
+        m->line = 1;
+        int t1 = get_token(m, token, MAXTOKEN);
+        int t2 = t1 == LABEL ? get_token(m, token2, MAXTOKEN) : -1;
+        /* in a prefix, a token that runs to its end may be cut short */
+        if (whole || (t2 != -1 && t2 != ENDOFFILE && lx.p < lx.end)) {
+            if (t1 == LABEL && t2 == DEFINITIONS) {
+                new_module(m, token, path);
+                rc = 0;
+            }
+            break;
+        }
+        free(buf);
+        buf = NULL;
+        if (!(mapped = read_file(path, &mlen)))
+            break;
+        buf = mapped;
+        len = mlen;
+        whole = 1;
     }
     m->lx = olx;
     m->file = ofile;
     m->line = oline;
-    free(buf);
+    if (mapped)
+        file_release(mapped, mlen);
+    else
+        free(buf);
     return rc;
 }
 
@@ -3090,11 +3273,11 @@ mib_load(mib_t *m, const char *name)
             m->nerrors++;
             return -1;
         }
-        lex_t lx = { buf, buf + len }, *olx = m->lx;
+        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
         m->lx = &lx;
         int t = get_token(m, token, MAXTOKEN);
         m->lx = olx;
-        free(buf);
+        file_release(buf, len);
         if (t != LABEL) {
             err_append(m, "Failed to parse MIB file %s\n", name);
             m->nerrors++;
@@ -3965,6 +4148,10 @@ read_objid(mib_t *m, const char *input, oid_t *o, char *err, size_t errcap)
 
 #include <regex.h>
 
+/* net-snmp's find_best_tree_node: the node whose label matches re
+ * earliest. Every node it looks at is marked reported and not matched
+ * again (a reported node keeps the previous match value, as net-snmp's
+ * does), so that -TB finds the next best at each call. */
 static mib_node_t *
 find_best_tree_node(mib_t *m, const regex_t *re, mib_node_t *tree_top, unsigned *match)
 {
@@ -3972,10 +4159,9 @@ find_best_tree_node(mib_t *m, const regex_t *re, mib_node_t *tree_top, unsigned 
     unsigned old_match = 0xffffff, new_match = 0xffffff;
     for (mib_node_t *tp = tree_top; tp; tp = tp->peer) {
         regmatch_t pm;
-        if (tp->label && regexec(re, tp->label, 1, &pm, 0) == 0)
-            new_match = (unsigned)pm.rm_so;
-        else
-            new_match = 0xffffff;
+        if (!tp->reported && tp->label)
+            new_match = regexec(re, tp->label, 1, &pm, 0) == 0 ? (unsigned)pm.rm_so : 0xffffff;
+        tp->reported = 1;
         if (new_match < old_match) {
             best = tp;
             old_match = new_match;
@@ -3997,12 +4183,23 @@ find_best_tree_node(mib_t *m, const regex_t *re, mib_node_t *tree_top, unsigned 
     return best;
 }
 
+static void
+clear_reported(mib_node_t *tp)
+{
+    for (; tp; tp = tp->peer) {
+        tp->reported = 0;
+        if (tp->child)
+            clear_reported(tp->child);
+    }
+}
+
 static int
 get_wild_node(mib_t *m, const char *name, oid_t *o, char *err, size_t errcap)
 {
     regex_t re;
     if (regcomp(&re, name, REG_ICASE | REG_EXTENDED) != 0)
         return 0;
+    clear_reported(m->tree_head); /* each lookup searches the whole tree */
     mib_node_t *tp = find_best_tree_node(m, &re, m->tree_head, NULL);
     regfree(&re);
     if (!tp)
@@ -4042,6 +4239,56 @@ mib_parse_oid(mib_t *m, const char *name, int mode, oid_t *out, char *err, size_
 }
 
 /* ---- -Td ------------------------------------------------------------- */
+
+/* A quoted text of file at t, as the lexer gave it to the parser: without
+ * '\r' and cut at MAXQUOTESTR - 1 bytes. The bytes around it must still be
+ * the quotes, or the file changed since it was loaded. */
+static const char *
+text_load(mib_t *m, const char *file, mib_text_t t)
+{
+    size_t raw, n = 0;
+    char *buf, *out = NULL;
+    FILE *f;
+    if (!t.len || !t.off || !file || !(f = fopen(file, "rb")))
+        return NULL;
+    raw = t.len - 1;
+    if (!(buf = malloc(raw + 2)))
+        goto done;
+    if (fseek(f, (long)t.off - 1, SEEK_SET) != 0 || fread(buf, 1, raw + 2, f) != raw + 2
+        || buf[0] != '"' || buf[raw + 1] != '"')
+        goto done;
+    out = arena_alloc(m, (raw < MAXQUOTESTR ? raw : MAXQUOTESTR) + 1);
+    for (size_t i = 1; i <= raw && n < MAXQUOTESTR - 1; i++)
+        if (buf[i] != '\r')
+            out[n++] = buf[i];
+    out[n] = '\0';
+done:
+    free(buf);
+    fclose(f);
+    return out;
+}
+
+const char *
+mib_node_description(mib_t *m, mib_node_t *n)
+{
+    if (!n->description && n->description_at.len) {
+        n->description = text_load(m, n->file, n->description_at);
+        if (!n->description)
+            n->description_at.len = 0; /* gone: do not try again */
+    }
+    return n->description;
+}
+
+const char *
+mib_node_reference(mib_t *m, mib_node_t *n)
+{
+    if (!n->reference && n->reference_at.len) {
+        n->reference = text_load(m, n->file, n->reference_at);
+        if (!n->reference)
+            n->reference_at.len = 0;
+    }
+    return n->reference;
+}
 
 static void
 print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
@@ -4218,7 +4465,7 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         }
         mibbuf_cat(b, " }\n");
     }
-    if (tp->description) {
+    if (mib_node_description(m, tp)) {
         mibbuf_cat(b, "  DESCRIPTION\t\"");
         mibbuf_cat(b, tp->description);
         mibbuf_cat(b, "\"\n");
@@ -4367,4 +4614,320 @@ mib_report(mib_t *m, void (*fn)(void *, const oid_t *, const mib_node_t *), void
         o.arcs[0] = (uint32_t)r->subid;
         report(r, &o, fn, arg);
     }
+}
+
+/* ---- snmptranslate's reports ----------------------------------------- */
+
+static char *
+report_out(mibbuf_t *b, size_t *len)
+{
+    if (!b->buf)
+        mibbuf_add(b, "", 0);
+    if (len)
+        *len = b->len;
+    return b->buf;
+}
+
+/* -Tp: net-snmp's print_mib_leaves; indent holds the "  |  |" prefix. */
+typedef struct {
+    mibbuf_t *b;
+    char indent[1024];
+    int was_simple, width;
+} tree_print_t;
+
+static int
+subid_cmp(const void *a, const void *b)
+{
+    const mib_node_t *x = *(mib_node_t *const *)a, *y = *(mib_node_t *const *)b;
+    unsigned long u = (unsigned long)x->subid, v = (unsigned long)y->subid;
+    return u < v ? -1 : u > v;
+}
+
+static void
+print_leaves(mib_t *m, tree_print_t *tpr, mib_node_t *tp)
+{
+    mibbuf_t *b = tpr->b;
+    size_t ilen = strlen(tpr->indent);
+    char *ip = tpr->indent + ilen - 1, last_ipch = *ip;
+
+    if (ilen + 4 >= sizeof tpr->indent)
+        return; /* deeper than any real MIB */
+    *ip = '+';
+    if (tp->type == MIB_TYPE_OTHER || tp->type > MIB_TYPE_SIMPLE_LAST) {
+        mibbuf_printf(b, "%s--%s(%ld)\n", tpr->indent, tp->label, tp->subid);
+        if (tp->indexes) {
+            int first = 1, cpos = 0, len, cmax = tpr->width - (int)strlen(tpr->indent) - 12;
+            *ip = last_ipch;
+            mibbuf_printf(b, "%s  |  Index: ", tpr->indent);
+            for (mib_index_t *xp = tp->indexes; xp; xp = xp->next) {
+                if (first)
+                    first = 0;
+                else
+                    mibbuf_cat(b, ", ");
+                cpos += (len = (int)strlen(xp->label) + 2);
+                if (cpos > cmax) {
+                    mibbuf_printf(b, "\n%s  |         ", tpr->indent);
+                    cpos = len;
+                }
+                mibbuf_cat(b, xp->label);
+            }
+            mibbuf_cat(b, "\n");
+            *ip = '+';
+        }
+    } else {
+        const char *acc, *typ;
+        int size = 0;
+        switch (tp->access) {
+        case MIB_ACCESS_NOACCESS: acc = "----"; break;
+        case MIB_ACCESS_READONLY: acc = "-R--"; break;
+        case MIB_ACCESS_WRITEONLY: acc = "--W-"; break;
+        case MIB_ACCESS_READWRITE: acc = "-RW-"; break;
+        case MIB_ACCESS_NOTIFY: acc = "---N"; break;
+        case MIB_ACCESS_CREATE: acc = "CR--"; break;
+        default: acc = "    "; break;
+        }
+        switch (tp->type) {
+        case MIB_TYPE_OBJID: typ = "ObjID    "; break;
+        case MIB_TYPE_OCTETSTR: typ = "String   "; size = 1; break;
+        case MIB_TYPE_INTEGER: typ = tp->enums ? "EnumVal  " : "INTEGER  "; break;
+        case MIB_TYPE_NETADDR: typ = "NetAddr  "; break;
+        case MIB_TYPE_IPADDR: typ = "IpAddr   "; break;
+        case MIB_TYPE_COUNTER: typ = "Counter  "; break;
+        case MIB_TYPE_GAUGE: typ = "Gauge    "; break;
+        case MIB_TYPE_TIMETICKS: typ = "TimeTicks"; break;
+        case MIB_TYPE_OPAQUE: typ = "Opaque   "; size = 1; break;
+        case MIB_TYPE_NULL: typ = "Null     "; break;
+        case MIB_TYPE_COUNTER64: typ = "Counter64"; break;
+        case MIB_TYPE_BITSTRING: typ = "BitString"; break;
+        case MIB_TYPE_NSAPADDRESS: typ = "NsapAddr "; break;
+        case MIB_TYPE_UNSIGNED32: typ = "Unsigned "; break;
+        case MIB_TYPE_UINTEGER: typ = "UInteger "; break;
+        case MIB_TYPE_INTEGER32: typ = "Integer32"; break;
+        default: typ = "         "; break;
+        }
+        mibbuf_printf(b, "%s-- %s %s %s(%ld)\n", tpr->indent, acc, typ, tp->label, tp->subid);
+        *ip = last_ipch;
+        if (tp->tc >= 0 && tp->tc < m->ntcs)
+            mibbuf_printf(b, "%s        Textual Convention: %s\n", tpr->indent,
+                          m->tcs[tp->tc].descriptor);
+        if (tp->enums) {
+            int cpos = 0, cmax = tpr->width - (int)strlen(tpr->indent) - 16;
+            mibbuf_printf(b, "%s        Values: ", tpr->indent);
+            for (mib_enum_t *ep = tp->enums; ep; ep = ep->next) {
+                char buf[80];
+                int bufw;
+                if (ep != tp->enums)
+                    mibbuf_cat(b, ", ");
+                snprintf(buf, sizeof buf, "%s(%d)", ep->label, ep->value);
+                cpos += (bufw = (int)strlen(buf) + 2);
+                if (cpos >= cmax) {
+                    mibbuf_printf(b, "\n%s                ", tpr->indent);
+                    cpos = bufw;
+                }
+                mibbuf_cat(b, buf);
+            }
+            mibbuf_cat(b, "\n");
+        }
+        if (tp->ranges) {
+            mibbuf_printf(b, "%s        %s: ", tpr->indent, size ? "Size" : "Range");
+            for (mib_range_t *rp = tp->ranges; rp; rp = rp->next) {
+                if (rp != tp->ranges)
+                    mibbuf_cat(b, " | ");
+                switch (tp->type) {
+                case MIB_TYPE_INTEGER:
+                case MIB_TYPE_INTEGER32:
+                    if (rp->low == rp->high)
+                        mibbuf_printf(b, "%d", rp->low);
+                    else
+                        mibbuf_printf(b, "%d..%d", rp->low, rp->high);
+                    break;
+                case MIB_TYPE_UNSIGNED32:
+                case MIB_TYPE_OCTETSTR:
+                case MIB_TYPE_GAUGE:
+                case MIB_TYPE_UINTEGER:
+                    if (rp->low == rp->high)
+                        mibbuf_printf(b, "%u", (unsigned)rp->low);
+                    else
+                        mibbuf_printf(b, "%u..%u", (unsigned)rp->low, (unsigned)rp->high);
+                    break;
+                default:
+                    break;
+                }
+            }
+            mibbuf_cat(b, "\n");
+        }
+    }
+    *ip = last_ipch;
+    strcat(tpr->indent, "  |");
+    tpr->was_simple = tp->type != MIB_TYPE_OTHER;
+
+    size_t count = 0;
+    for (mib_node_t *ntp = tp->child; ntp; ntp = ntp->peer)
+        count++;
+    if (count) {
+        mib_node_t **leaves = malloc(count * sizeof *leaves);
+        if (!leaves)
+            return;
+        count = 0;
+        for (mib_node_t *ntp = tp->child; ntp; ntp = ntp->peer)
+            leaves[count++] = ntp;
+        /* net-snmp inserts each child before the first with a subid >= its
+         * own: among equal subids the later child comes first */
+        for (size_t i = 0; i < count / 2; i++) {
+            mib_node_t *t = leaves[i];
+            leaves[i] = leaves[count - 1 - i];
+            leaves[count - 1 - i] = t;
+        }
+        for (size_t i = 1; i < count; i++) { /* stable insertion sort */
+            mib_node_t *t = leaves[i];
+            size_t j = i;
+            while (j > 0 && subid_cmp(&leaves[j - 1], &t) > 0) {
+                leaves[j] = leaves[j - 1];
+                j--;
+            }
+            leaves[j] = t;
+        }
+        for (size_t i = 1; i <= count; i++) {
+            if (!tpr->was_simple || leaves[i - 1]->type == 0)
+                mibbuf_printf(b, "%s\n", tpr->indent);
+            if (i == count)
+                ip[3] = ' ';
+            print_leaves(m, tpr, leaves[i - 1]);
+        }
+        free(leaves);
+        tpr->was_simple = 0;
+    }
+    ip[1] = 0;
+}
+
+char *
+mib_tree_text(mib_t *m, const oid_t *o, int width, size_t *len)
+{
+    mibbuf_t b = { 0 };
+    tree_print_t tpr = { .b = &b, .was_simple = 1, .width = width };
+    mib_node_t *tp = o ? mib_get_tree(m, o) : m->tree_head;
+    if (!tp)
+        return NULL;
+    tpr.indent[0] = ' ';
+    tpr.indent[1] = 0;
+    print_leaves(m, &tpr, tp);
+    return report_out(&b, len);
+}
+
+static void
+ascii_dump_tree(mibbuf_t *b, const mib_node_t *tree)
+{
+    for (const mib_node_t *tp = tree->child; tp; tp = tp->peer)
+        mibbuf_printf(b, "%s OBJECT IDENTIFIER ::= { %s %ld }\n", tp->label, tree->label, tp->subid);
+    for (const mib_node_t *tp = tree->child; tp; tp = tp->peer)
+        if (tp->child)
+            ascii_dump_tree(b, tp);
+}
+
+char *
+mib_ascii_dump(mib_t *m, size_t *len)
+{
+    mibbuf_t b = { 0 };
+    mibbuf_cat(&b, "dump DEFINITIONS ::= BEGIN\n");
+    if (m->tree_head)
+        ascii_dump_tree(&b, m->tree_head);
+    mibbuf_cat(&b, "END\n");
+    return report_out(&b, len);
+}
+
+/* The path from the root to tp: labels, numbers or both. */
+static void
+report_path(mibbuf_t *b, const mib_node_t *tp, int what)
+{
+    if (!tp)
+        return;
+    report_path(b, tp->parent, what);
+    if (what == MIB_REPORT_LABELED)
+        mibbuf_printf(b, ".%s(%lu)", tp->label, (unsigned long)tp->subid);
+    else if (what == MIB_REPORT_OID)
+        mibbuf_printf(b, ".%lu", (unsigned long)tp->subid);
+    else
+        mibbuf_printf(b, ".%s", tp->label);
+}
+
+/* net-snmp's print_subtree_oid_report: children in sub-identifier order
+ * (the first of equal ones first), each one once. */
+static void
+oid_report_tree(mib_t *m, mibbuf_t *b, mib_node_t *tree, int count, unsigned what)
+{
+    count++;
+    for (;;) {
+        mib_node_t *tp = NULL;
+        for (mib_node_t *ntp = tree->child; ntp; ntp = ntp->peer)
+            if (!ntp->reported && (!tp || (unsigned long)tp->subid > (unsigned long)ntp->subid))
+                tp = ntp;
+        if (!tp)
+            break;
+        tp->reported = 1;
+        if (what & MIB_REPORT_LABELED) {
+            report_path(b, tp, MIB_REPORT_LABELED);
+            mibbuf_cat(b, "\n");
+        }
+        if (what & MIB_REPORT_OID) {
+            report_path(b, tp, MIB_REPORT_OID);
+            mibbuf_cat(b, "\n");
+        }
+        if (what & MIB_REPORT_SYMBOLIC) {
+            report_path(b, tp, MIB_REPORT_SYMBOLIC);
+            mibbuf_cat(b, "\n");
+        }
+        if (what & MIB_REPORT_MIBCHILD) {
+            mibbuf_printf(b, "\"%s\"\t\t\t\"", tp->label);
+            mibbuf_t path = { 0 };
+            report_path(&path, tp, MIB_REPORT_OID);
+            if (path.buf)
+                mibbuf_cat(b, path.buf + 1); /* no leading dot */
+            free(path.buf);
+            mibbuf_cat(b, "\"\n");
+        }
+        if (what & MIB_REPORT_SUFFIX) {
+            for (int i = 0; i < count; i++)
+                mibbuf_cat(b, "  ");
+            mibbuf_printf(b, "%s(%ld) type=%d", tp->label, tp->subid, tp->type);
+            if (tp->tc != -1)
+                mibbuf_printf(b, " tc=%d", tp->tc);
+            if (tp->hint)
+                mibbuf_printf(b, " hint=%s", tp->hint);
+            if (tp->units)
+                mibbuf_printf(b, " units=%s", tp->units);
+            mibbuf_cat(b, "\n");
+        }
+        oid_report_tree(m, b, tp, count, what);
+    }
+}
+
+char *
+mib_oid_report(mib_t *m, unsigned what, size_t *len)
+{
+    mibbuf_t b = { 0 };
+    clear_reported(m->tree_head);
+    for (mib_node_t *tp = m->tree_head; tp; tp = tp->peer)
+        oid_report_tree(m, &b, tp, 0, what);
+    return report_out(&b, len);
+}
+
+int
+mib_wild_all(mib_t *m, const char *pattern, void (*fn)(void *, const oid_t *), void *arg)
+{
+    regex_t re;
+    int count = 0;
+    if (!*pattern || regcomp(&re, pattern, REG_ICASE | REG_EXTENDED) != 0)
+        return 0;
+    clear_reported(m->tree_head);
+    for (;;) {
+        char err[8];
+        oid_t o;
+        mib_node_t *tp = find_best_tree_node(m, &re, m->tree_head, NULL);
+        if (!tp || !get_node(m, tp->label, &o, err, sizeof err))
+            break;
+        count++;
+        fn(arg, &o);
+    }
+    regfree(&re);
+    return count;
 }

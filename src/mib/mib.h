@@ -62,6 +62,13 @@ typedef struct mib_varbind {
     struct mib_varbind *next;
 } mib_varbind_t;
 
+/* Where a quoted text (DESCRIPTION, REFERENCE) sits in its module file:
+ * descriptions are most of a MIB's text and are read only when asked for
+ * (mib_node_description). len is the raw length + 1; 0 when there is none. */
+typedef struct mib_text {
+    uint32_t off, len;
+} mib_text_t;
+
 /* One node: while a module is parsed it is a loose definition (plabel,
  * subid, next); once linked it is a tree node (parent, child, peer). All
  * memory belongs to the mib_t arena. */
@@ -70,6 +77,7 @@ typedef struct mib_node {
     const char *plabel;         /* parse: label of the parent */
     long subid;                 /* parse: -1 when not given */
     int modid;
+    unsigned char reported;     /* visited by a -TB / -Tl... walk */
     int *modules, nmodules;     /* modules defining this node; [0] == modid */
     int type, access, status;
     int tc;                     /* textual convention index or -1 */
@@ -77,7 +85,9 @@ typedef struct mib_node {
     mib_range_t *ranges;
     mib_index_t *indexes;
     mib_varbind_t *varbinds;
-    const char *augments, *hint, *units, *description, *reference, *defval;
+    const char *augments, *hint, *units, *defval;
+    mib_text_t description_at, reference_at; /* in file */
+    const char *description, *reference; /* read on demand: see below */
     const char *file;
     int line;
     struct mib_node *parent, *child, *peer;
@@ -88,7 +98,8 @@ typedef struct mib_node {
 typedef struct mib_tc {
     int type;                   /* parser token of the base type */
     int modid;
-    const char *descriptor, *hint, *description;
+    const char *descriptor, *hint;
+    int hnext;                  /* index + 1 of the previous TC of its hash chain */
     mib_enum_t *enums;
     mib_range_t *ranges;
 } mib_tc_t;
@@ -149,6 +160,12 @@ void mib_node_oid(const mib_node_t *n, oid_t *out);
 /* The name of module modid ("#N" when unknown); buf of 256 bytes. */
 const char *mib_module_name(mib_t *m, int modid, char *buf);
 const mib_tc_t *mib_tc(mib_t *m, int index);
+/* The node's DESCRIPTION and REFERENCE texts as net-snmp keeps them (without
+ * '\r', at most 4095 bytes), read from the module file on first use and
+ * then kept; NULL when the node has none or the file no longer holds it
+ * where it was. */
+const char *mib_node_description(mib_t *m, mib_node_t *n);
+const char *mib_node_reference(mib_t *m, mib_node_t *n);
 /* snmptranslate -Td text for o; returns needed length like snprintf. */
 size_t mib_describe(mib_t *m, const oid_t *o, int width, char *buf, size_t cap);
 /* Modules on the path (name, file) and whether they are loaded. */
@@ -159,5 +176,23 @@ int mib_module_info(mib_t *m, int i, const char **name, const char **file,
 /* Calls fn for every node, depth first in sub-identifier order (the
  * order of snmptranslate -To). */
 void mib_report(mib_t *m, void (*fn)(void *, const oid_t *, const mib_node_t *), void *arg);
+
+/* snmptranslate's reports, as text the caller frees (NULL on failure):
+ * -Tp: the tree under o, or under the first root when o is NULL (NULL when
+ *      o has no node); width as -w;
+ * -Ta: the ASCII dump of the first root;
+ * -Tl/-To/-Ts/-Tz/-Tt: the OID report of every root's subtree, with the
+ *      parts the MIB_REPORT_* flags ask for. */
+enum {
+    MIB_REPORT_LABELED = 1, MIB_REPORT_OID = 2, MIB_REPORT_SYMBOLIC = 4,
+    MIB_REPORT_MIBCHILD = 8, MIB_REPORT_SUFFIX = 16,
+};
+char *mib_tree_text(mib_t *m, const oid_t *o, int width, size_t *len);
+char *mib_ascii_dump(mib_t *m, size_t *len);
+char *mib_oid_report(mib_t *m, unsigned what, size_t *len);
+/* -TB: calls fn with the OID of every object whose name matches the
+ * extended regular expression (case-insensitive), in net-snmp's order;
+ * returns how many. */
+int mib_wild_all(mib_t *m, const char *pattern, void (*fn)(void *, const oid_t *), void *arg);
 
 #endif

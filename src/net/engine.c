@@ -184,12 +184,16 @@ engine_free(mw_engine_t *e)
 {
     if (!e)
         return;
-    for (uint32_t i = 0; i < HASH_SIZE; i++) {
+    /* every request in the table is counted in inflight: stop scanning
+     * the (large) table once they are all freed */
+    size_t left = e->inflight;
+    for (uint32_t i = 0; left && i < HASH_SIZE; i++) {
         mw_req_t *r = e->table[i];
         while (r) {
             mw_req_t *n = r->hnext;
             event_del(&r->timer);
             req_free(r);
+            left--;
             r = n;
         }
     }

@@ -18,7 +18,9 @@ typedef struct crypto_iov {
 
 /* Digest (usm_auth_hash_len bytes) of the concatenated pieces. */
 int crypto_hash(usm_auth_t alg, const crypto_iov_t *iov, size_t niov, uint8_t *out);
-/* HMAC (full digest length) of the concatenated pieces. */
+/* HMAC (full digest length) of the concatenated pieces. keylen is at most
+ * the digest length (as every USM key is). The pad states are kept per key
+ * (a bounded cache, see crypto.c). */
 int crypto_hmac(usm_auth_t alg, const uint8_t *key, size_t keylen, const crypto_iov_t *iov,
                 size_t niov, uint8_t *out);
 /* Digest of pw repeated cyclically to total bytes (RFC 3414 A.2 with total
@@ -34,6 +36,10 @@ int crypto_des_cbc(int encrypt, const uint8_t key[8], const uint8_t iv[8], const
                    size_t n, uint8_t *out);
 int crypto_des3_cbc(int encrypt, const uint8_t key[24], const uint8_t iv[8], const uint8_t *in,
                     size_t n, uint8_t *out);
+
+/* Wipes and frees the per-key HMAC and AES states crypto_hmac and
+ * crypto_aes_cfb keep (usm_cache_clear calls it). */
+void crypto_cache_clear(void);
 
 /* 1 when equal; time depends on n only. */
 int crypto_equal(const uint8_t *a, const uint8_t *b, size_t n);

@@ -719,5 +719,6 @@ usm_cache_clear(void)
         local_remove(lru_head);
     crypto_wipe(masters, sizeof masters);
     master_clock = 0;
+    crypto_cache_clear();
     memset(&stats, 0, sizeof stats);
 }

@@ -311,6 +311,25 @@ describe("moonwalk translate", function()
     "-m ALL -IR nothingHere",
     "-m MOONWALK-TEST-MIB .1.3.6.1.4.1.99999.2.2.1.3.10.0.0.1.22",
     "-m NO-SUCH-MIB .1.3.6.1",
+    -- the reports of -T: tree, ASCII dump, the OID reports, regex search
+    "-m ALL -Tp",
+    "-m ALL -Tp IF-MIB::ifTable",
+    "-m ALL -Tp -w 40 IF-MIB::ifEntry",
+    "-m ALL -Tp -w 60 MOONWALK-TEST-MIB::mwPeerStatsEntry",
+    "-m ALL -Tp .1.3.6.1.2.1.2.2.1.8",
+    "-m ALL -Tp NOPE::x",
+    "-m ALL -Ta",
+    "-m ALL -Tl",
+    "-m ALL -To",
+    "-m ALL -Ts",
+    "-m ALL -Tz",
+    "-m ALL -Tt",
+    "-m ALL -Tlost",
+    "-m ALL -Tl sysDescr.0",
+    "-m ALL -TB ifIn",
+    "-m ALL -TBd sysUp",
+    "-m ALL -TB -On .*Status ifDescr",
+    "-m ALL -TB nothingMatchesThis",
   } do
     it("prints what snmptranslate prints: " .. args, function()
       local dirs = shq(STD .. ":" .. FIX)

@@ -43,6 +43,13 @@ describe("MIB parser", function()
     assert.is_nil(m:parse_oid("brokenGood", "random"))
   end)
 
+  it("keeps an error message longer than 1 KiB whole, with its newline", function()
+    local long = STD .. ":" .. string.rep("/no/such/directory/of/mibs", 60)   -- 1,6xx bytes
+    local m = fresh(long, "NO-SUCH-MIB")
+    assert.equal("MIB search path: " .. long .. "\nCannot find module (NO-SUCH-MIB): At line 1 in (none)\n",
+                 m:errors())
+  end)
+
   it("reports a missing module once, with the search path first", function()
     local m = fresh(STD, "NO-SUCH-MIB")
     assert.equal("MIB search path: " .. STD .. "\nCannot find module (NO-SUCH-MIB): At line 1 in (none)\n",
@@ -142,6 +149,99 @@ END
     assert.equal("1.3.6.1.4.1.4343.6.7.8", tostring(m:parse_oid("EDGE-MIB::deep")))
     assert.equal("EDGE-MIB::deep", m:format_oid("1.3.6.1.4.1.4343.6.7.8"))
     assert.equal("EDGE-MIB::edge.6.7", m:format_oid("1.3.6.1.4.1.4343.6.7"))
+    os.execute("rm -rf " .. d)
+  end)
+
+  it("CRLF lines, long quoted text and comments keep line numbers as snmptranslate counts them", function()
+    local d = tmpdir()
+    local function module(name, access)
+      return table.concat({
+        name .. " DEFINITIONS ::= BEGIN -- comment -- IMPORTS",
+        "IMPORTS OBJECT-TYPE, enterprises, Integer32 FROM SNMPv2-SMI;",
+        "crlf OBJECT IDENTIFIER ::= { enterprises 4344 }",
+        "crlfValue OBJECT-TYPE",
+        "    SYNTAX  Integer32",
+        "    MAX-ACCESS read-only",
+        "    STATUS current",
+        '    DESCRIPTION "first line',
+        "        second line -- not a comment",
+        '        third line"',
+        "    ::= { crlf 1 } -- trailing comment",
+        "crlfOther OBJECT-TYPE",
+        "    SYNTAX  Integer32",
+        "    MAX-ACCESS " .. access,
+        "    STATUS current",
+        '    DESCRIPTION "' .. string.rep("long text ", 2000) .. '"',
+        "    ::= { crlf 2 }",
+        "END", "" }, "\r\n")
+    end
+    write(d .. "/CRLF-MIB.txt", module("CRLF-MIB", "read-only"))
+    write(d .. "/CRLF-BAD-MIB.txt", module("CRLF-BAD-MIB", "read-sometimes"))
+    local m = fresh(STD .. ":" .. d, "CRLF-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.4.1.4344.2", tostring(m:parse_oid("CRLF-MIB::crlfOther")))
+    local info = m:node(m:parse_oid("CRLF-MIB::crlfValue"))
+    assert.equal("first line\n        second line -- not a comment\n        third line", info.description)
+    m = fresh(STD .. ":" .. d, "CRLF-BAD-MIB")
+    local line = assert(m:errors():match("Bad ACCESS type %(read%-sometimes%): At line (%d+)"))
+    local p = io.popen(string.format("snmptranslate -M %s:%s -m CRLF-BAD-MIB -On .1 2>&1", STD, d))
+    local theirs = p:read("a")
+    p:close()
+    assert.equal(line, theirs:match("Bad ACCESS type %(read%-sometimes%): At line (%d+)"))
+    assert.equal("14", line)
+    os.execute("rm -rf " .. d)
+  end)
+
+  it("reads a DESCRIPTION from its file when asked, cut as net-snmp cuts it, and none once the file changed", function()
+    local d = tmpdir()
+    local long = string.rep("0123456789", 500)    -- 5,000 bytes: net-snmp keeps 4,095
+    local function module(pad)
+      return table.concat({
+        "LAZY-MIB DEFINITIONS ::= BEGIN" .. pad,
+        "IMPORTS OBJECT-TYPE, enterprises, Integer32 FROM SNMPv2-SMI;",
+        "lazy OBJECT IDENTIFIER ::= { enterprises 4345 }",
+        "lazyShort OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current",
+        '    DESCRIPTION "short text" REFERENCE "RFC 0000" ::= { lazy 1 }',
+        "lazyLong OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current",
+        '    DESCRIPTION "' .. long .. '" ::= { lazy 2 }',
+        "END", "" }, "\n")
+    end
+    write(d .. "/LAZY-MIB.txt", module(""))
+    local m = fresh(STD .. ":" .. d, "LAZY-MIB")
+    local short = m:node(m:parse_oid("LAZY-MIB::lazyShort"))
+    assert.equal("short text", short.description)
+    assert.equal("RFC 0000", short.reference)
+    assert.equal(long:sub(1, 4095), m:node(m:parse_oid("LAZY-MIB::lazyLong")).description)
+    local p = io.popen(string.format("snmptranslate -M %s:%s -m LAZY-MIB -Td LAZY-MIB::lazyLong 2>&1", STD, d))
+    local theirs = p:read("a")
+    p:close()
+    assert.truthy(theirs:find('DESCRIPTION\t"' .. long:sub(1, 4095) .. '"', 1, true))
+    -- another process rewrites the file: the offsets no longer fall on the text
+    m = fresh(STD .. ":" .. d, "LAZY-MIB")
+    write(d .. "/LAZY-MIB.txt", module(" -- a comment that moves everything"))
+    local info = m:node(m:parse_oid("LAZY-MIB::lazyShort"))
+    assert.is_nil(info.description)
+    assert.is_nil(info.reference)
+    os.execute("rm -rf " .. d)
+  end)
+
+  it("finds a module whose name comes after more than 8 KiB of comments, or ends the file", function()
+    local d = tmpdir()
+    local header = string.rep("-- a long licence text, line after line\n", 400)   -- 16 KB
+    write(d .. "/a.txt", header .. [[
+LONG-HEADER-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises FROM SNMPv2-SMI;
+longHeader OBJECT IDENTIFIER ::= { enterprises 4346 }
+END
+]])
+    -- the name cut at the 8 KiB boundary: "DEFINITIONS" split in two reads
+    write(d .. "/b.txt", string.rep(" ", 8192 - 15) .. "SPLIT-MIB DEFINITIONS ::= BEGIN\n"
+      .. "IMPORTS enterprises FROM SNMPv2-SMI;\nsplit OBJECT IDENTIFIER ::= { enterprises 4347 }\nEND\n")
+    write(d .. "/c.txt", "NOT-A-MODULE")
+    local m = fresh(STD .. ":" .. d, "LONG-HEADER-MIB", "SPLIT-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.4.1.4346", tostring(m:parse_oid("LONG-HEADER-MIB::longHeader")))
+    assert.equal("1.3.6.1.4.1.4347", tostring(m:parse_oid("SPLIT-MIB::split")))
     os.execute("rm -rf " .. d)
   end)
 
@@ -257,6 +357,15 @@ describe("mw.mib", function()
     assert.matches("Unknown Object Identifier", err)
   end)
 
+  it("searches net-snmp's default directories, then the project's", function()
+    local dirs = mib.default_dirs()
+    local home = os.getenv("HOME")
+    local want = (home and home ~= "" and (home .. "/.snmp/mibs:") or "")
+      .. "/usr/share/snmp/mibs:/usr/share/snmp/mibs/iana:/usr/share/snmp/mibs/ietf:"
+    assert.equal(want, dirs:sub(1, #want))
+    assert.matches("/mibs/std:[^:]*/mibs$", dirs)
+  end)
+
   it("reads MIBDIRS and MIBS like net-snmp (+ appends)", function()
     local bin = os.getenv("MOONWALK_BIN") or "build/moonwalk"
     local f = assert(io.popen("MIBDIRS=+" .. FIX .. " MIBS=+MOONWALK-TEST-MIB " .. bin ..
@@ -356,15 +465,25 @@ describe("MIB parser robustness", function()
       end
       write(d .. "/X.txt", s)
       local m = fresh(STD .. ":" .. d, "ALL")
-      m:errors()
+      assert.is_string(m:errors())
       local oids = m:report()
+      assert.is_table(oids)
       for i = 1, #oids, 11 do
         local name = m:format_oid(oids[i] .. ".1.2.3.4", "module")
-        m:parse_oid(name)
-        m:format_value(oids[i] .. ".0", "STRING", "\1\2\3\4\5\6\7\8\9\10\11")
+        assert.is_string(name)
+        assert.is_true(#name > 0)
+        local o = m:parse_oid(name)
+        assert.is_true(o == nil or core.is_oid(o))
+        assert.is_string(m:format_value(oids[i] .. ".0", "STRING", "\1\2\3\4\5\6\7\8\9\10\11"))
       end
       m:close()
     end
+    -- nothing a broken module did is left behind for the next parse
+    local m = fresh(STD, "IF-MIB")
+    assert.equal("", m:errors())
+    assert.equal("1.3.6.1.2.1.2.2.1.2", tostring(m:parse_oid("IF-MIB::ifDescr")))
+    assert.equal("IF-MIB::ifDescr.7", m:format_oid("1.3.6.1.2.1.2.2.1.2.7"))
+    m:close()
     os.execute("rm -rf " .. d)
   end)
 end)

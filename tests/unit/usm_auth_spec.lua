@@ -44,6 +44,55 @@ describe("usm HMAC authentication", function()
     end)
   end
 
+  it("pad states kept per key: after 3,000 other keys (more than the cache holds) every vector signs the same", function()
+    local function sign(auth, key, ml)
+      local msg = string.rep("A", 10) .. string.rep("\0", ml) .. string.rep("B", 10)
+      return hex(assert(c.usm_sign(auth, key, msg, 10)):sub(11, 10 + ml))
+    end
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+    local seen = {}
+    for i = 1, 3000 do
+      local key = string.format("%032d", i)
+      local mac = sign("SHA-256", key, 24)
+      assert.is_nil(seen[mac])          -- distinct keys, distinct MACs
+      seen[mac] = i
+    end
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+    for i = 3000, 1, -1 do               -- again, now from the cache or recomputed
+      assert.equal(i, seen[sign("SHA-256", string.format("%032d", i), 24)])
+    end
+    c.usm_cache_clear()
+    for _, v in ipairs(vectors) do assert.equal(v[2], sign(v[1], key_for(v[1]), #v[2] // 2)) end
+  end)
+
+  it("SHA-224/256 on the CPU's SHA instructions give what mbedTLS gives (HMAC over 0..300 bytes, password to key, localisation)", function()
+    -- the same script in this process (SHA instructions where the CPU has
+    -- them) and in one with MOONWALK_NO_SHANI=1 (mbedTLS throughout)
+    local script = [[
+      local c = require("moonwalk").core
+      local out = {}
+      for _, auth in ipairs{ "SHA-224", "SHA-256" } do
+        local ml = c.usm_auth_info(auth).mac_len
+        local key = string.rep("k", c.usm_auth_info(auth).hash_len)
+        for n = 0, 300 do
+          local msg = string.rep(string.char(n % 251), n) .. string.rep("\0", ml)
+          out[#out + 1] = require("moonwalk").tohex(assert(c.usm_sign(auth, key, msg, n)))
+        end
+        local ku = assert(c.usm_password_to_key(auth, "maplesyrup"))
+        out[#out + 1] = require("moonwalk").tohex(ku)
+        out[#out + 1] = require("moonwalk").tohex(assert(c.usm_localize(auth, ku, "\0\0\0\0\0\0\0\0\0\0\0\2")))
+      end
+      return table.concat(out, "\n")
+    ]]
+    local here = assert(load(script))()
+    local f = os.tmpname()
+    local h = assert(io.open(f, "w")); h:write("io.write((function() ", script, " end)())"); h:close()
+    local p = assert(io.popen("MOONWALK_NO_SHANI=1 " .. os.getenv("MOONWALK_BIN") .. " run " .. f))
+    local there = p:read("a"); p:close(); os.remove(f)
+    assert.equal(2 * 303, select(2, here:gsub("\n", "")) + 1)
+    assert.equal(here, there)
+  end)
+
   it("wrong key fails verification with 'wrong digest'", function()
     local msg = string.rep("A", 10) .. string.rep("\0", 24) .. string.rep("B", 10)
     local signed = assert(c.usm_sign("SHA-256", key_for("SHA-256"), msg, 10))

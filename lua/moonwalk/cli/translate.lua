@@ -19,7 +19,15 @@ OPTIONS:
   -D			debugging output (ignored)
   -w WIDTH		set width of tree and detail output
   -T TRANSOPTS		Set various options controlling report produced:
+			  B:  print all matching objects for a regex search
 			  d:  print full details of the given OID
+			  p:  print tree format symbol table
+			  a:  print ASCII format symbol table
+			  l:  enable labeled OID report
+			  o:  enable OID report
+			  s:  enable dotted symbolic report
+			  z:  enable MIB child OID report
+			  t:  enable alternate format symbolic suffix report
   -P MIBOPTS		Toggle various defaults controlling mib parsing (ignored)
   -O OUTOPTS		Toggle various defaults controlling output display:
 			  b:  do not break OID indexes down
@@ -89,6 +97,7 @@ function M.main(args, out, err)
   end
   local dirs, mods, oflags, describe, width = nil, nil, "", false, 1000000
   local random, regex = false, false
+  local print_kind, report, find_all = 0, "", false
   for _, o in ipairs(opts) do
     local c, v = o[1], o[2]
     if c == "h" then
@@ -114,6 +123,15 @@ function M.main(args, out, err)
       for ch in v:gmatch(".") do
         if ch == "d" then
           describe = true
+        elseif ch == "B" then
+          find_all = true
+        elseif ch == "p" then
+          print_kind = 1
+        elseif ch == "a" then
+          print_kind = 2
+        elseif ("loszt"):find(ch, 1, true) then
+          print_kind = 3
+          if not report:find(ch, 1, true) then report = report .. ch end
         else
           err:write("Invalid -T<lostpad> character: ", ch, "\n")
           usage(err)
@@ -151,12 +169,37 @@ function M.main(args, out, err)
   if e ~= "" then err:write(e) end
 
   if #names == 0 then
-    usage(err)
-    return 1
+    if print_kind == 1 then
+      out:write(mib.tree(nil, width) or "")
+    elseif print_kind == 2 then
+      out:write(mib.ascii_dump())
+    elseif print_kind == 3 then
+      out:write(mib.oid_report(report))
+    else
+      usage(err)
+      return 1
+    end
+    return 0
   end
   local form = mib.output_options(oflags)
   for i, name in ipairs(names) do
     local oid, detail
+    if find_all and not random then
+      -- -TB: every match of the first argument, then stop (as snmptranslate)
+      local list = mib.wild_all(name)
+      if #list == 0 then
+        err:write('Unable to find a matching object identifier for "', name, '"\n')
+        return 1
+      end
+      for _, o in ipairs(list) do
+        out:write(mib.name(o, form), "\n")
+        if describe then
+          local d = mib.describe(o, width)
+          if d then out:write(d, "\n") end
+        end
+      end
+      return 0
+    end
     if random then
       oid = mib.oid(name, "random")
       if not oid then
@@ -180,10 +223,19 @@ function M.main(args, out, err)
     end
     e = mib.errors()
     if e ~= "" then err:write(e) end
-    out:write(mib.name(oid, form), "\n")
-    if describe then
-      local d = mib.describe(oid, width)
-      if d then out:write(d, "\n") end
+    if print_kind == 1 then
+      local t = mib.tree(oid, width)
+      if not t then
+        err:write('Unable to find a matching object identifier for "', name, '"\n')
+        return 1
+      end
+      out:write(t)
+    else
+      out:write(mib.name(oid, form), "\n")
+      if describe then
+        local d = mib.describe(oid, width)
+        if d then out:write(d, "\n") end
+      end
     end
     if i < #names then out:write("\n") end
   end
