@@ -121,6 +121,16 @@ function M.set_max_inflight(n) core.engine_init(); core.set_max_inflight(n) end
 -- Engine IDs as lowercase hex
 function M.hex(s) return core.tohex(s) end
 
+-- Names work wherever an OID does, with no mw.mib.load first: the first
+-- name loads the MIB layer (and its default modules, as the CLI does),
+-- which then resolves it and every later one.
+core.mib_set_resolver(function(name)
+  local mib = require "moonwalk.mib"   -- installs its own resolver
+  local o, err = mib.oid(name)
+  if o then return o end
+  return nil, err
+end)
+
 -- Parts loaded on first use
 setmetatable(M, { __index = function(t, k)
   local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
