@@ -131,6 +131,36 @@ core.mib_set_resolver(function(name)
   return nil, err
 end)
 
+-- Varbinds are plain tables {oid=, type=, value=}; what needs the MIBs is
+-- computed when asked, exactly as the CLI prints it:
+--   vb.name        "IF-MIB::ifDescr.3" (numeric when no module names it)
+--   vb:text([flags])   the value part: "STRING: eth0", "INTEGER: up(1)";
+--                  flags are -O letters ("v", "e", "U", ...)
+--   tostring(vb)   the whole line: "IF-MIB::ifDescr.3 = STRING: eth0"
+local Varbind = { __name = "moonwalk.varbind" }
+local function fmt_with_mibs()
+  require "moonwalk.mib"
+  return require "moonwalk.fmt"
+end
+function Varbind.text(vb, flags)
+  local fmt = fmt_with_mibs()
+  return fmt.value(vb, fmt.flags(flags))
+end
+function Varbind.__index(vb, k)
+  if k == "name" then
+    local fmt = fmt_with_mibs()
+    return fmt.oid(rawget(vb, "oid"), fmt.flags(""))
+  end
+  if k == "text" then return Varbind.text end
+  return nil
+end
+function Varbind.__tostring(vb)
+  local fmt = fmt_with_mibs()
+  return fmt.varbind(vb, fmt.flags(""))
+end
+core.set_varbind_meta(Varbind)
+M.Varbind = Varbind
+
 -- Parts loaded on first use
 setmetatable(M, { __index = function(t, k)
   local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
