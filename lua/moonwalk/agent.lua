@@ -62,7 +62,10 @@ local function add_communities(c, list, default_access)
 end
 
 local function add_users(c, list, default_access)
-  for _, u in ipairs(list or {}) do
+  if type(list) == "string" then list = { list } end
+  for _, spec in ipairs(list or {}) do
+    local u, err = require("moonwalk.users").parse(spec)
+    if not u then error("agent: " .. err, 3) end
     local access = u.access or default_access or "ro"
     local level = u.level and (levels[u.level] or error("unknown security level " .. tostring(u.level), 3))
     c:user(u.name, u.auth or (u.auth_pass and "SHA") or "NONE", u.auth_pass,

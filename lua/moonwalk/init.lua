@@ -121,11 +121,52 @@ function M.set_max_inflight(n) core.engine_init(); core.set_max_inflight(n) end
 -- Engine IDs as lowercase hex
 function M.hex(s) return core.tohex(s) end
 
+-- Names work wherever an OID does, with no mw.mib.load first: the first
+-- name loads the MIB layer (and its default modules, as the CLI does),
+-- which then resolves it and every later one.
+core.mib_set_resolver(function(name)
+  local mib = require "moonwalk.mib"   -- installs its own resolver
+  local o, err = mib.oid(name)
+  if o then return o end
+  return nil, err
+end)
+
+-- Varbinds are plain tables {oid=, type=, value=}; what needs the MIBs is
+-- computed when asked, exactly as the CLI prints it:
+--   vb.name        "IF-MIB::ifDescr.3" (numeric when no module names it)
+--   vb:text([flags])   the value part: "STRING: eth0", "INTEGER: up(1)";
+--                  flags are -O letters ("v", "e", "U", ...)
+--   tostring(vb)   the whole line: "IF-MIB::ifDescr.3 = STRING: eth0"
+local Varbind = { __name = "moonwalk.varbind" }
+local function fmt_with_mibs()
+  require "moonwalk.mib"
+  return require "moonwalk.fmt"
+end
+function Varbind.text(vb, flags)
+  local fmt = fmt_with_mibs()
+  return fmt.value(vb, fmt.flags(flags))
+end
+function Varbind.__index(vb, k)
+  if k == "name" then
+    local fmt = fmt_with_mibs()
+    return fmt.oid(rawget(vb, "oid"), fmt.flags(""))
+  end
+  if k == "text" then return Varbind.text end
+  return nil
+end
+function Varbind.__tostring(vb)
+  local fmt = fmt_with_mibs()
+  return fmt.varbind(vb, fmt.flags(""))
+end
+core.set_varbind_meta(Varbind)
+M.Varbind = Varbind
+
 -- Parts loaded on first use
 setmetatable(M, { __index = function(t, k)
   local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
                   trap = "moonwalk.notify", inform = "moonwalk.notify", json = "moonwalk.json",
-                  prometheus = "moonwalk.prometheus", influx = "moonwalk.influx", shard = "moonwalk.shard" }
+                  prometheus = "moonwalk.prometheus", influx = "moonwalk.influx", shard = "moonwalk.shard",
+                  rate = "moonwalk.rate" }
   local mod = parts[k]
   if not mod then return nil end
   local ok, m = pcall(require, mod)

@@ -67,17 +67,9 @@ end
 
 -- "name:AUTH:AUTHPASS[:PRIV:PRIVPASS]" or a table -> table
 function T.parse_user(u)
-  if type(u) == "table" then
-    return { name = u.name or u[1], auth = u.auth, auth_pass = u.auth_pass,
-             priv = u.priv, priv_pass = u.priv_pass }
-  end
-  if type(u) ~= "string" then error("a user is \"NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]\" or a table", 3) end
-  local parts = {}
-  for p in (u .. ":"):gmatch("(.-):") do parts[#parts + 1] = p end
-  if #parts ~= 1 and #parts ~= 3 and #parts ~= 5 then
-    error("bad user " .. u .. " (NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS])", 3)
-  end
-  return { name = parts[1], auth = parts[2], auth_pass = parts[3], priv = parts[4], priv_pass = parts[5] }
+  local user, err = require("moonwalk.users").parse(u)
+  if not user then error(err, 3) end
+  return user
 end
 
 -- Engine ID and boots kept in DIR/trapd.state across restarts.

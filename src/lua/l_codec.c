@@ -109,7 +109,8 @@ mwl_push_value(lua_State *L, const mw_value_t *v)
 /* Interned key and type-name strings, kept in one registry table (under
  * the address of strings_key, so each Lua state has its own) so that
  * building a varbind table does no string hashing: [1]="oid", [2]="type",
- * [3]="value", [256+tag]=type name, [OIDC_BASE+slot]=a cached OID string. */
+ * [3]="value", [4]=the Varbind metatable (core.set_varbind_meta), [256+tag]=type
+ * name, [OIDC_BASE+slot]=a cached OID string. */
 static const char strings_key = 0;
 
 /* OID strings of recent responses, by their BER: polling asks for the same
@@ -203,7 +204,23 @@ push_varbind(lua_State *L, const mw_varbind_t *vb, int cached)
     lua_rawgeti(L, st, 3);
     mwl_push_value(L, &vb->val);
     lua_rawset(L, -3);
+    if (lua_rawgeti(L, st, 4) == LUA_TTABLE) /* the Varbind metatable, once set */
+        lua_setmetatable(L, -2);
+    else
+        lua_pop(L, 1);
     lua_remove(L, st);
+}
+
+/* core.set_varbind_meta(mt): the metatable every decoded varbind gets
+ * (moonwalk's init.lua gives vb.name, vb:text() and tostring(vb)). */
+static int
+l_set_varbind_meta(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    push_strings(L);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, 4);
+    return 0;
 }
 
 void
@@ -744,6 +761,7 @@ l_errstatus_name(lua_State *L)
 }
 
 static const luaL_Reg codec_funcs[] = {
+    { "set_varbind_meta", l_set_varbind_meta },
     { "encode", l_encode },
     { "decode", l_decode },
     { "decode_scoped", l_decode_scoped },

@@ -42,17 +42,7 @@ local long = {
 
 -- NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS] -> user table | nil, err
 function M.parse_user(s)
-  local parts = {}
-  for p in (s .. ":"):gmatch("([^:]*):") do parts[#parts + 1] = p end
-  local u = { name = parts[1] }
-  if not u.name or u.name == "" then return nil, "user name missing in " .. s end
-  if #parts == 1 then u.auth = "NONE" return u end
-  if #parts ~= 3 and #parts ~= 5 then
-    return nil, "bad user " .. s .. " (NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS])"
-  end
-  u.auth, u.auth_pass = parts[2], parts[3]
-  if #parts == 5 then u.priv, u.priv_pass = parts[4], parts[5] end
-  return u
+  return require("moonwalk.users").parse(s)
 end
 
 local function last(list) return list and list[#list] end
