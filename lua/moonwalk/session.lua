@@ -164,27 +164,28 @@ end
 
 -- get and getnext call the C methods directly (no varargs, no lookup by
 -- name): they are what a poller calls most.
-local function plain(self, cfn, name, oids)
+local function plain(self, cfn, name, oids, opts)
   -- a v3 session without a user has a stand-in for _c (moonwalk.v3)
-  if self._v3c then return request(self, name, oids) end
+  if self._v3c then return request(self, name, oids, opts) end
   if not self._resolved then
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
-  local vbs, kind, msg, status, index, evbs = cfn(self._c, oids)
+  local vbs, kind, msg, status, index, evbs = cfn(self._c, oids, opts)
   if vbs then return vbs end
   return failure(self, kind, msg, status, index, evbs)
 end
 
--- oids: one OID (text or OID object) or a list of them
-function Session:get(oids) return plain(self, c_get, "get", oids) end
-function Session:getnext(oids) return plain(self, c_getnext, "getnext", oids) end
+-- oids: one OID (text or OID object) or a list of them; opts: this call's
+-- { timeout = seconds, retries = n } instead of the session's
+function Session:get(oids, opts) return plain(self, c_get, "get", oids, opts) end
+function Session:getnext(oids, opts) return plain(self, c_getnext, "getnext", oids, opts) end
 
-function Session:getbulk(oids, non_repeaters, max_repetitions)
+function Session:getbulk(oids, non_repeaters, max_repetitions, opts)
   if type(oids) == "table" and not core.is_oid(oids) and (oids.non_repeaters or oids.max_repetitions) then
     non_repeaters, max_repetitions = oids.non_repeaters, oids.max_repetitions
   end
-  return request(self, "getbulk", non_repeaters or 0, max_repetitions or self.max_repetitions, oids)
+  return request(self, "getbulk", non_repeaters or 0, max_repetitions or self.max_repetitions, oids, opts)
 end
 
 -- net-snmp's type letters for set (snmpset TYPE argument)
@@ -289,12 +290,12 @@ local function normalize_vb(vb, i)
 end
 
 -- set{ {oid, type, value}, {oid=, type=, value=}, {oid, mw.OctetString("x")} }
-function Session:set(vbs)
+function Session:set(vbs, opts)
   if type(vbs) ~= "table" then error("set expects a list of varbinds", 2) end
   if vbs.oid or (vbs[1] ~= nil and type(vbs[1]) ~= "table") then vbs = { vbs } end
   local list = {}
   for i, vb in ipairs(vbs) do list[i] = normalize_vb(vb, i) end
-  return request(self, "set", list)
+  return request(self, "set", list, opts)
 end
 
 -- batch{ {session, "get"|"getnext", oids}, ... } sends every request at

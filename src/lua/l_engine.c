@@ -82,6 +82,9 @@ typedef struct {
     int format;                /* walks: hand back net-snmp lines, not tables */
     int skip_exceptions;       /* walks: leave endOfMibView/noSuch* out */
     unsigned fmtflags;
+    int has_opts;              /* timeout_ms and retries below, not the session's */
+    uint32_t timeout_ms;
+    int retries;
 } pending_t;
 
 /* A walk step also needs the subtree and where it stands. */
@@ -1052,8 +1055,10 @@ send_and_yield(lua_State *L, lsession_t *s, mw_msg_t *m, pending_t *p)
     p->le = s->le;
     p->s = s;
     yield_here(L, s->le, &p->thread_ref);
-    mw_req_t *r = engine_request(s->le->eng, &s->peer.sa, s->peerlen, m, s->timeout_ms,
-                                 s->retries, p->kind == P_WALK ? on_walk : on_plain, p, s->sec, &err);
+    mw_req_t *r = engine_request(s->le->eng, &s->peer.sa, s->peerlen, m,
+                                 p->has_opts ? p->timeout_ms : s->timeout_ms,
+                                 p->has_opts ? p->retries : s->retries,
+                                 p->kind == P_WALK ? on_walk : on_plain, p, s->sec, &err);
     if (!r) {
         unanchor(s->le, L, p->thread_ref);
         pending_free(s->le, p);
@@ -1199,10 +1204,37 @@ plain_request(lua_State *L, uint8_t type)
         m.pdu.error_status = (int32_t)nr;
         m.pdu.error_index = (int32_t)mr;
     }
+    /* per-call options after the OIDs: { timeout = seconds, retries = n } */
+    uint32_t timeout_ms = s->timeout_ms;
+    int retries = s->retries, has_opts = 0;
+    if (lua_type(L, t + 1) == LUA_TTABLE) {
+        has_opts = 1;
+        if (lua_getfield(L, t + 1, "timeout") != LUA_TNIL) {
+            lua_Number v = lua_tonumber(L, -1);
+            luaL_argcheck(L, lua_isnumber(L, -1) && v > 0 && v < 86400, t + 1,
+                          "timeout must be a positive number of seconds");
+            timeout_ms = (uint32_t)(v * 1000 + 0.5);
+            if (timeout_ms == 0)
+                timeout_ms = 1;
+        }
+        lua_pop(L, 1);
+        if (lua_getfield(L, t + 1, "retries") != LUA_TNIL) {
+            int isint;
+            lua_Integer v = lua_tointegerx(L, -1, &isint);
+            luaL_argcheck(L, isint && v >= 0 && v <= 100, t + 1, "retries must be an integer from 0 to 100");
+            retries = (int)v;
+        }
+        lua_pop(L, 1);
+    } else if (!lua_isnoneornil(L, t + 1)) {
+        return luaL_argerror(L, t + 1, "options table expected");
+    }
     pending_t *p = calloc(1, sizeof *p);
     if (!p)
         return luaL_error(L, "out of memory");
     p->kind = P_PLAIN;
+    p->has_opts = has_opts;
+    p->timeout_ms = timeout_ms;
+    p->retries = retries;
     return send_and_yield(L, s, &m, p);
 }
 

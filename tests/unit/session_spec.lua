@@ -1,0 +1,74 @@
+-- Sessions (lua/moonwalk/session.lua and the C session in l_engine.c):
+-- per-call options, against a responder written for the test that counts
+-- the datagrams it gets and answers only when told to.
+local mw = require "moonwalk"
+local core = mw.core
+
+describe("session per-call options", function()
+  local sock, port, got, answer
+
+  setup(function()
+    core.engine_init()
+    sock = assert(core.udp_open("127.0.0.1:0", function(data, from)
+      local msg = mw.decode(data)
+      got = got + 1
+      if answer and msg then
+        sock:send(from, mw.encode { version = msg.version, community = msg.community, pdu = {
+          type = "response", request_id = msg.pdu.request_id, error_status = 0, error_index = 0,
+          varbinds = { { oid = msg.pdu.varbinds[1].oid, type = "INTEGER", value = 7 } } } })
+      end
+    end))
+    port = sock:port()
+  end)
+  teardown(function() sock:close() end)
+  before_each(function() got, answer = 0, false end)
+
+  local function session()
+    -- the session's own settings: 2 s and 3 retries
+    return mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 3 }
+  end
+
+  it("retries = n for one call sends that call n + 1 times, whatever the session says", function()
+    mw.run(function()
+      local s = session()
+      local vbs, err = s:get("1.3.6.1.2.1.1.3.0", { timeout = 0.05, retries = 2 })
+      assert.is_nil(vbs)
+      assert.equal("timeout", err.kind)
+      assert.equal(3, got)
+      got = 0
+      vbs, err = s:getnext("1.3.6.1.2.1.1.3.0", { timeout = 0.05, retries = 0 })
+      assert.equal("timeout", err.kind)
+      assert.equal(1, got)
+      got = 0
+      vbs, err = s:getbulk("1.3.6.1.2.1.1", 0, 5, { timeout = 0.05, retries = 1 })
+      assert.equal("timeout", err.kind)
+      assert.equal(2, got)
+      got = 0
+      vbs, err = s:set({ { "1.3.6.1.2.1.1.5.0", "s", "x" } }, { timeout = 0.05, retries = 0 })
+      assert.equal("timeout", err.kind)
+      assert.equal(1, got)
+    end)
+  end)
+
+  it("a call without options uses the session's settings, and an answer still comes back", function()
+    answer = true
+    mw.run(function()
+      local s = session()
+      local vbs = assert(s:get("1.3.6.1.2.1.1.3.0", { timeout = 0.5 }))
+      assert.equal(7, vbs[1].value)
+      vbs = assert(s:get "1.3.6.1.2.1.1.3.0")
+      assert.equal(7, vbs[1].value)
+      assert.equal(2, got)
+    end)
+  end)
+
+  it("bad options raise before anything is sent", function()
+    mw.run(function()
+      local s = session()
+      assert.has_error(function() s:get("1.3.6.1.2.1.1.3.0", { timeout = -1 }) end)
+      assert.has_error(function() s:get("1.3.6.1.2.1.1.3.0", { retries = 1.5 }) end)
+      assert.has_error(function() s:get("1.3.6.1.2.1.1.3.0", 5) end)
+      assert.equal(0, got)
+    end)
+  end)
+end)
