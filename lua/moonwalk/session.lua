@@ -79,7 +79,8 @@ local function parse_peer(spec)
 end
 M.parse_peer = parse_peer
 
--- session{peer=, version=, community=, timeout=, retries=, max_repetitions=}
+-- session{peer=, version=, community=, timeout=, retries=, max_repetitions=,
+--         rate= (requests/s to this agent), max_inflight= (requests at once)}
 local c_get, c_getnext   -- the C session's get and getnext (set by new)
 
 function M.new(opts)
@@ -99,6 +100,12 @@ function M.new(opts)
   self.max_repetitions = opts.max_repetitions or 10
   self.non_increasing = opts.non_increasing or "error"
   self.opts = opts
+  if opts.rate ~= nil or opts.max_inflight ~= nil then
+    local rate, maxin = opts.rate, opts.max_inflight
+    if rate ~= nil and (type(rate) ~= "number" or rate <= 0) then error("rate must be a positive number of requests per second", 2) end
+    if maxin ~= nil and (math.type(maxin) ~= "integer" or maxin < 1) then error("max_inflight must be an integer >= 1", 2) end
+    self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1 }
+  end
   if type(self.timeout) ~= "number" or self.timeout <= 0 then error("timeout must be a positive number of seconds", 2) end
   if math.type(self.retries) ~= "integer" or self.retries < 0 then error("retries must be an integer >= 0", 2) end
   self._c = core.session {
@@ -152,12 +159,64 @@ local function failure(self, kind, msg, status, index, vbs)
   return nil, M.error(kind or "error", msg or "request failed")
 end
 
+-- Per-target limits (session{rate=, max_inflight=}): a request waits for
+-- its turn, first come first served, so a script cannot overwhelm a weak
+-- agent. Each request takes the next slot of the rate; beyond max_inflight
+-- it waits in a queue and is woken when one in flight finishes.
+local sched
+local function limit_enter(lim)
+  sched = sched or require "moonwalk.sched"
+  if lim.rate then
+    local now = core.now()
+    local slot = lim.next_slot > now and lim.next_slot or now
+    lim.next_slot = slot + 1 / lim.rate
+    if slot > now then sched.sleep(slot - now) end
+  end
+  if lim.max_inflight then
+    if lim.inflight >= lim.max_inflight then
+      local me = { co = coroutine.running() }
+      lim.queue[#lim.queue + 1] = me
+      repeat coroutine.yield() until me.go
+    else
+      lim.inflight = lim.inflight + 1
+    end
+  end
+end
+
+local function limit_leave(lim)
+  if not lim.max_inflight then return end
+  local me = lim.queue[lim.head]
+  if me then
+    -- the slot passes to the first waiter, woken from the loop
+    lim.queue[lim.head] = nil
+    lim.head = lim.head + 1
+    me.go = true
+    sched.after(0, function() sched.resume(me.co) end)
+  else
+    lim.inflight = lim.inflight - 1
+  end
+end
+
+local function limited(lim, fn, ...)
+  limit_enter(lim)
+  -- a request that raises (a bad OID) still gives its slot back
+  local r = table.pack(pcall(fn, ...))
+  limit_leave(lim)
+  if not r[1] then error(r[2], 0) end
+  return table.unpack(r, 2, r.n)
+end
+
 local function request(self, method, ...)
   if not self._resolved then
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
-  local vbs, kind, msg, status, index, evbs = self._c[method](self._c, ...)
+  local vbs, kind, msg, status, index, evbs
+  if self._limit then
+    vbs, kind, msg, status, index, evbs = limited(self._limit, self._c[method], self._c, ...)
+  else
+    vbs, kind, msg, status, index, evbs = self._c[method](self._c, ...)
+  end
   if vbs then return vbs end
   return failure(self, kind, msg, status, index, evbs)
 end
@@ -171,7 +230,12 @@ local function plain(self, cfn, name, oids, opts)
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
-  local vbs, kind, msg, status, index, evbs = cfn(self._c, oids, opts)
+  local vbs, kind, msg, status, index, evbs
+  if self._limit then
+    vbs, kind, msg, status, index, evbs = limited(self._limit, cfn, self._c, oids, opts)
+  else
+    vbs, kind, msg, status, index, evbs = cfn(self._c, oids, opts)
+  end
   if vbs then return vbs end
   return failure(self, kind, msg, status, index, evbs)
 end
@@ -405,7 +469,13 @@ function Session:_walk(root, mr, opts)
         local ok, err = self:resolve()
         if not ok then state = "failed"; return false, err end
       end
-      local vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions)
+      local vbs, kind, a, b, idx, evbs
+      if self._limit then
+        vbs, kind, a, b, idx, evbs = limited(self._limit, c.walk_step, c, rootoid, cur, mr, allow, format,
+          not keep_exceptions)
+      else
+        vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions)
+      end
       if not vbs then
         if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then
           local nmr = mr // 2

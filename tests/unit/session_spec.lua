@@ -72,3 +72,74 @@ describe("session per-call options", function()
     end)
   end)
 end)
+
+describe("session per-target limits", function()
+  local sock, port, inflight, peak, held
+
+  setup(function()
+    core.engine_init()
+    held = {}
+    -- answers each request 50 ms after it came, so requests overlap
+    sock = assert(core.udp_open("127.0.0.1:0", function(data, from)
+      local msg = mw.decode(data)
+      if not msg then return end
+      inflight = inflight + 1
+      if inflight > peak then peak = inflight end
+      local reply = mw.encode { version = msg.version, community = msg.community, pdu = {
+        type = "response", request_id = msg.pdu.request_id, error_status = 0, error_index = 0,
+        varbinds = { { oid = msg.pdu.varbinds[1].oid, type = "INTEGER", value = 1 } } } }
+      mw.after(0.05, function()
+        inflight = inflight - 1
+        sock:send(from, reply)
+      end)
+    end))
+    port = sock:port()
+  end)
+  teardown(function() sock:close() end)
+  before_each(function() inflight, peak = 0, 0 end)
+
+  it("max_inflight caps the requests one session has out at once, and every request completes", function()
+    mw.run(function()
+      local s = mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0,
+                             max_inflight = 3 }
+      local tasks = {}
+      for i = 1, 12 do
+        tasks[i] = mw.spawn(function() return s:get("1.3.6.1.2.1.1." .. i .. ".0") end)
+      end
+      local ok = 0
+      for _, r in ipairs(mw.wait_all(tasks)) do if r[2] then ok = ok + 1 end end
+      assert.equal(12, ok)
+      assert.is_true(peak <= 3, "peak " .. peak)   -- 12 at once without the limit
+      -- a request that raises gives its slot back
+      assert.has_error(function() s:get("not an oid at all") end)
+      assert(s:get "1.3.6.1.2.1.1.1.0")
+    end)
+  end)
+
+  it("rate spaces the requests: 10 requests at 50/s span at least 9 intervals", function()
+    mw.run(function()
+      local s = mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0,
+                             rate = 50 }
+      local sent = {}
+      local tasks = {}
+      for i = 1, 10 do
+        tasks[i] = mw.spawn(function()
+          local vbs = s:get "1.3.6.1.2.1.1.1.0"
+          sent[#sent + 1] = mw.now()
+          return vbs
+        end)
+      end
+      mw.wait_all(tasks)
+      assert.equal(10, #sent)
+      -- slots are 20 ms apart: the last answer cannot come before 9 slots
+      table.sort(sent)
+      assert.is_true(sent[10] - sent[1] >= 9 * 0.02 - 0.005)
+    end)
+  end)
+
+  it("bad limits raise", function()
+    assert.has_error(function() mw.session { peer = "127.0.0.1:9", rate = 0 } end)
+    assert.has_error(function() mw.session { peer = "127.0.0.1:9", max_inflight = 0 } end)
+    assert.has_error(function() mw.session { peer = "127.0.0.1:9", max_inflight = 1.5 } end)
+  end)
+end)
