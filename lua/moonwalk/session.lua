@@ -548,20 +548,34 @@ end
 -- stay nil, so sparse tables work. indexes lists the rows in walk order.
 function Session:table(what, opts)
   opts = opts or {}
-  local mib = package.loaded["moonwalk.mib"]
-  local function colname(entry_oid, col)
-    if mib and mib.name_of_column then return mib.name_of_column(entry_oid, col) or col end
-    return col
-  end
+  -- rows are keyed by column number whatever MIBs are loaded; a column's
+  -- name (row.ifDescr) is looked up on first use and answers too
   local rows, order = {}, {}
+  local entries = {}          -- row -> entry OID, for names
+  local by_name = {}          -- "entry OID|name" -> column number or false
+  local Row = {}
+  function Row.__index(row, k)
+    if type(k) ~= "string" then return nil end
+    local entry = entries[row]
+    local key = tostring(entry) .. "|" .. k
+    local col = by_name[key]
+    if col == nil then
+      col = false
+      local ok, o = pcall(core.oid, k)
+      if ok and o and #o == #entry + 1 and o:sub(1, #entry) == entry then col = o[#o] end
+      by_name[key] = col
+    end
+    return col and rawget(row, col) or nil
+  end
   local function add(col, index, vb, entry)
     local r = rows[index]
     if not r then
-      r = {}
+      r = setmetatable({}, Row)
+      entries[r] = entry
       rows[index] = r
       order[#order + 1] = index
     end
-    r[colname(entry, col)] = vb.value
+    r[col] = vb.value
   end
   if type(what) == "table" and not core.is_oid(what) then
     -- explicit columns: walk each one

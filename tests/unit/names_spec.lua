@@ -76,6 +76,36 @@ describe("names without mw.mib.load", function()
     assert.equal(cli, table.concat(mine, "\n") .. "\n")
   end)
 
+  it("s:table rows keep column numbers as keys after a MIB load, and answer to column names", function()
+    local out, err, code = run [[
+      local mw = require "moonwalk"
+      local core = require "moonwalk.core"
+      local port = core.free_udp_port()
+      local a = mw.agent{ listen = "udp:127.0.0.1:" .. port, communities = { public = "ro" } }
+      a:table{ oid = "1.3.6.1.2.1.2.2.1", index = "integer", columns = { [1] = "INTEGER", [2] = "STRING" },
+        rows = { [1] = { [1] = 1, [2] = "lo" }, [2] = { [1] = 2, [2] = "eth0" } } }
+      local function keys(row)
+        local t = {}
+        for k in pairs(row) do t[#t + 1] = tostring(k) end
+        table.sort(t)
+        return table.concat(t, ",")
+      end
+      mw.run(function()
+        local s = mw.session{ peer = "127.0.0.1:" .. port, community = "public", timeout = 1, retries = 1 }
+        local rows, order = assert(s:table("1.3.6.1.2.1.2.2"))
+        print(table.concat(order, ","), keys(rows["2"]), rows["2"][2], rows["2"].ifDescr, rows["2"].sysName)
+        mw.mib.load("IF-MIB")
+        rows = assert(s:table("ifTable"))
+        print(keys(rows["2"]), rows["2"][2], rows["2"]["IF-MIB::ifDescr"])
+        rows = assert(s:table({ "ifDescr" }))
+        print(keys(rows["1"]), rows["1"].ifDescr)
+        mw.stop()
+      end)
+    ]]
+    assert.equal(0, code, err)
+    assert.equal("1,2\t1,2\teth0\teth0\tnil\n1,2\teth0\teth0\n2\tlo\n", out:gsub("[^\n]* info [^\n]*\n", ""))
+  end)
+
   it("an unknown name is an error that names it", function()
     local out, err = run [[
       local mw = require "moonwalk"
