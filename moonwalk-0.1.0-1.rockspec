@@ -66,9 +66,11 @@ build = {
       ["moonwalk.runtime"      ] = "lua/moonwalk/runtime.lua",
       ["moonwalk.sched"        ] = "lua/moonwalk/sched.lua",
       ["moonwalk.session"      ] = "lua/moonwalk/session.lua",
+      ["moonwalk.rate"         ] = "lua/moonwalk/rate.lua",
       ["moonwalk.shard"        ] = "lua/moonwalk/shard.lua",
       ["moonwalk.syslog"       ] = "lua/moonwalk/syslog.lua",
       ["moonwalk.trapd"        ] = "lua/moonwalk/trapd.lua",
+      ["moonwalk.users"        ] = "lua/moonwalk/users.lua",
       ["moonwalk.v3"           ] = "lua/moonwalk/v3.lua",
     },
     lib = {
