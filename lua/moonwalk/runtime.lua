@@ -281,7 +281,7 @@ end
 local BASE = { "assert", "collectgarbage", "error", "getmetatable", "ipairs", "next", "pairs",
   "pcall", "print", "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable",
   "tonumber", "tostring", "type", "warn", "xpcall", "_VERSION" }
-local HOST_ONLY = { budget = true, memory_limit = true, term_guard = true, unsetenv = true }
+local HOST_ONLY = { budget = true, memory_limit = true, term_guard = true, unsetenv = true, setenv = true }
 
 local function make_env(gen, path, args, view)
   local env = {}

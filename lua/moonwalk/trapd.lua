@@ -429,9 +429,10 @@ function Receiver:_select(n, out)
   return out
 end
 
-function Receiver:_run(h, n)
+function Receiver:_run(h, n, t)
   local ok, err = xpcall(h.fn, traceback, n)
   if not ok then
+    if t then t.counted = true end -- for worker_end, should logging fail
     self.handler_errors = self.handler_errors + 1
     log.error("trapd: handler %s failed: %s", h.name, err)
   end
@@ -459,8 +460,8 @@ local function worker(self)
   local t = sched.current()
   local h, n = coroutine.yield()
   while h do
-    t.job = h
-    self:_run(h, n)
+    t.job, t.counted = h, nil
+    self:_run(h, n, t)
     self:_job_done()
     t.job = nil
     if self.closed or #self.idle >= IDLE_MAX then return end
@@ -473,10 +474,10 @@ local function worker_end(t)
   local self, h = t.receiver, t.job
   if t.ok or not h then return end
   t.job = nil
-  self.handler_errors = self.handler_errors + 1
+  if not t.counted then self.handler_errors = self.handler_errors + 1 end
+  self:_job_done()
   -- the scheduler has logged the error with its traceback
   log.error("trapd: handler %s stopped: %s", h.name, (tostring(t.error):match("^[^\n]*")))
-  self:_job_done()
 end
 
 function Receiver:_dispatch(h, n)

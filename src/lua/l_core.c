@@ -27,6 +27,15 @@ l_unsetenv(lua_State *L)
     return 1;
 }
 
+/* setenv(name, value): for the test harness, which gives the programs its
+ * tests start other sanitizer options than its own. */
+static int
+l_setenv(lua_State *L)
+{
+    lua_pushboolean(L, setenv(luaL_checkstring(L, 1), luaL_checkstring(L, 2), 1) == 0);
+    return 1;
+}
+
 int
 luaopen_moonwalk_core(lua_State *L)
 {
@@ -43,5 +52,7 @@ luaopen_moonwalk_core(lua_State *L)
     lua_setfield(L, -2, "version");
     lua_pushcfunction(L, l_unsetenv);
     lua_setfield(L, -2, "unsetenv");
+    lua_pushcfunction(L, l_setenv);
+    lua_setfield(L, -2, "setenv");
     return 1;
 }
