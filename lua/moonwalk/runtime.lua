@@ -273,8 +273,8 @@ local function make_view(gen)
 end
 
 -- What a script sees of the standard globals: an allow-list. Each script
--- gets its own copies of the library tables, a debug table without
--- sethook/gethook (the budget's hook stays put), a moonwalk.core without
+-- gets its own copies of the library tables, a debug table with traceback
+-- and getinfo only (the budget's hook stays put), a moonwalk.core without
 -- the knobs of the host (budget, memory limit, signals), coroutines that
 -- the budget's watchdog sees, and a package table whose `loaded` hides the
 -- real debug library.
@@ -290,7 +290,9 @@ local function make_env(gen, path, args, view)
   for _, lib in ipairs { "string", "table", "math", "os", "io", "utf8" } do
     env[lib] = copy(_G[lib])
   end
-  local dbg = copy(debug)
+  -- the debug functions that only read: upvalues, locals and the registry
+  -- would lead back to the host's tables
+  local dbg = { traceback = debug.traceback, getinfo = debug.getinfo }
   dbg.sethook = function() error("debug.sethook is not available to scripts", 2) end
   dbg.gethook = function() return nil end
   env.debug = dbg
@@ -325,11 +327,13 @@ local function make_env(gen, path, args, view)
   env.require = function(name)
     if name == "moonwalk" then return view end
     if libs[name] then return libs[name] end
+    if name == "moonwalk.runtime" then error("moonwalk.runtime is not available to scripts", 2) end
     return require(name)
   end
   local loaded = setmetatable({}, { __index = function(_, k)
     if k == "moonwalk" then return view end
     if libs[k] then return libs[k] end
+    if k == "moonwalk.runtime" then return nil end
     return package.loaded[k]
   end, __newindex = package.loaded })
   env.package = setmetatable({ loaded = loaded }, { __index = package, __newindex = package })

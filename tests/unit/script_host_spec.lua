@@ -91,10 +91,12 @@ local SANDBOX_PROBE = [[
   print("sandbox sethook=" .. tostring(ok)
     .. " mt=" .. tostring(not not (mt and mt.__index and rawget(mt.__index, "debug")))
     .. " loaded=" .. tostring(real and real.sethook == debug.sethook)
-    .. " budget=" .. tostring(require("moonwalk.core").budget))
+    .. " budget=" .. tostring(require("moonwalk.core").budget)
+    .. " registry=" .. tostring(debug.getregistry)
+    .. " runtime=" .. tostring(pcall(require, "moonwalk.runtime")))
   io.stdout:flush()
 ]]
-local SANDBOX_OK = "sandbox sethook=false mt=false loaded=true budget=nil"
+local SANDBOX_OK = "sandbox sethook=false mt=false loaded=true budget=nil registry=nil runtime=false"
 
 describe("script host", function()
   it("trapd SCRIPT: a handler that loops forever is stopped by the budget, logged with its traceback, and the next traps are handled", function()
