@@ -21,7 +21,13 @@ if [ "${SANITIZE:-}" = 1 ]; then
     asan=$(gcc -print-file-name=libasan.so)
     ubsan=$(gcc -print-file-name=libubsan.so)
     export LD_PRELOAD="$asan $ubsan"
+    # lua5.4 running busted is not ours: no leak check in that process.
+    # The moonwalk programs the tests start get leak detection, and write
+    # every report (leaks, and errors of processes that run in the
+    # background) to $san_dir: each report there fails the run.
     export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:halt_on_error=1"
+    san_dir=$(mktemp -d /tmp/moonwalk-asan.XXXXXX)
+    export MOONWALK_TEST_ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=$san_dir/report"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 fi
 specs="$*"
@@ -38,5 +44,20 @@ if [ -z "$line" ]; then
 fi
 p=${line%% passed*}
 f=${line#*passed, }; f=${f%% failed*}
+if [ -n "${san_dir:-}" ]; then
+    n=0
+    for r in "$san_dir"/report*; do
+        [ -f "$r" ] || continue
+        n=$((n + 1))
+        echo "sanitizer report from a moonwalk process ($r):"
+        cat "$r"
+    done
+    rm -rf "$san_dir"
+    if [ "$n" -gt 0 ]; then
+        f=$((f + n))
+        echo "$n sanitizer report(s) from moonwalk processes"
+        echo "$p passed, $f failed"
+    fi
+fi
 [ "$f" = 0 ] && [ "$p" -gt 0 ] && exit 0
 exit 1

@@ -1,6 +1,8 @@
--- The runtime behind `moonwalk run`: scripts in their own environments,
--- an instruction budget for tasks, reload on SIGHUP without dropping
--- listeners, and draining on SIGTERM.
+-- The script host behind `moonwalk run`, `moonwalk agent SCRIPT` and
+-- `moonwalk trapd SCRIPT`: scripts in their own allow-listed environments,
+-- an instruction budget and a memory limit for tasks, reload on SIGHUP
+-- without dropping listeners (run), and draining on SIGTERM within a grace
+-- period that holds whatever a task does.
 --
 -- Generations. Each load of the scripts is a generation. A script sees a
 -- view of the moonwalk module (what require "moonwalk" returns inside it)
@@ -24,6 +26,16 @@
 -- pattern with heavy backtracking) is not interrupted; code run directly
 -- on the main thread (not in a task) is not counted; it guards against
 -- mistakes, not hostile scripts.
+--
+-- The memory limit (R.max_memory bytes, --max-memory): Lua's allocator
+-- refuses what would go past it, so the code that asks gets Lua's "not
+-- enough memory" error and the task running is stopped as the budget stops
+-- one; a reserve past the limit lets the error be logged. See l_alloc.c.
+--
+-- SIGTERM and SIGINT: the grace period counts from the signal's arrival,
+-- seen in C (core.term_guard); a task still running when it is over is
+-- stopped by the watchdog even if it never waits, so the process exits
+-- within the grace period.
 local core = require "moonwalk.core"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
@@ -32,10 +44,41 @@ local R = {}
 
 R.budget = 100000000   -- instructions a task may run between two waits
 R.grace = 10           -- seconds SIGTERM waits for runs in flight
+R.max_memory = 1024 * 1024 * 1024   -- bytes Lua may hold (0: no limit)
+
+-- "64M", "1G", "512K", "1048576" -> bytes | nil
+function R.parse_size(v)
+  local n, unit = tostring(v or ""):match("^(%d+)([KkMmGg]?)[Bb]?$")
+  n = tonumber(n)
+  if not n then return nil end
+  local mult = ({ [""] = 1, k = 1024, m = 1024 ^ 2, g = 1024 ^ 3 })[unit:lower()]
+  return math.tointeger(n * mult)
+end
 
 -- ------------------------------------------------------------------
 -- Instruction budget (the watchdog is core.budget)
 -- ------------------------------------------------------------------
+
+-- The script host's options, as `agent` and `trapd` take them (args.parse
+-- long options): L -> { budget=, grace=, max_memory= } | nil, err
+R.cli_options = { ["--max-instructions"] = true, ["--grace"] = true, ["--max-memory"] = true }
+function R.from_cli(L)
+  local o = {}
+  local function last(k) local v = L[k] return v and v[#v] end
+  if last("max-instructions") then
+    o.budget = math.tointeger(tonumber(last("max-instructions")))
+    if not o.budget or o.budget < 0 then return nil, "--max-instructions needs a count" end
+  end
+  if last("grace") then
+    o.grace = tonumber(last("grace"))
+    if not o.grace or o.grace < 0 then return nil, "--grace needs seconds" end
+  end
+  if last("max-memory") then
+    o.max_memory = R.parse_size(last("max-memory"))
+    if not o.max_memory then return nil, "--max-memory needs a size (bytes, or with K, M, G)" end
+  end
+  return o
+end
 
 function R.install_budget()
   core.budget(R.budget)
@@ -97,7 +140,9 @@ local Gen = {}
 Gen.__index = Gen
 
 local function new_gen(n)
-  return setmetatable({ n = n, tasks = {}, periodic = {}, mains = {}, retired = false }, Gen)
+  -- tasks: weak, so that ended tasks (and their coroutines) can go
+  return setmetatable({ n = n, tasks = setmetatable({}, { __mode = "k" }), periodic = {}, mains = {},
+                        retired = false }, Gen)
 end
 
 function Gen:track(t)
@@ -125,6 +170,12 @@ local function check_period(s)
 end
 
 -- The moonwalk module as a script of generation gen sees it.
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
 local function make_view(gen)
   local mw = require "moonwalk"
   local V = setmetatable({}, { __index = mw })
@@ -221,24 +272,29 @@ local function make_view(gen)
   return V
 end
 
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
+-- What a script sees of the standard globals: an allow-list. Each script
+-- gets its own copies of the library tables, a debug table with traceback
+-- and getinfo only (the budget's hook stays put), a moonwalk.core without
+-- the knobs of the host (budget, memory limit, signals), coroutines that
+-- the budget's watchdog sees, and a package table whose `loaded` hides the
+-- real debug library.
+local BASE = { "assert", "collectgarbage", "error", "getmetatable", "ipairs", "next", "pairs",
+  "pcall", "print", "rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable",
+  "tonumber", "tostring", "type", "warn", "xpcall", "_VERSION" }
+local HOST_ONLY = { budget = true, memory_limit = true, term_guard = true, unsetenv = true, setenv = true }
 
--- A fresh environment for one script: its own globals, its own copies of
--- the library tables, a debug table without sethook (the budget's hook
--- stays put) and coroutines that the budget's watchdog sees.
 local function make_env(gen, path, args, view)
   local env = {}
-  setmetatable(env, { __index = _G })
+  for _, k in ipairs(BASE) do env[k] = _G[k] end
   env._G = env
   for _, lib in ipairs { "string", "table", "math", "os", "io", "utf8" } do
     env[lib] = copy(_G[lib])
   end
-  local dbg = copy(debug)
+  -- the debug functions that only read: upvalues, locals and the registry
+  -- would lead back to the host's tables
+  local dbg = { traceback = debug.traceback, getinfo = debug.getinfo }
   dbg.sethook = function() error("debug.sethook is not available to scripts", 2) end
+  dbg.gethook = function() return nil end
   env.debug = dbg
   local co = copy(coroutine)
   co.resume = core.resume
@@ -251,6 +307,10 @@ local function make_env(gen, path, args, view)
     end
   end
   env.coroutine = co
+  local score = {}
+  for k, v in pairs(core) do
+    if not HOST_ONLY[k] then score[k] = v end
+  end
   env.load = function(chunk, name, mode, e)
     return load(chunk, name, mode, e or env)
   end
@@ -262,12 +322,21 @@ local function make_env(gen, path, args, view)
     return f()
   end
   local libs = { debug = dbg, coroutine = co, string = env.string, table = env.table,
-                 math = env.math, os = env.os, io = env.io, utf8 = env.utf8 }
+                 math = env.math, os = env.os, io = env.io, utf8 = env.utf8,
+                 ["moonwalk.core"] = score, _G = env }
   env.require = function(name)
     if name == "moonwalk" then return view end
     if libs[name] then return libs[name] end
+    if name == "moonwalk.runtime" then error("moonwalk.runtime is not available to scripts", 2) end
     return require(name)
   end
+  local loaded = setmetatable({}, { __index = function(_, k)
+    if k == "moonwalk" then return view end
+    if libs[k] then return libs[k] end
+    if k == "moonwalk.runtime" then return nil end
+    return package.loaded[k]
+  end, __newindex = package.loaded })
+  env.package = setmetatable({ loaded = loaded }, { __index = package, __newindex = package })
   env.arg = args
   env.SCRIPT = path
   return env
@@ -358,8 +427,13 @@ function R.shutdown(reason)
   state.draining = true
   for _, g in ipairs(state.gens) do g:retire() end
   log.info("%s: draining (up to %gs)", reason or "shutdown", R.grace)
+  if state.on_stop then
+    local ok, err = pcall(state.on_stop, reason)
+    if not ok then log.error("stopping: %s", tostring(err)) end
+  end
   sched.spawn(function()
-    local deadline = core.now() + R.grace
+    -- from the signal's arrival: a task may have kept the loop busy since
+    local deadline = core.term_deadline() or core.now() + R.grace
     while true do
       local n = 0
       for _, g in ipairs(state.gens) do n = n + g:inflight() end
@@ -379,31 +453,65 @@ end
 
 local SIGHUP, SIGINT, SIGTERM = 1, 2, 15
 
--- main{ paths=, args=, budget=, grace= } -> exit status
+-- main{ paths=, args=, budget=, grace=, max_memory=, prog=, reload=,
+--       setup=, on_stop=, on_exit= } -> exit status
+-- The host of `run`, `agent` and `trapd`. setup() runs once the scripts
+-- have compiled and before they run; it returns the globals to give every
+-- script (agent = ...) and the arguments they get as `...` (nil, err: the
+-- process does not start). on_stop(reason) runs when draining starts,
+-- on_exit() once the loop has ended. reload = false: SIGHUP is not handled.
 function R.main(opts)
+  local prog = opts.prog or "moonwalk"
   state.paths = opts.paths
   state.args = opts.args or {}
+  state.on_stop = opts.on_stop
   if opts.budget then R.budget = opts.budget end
   if opts.grace then R.grace = opts.grace end
+  if opts.max_memory then R.max_memory = opts.max_memory end
+  core.memory_limit(R.max_memory)
   core.engine_init()
   R.install_budget()
   local gen = new_gen(1)
   state.ngen = 1
   local scripts, err = compile(state.paths, state.args, gen)
   if not scripts then
-    io.stderr:write("moonwalk: ", tostring(err), "\n")
+    io.stderr:write(prog, ": ", tostring(err), "\n")
     return 1
+  end
+  if opts.setup then
+    local globals, sargs = opts.setup()
+    if not globals then
+      io.stderr:write(prog, ": ", tostring(sargs), "\n")
+      return 1
+    end
+    for _, sc in ipairs(scripts) do
+      for k, v in pairs(globals) do sc.env[k] = v end
+      if sargs then
+        sc.args = table.move(sargs, 1, #sargs, 1, { [0] = sc.path })
+        sc.env.arg = sc.args
+      end
+    end
   end
   state.gens[1] = gen
   state.signals[#state.signals + 1] = core.on_signal(SIGINT, function() R.shutdown("interrupted") end)
   state.signals[#state.signals + 1] = core.on_signal(SIGTERM, function() R.shutdown("SIGTERM") end)
-  state.signals[#state.signals + 1] = core.on_signal(SIGHUP, function()
-    sched.spawn(R.reload)
-  end)
+  if opts.reload ~= false then
+    state.signals[#state.signals + 1] = core.on_signal(SIGHUP, function()
+      sched.spawn(R.reload)
+    end)
+  end
+  core.term_guard(R.grace)
+  local function exit_hook()
+    if opts.on_exit then
+      local ok, xerr = pcall(opts.on_exit)
+      if not ok then log.error("%s", tostring(xerr)) end
+    end
+  end
   local ok, lerr = start(gen, scripts)
   if not ok then
-    io.stderr:write("moonwalk: ", tostring(lerr), "\n")
+    io.stderr:write(prog, ": ", tostring(lerr), "\n")
     close_all()
+    exit_hook()
     return 1
   end
   -- a script that only serves (a listener, nothing periodic) keeps the
@@ -412,6 +520,7 @@ function R.main(opts)
   for _, s in ipairs(state.signals) do getmetatable(s).__gc(s) end
   state.signals = {}
   close_all()
+  exit_hook()
   if state.draining then return 0 end
   local code = 0
   for _, t in ipairs(gen.mains) do

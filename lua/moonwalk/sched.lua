@@ -23,6 +23,12 @@ local function finish(t, ok, ...)
   if waiters then
     for _, co in ipairs(waiters) do S.resume(co) end
   end
+  -- on_end(t): for the owner's bookkeeping, run outside the task (a task
+  -- stopped by the budget or the memory limit can run nothing more)
+  if t.on_end then
+    local ok, err = pcall(t.on_end, t)
+    if not ok then log.error("task %s: on_end failed: %s", task_name(t), tostring(err)) end
+  end
 end
 
 local function task_name(t)

@@ -432,12 +432,17 @@ function Receiver:_select(n, out)
   return out
 end
 
-function Receiver:_run(h, n)
+function Receiver:_run(h, n, t)
   local ok, err = xpcall(h.fn, traceback, n)
   if not ok then
+    if t then t.counted = true end -- for worker_end, should logging fail
     self.handler_errors = self.handler_errors + 1
     log.error("trapd: handler %s failed: %s", h.name, err)
   end
+end
+
+-- One handler job less: lets the receiver read again if it had paused.
+function Receiver:_job_done()
   self.active = self.active - 1
   if self.paused and self.active < self.max_tasks and not self.closed then
     self.paused = false
@@ -449,16 +454,33 @@ local IDLE_MAX = 64
 
 -- A worker is a task that runs handler jobs one after another. Idle ones
 -- wait in self.idle, so a notification costs a resume rather than a new
--- task; a handler still runs in a task of its own while it waits.
+-- task; a handler still runs in a task of its own while it waits. A
+-- worker stopped in a handler by the instruction budget or the memory
+-- limit can run no Lua code more: the scheduler's on_end does the job's
+-- bookkeeping for it (counted in handler_errors; the slot is freed).
 local function worker(self)
   local co = coroutine.running()
+  local t = sched.current()
   local h, n = coroutine.yield()
   while h do
-    self:_run(h, n)
+    t.job, t.counted = h, nil
+    self:_run(h, n, t)
+    self:_job_done()
+    t.job = nil
     if self.closed or #self.idle >= IDLE_MAX then return end
     self.idle[#self.idle + 1] = co
     h, n = coroutine.yield()
   end
+end
+
+local function worker_end(t)
+  local self, h = t.receiver, t.job
+  if t.ok or not h then return end
+  t.job = nil
+  if not t.counted then self.handler_errors = self.handler_errors + 1 end
+  self:_job_done()
+  -- the scheduler has logged the error with its traceback
+  log.error("trapd: handler %s stopped: %s", h.name, (tostring(t.error):match("^[^\n]*")))
 end
 
 function Receiver:_dispatch(h, n)
@@ -468,7 +490,9 @@ function Receiver:_dispatch(h, n)
   if co then
     idle[#idle] = nil
   else
-    co = sched.spawn(worker, self).co
+    local task = sched.spawn(worker, self)
+    task.receiver, task.on_end = self, worker_end
+    co = task.co
   end
   sched.resume(co, h, n)
 end

@@ -7,10 +7,24 @@
  * carry no header and a free is two stores. Larger blocks go to malloc.
  * Slabs stay with the state until it is closed: a freed block is reused by
  * the next block of its class. Sanitizer builds keep malloc for every
- * block, so that the sanitizer sees each one. */
+ * block, so that the sanitizer sees each one.
+ *
+ * The memory limit (--max-memory). Every block Lua holds is counted, in
+ * both builds. A block that would take the count past the limit is
+ * refused: Lua then collects in full and tries once more, and when that
+ * fails too it raises "not enough memory" in the code that asked. From
+ * that moment a reserve above the limit is open, so that the error can be
+ * caught, given a traceback and logged; the task that was running is
+ * stopped the way the instruction budget stops one (mwl_engine_memory_trip)
+ * so that its own pcall cannot swallow the error. At the next turn of the
+ * loop (mwl_alloc_reclaim) Lua collects, free memory goes back to the
+ * system, and the reserve closes once the count is under the limit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "mwlua.h"
 
@@ -89,7 +103,7 @@ block_free(pool_t *a, void *p, size_t n)
 }
 
 /* lua_Alloc: with ptr set, osize is the size the block was given. */
-static void *
+static __attribute__((unused)) void *
 pool_lalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     pool_t *a = ud;
@@ -110,6 +124,158 @@ pool_lalloc(void *ud, void *ptr, size_t osize, size_t nsize)
     memcpy(np, ptr, osize < nsize ? osize : nsize);
     block_free(a, ptr, osize);
     return np;
+}
+
+/* --- counting and the limit ---------------------------------------------- */
+
+typedef struct {
+    size_t used, peak;        /* bytes Lua holds now, at most */
+    size_t limit, reserve;    /* 0: no limit; reserve: room past it after a refusal */
+    unsigned long refusals;   /* allocations refused at the limit */
+    int pending;              /* a refusal, maybe retried after a collection */
+    void *r_task;             /* the task running at the refusal */
+    void *r_ptr;              /* the refused request */
+    size_t r_osize, r_nsize;
+    int over;                 /* the reserve is open */
+    int reclaim;              /* collect and trim at the next turn of the loop */
+} memacct_t;
+
+static memacct_t mem; /* one Lua state per process */
+
+#define RESERVE_MIN ((size_t)4 << 20)
+
+static void *
+inner_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+#ifdef MW_PLAIN_MALLOC
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, nsize);
+#else
+    return pool_lalloc(ud, ptr, osize, nsize);
+#endif
+}
+
+static int
+fits(size_t grow, size_t cap)
+{
+    return grow <= cap && mem.used <= cap - grow;
+}
+
+/* lua_Alloc: counts blocks and refuses those past the limit. A refused
+ * request that Lua makes again at once (after its emergency collection)
+ * is measured against the limit alone; any other request may use the
+ * reserve. A refusal that stands stops the running task. */
+static void *
+counted_lalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    size_t old = ptr ? osize : 0;
+    if (mem.limit && nsize > old) {
+        int retry = 0;
+        if (mem.pending) {
+            mem.pending = 0;
+            retry = ptr == mem.r_ptr && osize == mem.r_osize && nsize == mem.r_nsize;
+            if (!retry)
+                mwl_engine_memory_trip(mem.r_task); /* the refusal was final */
+        }
+        size_t cap = mem.limit + (mem.over && !retry ? mem.reserve : 0);
+        if (!fits(nsize - old, cap)) {
+            mem.refusals++;
+            mem.reclaim = 1;
+            if (retry || mem.over) {
+                mwl_engine_memory_trip(mwl_engine_running());
+            } else {
+                mem.r_task = mwl_engine_running();
+                mem.pending = 1;
+                mem.r_ptr = ptr;
+                mem.r_osize = osize;
+                mem.r_nsize = nsize;
+            }
+            mem.over = 1;
+            return NULL;
+        }
+    }
+    void *p = inner_alloc(ud, ptr, osize, nsize);
+    if (nsize == 0) {
+        mem.used -= old;
+        if (mem.over && mem.used + mem.reserve < mem.limit)
+            mem.over = 0;
+    } else if (p) {
+        mem.used = mem.used - old + nsize;
+        if (mem.used > mem.peak)
+            mem.peak = mem.used;
+    }
+    return p;
+}
+
+void
+mwl_alloc_limit(size_t limit)
+{
+    mem.limit = limit;
+    mem.reserve = limit / 16 > RESERVE_MIN ? limit / 16 : RESERVE_MIN;
+    mem.over = 0;
+}
+
+int
+mwl_alloc_reclaim(lua_State *L)
+{
+    if (!mem.reclaim)
+        return 0;
+    mem.reclaim = 0;
+    lua_gc(L, LUA_GCCOLLECT);
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    if (mem.used < mem.limit) {
+        mem.over = 0;
+        mem.pending = 0;
+    }
+    return 1;
+}
+
+/* memory_limit([bytes]) -> the limit before (0: none) */
+static int
+l_memory_limit(lua_State *L)
+{
+    lua_Integer old = (lua_Integer)mem.limit;
+    if (!lua_isnoneornil(L, 1)) {
+        lua_Integer n = luaL_checkinteger(L, 1);
+        luaL_argcheck(L, n >= 0, 1, "limit out of range");
+        mwl_alloc_limit((size_t)n);
+    }
+    lua_pushinteger(L, old);
+    return 1;
+}
+
+/* memory() -> { used=, peak=, limit=, refusals= } (bytes held by Lua; 0
+ * when this state does not use moonwalk's allocator) */
+static int
+l_memory(lua_State *L)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)mem.used);
+    lua_setfield(L, -2, "used");
+    lua_pushinteger(L, (lua_Integer)mem.peak);
+    lua_setfield(L, -2, "peak");
+    lua_pushinteger(L, (lua_Integer)mem.limit);
+    lua_setfield(L, -2, "limit");
+    lua_pushinteger(L, (lua_Integer)mem.refusals);
+    lua_setfield(L, -2, "refusals");
+    return 1;
+}
+
+int
+mwl_alloc_open(lua_State *L)
+{
+    lua_pushcfunction(L, l_memory_limit);
+    lua_setfield(L, -2, "memory_limit");
+    lua_pushcfunction(L, l_memory);
+    lua_setfield(L, -2, "memory");
+    return 0;
 }
 
 static int
@@ -169,13 +335,10 @@ warn_on(void *ud, const char *msg, int tocont)
 lua_State *
 mwl_newstate(void)
 {
-#ifdef MW_PLAIN_MALLOC
-    return luaL_newstate();
-#else
     pool_t *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    lua_State *L = lua_newstate(pool_lalloc, a);
+    lua_State *L = lua_newstate(counted_lalloc, a);
     if (!L) {
         free(a);
         return NULL;
@@ -183,19 +346,15 @@ mwl_newstate(void)
     lua_atpanic(L, on_panic);
     lua_setwarnf(L, warn_off, L);
     return L;
-#endif
 }
 
 void
 mwl_closestate(lua_State *L)
 {
-#ifdef MW_PLAIN_MALLOC
-    lua_close(L);
-#else
     void *ud;
     lua_Alloc f = lua_getallocf(L, &ud);
     lua_close(L);
-    if (f == pool_lalloc) {
+    if (f == counted_lalloc) {
         pool_t *a = ud;
         while (a->slabs) {
             slab_t *next = a->slabs->next;
@@ -204,5 +363,4 @@ mwl_closestate(lua_State *L)
         }
         free(a);
     }
-#endif
 }

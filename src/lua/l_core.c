@@ -27,13 +27,22 @@ l_unsetenv(lua_State *L)
     return 1;
 }
 
+/* setenv(name, value): for the test harness, which gives the programs its
+ * tests start other sanitizer options than its own. */
+static int
+l_setenv(lua_State *L)
+{
+    lua_pushboolean(L, setenv(luaL_checkstring(L, 1), luaL_checkstring(L, 2), 1) == 0);
+    return 1;
+}
+
 int
 luaopen_moonwalk_core(lua_State *L)
 {
     int (*const parts[])(lua_State *) = {
         mwl_oid_open, mwl_codec_open, mwl_engine_open, mwl_usm_open,
         mwl_mib_open, mwl_agent_open, mwl_notify_open, mwl_http_open,
-        mwl_udp_open, mwl_v3_open, mwl_sys_open, mwl_fmt_open,
+        mwl_udp_open, mwl_v3_open, mwl_sys_open, mwl_fmt_open, mwl_alloc_open,
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
@@ -43,5 +52,7 @@ luaopen_moonwalk_core(lua_State *L)
     lua_setfield(L, -2, "version");
     lua_pushcfunction(L, l_unsetenv);
     lua_setfield(L, -2, "unsetenv");
+    lua_pushcfunction(L, l_setenv);
+    lua_setfield(L, -2, "setenv");
     return 1;
 }

@@ -44,6 +44,7 @@ typedef struct {
     int anchors_ref;           /* table: slot -> thread waiting on C */
     int *free_slots;           /* owned: recycled anchor slots */
     int nfree, cap_free, top_slot;
+    struct lsleep *sleeping;   /* owned: timers of sleeping tasks */
 } lengine_t;
 
 typedef union {
@@ -131,10 +132,13 @@ get_engine(lua_State *L)
     return le;
 }
 
+static void sleep_free_all(lengine_t *le);
+
 static int
 l_engine_gc(lua_State *L)
 {
     lengine_t *le = luaL_checkudata(L, 1, ENGINE_MT);
+    sleep_free_all(le);
     if (le->dns)
         evdns_base_free(le->dns, 0);
     le->dns = NULL;
@@ -196,22 +200,90 @@ static lua_State *volatile budget_running;     /* innermost thread resumed here 
 static volatile unsigned long budget_seq;      /* bumped at each resume and return */
 static unsigned long budget_seen;              /* budget_seq at the previous tick */
 
+/* Stopping a task: the first raise carries where the task was and its
+ * traceback, kept in the registry under the thread; the hook then raises
+ * that same message again at every instruction until the task is dead. */
 static void
-budget_trip(lua_State *L, lua_Debug *ar)
+trip_again(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, L) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "task stopped");
+    }
+    lua_error(L);
+}
+
+static void
+trip_first(lua_State *L, const char *what)
+{
+    lua_sethook(L, trip_again, LUA_MASKCOUNT, 1);
     luaL_where(L, 0); /* a C hook runs on the interrupted function's frame */
-    lua_pushfstring(L, "instruction budget exceeded (more than %d instructions without waiting): task stopped",
-                    (int)budget_max);
+    lua_pushstring(L, what);
     lua_concat(L, 2);
+    luaL_traceback(L, L, lua_tostring(L, -1), 0);
+    lua_remove(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, L);
     lua_error(L);
 }
 
 static void
 budget_hook(lua_State *L, lua_Debug *ar)
 {
-    lua_sethook(L, budget_trip, LUA_MASKCOUNT, 1);
-    budget_trip(L, ar);
+    char what[128];
+    (void)ar;
+    snprintf(what, sizeof what,
+             "instruction budget exceeded (more than %ld instructions without waiting): task stopped", budget_max);
+    trip_first(L, what);
+}
+
+/* The same stop for the task running when Lua's memory limit refused an
+ * allocation (l_alloc.c), and for one still running when the grace period
+ * after SIGTERM is over. */
+static void
+memory_trip(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    trip_first(L, "not enough memory (over the Lua memory limit, --max-memory): task stopped");
+}
+
+void *
+mwl_engine_running(void)
+{
+    return budget_running;
+}
+
+void
+mwl_engine_memory_trip(void *task)
+{
+    lua_State *co = budget_running;
+    if (co && co == task && lua_gethook(co) != trip_again)
+        lua_sethook(co, memory_trip, LUA_MASKCOUNT, 1);
+}
+
+static void
+term_trip(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    trip_first(L, "task stopped: shutting down and the grace period is over");
+}
+
+/* SIGTERM/SIGINT as the script host sees them (term_guard): the time the
+ * first one arrived, written by a handler that runs before libevent's, so
+ * that the grace period counts from the signal even while a task keeps
+ * the loop from reading it. */
+static volatile sig_atomic_t term_seen;
+static volatile double term_deadline;   /* CLOCK_MONOTONIC seconds */
+static double term_grace = -1;          /* < 0: no guard */
+static struct sigaction term_prev[2];   /* libevent's handlers: SIGINT, SIGTERM */
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -220,8 +292,13 @@ budget_tick(int sig)
     (void)sig;
     lua_State *co = budget_running;
     unsigned long seq = budget_seq;
-    if (co && seq == budget_seen && budget_max > 0 && lua_gethook(co) == NULL)
+    if (co && term_seen && mono_now() >= term_deadline) {
+        lua_Hook h = lua_gethook(co);
+        if (h != term_trip && h != memory_trip && h != trip_again)
+            lua_sethook(co, term_trip, LUA_MASKCOUNT, 1);
+    } else if (co && seq == budget_seen && budget_max > 0 && lua_gethook(co) == NULL) {
         lua_sethook(co, budget_hook, LUA_MASKCOUNT, (int)budget_max);
+    }
     budget_seen = seq;
 }
 
@@ -229,7 +306,10 @@ budget_tick(int sig)
 static int
 budget_timer(int on)
 {
+    static int running;
     struct itimerval it;
+    if (on == running)
+        return 0;
     memset(&it, 0, sizeof it);
     if (on) {
         struct sigaction sa;
@@ -242,7 +322,70 @@ budget_timer(int on)
         it.it_interval.tv_usec = BUDGET_TICK_MS * 1000;
         it.it_value = it.it_interval;
     }
-    return setitimer(ITIMER_VIRTUAL, &it, NULL);
+    if (setitimer(ITIMER_VIRTUAL, &it, NULL) < 0)
+        return -1;
+    running = on;
+    return 0;
+}
+
+static void
+term_handler(int sig)
+{
+    int saved = errno;
+    double now = mono_now();
+    if (!term_seen)
+        term_deadline = now + term_grace;
+    else
+        term_deadline = now; /* a second signal: stop now */
+    term_seen = 1;
+    const struct sigaction *prev = &term_prev[sig == SIGTERM];
+    errno = saved;
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction)
+            prev->sa_sigaction(sig, NULL, NULL);
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
+        prev->sa_handler(sig);
+    }
+}
+
+/* term_guard(grace) - after on_signal(2/15, ...): from the arrival of
+ * SIGINT or SIGTERM, a task still running grace seconds later is stopped
+ * at once, even if it never waits. */
+static int
+l_term_guard(lua_State *L)
+{
+    double grace = luaL_checknumber(L, 1);
+    luaL_argcheck(L, grace >= 0, 1, "grace must be >= 0");
+    term_grace = grace;
+    const int sigs[2] = { SIGINT, SIGTERM };
+    for (int i = 0; i < 2; i++) {
+        struct sigaction cur, sa;
+        if (sigaction(sigs[i], NULL, &cur) < 0)
+            return luaL_error(L, "cannot watch signal %d: %s", sigs[i], strerror(errno));
+        if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == term_handler)
+            continue;
+        term_prev[i] = cur;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = term_handler;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], &sa, NULL) < 0)
+            return luaL_error(L, "cannot watch signal %d: %s", sigs[i], strerror(errno));
+    }
+    if (budget_timer(1) < 0)
+        return luaL_error(L, "cannot start the watchdog's timer: %s", strerror(errno));
+    return 0;
+}
+
+/* term_deadline() -> when the grace period after SIGINT/SIGTERM ends (on
+ * the clock of now()), or nil before any */
+static int
+l_term_deadline(lua_State *L)
+{
+    if (!term_seen)
+        return 0;
+    lua_pushnumber(L, term_deadline);
+    return 1;
 }
 
 /* Resumes co with the n values on top of L, seen by the watchdog. Returns
@@ -262,6 +405,10 @@ resume_counted(lua_State *L, lua_State *co, int n, int *nres)
     /* waited: the count starts over next time (a tripped thread stays so) */
     if (budget_max > 0 && lua_gethook(co) == budget_hook)
         lua_sethook(co, NULL, 0, 0);
+    if (status != LUA_OK && status != LUA_YIELD && lua_gethook(co) == trip_again) {
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, co);
+    }
     if (status != LUA_OK && status != LUA_YIELD)
         *nres = 1;
     return status;
@@ -413,7 +560,7 @@ l_budget(lua_State *L)
     if (!lua_isnoneornil(L, 1)) {
         lua_Integer n = luaL_checkinteger(L, 1);
         luaL_argcheck(L, n >= 0 && n <= INT32_MAX, 1, "budget out of range");
-        if ((n > 0) != (budget_max > 0) && budget_timer(n > 0) < 0)
+        if (budget_timer(n > 0 || term_grace >= 0) < 0)
             return luaL_error(L, "cannot start the budget's timer: %s", strerror(errno));
         budget_max = (long)n;
     }
@@ -429,6 +576,7 @@ l_step(lua_State *L)
     lengine_t *le = get_engine(L);
     int block = lua_isnone(L, 1) || lua_toboolean(L, 1);
     int rc = event_base_loop(le->base, block ? EVLOOP_ONCE : EVLOOP_NONBLOCK);
+    mwl_alloc_reclaim(L);
     lua_pushboolean(L, rc == 0);
     return 1;
 }
@@ -459,11 +607,35 @@ l_time(lua_State *L)
     return 1;
 }
 
-typedef struct {
+typedef struct lsleep {
     struct event ev;
     lengine_t *le;
     int ref;
+    struct lsleep *prev, *next; /* le->sleeping */
 } lsleep_t;
+
+static void
+sleep_unlink(lsleep_t *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        t->le->sleeping = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+}
+
+/* Tasks still asleep when the engine goes: their timers go with it. */
+static void
+sleep_free_all(lengine_t *le)
+{
+    while (le->sleeping) {
+        lsleep_t *t = le->sleeping;
+        le->sleeping = t->next;
+        event_del(&t->ev);
+        free(t);
+    }
+}
 
 static void
 on_sleep(evutil_socket_t fd, short what, void *arg)
@@ -473,6 +645,7 @@ on_sleep(evutil_socket_t fd, short what, void *arg)
     (void)what;
     lengine_t *le = t->le;
     int ref = t->ref;
+    sleep_unlink(t);
     free(t);
     resume_ref(le, ref, 0);
 }
@@ -496,12 +669,21 @@ l_sleep(lua_State *L)
     double s = luaL_checknumber(L, 1);
     if (!lua_isyieldable(L))
         return luaL_error(L, NOT_IN_TASK);
-    lsleep_t *t = malloc(sizeof *t);
     struct timeval tv = to_tv(s);
-    if (!t)
+    int ref;
+    yield_here(L, le, &ref);
+    lsleep_t *t = malloc(sizeof *t);
+    if (!t) {
+        unanchor(le, L, ref);
         return luaL_error(L, "out of memory");
+    }
     t->le = le;
-    yield_here(L, le, &t->ref);
+    t->ref = ref;
+    t->prev = NULL;
+    t->next = le->sleeping;
+    if (t->next)
+        t->next->prev = t;
+    le->sleeping = t;
     evtimer_assign(&t->ev, le->base, on_sleep, t);
     evtimer_add(&t->ev, &tv);
     return lua_yield(L, 0);
@@ -1600,6 +1782,8 @@ static const luaL_Reg engine_funcs[] = {
     { "batch", l_batch },
     { "resume", l_resume },
     { "budget", l_budget },
+    { "term_guard", l_term_guard },
+    { "term_deadline", l_term_deadline },
     { NULL, NULL },
 };
 

@@ -61,6 +61,17 @@ int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
  * blocks from size-class free lists); close it with mwl_closestate. */
 lua_State *mwl_newstate(void);
 void mwl_closestate(lua_State *L);
+/* The limit on the bytes Lua holds (0: none; see l_alloc.c); reclaim, at
+ * a turn of the loop: collects and gives memory back after a refusal
+ * (returns 1 when it did). */
+void mwl_alloc_limit(size_t limit);
+int mwl_alloc_reclaim(lua_State *L);
+int mwl_alloc_open(lua_State *L);
+/* The task (thread) running now, NULL outside tasks; memory_trip stops it
+ * as the budget does, with "not enough memory", if it is still the one
+ * running. */
+void *mwl_engine_running(void);
+void mwl_engine_memory_trip(void *task);
 
 /* The engine's loop and main thread, for the other bindings. */
 struct event_base;

@@ -6,3 +6,9 @@
 if os.getenv("LD_PRELOAD") then
   require("moonwalk.core").unsetenv("LD_PRELOAD")
 end
+-- SANITIZE=1: the moonwalk programs the tests start run with leak
+-- detection (see scripts/run-tests.sh); this lua5.4 does not.
+local child_asan = os.getenv("MOONWALK_TEST_ASAN_OPTIONS")
+if child_asan and child_asan ~= "" then
+  require("moonwalk.core").setenv("ASAN_OPTIONS", child_asan)
+end

@@ -5,6 +5,7 @@ local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
 local args = require "moonwalk.cli.args"
 local agent_mod = require "moonwalk.agent"
+local runtime = require "moonwalk.runtime"
 
 local M = {}
 
@@ -28,8 +29,13 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
                          configured system values (read-only, as in net-snmp)
   --max-msg-size N       largest response, in octets (default 65507)
   --log-level LEVEL      debug, info, warn, error
+  --max-instructions N   Lua instructions a script task may run without
+                         waiting (100000000; 0: no limit)
+  --max-memory SIZE      memory Lua may hold (1G; K, M, G suffixes; 0: none)
+  --grace SECONDS        how long SIGTERM waits for script runs (10)
 Scripts run with `agent` set to the agent (agent:scalar{...},
-agent:table{...}, agent:subtree{...}, agent:notify(...)).
+agent:table{...}, agent:subtree{...}, agent:notify(...)), in the
+environment, budget and memory limit of `moonwalk run`.
 ]]
 
 local long = {
@@ -39,6 +45,7 @@ local long = {
   ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
   ["--max-msg-size"] = true, ["--log-level"] = true, ["--help"] = false,
 }
+for k, v in pairs(runtime.cli_options) do long[k] = v end
 
 -- NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS] -> user table | nil, err
 function M.parse_user(s)
@@ -94,37 +101,24 @@ function M.main(argv)
       "the agent: refusing to start.\nGive -c COMMUNITY, --rwcommunity COMMUNITY, --user or --rwuser.\n")
     return 1
   end
-  core.engine_init()
-  -- scripts are read before the agent starts, so a typo fails at once
-  local chunks = {}
-  for _, path in ipairs(rest) do
-    local env = setmetatable({}, { __index = _G })
-    local chunk, err = loadfile(path, "t", env)
-    if not chunk then io.stderr:write("moonwalk agent: ", err, "\n") return 1 end
-    chunks[#chunks + 1] = { chunk = chunk, env = env, path = path }
-  end
-  local ok, a = pcall(agent_mod.agent, opts)
-  if not ok then
-    local msg = tostring(a):gsub("^[^\n]-%.lua:%d+: ", ""):gsub("^agent: ", "")
-    io.stderr:write("moonwalk agent: ", msg, "\n")
-    return 1
-  end
-  for _, c in ipairs(chunks) do
-    c.env.agent = a
-    local t = sched.spawn(c.chunk)
-    if t.done and not t.ok then
-      io.stderr:write("moonwalk: ", c.path, ": ", tostring(t.error), "\n")
-      a:close()
-      return 1
-    end
-  end
-  log.info("agent listening on %s", table.concat(a.addresses, ", "))
-  local function on_stop() sched.stop() end
-  local sigs = { core.on_signal(2, on_stop), core.on_signal(15, on_stop) }
-  sched.loop()
-  a:close()
-  for _, s in ipairs(sigs) do getmetatable(s).__gc(s) end
-  return 0
+  local host, herr = runtime.from_cli(L)
+  if not host then io.stderr:write("moonwalk agent: ", herr, "\n") return 1 end
+  local a
+  -- the scripts compile before the agent starts, so a typo fails at once
+  return runtime.main{
+    prog = "moonwalk agent", paths = rest, args = {}, reload = false,
+    budget = host.budget, grace = host.grace, max_memory = host.max_memory,
+    setup = function()
+      local ok, ag = pcall(agent_mod.agent, opts)
+      if not ok then
+        return nil, (tostring(ag):gsub("^[^\n]-%.lua:%d+: ", ""):gsub("^agent: ", ""))
+      end
+      a = ag
+      log.info("agent listening on %s", table.concat(a.addresses, ", "))
+      return { agent = a }
+    end,
+    on_exit = function() if a then a:close() end end,
+  }
 end
 
 return M

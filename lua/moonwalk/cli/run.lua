@@ -19,6 +19,9 @@ Options:
   --grace SECONDS        how long SIGTERM waits for runs in flight (10)
   --max-instructions N   Lua instructions a task may run without waiting
                          before it is stopped (100000000; 0: no limit)
+  --max-memory SIZE      memory Lua may hold (1G; K, M, G suffixes; 0: no
+                         limit): past it the task asking gets "not enough
+                         memory" and is stopped
 
 Signals: SIGHUP reloads the scripts (listeners stay open); SIGTERM and
 SIGINT stop periodic jobs, wait for the runs in flight, then exit.
@@ -63,6 +66,10 @@ function M.main(argv)
       local v = math.tointeger(tonumber(value(a)))
       if not v or v < 0 then return fail("--max-instructions needs a count") end
       opts.budget = v
+    elseif name == "--max-memory" then
+      local v = require("moonwalk.runtime").parse_size(value(a))
+      if not v then return fail("--max-memory needs a size (bytes, or with K, M, G)") end
+      opts.max_memory = v
     elseif name == "--help" then
       io.stdout:write(usage)
       return 0

@@ -18,6 +18,7 @@ local log = require "moonwalk.log"
 local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local trapd = require "moonwalk.trapd"
+local runtime = require "moonwalk.runtime"
 
 local M = {}
 
@@ -39,8 +40,13 @@ USAGE: moonwalk trapd --listen ADDR [OPTIONS] [SCRIPT.lua]...
   --log-level LEVEL     debug|info|warn|error
   -O FLAGS              output flags as net-snmp's (-On: numeric OIDs)
   -m MIBS, -M DIRS      MIB modules and directories
+  --max-instructions N  Lua instructions a handler may run without waiting
+                        (100000000; 0: no limit)
+  --max-memory SIZE     memory Lua may hold (1G; K, M, G suffixes; 0: none)
+  --grace SECONDS       how long SIGTERM waits for script runs (10)
 
-Each SCRIPT.lua runs once with the receiver as its argument:
+Each SCRIPT.lua runs once with the receiver as its argument, in the
+environment, budget and memory limit of `moonwalk run`:
   local rx = ...
   rx:on("1.3.6.1.6.3.1.1.5.3", function(n) print(n.source, n.trap_oid) end)]]
 
@@ -49,6 +55,7 @@ local extra = {
   ["--format"] = true, ["--queue"] = true, ["--max-tasks"] = true, ["--stats-interval"] = true,
   ["--log-level"] = true, ["--help"] = false,
 }
+for k, v in pairs(runtime.cli_options) do extra[k] = v end
 
 local function fail(msg)
   io.stderr:write("moonwalk trapd: ", msg, "\n")
@@ -93,51 +100,46 @@ function M.main(argv)
     return number(o, "queue"), number(o, "max-tasks"), number(o, "stats-interval")
   end)
   if not ok then return fail(q) end
-  local scripts = {}
-  for i, path in ipairs(rest) do
-    local chunk, err = loadfile(path, "t", setmetatable({}, { __index = _G }))
-    if not chunk then return fail(err) end
-    scripts[i] = chunk
-  end
-  if #scripts == 0 and not format then format = "text" end
+  local host, herr = runtime.from_cli(L)
+  if not host then return fail(herr) end
+  if #rest == 0 and not format then format = "text" end
 
   -- a receiver makes a table per notification that dies young: the
   -- generational collector handles that for less work than the default
   collectgarbage("generational")
-  core.engine_init()
-  local rx, lerr
-  local pok, perr = pcall(function()
-    rx, lerr = trapd.trapd{
-      listen = listen, community = o._c, users = L.user,
-      engine_id = L["engine-id"] and L["engine-id"][#L["engine-id"]],
-      state = L.state and L.state[#L.state], format = format, flags = o.O,
-      queue = q and math.tointeger(q), max_tasks = mt and math.tointeger(mt), stats_interval = si,
-    }
-  end)
-  if not pok then return fail((tostring(perr):gsub("^[^:]*:%d+: ", ""))) end
-  if not rx then return fail(lerr) end
-  log.info("trapd: listening on %s, engine ID %s", table.concat(rx:addresses(), " "), core.tohex((rx:engine())))
-
-  local function on_stop(sig)
-    log.info("trapd: signal %d, stopping", sig)
-    rx:close()
-    sched.stop()
-  end
-  local sigs = { core.on_signal(2, on_stop), core.on_signal(15, on_stop) }
-  for _, chunk in ipairs(scripts) do
-    local t = sched.spawn(chunk, rx)
-    if t.done and not t.ok then
+  local rx
+  -- the scripts compile before the receiver starts, so a typo fails at once
+  return runtime.main{
+    prog = "moonwalk trapd", paths = rest, args = {}, reload = false,
+    budget = host.budget, grace = host.grace, max_memory = host.max_memory,
+    setup = function()
+      local r, lerr
+      local pok, perr = pcall(function()
+        r, lerr = trapd.trapd{
+          listen = listen, community = o._c, users = L.user,
+          engine_id = L["engine-id"] and L["engine-id"][#L["engine-id"]],
+          state = L.state and L.state[#L.state], format = format, flags = o.O,
+          queue = q and math.tointeger(q), max_tasks = mt and math.tointeger(mt), stats_interval = si,
+        }
+      end)
+      if not pok then return nil, (tostring(perr):gsub("^[^:]*:%d+: ", "")) end
+      if not r then return nil, lerr end
+      rx = r
+      log.info("trapd: listening on %s, engine ID %s", table.concat(rx:addresses(), " "), core.tohex((rx:engine())))
+      return {}, { rx }
+    end,
+    on_stop = function(reason)
+      log.info("trapd: %s, stopping", reason)
       rx:close()
-      return fail(tostring(t.error))
-    end
-  end
-  sched.loop()
-  for _, s in ipairs(sigs) do getmetatable(s).__gc(s) end
-  if not rx.closed then rx:close() end
-  local s = rx:stats()
-  log.info("trapd: received %d handled %d dropped %d auth_failures %d parse_errors %d",
-    s.received, s.handled, s.dropped, s.auth_failures, s.parse_errors)
-  return 0
+    end,
+    on_exit = function()
+      if not rx then return end
+      if not rx.closed then rx:close() end
+      local s = rx:stats()
+      log.info("trapd: received %d handled %d dropped %d auth_failures %d parse_errors %d",
+        s.received, s.handled, s.dropped, s.auth_failures, s.parse_errors)
+    end,
+  }
 end
 
 return M
