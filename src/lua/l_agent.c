@@ -9,6 +9,7 @@
  * getters must not wait. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwlua.h"
 #include "../app/agent.h"
@@ -24,6 +25,19 @@ typedef struct {
     int authfail_ref; /* function(): authenticationFailure */
 } lagent_t;
 
+/* An object whose getter was stopped by the instruction budget (or ran
+ * out of memory) is not run again for a while: requests that reach it are
+ * answered genErr at once, so one client hammering a slow object cannot
+ * starve the others. The period starts at BACKOFF_MIN seconds and doubles,
+ * up to BACKOFF_MAX, while the object keeps failing that way; a call that
+ * ends normally clears it. */
+#define BACKOFF_MIN 1.0
+#define BACKOFF_MAX 64.0
+typedef struct {
+    double until;        /* monotonic seconds; 0: not backing off */
+    double period;
+} backoff_t;
+
 typedef struct {
     lagent_t *la;
     uint8_t type;        /* declared SMI tag */
@@ -33,12 +47,14 @@ typedef struct {
     mw_value_t val;
     uint8_t *buf;        /* owned: octets of val */
     int logged;
+    backoff_t bo;        /* of the getter */
 } lscalar_t;
 
 typedef struct {
     lagent_t *la;
     int ref;             /* handler table */
     int logged;
+    backoff_t bo;        /* of get and next */
 } lhandler_t;
 
 /* --- calling Lua ---------------------------------------------------------- */
@@ -115,6 +131,41 @@ pcall(lua_State *L, int nargs, int nres)
     if (budget_max > 0)
         lua_sethook(L, old, oldmask, oldcount);
     lua_remove(L, base);
+    return rc;
+}
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* pcall() for a getter under back-off b: while b is running, the function
+ * and its arguments are replaced by an error message without a call. */
+static int
+pcall_guarded(lua_State *L, int nargs, int nres, backoff_t *b)
+{
+    if (b->until > 0) {
+        double now = mono_now();
+        if (now < b->until) {
+            lua_pop(L, nargs + 1);
+            lua_pushfstring(L, "not run for %d s after it was stopped (answered genErr)",
+                            (int)b->period);
+            return LUA_ERRRUN;
+        }
+    }
+    int rc = pcall(L, nargs, nres);
+    if (rc == LUA_ERRMEM || (rc != LUA_OK && budget_max > 0 && budget_used > budget_max)) {
+        b->period = b->period > 0 ? b->period * 2 : BACKOFF_MIN;
+        if (b->period > BACKOFF_MAX)
+            b->period = BACKOFF_MAX;
+        b->until = mono_now() + b->period;
+    } else if (rc == LUA_OK) {
+        b->until = 0;
+        b->period = 0;
+    }
     return rc;
 }
 
@@ -214,7 +265,7 @@ lscalar_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
     }
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->get_ref);
-    if (pcall(L, 0, 1) != LUA_OK) {
+    if (pcall_guarded(L, 0, 1, &s->bo) != LUA_OK) {
         log_once(s->la, &s->logged, r, "getter");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -269,8 +320,8 @@ lscalar_check(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
         return MW_ERR_NOTWRITABLE;
     if (sv->val->type != s->type)
         return MW_ERR_WRONGTYPE;
-    if (s->type == MW_T_INTEGER && (sv->val->num.i < INT32_MIN || sv->val->num.i > INT32_MAX))
-        return MW_ERR_WRONGVALUE;
+    if (agent_value_too_long(sv->val))
+        return MW_ERR_WRONGLENGTH; /* before the check function sees it */
     if (s->check_ref == LUA_NOREF)
         return 0;
     int top = lua_gettop(L);
@@ -488,7 +539,7 @@ lhandler_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *
         return AGENT_NOSUCH;
     push_suffix(L, r, name);
     lua_pushinteger(L, agent_req_serial(rq));
-    if (pcall(L, 3, 2) != LUA_OK) {
+    if (pcall_guarded(L, 3, 2, &h->bo) != LUA_OK) {
         log_once(h->la, &h->logged, r, "get");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -515,7 +566,7 @@ lhandler_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out
     else
         push_suffix(L, r, after);
     lua_pushinteger(L, agent_req_serial(rq));
-    if (pcall(L, 3, 3) != LUA_OK) {
+    if (pcall_guarded(L, 3, 3, &h->bo) != LUA_OK) {
         log_once(h->la, &h->logged, r, "next");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -1012,6 +1063,17 @@ l_max_msg_size(lua_State *L)
     return 0;
 }
 
+/* a:max_repetitions(n): GETBULK repetitions hold at most n varbinds; 0: no cap */
+static int
+l_max_repetitions(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 2147483647, 2, "out of range");
+    agent_max_repetitions(la->a, (size_t)n);
+    return 0;
+}
+
 static int
 l_uptime(lua_State *L)
 {
@@ -1116,6 +1178,7 @@ static const luaL_Reg agent_methods[] = {
     { "engine_setup", l_engine_setup },
     { "engine", l_engine },
     { "max_msg_size", l_max_msg_size },
+    { "max_repetitions", l_max_repetitions },
     { "budget", l_budget },
     { "uptime", l_uptime },
     { "auth_traps", l_auth_traps },
