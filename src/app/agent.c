@@ -1439,6 +1439,23 @@ agent_value_too_long(const mw_value_t *v)
     }
 }
 
+/* Request varbinds about to be echoed in a response: values wider than
+ * their type keep their low 32 bits, as snmpd echoes them, so that a
+ * manager that holds responses to 32 bits can read the answer. */
+static void
+echo_narrow(mw_varbind_t *vbs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mw_value_t *v = &vbs[i].val;
+        if (!agent_value_too_long(v))
+            continue;
+        if (v->type == MW_T_INTEGER)
+            v->num.i = (int32_t)(uint32_t)(uint64_t)v->num.i;
+        else
+            v->num.u &= UINT32_MAX;
+    }
+}
+
 /* Checks the value's syntax as the decoder left it (RFC 3416 4.2.5). */
 static int
 set_value_sane(const mw_value_t *v)
@@ -1574,6 +1591,7 @@ encode_response(agent_t *a, agent_req_t *rq, mw_msg_t *m, mw_pdu_t *req, size_t 
         if (m->version == MW_V1) { /* RFC 1157: the request's varbinds */
             m->pdu.vbs = req->vbs;
             m->pdu.nvb = req->nvb;
+            echo_narrow(req->vbs, req->nvb);
             rc = encode_msg(a, rq, m, limit, &out, &outlen);
         }
         if (rc == MW_ETOOBIG) {
@@ -1661,6 +1679,7 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         } else {
             rp->vbs = req.vbs;
             rp->nvb = req.nvb;
+            echo_narrow(req.vbs, req.nvb);
         }
     } else {
         rp->error_status = 0;
@@ -1980,6 +1999,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         m->pdu.type = MW_PDU_RESPONSE;
         m->pdu.error_status = MW_ERR_AUTHORIZATIONERROR;
         m->pdu.error_index = 0;
+        echo_narrow(m->pdu.vbs, m->pdu.nvb);
         return encode_response(a, rq, m, &req, limit, resp, resplen);
     }
     return run_pdu(a, rq, m, limit, resp, resplen);
