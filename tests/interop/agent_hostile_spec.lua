@@ -194,12 +194,13 @@ agent:scalar{ oid = "1.3.6.1.4.1.99999.1.3", type = "Counter32", get = function(
         mw.sleep(0.05)
       end
       hammer:wait()
-      local vbs = assert(s:get { ENT .. ".1.3.0" })
-      calls = vbs[1].value
+      local patient = mw.session { peer = a.peer, version = "2c", community = "public", timeout = 2, retries = 5 }
+      local vbs = patient:get { ENT .. ".1.3.0" }
+      calls = vbs and vbs[1].value
       sock:close()
     end)
+    assert.equal(asked, answered, answered .. " of " .. asked .. " GETs of the quick object answered")
     assert.is_true(asked >= 10, asked)
-    assert.equal(asked, answered)
     -- the slow object ran to its budget at most once per back-off period
     -- (1 s, then 2 s) and every hammer request was answered
     assert.is_true(calls >= 1 and calls <= 3, calls)
