@@ -346,6 +346,20 @@ describe("agent: a getter stopped by its budget backs off", function()
     assert.equal(0, req(a, { type = "get", varbinds = { SYSDESCR } }).error_status)
   end)
 
+  it("the budget is each agent's own: a small one does not stop another agent's getters", function()
+    local function busy() local x = 0 for i = 1, 500000 do x = x + i end return 1 end
+    a:scalar { oid = ENT .. ".1.1", type = "INTEGER", get = busy }
+    local b = new_agent()
+    b:scalar { oid = ENT .. ".1.1", type = "INTEGER", get = busy }
+    local _, restore = capture_logs()
+    local pa = req(a, { type = "get", varbinds = { ENT .. ".1.1.0" } })
+    local pb = req(b, { type = "get", varbinds = { ENT .. ".1.1.0" } })
+    restore()
+    b:close()
+    assert.equal(5, pa.error_status)
+    assert.equal(0, pb.error_status)
+  end)
+
   it("an error that is not the budget does not back off", function()
     local calls = 0
     local _, restore = capture_logs()
