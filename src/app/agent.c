@@ -124,7 +124,7 @@ struct agent {
 
 /* Fixed OIDs are arrays, and their lengths always come from ARCS(), so a
  * length cannot disagree with its array; ARCS() refuses a pointer at
- * compile time. */
+ * compile time. oid_set() and send_report() take the array alone. */
 #define NOT_AN_ARRAY(a) __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]))
 #define NARCS(a) (sizeof(a) / sizeof((a)[0]) + 0 * sizeof(struct { int arcs_need_an_array : NOT_AN_ARRAY(a) ? -1 : 1; }))
 #define ARCS(a) (a), NARCS(a)
@@ -146,8 +146,10 @@ oid_copy(oid_t *dst, const oid_t *src)
     memcpy(dst->arcs, src->arcs, src->len * sizeof *src->arcs);
 }
 
+/* oid_set(o, ARRAY, last): the array's arcs, then last unless 0 */
+#define oid_set(o, array, last) oid_set_n((o), ARCS(array), (last))
 static void
-oid_set(oid_t *o, const uint32_t *arcs, size_t n, uint32_t last)
+oid_set_n(oid_t *o, const uint32_t *arcs, size_t n, uint32_t last)
 {
     memcpy(o->arcs, arcs, n * sizeof *arcs);
     o->len = (uint32_t)n;
@@ -983,35 +985,35 @@ register_builtins(agent_t *a)
     oid_t o;
     int rc = 0;
     for (uint32_t k = 1; k <= 8 && rc == 0; k++) {
-        oid_set(&o, ARCS(A_SYSTEM), k);
+        oid_set(&o, A_SYSTEM, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, (intptr_t)k);
     }
-    oid_set(&o, ARCS(A_SYSTEM), 9);
+    oid_set(&o, A_SYSTEM, 9);
     if (rc == 0)
         rc = agent_register(a, &o, 0, &sysor_be, NULL, 0);
     for (uint32_t k = 1; k <= 32 && rc == 0; k++) {
         if (k != 30 && !snmp_counter(a, k))
             continue;
-        oid_set(&o, ARCS(A_SNMP), k);
+        oid_set(&o, A_SNMP, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_SNMP + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 4 && rc == 0; k++) {
-        oid_set(&o, ARCS(A_ENGINE), k);
+        oid_set(&o, A_ENGINE, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_ENGINE + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 3 && rc == 0; k++) {
-        oid_set(&o, ARCS(A_MPD), k);
+        oid_set(&o, A_MPD, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_MPD + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 6 && rc == 0; k++) {
-        oid_set(&o, ARCS(A_USMSTATS), k);
+        oid_set(&o, A_USMSTATS, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_USM + (intptr_t)k);
     }
     for (uint32_t k = 4; k <= 5 && rc == 0; k++) {
-        oid_set(&o, ARCS(A_TARGET), k);
+        oid_set(&o, A_TARGET, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_CONTEXTS + (intptr_t)k);
     }
-    oid_set(&o, ARCS(A_SETSERIAL), 0);
+    oid_set(&o, A_SETSERIAL, 0);
     if (rc == 0)
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_SETSERIAL);
     return rc;
@@ -1807,12 +1809,14 @@ enum {
 };
 
 /* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter,
- * group.arc.0 (group given with ARCS()); level is 0 or MW_FLAG_AUTH
- * (notInTimeWindow reports are signed). */
+ * GROUP.arc.0; level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are
+ * signed). send_report(a, rq, m, GROUP_ARRAY, arc, value, keys, level,
+ * resp, resplen). */
+#define send_report(a, rq, m, group, ...) send_report_n((a), (rq), (m), ARCS(group), __VA_ARGS__)
 static int
-send_report(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, size_t n,
-            uint32_t arc, uint32_t value, const usm_keys_t *keys, uint8_t level,
-            const uint8_t **resp, size_t *resplen)
+send_report_n(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, size_t n,
+              uint32_t arc, uint32_t value, const usm_keys_t *keys, uint8_t level,
+              const uint8_t **resp, size_t *resplen)
 {
     oid_t o;
     uint8_t name[64];
@@ -1820,7 +1824,7 @@ send_report(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, siz
     int reqid;
     if (!(m->msg_flags & MW_FLAG_REPORTABLE))
         return 0;
-    oid_set(&o, group, n, arc);
+    oid_set_n(&o, group, n, arc);
     o.arcs[o.len++] = 0;
     if ((k = oid_encode(&o, name, sizeof name)) < 0)
         return 0;
@@ -1889,7 +1893,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     /* 3.2.3: an unknown engine ID (discovery sends an empty one) */
     if (m->engine_id_len != a->eid_len || memcmp(m->engine_id, a->eid, a->eid_len) != 0) {
         a->st.usm_unknown_engine_ids++;
-        return send_report(a, rq, m, ARCS(A_USMSTATS), USM_UNKNOWN_ENGINE_IDS,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_ENGINE_IDS,
                            a->st.usm_unknown_engine_ids, NULL, 0, resp, resplen);
     }
     /* 3.2.4: the user */
@@ -1897,14 +1901,14 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     if (!u || !u->keyed) {
         a->st.usm_unknown_user_names++;
         auth_failure(a);
-        return send_report(a, rq, m, ARCS(A_USMSTATS), USM_UNKNOWN_USER_NAMES,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_USER_NAMES,
                            a->st.usm_unknown_user_names, NULL, 0, resp, resplen);
     }
     /* 3.2.5: a level the user's keys cannot give */
     if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
         || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)) {
         a->st.usm_unsupported_sec_levels++;
-        return send_report(a, rq, m, ARCS(A_USMSTATS), USM_UNSUPPORTED_SEC_LEVELS,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNSUPPORTED_SEC_LEVELS,
                            a->st.usm_unsupported_sec_levels, NULL, 0, resp, resplen);
     }
     const usm_keys_t *keys = (flags & MW_FLAG_AUTH) ? &u->keys : NULL;
@@ -1919,7 +1923,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         auth_failure(a);
         if (m->encrypted)
             m->pdu = saved;
-        return send_report(a, rq, m, ARCS(A_USMSTATS), USM_WRONG_DIGESTS,
+        return send_report(a, rq, m, A_USMSTATS, USM_WRONG_DIGESTS,
                            a->st.usm_wrong_digests, NULL, 0, resp, resplen);
     }
     /* 3.2.7: timeliness, once the message is authentic */
@@ -1930,14 +1934,14 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
             a->st.usm_not_in_time_windows++;
             if (m->encrypted && rc != 0)
                 m->pdu.vbs = NULL;
-            return send_report(a, rq, m, ARCS(A_USMSTATS), USM_NOT_IN_TIME_WINDOWS,
+            return send_report(a, rq, m, A_USMSTATS, USM_NOT_IN_TIME_WINDOWS,
                                a->st.usm_not_in_time_windows, keys, MW_FLAG_AUTH, resp, resplen);
         }
     }
     if (rc == USM_EDECRYPT) {
         a->st.usm_decryption_errors++;
         m->pdu.vbs = NULL;
-        return send_report(a, rq, m, ARCS(A_USMSTATS), USM_DECRYPTION_ERRORS,
+        return send_report(a, rq, m, A_USMSTATS, USM_DECRYPTION_ERRORS,
                            a->st.usm_decryption_errors, NULL, 0, resp, resplen);
     }
     if (rc < 0) {
@@ -1949,12 +1953,12 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         && (m->context_engine_id_len != a->eid_len
             || memcmp(m->context_engine_id, a->eid, a->eid_len) != 0)) {
         a->st.unknown_pdu_handlers++;
-        return send_report(a, rq, m, ARCS(A_MPD), MPD_UNKNOWN_PDU_HANDLERS,
+        return send_report(a, rq, m, A_MPD, MPD_UNKNOWN_PDU_HANDLERS,
                            a->st.unknown_pdu_handlers, NULL, 0, resp, resplen);
     }
     if (m->context_name_len) {
         a->st.unknown_contexts++;
-        return send_report(a, rq, m, ARCS(A_TARGET), TARGET_UNKNOWN_CONTEXTS,
+        return send_report(a, rq, m, A_TARGET, TARGET_UNKNOWN_CONTEXTS,
                            a->st.unknown_contexts, NULL, 0, resp, resplen);
     }
     switch (m->pdu.type) {
