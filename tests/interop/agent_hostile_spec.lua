@@ -70,6 +70,38 @@ describe("interop: an unknown context name (snmpget -v3 -n)", function()
   end)
 end)
 
+describe("interop: snmpbulkget against the GETBULK repetition cap", function()
+  local ROWS = [[
+local rows = {}
+for i = 1, 500 do rows[i] = { [2] = "row " .. i } end
+agent:table{ oid = "1.3.6.1.4.1.99999.2.1", index = "integer", columns = { [2] = "STRING" }, rows = rows }
+]]
+  local a, b
+  setup(function()
+    a = start("-c public", ROWS)
+    b = start("-c public --max-repetitions 5", ROWS)
+  end)
+  teardown(function() a.stop() b.stop() end)
+
+  local function count(peer, cr)
+    local out, err, code = sh("snmpbulkget -v2c -c public -t 1 -r 0 -On -Cr" .. cr .. " " .. peer .. " " .. ENT .. ".2.1.2")
+    assert.equal(0, code, err)
+    return select(2, out:gsub("\n", ""))
+  end
+
+  it("-Cr500 gets 100 varbinds by default, --max-repetitions 5 gives 5, and fewer asked are answered in full", function()
+    assert.equal(100, count(a.peer, 500))
+    assert.equal(5, count(b.peer, 50))
+    assert.equal(3, count(b.peer, 3))
+  end)
+
+  it("--max-repetitions refuses what is not a number", function()
+    local _, err, code = sh(BIN .. " agent --listen udp:127.0.0.1:0 -c public --max-repetitions many")
+    assert.equal(1, code)
+    assert.matches("--max-repetitions needs a number", err, 1, true)
+  end)
+end)
+
 -- BER by hand, for what our own encoder refuses to write
 local function tlv(tag, body)
   local n = #body
