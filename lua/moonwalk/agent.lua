@@ -77,7 +77,10 @@ end
 --        state=, system={descr=, objectid=, contact=, name=, location=, services=},
 --        notify={ {peer=, version=, community=, inform=, ...} }, cold_start=,
 --        auth_traps=, max_msg_size=, budget= (Lua instructions per getter
---        or handler call before it is stopped; default 10 million) }
+--        or handler call before it is stopped; default 10 million),
+--        max_repetitions= (GETBULK: the repetitions of one request hold at
+--        most this many varbinds, as net-snmp's maxGetbulkResponses;
+--        default 100, 0: no cap) }
 function M.agent(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("agent expects a table of options", 2) end
@@ -107,6 +110,7 @@ function M.agent(opts)
   if opts.sysObjectID then c:sys("objectid", opts.sysObjectID) end
   if opts.auth_traps ~= nil then c:sys("auth_traps", opts.auth_traps) end
   if opts.max_msg_size then c:max_msg_size(opts.max_msg_size) end
+  if opts.max_repetitions then c:max_repetitions(opts.max_repetitions) end
   if opts.budget then c:budget(opts.budget) end
   if opts.state then
     local ok, err = c:state_dir(opts.state)

@@ -106,6 +106,7 @@ struct agent {
     int engine_ready;
     char *state_dir;          /* owned */
     size_t max_msg;
+    size_t max_reps;          /* GETBULK: varbinds of repetitions, 0: no cap */
     uint32_t serial;
     agent_authfail_cb authfail;
     void *authfail_arg;
@@ -121,12 +122,21 @@ struct agent {
 
 /* --- small helpers -------------------------------------------------- */
 
+/* Fixed OIDs are arrays, and their lengths always come from ARCS(), so a
+ * length cannot disagree with its array; ARCS() refuses a pointer at
+ * compile time. oid_set() and send_report() take the array alone. */
+#define NOT_AN_ARRAY(a) __builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0]))
+#define NARCS(a) (sizeof(a) / sizeof((a)[0]) + 0 * sizeof(struct { int arcs_need_an_array : NOT_AN_ARRAY(a) ? -1 : 1; }))
+#define ARCS(a) (a), NARCS(a)
+
 static const uint32_t A_SYSTEM[] = { 1, 3, 6, 1, 2, 1, 1 };
 static const uint32_t A_SNMP[] = { 1, 3, 6, 1, 2, 1, 11 };
 static const uint32_t A_ENGINE[] = { 1, 3, 6, 1, 6, 3, 10, 2, 1 };
-static const uint32_t A_MPD[] = { 1, 3, 6, 1, 6, 3, 11, 2, 1 };
+static const uint32_t A_MPD[] = { 1, 3, 6, 1, 6, 3, 11, 2, 1 };         /* snmpMPDStats */
+static const uint32_t A_TARGET[] = { 1, 3, 6, 1, 6, 3, 12, 1 };         /* snmpTargetObjects */
 static const uint32_t A_USMSTATS[] = { 1, 3, 6, 1, 6, 3, 15, 1, 1 };
 static const uint32_t A_SETSERIAL[] = { 1, 3, 6, 1, 6, 3, 1, 1, 6, 1 };
+static const char SYS_OBJECTID[] = "1.3.6.1.4.1.8072.3.2.10";
 
 /* Copies the used part of an oid_t (the whole struct is 516 octets). */
 static inline void
@@ -136,8 +146,10 @@ oid_copy(oid_t *dst, const oid_t *src)
     memcpy(dst->arcs, src->arcs, src->len * sizeof *src->arcs);
 }
 
+/* oid_set(o, ARRAY, last): the array's arcs, then last unless 0 */
+#define oid_set(o, array, last) oid_set_n((o), ARCS(array), (last))
 static void
-oid_set(oid_t *o, const uint32_t *arcs, size_t n, uint32_t last)
+oid_set_n(oid_t *o, const uint32_t *arcs, size_t n, uint32_t last)
 {
     memcpy(o->arcs, arcs, n * sizeof *arcs);
     o->len = (uint32_t)n;
@@ -212,6 +224,12 @@ agent_max_msg_size(agent_t *a, size_t n)
     if (n > UDP_MAX)
         n = UDP_MAX;
     a->max_msg = n;
+}
+
+void
+agent_max_repetitions(agent_t *a, size_t n)
+{
+    a->max_reps = n;
 }
 
 /* --- views ---------------------------------------------------------- */
@@ -827,6 +845,8 @@ builtin_check(agent_req_t *rq, agent_region_t *r, agent_setvb_t *s)
     case B_SETSERIAL:
         if (v->type != MW_T_INTEGER)
             return MW_ERR_WRONGTYPE;
+        if (agent_value_too_long(v))
+            return MW_ERR_WRONGLENGTH;
         if (v->num.i < 0)
             return MW_ERR_WRONGVALUE;
         return v->num.i == a->set_serial ? 0 : MW_ERR_INCONSISTENTVALUE;
@@ -965,36 +985,35 @@ register_builtins(agent_t *a)
     oid_t o;
     int rc = 0;
     for (uint32_t k = 1; k <= 8 && rc == 0; k++) {
-        oid_set(&o, A_SYSTEM, 7, k);
+        oid_set(&o, A_SYSTEM, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, (intptr_t)k);
     }
-    oid_set(&o, A_SYSTEM, 7, 9);
+    oid_set(&o, A_SYSTEM, 9);
     if (rc == 0)
         rc = agent_register(a, &o, 0, &sysor_be, NULL, 0);
     for (uint32_t k = 1; k <= 32 && rc == 0; k++) {
         if (k != 30 && !snmp_counter(a, k))
             continue;
-        oid_set(&o, A_SNMP, 7, k);
+        oid_set(&o, A_SNMP, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_SNMP + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 4 && rc == 0; k++) {
-        oid_set(&o, A_ENGINE, 9, k);
+        oid_set(&o, A_ENGINE, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_ENGINE + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 3 && rc == 0; k++) {
-        oid_set(&o, A_MPD, 9, k);
+        oid_set(&o, A_MPD, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_MPD + (intptr_t)k);
     }
     for (uint32_t k = 1; k <= 6 && rc == 0; k++) {
-        oid_set(&o, A_USMSTATS, 9, k);
+        oid_set(&o, A_USMSTATS, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_USM + (intptr_t)k);
     }
     for (uint32_t k = 4; k <= 5 && rc == 0; k++) {
-        static const uint32_t target[] = { 1, 3, 6, 1, 6, 3, 12, 1 };
-        oid_set(&o, target, 8, k);
+        oid_set(&o, A_TARGET, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_CONTEXTS + (intptr_t)k);
     }
-    oid_set(&o, A_SETSERIAL, 10, 0);
+    oid_set(&o, A_SETSERIAL, 0);
     if (rc == 0)
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_SETSERIAL);
     return rc;
@@ -1012,8 +1031,9 @@ agent_new(struct event_base *base)
     a->base = base;
     a->auth_traps = 2;
     a->max_msg = UDP_MAX;
+    a->max_reps = AGENT_MAX_REPETITIONS;
     a->services = 72;
-    oid_parse(&a->sys_oid, "1.3.6.1.4.1.8072.3.2.10", 23);
+    oid_parse(&a->sys_oid, SYS_OBJECTID, sizeof SYS_OBJECTID - 1);
     clock_gettime(CLOCK_MONOTONIC, &a->start);
     a->set_serial = (int32_t)(time(NULL) & 0x7FFFFFF);
     a->req_vbs = malloc(REQ_CAP * sizeof *a->req_vbs);
@@ -1297,6 +1317,15 @@ do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, si
     if (n > nvb)
         n = nvb;
     size_t rcols = nvb - n;
+    /* the repetition cap (an amplifier otherwise: a 37-octet request could
+     * ask for 2^31-1 repetitions) */
+    if (rq->a->max_reps && rcols > 0) {
+        size_t cap = rq->a->max_reps / rcols;
+        if (cap < 1)
+            cap = 1;
+        if (m > cap)
+            m = cap;
+    }
     for (size_t i = 0; i < nvb && (i < n || m > 0); i++) {
         /* non-repeaters, then the first repetition */
         mw_varbind_t *out = &resp->vbs[k];
@@ -1399,6 +1428,36 @@ v1_status(int s)
     }
 }
 
+int
+agent_value_too_long(const mw_value_t *v)
+{
+    switch (v->type) {
+    case MW_T_INTEGER:
+        return v->num.i < INT32_MIN || v->num.i > INT32_MAX;
+    case MW_T_COUNTER32: case MW_T_GAUGE32: case MW_T_TIMETICKS: case MW_T_UINTEGER32:
+        return v->num.u > UINT32_MAX;
+    default:
+        return 0;
+    }
+}
+
+/* Request varbinds about to be echoed in a response: values wider than
+ * their type keep their low 32 bits, as snmpd echoes them, so that a
+ * manager that holds responses to 32 bits can read the answer. */
+static void
+echo_narrow(mw_varbind_t *vbs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mw_value_t *v = &vbs[i].val;
+        if (!agent_value_too_long(v))
+            continue;
+        if (v->type == MW_T_INTEGER)
+            v->num.i = (int32_t)(uint32_t)(uint64_t)v->num.i;
+        else
+            v->num.u &= UINT32_MAX;
+    }
+}
+
 /* Checks the value's syntax as the decoder left it (RFC 3416 4.2.5). */
 static int
 set_value_sane(const mw_value_t *v)
@@ -1459,6 +1518,8 @@ do_set(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res)
             s->region = r;
             status = r->be->check(rq, r, s);
             checked = i + 1;
+            if (status == 0 && agent_value_too_long(s->val))
+                status = MW_ERR_WRONGLENGTH; /* the backend took its type */
         }
         if (status)
             index = (int)i + 1;
@@ -1532,6 +1593,7 @@ encode_response(agent_t *a, agent_req_t *rq, mw_msg_t *m, mw_pdu_t *req, size_t 
         if (m->version == MW_V1) { /* RFC 1157: the request's varbinds */
             m->pdu.vbs = req->vbs;
             m->pdu.nvb = req->nvb;
+            echo_narrow(req->vbs, req->nvb);
             rc = encode_msg(a, rq, m, limit, &out, &outlen);
         }
         if (rc == MW_ETOOBIG) {
@@ -1619,6 +1681,7 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         } else {
             rp->vbs = req.vbs;
             rp->nvb = req.nvb;
+            echo_narrow(req.vbs, req.nvb);
         }
     } else {
         rp->error_status = 0;
@@ -1736,15 +1799,24 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
 
 /* --- SNMPv3 ---------------------------------------------------------------- */
 
-static const uint32_t A_UNKNOWNCONTEXTS[] = { 1, 3, 6, 1, 6, 3, 12, 1, 5 };
-static const uint32_t A_UNKNOWNPDUHANDLERS[] = { 1, 3, 6, 1, 6, 3, 11, 2, 1, 3 };
+/* The counters reports carry: the arc under their group (the report names
+ * group.arc.0). */
+enum {
+    MPD_UNKNOWN_PDU_HANDLERS = 3,                       /* under A_MPD */
+    TARGET_UNKNOWN_CONTEXTS = 5,                        /* under A_TARGET */
+    USM_UNSUPPORTED_SEC_LEVELS = 1, USM_NOT_IN_TIME_WINDOWS, USM_UNKNOWN_USER_NAMES,
+    USM_UNKNOWN_ENGINE_IDS, USM_WRONG_DIGESTS, USM_DECRYPTION_ERRORS, /* under A_USMSTATS */
+};
 
-/* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter;
- * level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are signed). */
+/* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter,
+ * GROUP.arc.0; level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are
+ * signed). send_report(a, rq, m, GROUP_ARRAY, arc, value, keys, level,
+ * resp, resplen). */
+#define send_report(a, rq, m, group, ...) send_report_n((a), (rq), (m), ARCS(group), __VA_ARGS__)
 static int
-send_report(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *arcs, size_t n,
-            uint32_t value, const usm_keys_t *keys, uint8_t level, const uint8_t **resp,
-            size_t *resplen)
+send_report_n(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, size_t n,
+              uint32_t arc, uint32_t value, const usm_keys_t *keys, uint8_t level,
+              const uint8_t **resp, size_t *resplen)
 {
     oid_t o;
     uint8_t name[64];
@@ -1752,7 +1824,7 @@ send_report(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *arcs, size
     int reqid;
     if (!(m->msg_flags & MW_FLAG_REPORTABLE))
         return 0;
-    oid_set(&o, arcs, n, 0);
+    oid_set_n(&o, group, n, arc);
     o.arcs[o.len++] = 0;
     if ((k = oid_encode(&o, name, sizeof name)) < 0)
         return 0;
@@ -1821,7 +1893,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     /* 3.2.3: an unknown engine ID (discovery sends an empty one) */
     if (m->engine_id_len != a->eid_len || memcmp(m->engine_id, a->eid, a->eid_len) != 0) {
         a->st.usm_unknown_engine_ids++;
-        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 4 }, 10,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_ENGINE_IDS,
                            a->st.usm_unknown_engine_ids, NULL, 0, resp, resplen);
     }
     /* 3.2.4: the user */
@@ -1829,14 +1901,14 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     if (!u || !u->keyed) {
         a->st.usm_unknown_user_names++;
         auth_failure(a);
-        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 3 }, 10,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_USER_NAMES,
                            a->st.usm_unknown_user_names, NULL, 0, resp, resplen);
     }
     /* 3.2.5: a level the user's keys cannot give */
     if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
         || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)) {
         a->st.usm_unsupported_sec_levels++;
-        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 1 }, 10,
+        return send_report(a, rq, m, A_USMSTATS, USM_UNSUPPORTED_SEC_LEVELS,
                            a->st.usm_unsupported_sec_levels, NULL, 0, resp, resplen);
     }
     const usm_keys_t *keys = (flags & MW_FLAG_AUTH) ? &u->keys : NULL;
@@ -1851,7 +1923,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         auth_failure(a);
         if (m->encrypted)
             m->pdu = saved;
-        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 5 }, 10,
+        return send_report(a, rq, m, A_USMSTATS, USM_WRONG_DIGESTS,
                            a->st.usm_wrong_digests, NULL, 0, resp, resplen);
     }
     /* 3.2.7: timeliness, once the message is authentic */
@@ -1862,14 +1934,14 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
             a->st.usm_not_in_time_windows++;
             if (m->encrypted && rc != 0)
                 m->pdu.vbs = NULL;
-            return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 2 }, 10,
+            return send_report(a, rq, m, A_USMSTATS, USM_NOT_IN_TIME_WINDOWS,
                                a->st.usm_not_in_time_windows, keys, MW_FLAG_AUTH, resp, resplen);
         }
     }
     if (rc == USM_EDECRYPT) {
         a->st.usm_decryption_errors++;
         m->pdu.vbs = NULL;
-        return send_report(a, rq, m, (const uint32_t[]){ 1, 3, 6, 1, 6, 3, 15, 1, 1, 6 }, 10,
+        return send_report(a, rq, m, A_USMSTATS, USM_DECRYPTION_ERRORS,
                            a->st.usm_decryption_errors, NULL, 0, resp, resplen);
     }
     if (rc < 0) {
@@ -1881,13 +1953,13 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         && (m->context_engine_id_len != a->eid_len
             || memcmp(m->context_engine_id, a->eid, a->eid_len) != 0)) {
         a->st.unknown_pdu_handlers++;
-        return send_report(a, rq, m, A_UNKNOWNPDUHANDLERS, 10, a->st.unknown_pdu_handlers, NULL, 0,
-                           resp, resplen);
+        return send_report(a, rq, m, A_MPD, MPD_UNKNOWN_PDU_HANDLERS,
+                           a->st.unknown_pdu_handlers, NULL, 0, resp, resplen);
     }
     if (m->context_name_len) {
         a->st.unknown_contexts++;
-        return send_report(a, rq, m, A_UNKNOWNCONTEXTS, 10, a->st.unknown_contexts, NULL, 0, resp,
-                           resplen);
+        return send_report(a, rq, m, A_TARGET, TARGET_UNKNOWN_CONTEXTS,
+                           a->st.unknown_contexts, NULL, 0, resp, resplen);
     }
     switch (m->pdu.type) {
     case MW_PDU_GET: case MW_PDU_GETNEXT: case MW_PDU_GETBULK: case MW_PDU_SET:
@@ -1931,6 +2003,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         m->pdu.type = MW_PDU_RESPONSE;
         m->pdu.error_status = MW_ERR_AUTHORIZATIONERROR;
         m->pdu.error_index = 0;
+        echo_narrow(m->pdu.vbs, m->pdu.nvb);
         return encode_response(a, rq, m, &req, limit, resp, resplen);
     }
     return run_pdu(a, rq, m, limit, resp, resplen);

@@ -37,6 +37,12 @@ typedef struct agent_setvb {
     intptr_t undo_tag;
 } agent_setvb_t;
 
+/* Does a SET value need more bits than its type has (an INTEGER beyond
+ * Integer32, a 32-bit unsigned type beyond 32 bits)? Requests may carry
+ * such values (see pdu.h); a SET answers them wrongLength, as snmpd does,
+ * after the checks for notWritable and wrongType. */
+int agent_value_too_long(const mw_value_t *v);
+
 typedef struct agent_backend {
     /* The exact instance name (for a scalar region always root.0). Fills v
      * (strings in agent_req_alloc memory or memory that outlives the
@@ -142,6 +148,11 @@ int32_t agent_engine_time(const agent_t *a);
 
 /* Largest message the agent sends (and its snmpEngineMaxMessageSize). */
 void agent_max_msg_size(agent_t *a, size_t n);
+/* GETBULK: the repetitions of one request hold at most n varbinds (n / R
+ * repetitions for R repeated varbinds, at least one), as net-snmp's
+ * maxGetbulkResponses; 0: no cap. Default AGENT_MAX_REPETITIONS. */
+#define AGENT_MAX_REPETITIONS 100
+void agent_max_repetitions(agent_t *a, size_t n);
 
 /* Answers one request: returns 1 with the response in *resp and *resplen
  * (valid until the next call), or 0 when the message is dropped (the

@@ -73,6 +73,25 @@ ber_dec_int32(const uint8_t *p, size_t n, int32_t *v)
     return 0;
 }
 
+int
+ber_dec_int64(const uint8_t *p, size_t n, int64_t *v)
+{
+    if (n == 0)
+        return MW_EBADLEN;
+    /* Redundant sign octets, as in ber_dec_int32. */
+    while (n > 8) {
+        if (!((p[0] == 0x00 && !(p[1] & 0x80)) || (p[0] == 0xFF && (p[1] & 0x80))))
+            return MW_EINTLEN;
+        p++;
+        n--;
+    }
+    uint64_t u = (p[0] & 0x80) ? ~(uint64_t)0 : 0;
+    for (size_t i = 0; i < n; i++)
+        u = (u << 8) | p[i];
+    *v = (int64_t)u;
+    return 0;
+}
+
 static int
 dec_unsigned(const uint8_t *p, size_t n, size_t size, uint64_t *v)
 {

@@ -25,6 +25,7 @@ int ber_read_tl(ber_rd_t *r, uint8_t *tag, uint32_t *len);
 int ber_read_expect(ber_rd_t *r, uint8_t tag, ber_rd_t *content);
 /* Value decoders on content octets. */
 int ber_dec_int32(const uint8_t *p, size_t n, int32_t *v);
+int ber_dec_int64(const uint8_t *p, size_t n, int64_t *v);
 int ber_dec_uint32(const uint8_t *p, size_t n, uint32_t *v);
 int ber_dec_uint64(const uint8_t *p, size_t n, uint64_t *v);
 /* Reads an element with the given tag and decodes it as INTEGER. */

@@ -135,8 +135,10 @@ oid_ber_check(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* wide: INTEGER and 32-bit unsigned values may need up to 64 bits (a
+ * request's varbinds, see pdu.h). */
 static int
-value_decode(ber_rd_t *r, mw_value_t *v)
+value_decode(ber_rd_t *r, mw_value_t *v, int wide)
 {
     uint8_t tag;
     uint32_t len;
@@ -153,7 +155,7 @@ value_decode(ber_rd_t *r, mw_value_t *v)
     case MW_T_INTEGER: {
         int32_t i;
         if ((rc = dec_int32(p, len, &i)) < 0)
-            return rc;
+            return rc == MW_EINTLEN && wide ? ber_dec_int64(p, len, &v->num.i) : rc;
         v->num.i = i;
         return 0;
     }
@@ -161,7 +163,8 @@ value_decode(ber_rd_t *r, mw_value_t *v)
     case MW_T_GAUGE32:
     case MW_T_TIMETICKS:
     case MW_T_UINTEGER32:
-        return dec_uint(p, len, 4, &v->num.u);
+        rc = dec_uint(p, len, 4, &v->num.u);
+        return rc == MW_EINTLEN && wide ? dec_uint(p, len, 8, &v->num.u) : rc;
     case MW_T_COUNTER64:
         return dec_uint(p, len, 8, &v->num.u);
     case MW_T_OCTETSTR:
@@ -189,6 +192,8 @@ varbinds_decode(mw_pdu_t *pdu, ber_rd_t *r)
 {
     ber_rd_t list;
     int rc = rd_expect(r, MW_T_SEQUENCE, &list);
+    int wide = pdu->type == MW_PDU_GET || pdu->type == MW_PDU_GETNEXT
+               || pdu->type == MW_PDU_GETBULK || pdu->type == MW_PDU_SET;
     if (rc < 0)
         return rc;
     pdu->nvb = 0;
@@ -204,7 +209,7 @@ varbinds_decode(mw_pdu_t *pdu, ber_rd_t *r)
             return rc;
         if ((rc = oid_ber_check(out->oid, out->oid_len)) < 0)
             return rc;
-        if ((rc = value_decode(&vb, &out->val)) < 0)
+        if ((rc = value_decode(&vb, &out->val, wide)) < 0)
             return rc;
         if (ber_rd_left(&vb) != 0)
             return MW_ETRAILING;

@@ -80,6 +80,11 @@ typedef struct {
     mw_pdu_t pdu;
 } mw_msg_t;
 
+/* Varbind values of INTEGER and the 32-bit unsigned types must fit 32
+ * bits, except in requests (Get, GetNext, GetBulk, Set): there values of up
+ * to 64 bits are kept (num.i / num.u), as snmpd keeps them, so that a
+ * command responder answers (a SET gets wrongLength) instead of dropping
+ * the message. Header fields (request-id, ...) always stay 32-bit. */
 /* Decodes a whole message. For v3 with privacy, stops after the security
  * parameters and sets encrypted/encrypted_len: decrypt, then call
  * msg_decode_scoped on the plaintext. The pdu's vbs/cap must be set. */

@@ -9,6 +9,7 @@
  * getters must not wait. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mwlua.h"
 #include "../app/agent.h"
@@ -22,7 +23,21 @@ typedef struct {
     lua_State *L;     /* main thread */
     int log_ref;      /* function(msg): where errors go */
     int authfail_ref; /* function(): authenticationFailure */
+    long budget;      /* instructions per call into Lua; 0: unlimited */
 } lagent_t;
+
+/* An object whose getter was stopped by the instruction budget (or ran
+ * out of memory) is not run again for a while: requests that reach it are
+ * answered genErr at once, so one client hammering a slow object cannot
+ * starve the others. The period starts at BACKOFF_MIN seconds and doubles,
+ * up to BACKOFF_MAX, while the object keeps failing that way; a call that
+ * ends normally clears it. */
+#define BACKOFF_MIN 1.0
+#define BACKOFF_MAX 64.0
+typedef struct {
+    double until;        /* monotonic seconds; 0: not backing off */
+    double period;
+} backoff_t;
 
 typedef struct {
     lagent_t *la;
@@ -33,12 +48,14 @@ typedef struct {
     mw_value_t val;
     uint8_t *buf;        /* owned: octets of val */
     int logged;
+    backoff_t bo;        /* of the getter */
 } lscalar_t;
 
 typedef struct {
     lagent_t *la;
     int ref;             /* handler table */
     int logged;
+    backoff_t bo;        /* of get and next */
 } lhandler_t;
 
 /* --- calling Lua ---------------------------------------------------------- */
@@ -82,7 +99,8 @@ log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
  * in a loop is stopped, and once over budget the hook fires on every
  * instruction, so a pcall inside the getter cannot swallow it. */
 #define BUDGET_STEP 10000
-static long budget_max = 10000000; /* instructions; 0: unlimited */
+#define BUDGET_DEFAULT 10000000
+static long budget_max;  /* the running call's: its agent's budget */
 static long budget_used;
 
 static void
@@ -100,21 +118,59 @@ budget_hook(lua_State *L, lua_Debug *ar)
  * traceback handler and the budget; leaves nres results or the error
  * message. */
 static int
-pcall(lua_State *L, int nargs, int nres)
+pcall(lagent_t *la, int nargs, int nres)
 {
+    lua_State *L = la->L;
     int base = lua_gettop(L) - nargs;
     lua_Hook old = lua_gethook(L);
     int oldmask = lua_gethookmask(L), oldcount = lua_gethookcount(L);
     lua_pushcfunction(L, msgh);
     lua_insert(L, base);
+    budget_max = la->budget;
     if (budget_max > 0) {
         budget_used = 0;
         lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_STEP);
     }
     int rc = lua_pcall(L, nargs, nres, base);
-    if (budget_max > 0)
+    if (la->budget > 0)
         lua_sethook(L, old, oldmask, oldcount);
     lua_remove(L, base);
+    return rc;
+}
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* pcall() for a getter under back-off b: while b is running, the function
+ * and its arguments are replaced by an error message without a call. */
+static int
+pcall_guarded(lagent_t *la, int nargs, int nres, backoff_t *b)
+{
+    lua_State *L = la->L;
+    if (b->until > 0) {
+        double now = mono_now();
+        if (now < b->until) {
+            lua_pop(L, nargs + 1);
+            lua_pushfstring(L, "not run for %d s after it was stopped (answered genErr)",
+                            (int)b->period);
+            return LUA_ERRRUN;
+        }
+    }
+    int rc = pcall(la, nargs, nres);
+    if (rc == LUA_ERRMEM || (rc != LUA_OK && la->budget > 0 && budget_used > la->budget)) {
+        b->period = b->period > 0 ? b->period * 2 : BACKOFF_MIN;
+        if (b->period > BACKOFF_MAX)
+            b->period = BACKOFF_MAX;
+        b->until = mono_now() + b->period;
+    } else if (rc == LUA_OK) {
+        b->until = 0;
+        b->period = 0;
+    }
     return rc;
 }
 
@@ -214,7 +270,7 @@ lscalar_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
     }
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->get_ref);
-    if (pcall(L, 0, 1) != LUA_OK) {
+    if (pcall_guarded(s->la, 0, 1, &s->bo) != LUA_OK) {
         log_once(s->la, &s->logged, r, "getter");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -269,14 +325,14 @@ lscalar_check(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv)
         return MW_ERR_NOTWRITABLE;
     if (sv->val->type != s->type)
         return MW_ERR_WRONGTYPE;
-    if (s->type == MW_T_INTEGER && (sv->val->num.i < INT32_MIN || sv->val->num.i > INT32_MAX))
-        return MW_ERR_WRONGVALUE;
+    if (agent_value_too_long(sv->val))
+        return MW_ERR_WRONGLENGTH; /* before the check function sees it */
     if (s->check_ref == LUA_NOREF)
         return 0;
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->check_ref);
     mwl_push_value(L, sv->val);
-    if (pcall(L, 1, 2) != LUA_OK) {
+    if (pcall(s->la, 1, 2) != LUA_OK) {
         log_once(s->la, &s->logged, r, "check");
         lua_settop(L, top);
         return MW_ERR_GENERR;
@@ -310,7 +366,7 @@ call_setter(lscalar_t *s, agent_region_t *r, const mw_value_t *v)
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->set_ref);
     mwl_push_value(L, v);
-    if (pcall(L, 1, 2) != LUA_OK) {
+    if (pcall(s->la, 1, 2) != LUA_OK) {
         log_once(s->la, &s->logged, r, "setter");
         lua_settop(L, top);
         return MW_ERR_COMMITFAILED;
@@ -488,7 +544,7 @@ lhandler_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *
         return AGENT_NOSUCH;
     push_suffix(L, r, name);
     lua_pushinteger(L, agent_req_serial(rq));
-    if (pcall(L, 3, 2) != LUA_OK) {
+    if (pcall_guarded(h->la, 3, 2, &h->bo) != LUA_OK) {
         log_once(h->la, &h->logged, r, "get");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -515,7 +571,7 @@ lhandler_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out
     else
         push_suffix(L, r, after);
     lua_pushinteger(L, agent_req_serial(rq));
-    if (pcall(L, 3, 3) != LUA_OK) {
+    if (pcall_guarded(h->la, 3, 3, &h->bo) != LUA_OK) {
         log_once(h->la, &h->logged, r, "next");
         lua_settop(L, top);
         return -MW_ERR_GENERR;
@@ -566,7 +622,7 @@ lhandler_set_step(agent_region_t *r, agent_setvb_t *sv, const char *fn, int miss
     push_suffix(L, r, &sv->name);
     lua_pushstring(L, mwl_type_name(sv->val->type));
     mwl_push_value(L, sv->val);
-    if (pcall(L, 4, 2) != LUA_OK) {
+    if (pcall(h->la, 4, 2) != LUA_OK) {
         log_once(h->la, &h->logged, r, fn);
         lua_settop(L, top);
         return dflt == MW_ERR_WRONGVALUE ? MW_ERR_GENERR : dflt;
@@ -608,7 +664,7 @@ lhandler_finish(agent_req_t *rq, agent_region_t *r, agent_setvb_t *sv, int ok)
         return;
     push_suffix(L, r, &sv->name);
     lua_pushboolean(L, ok);
-    if (pcall(L, 3, 0) != LUA_OK)
+    if (pcall(h->la, 3, 0) != LUA_OK)
         log_once(h->la, &h->logged, r, "finish");
     lua_settop(L, top);
 }
@@ -666,7 +722,7 @@ on_authfail(agent_t *a, void *arg)
         return;
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, la->authfail_ref);
-    if (pcall(L, 0, 0) != LUA_OK && la->log_ref != LUA_NOREF) {
+    if (pcall(la, 0, 0) != LUA_OK && la->log_ref != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
         lua_insert(L, -2);
         lua_pcall(L, 1, 0, 0);
@@ -682,6 +738,7 @@ l_agent_new(lua_State *L)
     lagent_t *la = lua_newuserdatauv(L, sizeof *la, 0);
     la->a = NULL;
     la->log_ref = la->authfail_ref = LUA_NOREF;
+    la->budget = BUDGET_DEFAULT;
     luaL_setmetatable(L, AGENT_MT);
     la->L = mwl_main_thread(L);
     la->a = agent_new(base);
@@ -993,14 +1050,15 @@ l_engine(lua_State *L)
     return 3;
 }
 
-/* a:budget(instructions): per call into a getter/handler; 0 turns it off */
+/* a:budget(instructions): per call into a getter/handler of this agent; 0
+ * turns it off */
 static int
 l_budget(lua_State *L)
 {
-    check_agent(L, 1);
+    lagent_t *la = check_agent(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
     luaL_argcheck(L, n >= 0 && n <= 2000000000, 2, "out of range");
-    budget_max = (long)n;
+    la->budget = (long)n;
     return 0;
 }
 
@@ -1009,6 +1067,17 @@ l_max_msg_size(lua_State *L)
 {
     lagent_t *la = check_agent(L, 1);
     agent_max_msg_size(la->a, (size_t)luaL_checkinteger(L, 2));
+    return 0;
+}
+
+/* a:max_repetitions(n): GETBULK repetitions hold at most n varbinds; 0: no cap */
+static int
+l_max_repetitions(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0 && n <= 2147483647, 2, "out of range");
+    agent_max_repetitions(la->a, (size_t)n);
     return 0;
 }
 
@@ -1116,6 +1185,7 @@ static const luaL_Reg agent_methods[] = {
     { "engine_setup", l_engine_setup },
     { "engine", l_engine },
     { "max_msg_size", l_max_msg_size },
+    { "max_repetitions", l_max_repetitions },
     { "budget", l_budget },
     { "uptime", l_uptime },
     { "auth_traps", l_auth_traps },

@@ -28,6 +28,8 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
   --sys-descr TEXT, --sys-contact TEXT, --sys-name TEXT, --sys-location TEXT
                          configured system values (read-only, as in net-snmp)
   --max-msg-size N       largest response, in octets (default 65507)
+  --max-repetitions N    GETBULK: at most N varbinds of repetitions per
+                         request (default 100, as net-snmp; 0: no cap)
   --log-level LEVEL      debug, info, warn, error
   --max-instructions N   Lua instructions a script task may run without
                          waiting (100000000; 0: no limit)
@@ -43,7 +45,7 @@ local long = {
   ["--engine-id"] = true, ["--state"] = true, ["--trap-dest"] = true, ["--inform-dest"] = true,
   ["--cold-start"] = false, ["--auth-traps"] = false, ["--sys-descr"] = true,
   ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
-  ["--max-msg-size"] = true, ["--log-level"] = true, ["--help"] = false,
+  ["--max-msg-size"] = true, ["--max-repetitions"] = true, ["--log-level"] = true, ["--help"] = false,
 }
 for k, v in pairs(runtime.cli_options) do long[k] = v end
 
@@ -76,12 +78,17 @@ function M.main(argv)
     cold_start = L["cold-start"] and true or nil,
     auth_traps = L["auth-traps"] and true or nil,
     max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
+    max_repetitions = L["max-repetitions"] and math.tointeger(tonumber(last(L["max-repetitions"]))),
     system = {
       descr = last(L["sys-descr"]), contact = last(L["sys-contact"]),
       name = last(L["sys-name"]), location = last(L["sys-location"]),
     },
     notify = {},
   }
+  if L["max-repetitions"] and not (opts.max_repetitions and opts.max_repetitions >= 0) then
+    io.stderr:write("moonwalk agent: --max-repetitions needs a number, 0 or more\n")
+    return 1
+  end
   for key, dest in pairs { user = opts.users, rwuser = opts.rwusers } do
     for _, s in ipairs(L[key] or {}) do
       local u, err = M.parse_user(s)
