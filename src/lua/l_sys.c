@@ -4,6 +4,7 @@
  *   syslog(level, message)         level: "debug"|"info"|"warn"|"error"
  *   syslog_close()
  *   getpid()
+ *   isatty(fd)                     is the descriptor a terminal
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +78,19 @@ l_getpid(lua_State *L)
     return 1;
 }
 
+static int
+l_isatty(lua_State *L)
+{
+    lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)) == 1);
+    return 1;
+}
+
 static const luaL_Reg sys_funcs[] = {
     { "syslog_open", l_syslog_open },
     { "syslog", l_syslog },
     { "syslog_close", l_syslog_close },
     { "getpid", l_getpid },
+    { "isatty", l_isatty },
     { NULL, NULL },
 };
 
