@@ -3,9 +3,11 @@
 #
 #   sh scripts/deps.sh run     build the binary and run it (make run)
 #   sh scripts/deps.sh build   run + the standard MIB modules (make, make install)
+#   sh scripts/deps.sh rock    build + luarocks (luarocks make, see README)
 #   sh scripts/deps.sh test    build + what the tests and benchmarks start
 #                              (make test, make bench, make fuzz, make deps);
 #                              also the default
+#   sh scripts/deps.sh fresh   what scripts/fresh-check.sh needs (debootstrap)
 #
 # Idempotent: when everything is present it only runs dpkg-query once (and
 # fetch-mibs.sh finds its stamp). As root it uses apt-get, else sudo.
@@ -34,6 +36,13 @@ ca-certificates
 npm
 LIST
 }
+rock_pkgs() {
+    build_pkgs
+    echo luarocks
+}
+fresh_pkgs() {
+    echo debootstrap
+}
 test_pkgs() {
     build_pkgs
     cat <<'LIST'
@@ -57,8 +66,10 @@ LIST
 case "$set_name" in
     run) PKGS=$(run_pkgs) ;;
     build) PKGS=$(build_pkgs) ;;
+    rock) PKGS=$(rock_pkgs) ;;
     test) PKGS=$(test_pkgs) ;;
-    *) echo "usage: deps.sh [run|build|test]" >&2; exit 2 ;;
+    fresh) PKGS=$(fresh_pkgs) ;;
+    *) echo "usage: deps.sh [run|build|rock|test|fresh]" >&2; exit 2 ;;
 esac
 
 # Commands that other packages may bring (Node.js builds from elsewhere
@@ -88,7 +99,7 @@ if [ -n "$missing" ]; then
 fi
 # Standard MIB modules (not committed): fetched from the registries into
 # mibs/std, which is on the default search path.
-if [ "$set_name" != run ]; then
+if [ "$set_name" != run ] && [ "$set_name" != fresh ]; then
     "$here/scripts/fetch-mibs.sh"
 fi
 exit 0

@@ -25,11 +25,13 @@ is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* the binary needs moonwalk.cli (the rock installs moonwalk/init.lua as
+ * moonwalk.lua, so that is not the one to look for) */
 static int
 has_moonwalk(const char *dir)
 {
-    char probe[PATH_MAX + 32];
-    snprintf(probe, sizeof probe, "%s/moonwalk/init.lua", dir);
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/moonwalk/cli.lua", dir);
     return is_file(probe);
 }
 
@@ -39,7 +41,7 @@ has_moonwalk(const char *dir)
  *      tree, for build/moonwalk or build/asan/moonwalk);
  *   2. the PREFIX compiled in: PREFIX/share/lua/5.4;
  *   3. MOONWALK_LUADIR.
- * When none holds moonwalk/init.lua, MOONWALK_LUADIR (else the compiled-in
+ * When none holds moonwalk/cli.lua, MOONWALK_LUADIR (else the compiled-in
  * place) goes on the path anyway so that require names what it tried. */
 static void
 set_path(lua_State *L)
