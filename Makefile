@@ -9,8 +9,9 @@
 #
 # Nothing is read from the system (pkg-config) before scripts/deps.sh has
 # run: the compile and link lines are expanded only when their recipes run,
-# and every object waits for the deps target. `make`, `make run` and
-# `make install` install what building and running need (deps.sh build);
+# and every object waits for the deps target. `make run` installs what
+# building and running need (deps.sh run); `make` and `make install` add
+# the MIB modules (deps.sh build);
 # `make test`, `make bench`, `make fuzz` and `make deps` add what the tests
 # and benchmarks need (deps.sh test). NODEPS=1 skips the step.
 
@@ -52,9 +53,12 @@ DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
-# Which package set the deps step installs: the test set when a goal needs it.
+# Which package set the deps step installs: the test set when a goal needs
+# it, the run set for `make run` alone, else the build set.
 ifneq ($(filter test bench fuzz deps,$(MAKECMDGOALS)),)
 DEPS_SET := test
+else ifeq ($(MAKECMDGOALS),run)
+DEPS_SET := run
 else
 DEPS_SET := build
 endif
