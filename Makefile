@@ -3,12 +3,24 @@
 #   make                 build/moonwalk and build/lua/moonwalk/core.so
 #   make test            every busted spec; ends with "N passed, N failed"
 #   make test SANITIZE=1 the same on an ASan+UBSan build (build/asan)
-#   make run             the demo (examples/demo.lua)
+#   make run             the demo (examples/demo.lua; PORT=N for another port)
 #   make fuzz            builds and runs the libFuzzer targets (FUZZ_TIME s)
 #   make install PREFIX=/usr/local
+#
+# Nothing is read from the system (pkg-config) before scripts/deps.sh has
+# run: the compile and link lines are expanded only when their recipes run,
+# and every object waits for the deps target. `make run` installs what
+# building and running need (deps.sh run); `make` and `make install` add
+# the MIB modules (deps.sh build);
+# `make test`, `make bench`, `make fuzz` and `make deps` add what the tests
+# and benchmarks need (deps.sh test). NODEPS=1 skips the step.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+# where the C core looks for the MIB modules when they are not found next
+# to the Lua files (the rock keeps them in its own directory)
+MIBDIR ?= $(PREFIX)/share/moonwalk/mibs
+LUAVER := 5.4
 CC ?= cc
 ifeq ($(CC),cc)
 CC := gcc
@@ -24,14 +36,15 @@ SANFLAGS :=
 OPT := -O2 -g
 endif
 
-LUA_CFLAGS := $(shell pkg-config --cflags lua5.4)
-LUA_LIBS := $(shell pkg-config --libs lua5.4)
+# Asked from pkg-config the first time a recipe needs them (after deps), then
+# kept; LUA_CFLAGS=... LUA_LIBS=... on the command line skip pkg-config.
+LUA_CFLAGS = $(eval LUA_CFLAGS := $(shell pkg-config --cflags lua5.4))$(LUA_CFLAGS)
+LUA_LIBS = $(eval LUA_LIBS := $(shell pkg-config --libs lua5.4))$(LUA_LIBS)
 EV_LIBS := -levent -levent_core
 TLS_LIBS := -lmbedcrypto
 
-CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
-	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) -DMW_VERSION='"$(VERSION)"' \
-	-DMW_LUADIR='"$(PREFIX)/share/moonwalk/lua"' $(CFLAGS)
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
+	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
 LDLIBS_ALL := $(EV_LIBS) $(TLS_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
@@ -40,9 +53,28 @@ DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
-$(B)/obj/%.o: src/%.c
+# Which package set the deps step installs: the test set when a goal needs
+# it, the run set for `make run` alone, else the build set.
+ifneq ($(filter test bench fuzz deps,$(MAKECMDGOALS)),)
+DEPS_SET := test
+else ifeq ($(MAKECMDGOALS),run)
+DEPS_SET := run
+else
+DEPS_SET := build
+endif
+
+$(B)/obj/%.o: src/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# PREFIX and MIBDIR are compiled into one object only (l_paths.o); it is
+# rebuilt whenever they differ from the last build's.
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(B)
+	@echo 'PREFIX=$(PREFIX) MIBDIR=$(MIBDIR)' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+$(B)/obj/lua/l_paths.o: $(B)/paths.stamp
+$(B)/obj/lua/l_paths.o: CFLAGS_ALL += -DMW_PREFIX='"$(PREFIX)"' -DMW_MIBDIR='"$(MIBDIR)"'
 
 $(B)/libmoonwalk.a: $(LIB_OBJ)
 	@rm -f $@
@@ -71,13 +103,18 @@ $(B)/lua/moonwalk/core.so: $(B)/libmoonwalk.a
 -include $(DEPS)
 
 deps:
-	@sh scripts/deps.sh
+ifneq ($(NODEPS),1)
+	@sh scripts/deps.sh $(DEPS_SET)
+endif
 
 test: deps all
 	@MOONWALK_BUILD=$(B) SANITIZE=$(SANITIZE) sh scripts/run-tests.sh $(TESTS)
 
+# PORT: the agent's port (the receiver takes PORT+1); by default 16161, or
+# the next free pair when that one is taken.
+PORT ?=
 run: deps all
-	$(B)/moonwalk run examples/demo.lua
+	@$(B)/moonwalk run examples/demo.lua $(if $(PORT),-- port=$(PORT))
 
 FUZZ_TIME ?= 60
 fuzz: deps
@@ -86,17 +123,22 @@ fuzz: deps
 bench: deps all
 	@sh scripts/bench/run-all.sh
 
+# The Lua files go where Lua 5.4 looks for modules under PREFIX
+# (share/lua/5.4, lib/lua/5.4): with PREFIX=/usr/local plain lua5.4 finds
+# them as they are.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/moonwalk/lua/moonwalk \
-		$(DESTDIR)$(PREFIX)/lib/lua/5.4/moonwalk $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lua/$(LUAVER)/moonwalk \
+		$(DESTDIR)$(PREFIX)/lib/lua/$(LUAVER)/moonwalk $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(B)/moonwalk $(DESTDIR)$(PREFIX)/bin/moonwalk
-	install -m 644 $(B)/lua/moonwalk/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/moonwalk/core.so
-	cp -R lua/moonwalk/. $(DESTDIR)$(PREFIX)/share/moonwalk/lua/moonwalk/
-	install -d $(DESTDIR)$(PREFIX)/share/moonwalk/mibs
-	cp -R mibs/. $(DESTDIR)$(PREFIX)/share/moonwalk/mibs/
+	install -m 644 $(B)/lua/moonwalk/core.so $(DESTDIR)$(PREFIX)/lib/lua/$(LUAVER)/moonwalk/core.so
+	cp -R lua/moonwalk/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAVER)/moonwalk/
+	install -d $(DESTDIR)$(MIBDIR)
+	cp -R mibs/. $(DESTDIR)$(MIBDIR)/
 	if [ -f doc/moonwalk.1 ]; then install -m 644 doc/moonwalk.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 
 clean:
 	rm -rf build
 
-.PHONY: all deps test run fuzz bench install clean
+FORCE:
+
+.PHONY: all deps test run fuzz bench install clean FORCE

@@ -1,7 +1,9 @@
--- luarocks make moonwalk-0.1.0-1.rockspec
+-- sh scripts/deps.sh rock && luarocks --lua-version 5.4 make
 -- Builds the C half with the project's Makefile (libevent, mbedTLS and
 -- Lua 5.4 headers from the system: see scripts/deps.sh) and installs the
--- module (require "moonwalk"), its C core and the moonwalk command.
+-- module (require "moonwalk"), its C core, the moonwalk command and the MIB
+-- modules (in the rock's directory, which the C core is built to know).
+-- --lua-version 5.4: Debian's luarocks otherwise builds for its default Lua.
 rockspec_format = "3.0"
 package = "moonwalk"
 version = "0.1.0-1"
@@ -38,6 +40,7 @@ build = {
     CFLAGS = "$(CFLAGS) -I$(LIBEVENT_INCDIR) -I$(MBEDCRYPTO_INCDIR)",
     LDFLAGS = "-L$(LIBEVENT_LIBDIR) -L$(MBEDCRYPTO_LIBDIR)",
     PREFIX = "$(PREFIX)",
+    MIBDIR = "$(PREFIX)/mibs",
   },
   -- the Makefile's install target lays files out for a system prefix;
   -- luarocks places them from this table instead
@@ -80,5 +83,5 @@ build = {
       moonwalk = "build/luarocks/moonwalk",
     },
   },
-  copy_directories = { "examples", "doc" },
+  copy_directories = { "examples", "doc", "mibs" },
 }

@@ -4,20 +4,32 @@
 --
 --   moonwalk run examples/demo.lua [-- port=16161 poll=3 flap=20]
 --
+-- The agent listens on port, the receiver on port+1. Without port= the
+-- demo takes 16161, or the next free pair when that one is taken (and says
+-- so); with port= it takes that pair or stops with one line saying why.
+-- Colour only when stdout is a terminal and NO_COLOR is not set.
+--
 -- While it runs, the agent answers anyone: try
 --   snmpwalk -v2c -c public 127.0.0.1:16161 1.3.6.1.2.1.2.2.1.2
 local mw = require "moonwalk"
 
-local opt = { port = "16161", poll = "3", flap = "20" }
+local DEFAULT_PORT = 16161
+local opt = { poll = "3", flap = "20" }
 for _, a in ipairs(arg or {}) do
   local k, v = a:match("^([%w_]+)=(.*)$")
   if k then opt[k] = v end
 end
-local AGENT_PORT = tonumber(opt.port)
-local TRAP_PORT = AGENT_PORT + 1
+local function fail(msg)
+  io.stderr:write("demo: ", msg, "\n")
+  os.exit(1)
+end
+local AGENT_PORT = tonumber(opt.port or DEFAULT_PORT)
+if not AGENT_PORT or AGENT_PORT ~= math.floor(AGENT_PORT) or AGENT_PORT < 1 or AGENT_PORT > 65534 then
+  fail("port must be a number from 1 to 65534, not " .. tostring(opt.port))
+end
 local POLL, FLAP = tonumber(opt.poll), tonumber(opt.flap)
 
-local color = os.getenv("NO_COLOR") == nil and (os.getenv("TERM") or "dumb") ~= "dumb"
+local color = os.getenv("NO_COLOR") == nil and require("moonwalk.core").isatty(1)
 local function paint(code, s) return color and ("\27[" .. code .. "m" .. s .. "\27[0m") or s end
 local function bold(s) return paint("1", s) end
 local function dim(s) return paint("2", s) end
@@ -39,12 +51,38 @@ local ifs = {
   { name = "eth1", speed = 1e9, base = 8e6, inn = 0, out = 0, oper = 1 },
 }
 
-local agent = mw.agent {
-  listen = "udp:127.0.0.1:" .. AGENT_PORT,
-  communities = { public = "ro" },
-  system = { descr = "moonwalk demo agent", name = "demo", location = "your laptop" },
-  notify = { { peer = "127.0.0.1:" .. TRAP_PORT, version = "2c", community = "public" } },
-}
+-- The agent on AGENT_PORT and the receiver on the port after it: the first
+-- free pair from DEFAULT_PORT on, or exactly the pair asked for.
+local function open(port)
+  local rx, err = mw.trapd { listen = "udp:127.0.0.1:" .. (port + 1), community = "public", stats_interval = 0 }
+  if not rx then return nil, nil, err end
+  local ok, agent = pcall(mw.agent, {
+    listen = "udp:127.0.0.1:" .. port,
+    communities = { public = "ro" },
+    system = { descr = "moonwalk demo agent", name = "demo", location = "your laptop" },
+    notify = { { peer = "127.0.0.1:" .. (port + 1), version = "2c", community = "public" } },
+  })
+  if not ok then
+    rx:close()
+    return nil, nil, (tostring(agent):gsub("^.-:%d+: ", ""))
+  end
+  return agent, rx
+end
+
+local agent, rx, err
+local tries = opt.port and 1 or 50
+for _ = 1, tries do
+  agent, rx, err = open(AGENT_PORT)
+  if agent or not tostring(err):find("in use", 1, true) or AGENT_PORT + 3 > 65535 then break end
+  if tries > 1 then AGENT_PORT = AGENT_PORT + 2 end
+end
+if not agent then
+  if opt.port then
+    fail(string.format("ports %d and %d: %s (make run PORT=N takes N and N+1)", AGENT_PORT, AGENT_PORT + 1, err))
+  end
+  fail(string.format("no free pair of ports from %d to %d: %s", DEFAULT_PORT, AGENT_PORT + 1, err))
+end
+local TRAP_PORT = AGENT_PORT + 1
 
 agent:table {
   oid = IF, index = "integer",
@@ -156,7 +194,6 @@ end)
 -- ---------------------------------------------------------------------
 -- The receiver: the agent's traps, enriched with a GET
 -- ---------------------------------------------------------------------
-local rx = assert(mw.trapd { listen = "udp:127.0.0.1:" .. TRAP_PORT, community = "public", stats_interval = 0 })
 local names = { [LINKDOWN] = "linkDown", [LINKUP] = "linkUp" }
 rx:on(function(n)
   local what = names[n.trap_oid] or n.trap_oid
@@ -174,6 +211,9 @@ rx:on(function(n)
     dim(string.format("from %s:%d, uptime %.2f s", n.source, n.port, (n.uptime or 0) / 100))))
 end)
 
+if not opt.port and AGENT_PORT ~= DEFAULT_PORT then
+  say(yellow(string.format("port %d is busy: using %d and %d", DEFAULT_PORT, AGENT_PORT, TRAP_PORT)))
+end
 say(bold("moonwalk demo") .. " — an agent, a poller and a trap receiver on one loop")
 say(string.format("  agent     udp:127.0.0.1:%d  %s", AGENT_PORT,
   dim(string.format("(try: snmpwalk -v2c -c public 127.0.0.1:%d 1.3.6.1.2.1.2.2.1.2)", AGENT_PORT))))

@@ -7,8 +7,12 @@
 #     INET-ADDRESS-MIB, TRANSPORT-ADDRESS-MIB, ...
 # Idempotent: once mibs/std/.complete exists it does nothing (a run that
 # could reach only one source keeps what it got and tries again next time).
-# Works as root on a fresh Debian 12 with only the Debian and npm registries.
+# Works on a fresh Debian 12 with only the Debian and npm registries, once
+# scripts/deps.sh build has installed npm.
 set -e
+# the npm package's version: a new release may change the MIB files the
+# tests compare with net-snmp
+NET_SNMP_VERSION=3.29.2
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/mibs/std"
 stamp="$dest/.complete"
@@ -43,12 +47,15 @@ else
 fi
 
 if ! command -v npm >/dev/null 2>&1; then
-    echo "fetch-mibs: npm not found; skipping the net-snmp package" >&2
+    echo "fetch-mibs: npm not found (sh scripts/deps.sh build installs it); skipping the net-snmp package" >&2
     complete=0
 else
     (
         cd "$tmp"
-        npm pack net-snmp --silent >/dev/null 2>&1
+        # the system's CA store, which Debian's npm does not read by itself
+        ca=""
+        [ -f /etc/ssl/certs/ca-certificates.crt ] && ca="--cafile=/etc/ssl/certs/ca-certificates.crt"
+        npm pack "net-snmp@$NET_SNMP_VERSION" $ca --silent --no-update-notifier --no-fund --no-audit >/dev/null
         mkdir npm
         tar -xzf net-snmp-*.tgz -C npm
     ) || { echo "fetch-mibs: could not obtain the npm package net-snmp" >&2; exit 1; }

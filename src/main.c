@@ -16,9 +16,9 @@ int luaopen_moonwalk_core(lua_State *L);
 lua_State *mwl_newstate(void);
 void mwl_closestate(lua_State *L);
 
-#ifndef MW_LUADIR
-#define MW_LUADIR "/usr/local/share/moonwalk/lua"
-#endif
+const char *mwl_paths_prefix(void);
+
+#define LUA_SUBDIR "/share/lua/" LUA_VERSION_MAJOR "." LUA_VERSION_MINOR
 
 static int
 is_file(const char *p)
@@ -27,36 +27,49 @@ is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Finds the Lua half: MOONWALK_LUADIR, then a lua/ folder holding
- * moonwalk/init.lua up to three levels above the executable (the source
- * tree, for build/moonwalk or build/asan/moonwalk), then the installed
- * location. */
+/* the binary needs moonwalk.cli (the rock installs moonwalk/init.lua as
+ * moonwalk.lua, so that is not the one to look for) */
+static int
+has_moonwalk(const char *dir)
+{
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/moonwalk/cli.lua", dir);
+    return is_file(probe);
+}
+
+/* Finds the Lua half, first match wins:
+ *   1. next to the executable: <bindir>/../share/lua/5.4 (make install, the
+ *      rock), or a lua/ folder up to three levels above it (the source
+ *      tree, for build/moonwalk or build/asan/moonwalk);
+ *   2. the PREFIX compiled in: PREFIX/share/lua/5.4;
+ *   3. MOONWALK_LUADIR.
+ * When none holds moonwalk/cli.lua, MOONWALK_LUADIR (else the compiled-in
+ * place) goes on the path anyway so that require names what it tried. */
 static void
 set_path(lua_State *L)
 {
-    char exe[PATH_MAX], dir[2 * PATH_MAX], probe[2 * PATH_MAX + 32];
+    char exe[PATH_MAX], dir[PATH_MAX + 32];
     const char *env = getenv("MOONWALK_LUADIR");
     const char *luadir = NULL;
     ssize_t n;
 
-    if (env && *env)
-        luadir = env;
-    if (!luadir && (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+    if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            static const char *const ups[] = { "/..", "/../..", "/../../.." };
-            for (size_t i = 0; i < sizeof ups / sizeof *ups && !luadir; i++) {
-                snprintf(dir, sizeof dir, "%s%s/lua", exe, ups[i]);
-                snprintf(probe, sizeof probe, "%s/moonwalk/init.lua", dir);
-                if (is_file(probe))
+            static const char *const rel[] = { "/.." LUA_SUBDIR, "/../lua", "/../../lua", "/../../../lua" };
+            for (size_t i = 0; i < sizeof rel / sizeof *rel && !luadir; i++) {
+                snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
+                if (has_moonwalk(dir))
                     luadir = dir;
             }
         }
     }
-    if (!luadir)
-        luadir = MW_LUADIR;
+    if (!luadir) {
+        snprintf(dir, sizeof dir, "%s%s", mwl_paths_prefix(), LUA_SUBDIR);
+        luadir = has_moonwalk(dir) || !env || !*env ? dir : env;
+    }
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
     lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", luadir, luadir, lua_tostring(L, -1));

@@ -32,8 +32,9 @@ M.default_modules = {
 
 -- The project directory: MOONWALK_MIBDIR names the mibs directory itself;
 -- else it sits next to the Lua tree (source tree: lua/moonwalk/mib.lua ->
--- mibs/; installed: share/moonwalk/lua/moonwalk/mib.lua ->
--- share/moonwalk/mibs).
+-- mibs/; installed: share/lua/5.4/moonwalk/mib.lua -> share/moonwalk/mibs),
+-- else it is the one the C core was built for (core.mibdir: the rock keeps
+-- its MIBs in its own directory).
 -- "/a/b/../c" -> "/a/c"
 local function normalize(path)
   local prev
@@ -44,20 +45,33 @@ local function normalize(path)
   return (path:gsub("/%./", "/"))
 end
 
+local function isdir(path)
+  local f = io.open(path .. "/.", "r")
+  if f then f:close() return true end
+  return false
+end
+
+-- mibs/ beside a source tree's lua/, or share/moonwalk/mibs beside an
+-- installed share/lua/5.4
+local function beside(file)
+  local dir = file:match("^(.*)/lua/moonwalk/mib%.lua$")
+  if dir then return normalize((dir == "" and "." or dir) .. "/mibs") end
+  dir = file:match("^(.*)/lua/5%.%d+/moonwalk/mib%.lua$")
+  if dir then return normalize((dir == "" and "." or dir) .. "/moonwalk/mibs") end
+  return nil
+end
+
 local function project_mibdir()
   local env = os.getenv("MOONWALK_MIBDIR")
   if env and env ~= "" then return env end
   local src = debug.getinfo(1, "S").source
-  if src:sub(1, 1) == "@" then
-    local dir = src:sub(2):match("^(.*)/lua/moonwalk/mib%.lua$")
-    if dir then return normalize((dir == "" and "." or dir) .. "/mibs") end
-  end
+  local dir = src:sub(1, 1) == "@" and beside(src:sub(2))
+  if dir and isdir(dir) then return dir end
   local path = package.searchpath("moonwalk.mib", package.path)
-  if path then
-    local dir = path:match("^(.*)/lua/moonwalk/mib%.lua$")
-    if dir then return normalize(dir .. "/mibs") end
-  end
-  return nil
+  dir = path and beside(path)
+  if dir and isdir(dir) then return dir end
+  if core.mibdir and isdir(core.mibdir) then return core.mibdir end
+  return dir or nil
 end
 
 -- Default directories in net-snmp's order: a module found in a later

@@ -16,6 +16,11 @@
 int mwl_oid_open(lua_State *L);
 int mwl_codec_open(lua_State *L);
 int mwl_engine_open(lua_State *L);
+int mwl_paths_open(lua_State *L);
+
+/* The PREFIX and MIB directory the build was configured with. */
+const char *mwl_paths_prefix(void);
+const char *mwl_paths_mibdir(void);
 
 oid_t *mwl_pushoid(lua_State *L);             /* new OID userdata, len 0 */
 oid_t *mwl_testoid(lua_State *L, int idx);    /* OID userdata or NULL */

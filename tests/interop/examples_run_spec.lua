@@ -287,4 +287,54 @@ describe("examples/demo.lua", function()
     assert.matches("stopped", h.err(), 1, true)
     assert.not_matches("error", h.err())
   end)
+
+  -- holds a UDP port on 127.0.0.1 until the returned function is called
+  local function occupy(port)
+    local pid = tonumber(sh(string.format("socat -u UDP-RECV:%d,bind=127.0.0.1 /dev/null >/dev/null 2>&1 & echo $!", port)):match("(%d+)"))
+    sleep(0.3)
+    return function() os.execute("kill " .. pid .. " 2>/dev/null") end
+  end
+
+  it("takes the next free pair of ports when its default one is busy, and says which", function()
+    -- 16161 held by us (or by someone else already: the same for the demo)
+    local release = occupy(16161)
+    finally(release)
+    local h = start("examples/demo.lua -- poll=1 flap=100", "demo-busy")
+    finally(function() h.signal("KILL") end)
+    assert.is_true(h.until_match("poll #1", 15), h.out() .. h.err())
+    local port = tonumber(h.out():match("port 16161 is busy: using (%d+) and %d+"))
+    assert.is_number(port, h.out())
+    assert.matches("agent     udp:127.0.0.1:" .. port, h.out(), 1, true)
+    assert.matches('STRING: "eth0"', tool(string.format("snmpget -v2c -c public 127.0.0.1:%d .1.3.6.1.2.1.2.2.1.2.1", port)))
+    h.signal("INT")
+    assert.is_true(h.wait(10), "demo did not stop on SIGINT")
+  end)
+
+  it("given a busy port=N, stops with one line saying why (no traceback)", function()
+    local port = core.free_udp_port("v4")
+    local release = occupy(port)
+    finally(release)
+    local out, err, code = run(string.format("examples/demo.lua -- port=%d", port), 20)
+    assert.equal(1, code, out .. err)
+    assert.equal(string.format("demo: ports %d and %d: agent: cannot listen on udp:127.0.0.1:%d: "
+      .. "Address already in use (make run PORT=N takes N and N+1)\n", port, port + 1, port), err)
+    assert.equal("", out)
+  end)
+
+  it("colours its output only on a terminal, and never with NO_COLOR", function()
+    local port = core.free_udp_port("v4")
+    local cmd = string.format("cd %s && MOONWALK_LUADIR=%s/lua MIBS= TERM=xterm timeout -s INT 2 %s run examples/demo.lua -- port=%d",
+      ROOT, ROOT, BIN, port)
+    -- a pipe, with TERM set: plain text
+    local piped = sh("env -u NO_COLOR sh -c '" .. cmd .. "' 2>/dev/null")
+    assert.matches("moonwalk demo", piped, 1, true)
+    assert.is_nil(piped:find("\27[", 1, true))
+    -- a terminal (script(1) gives it a pty): colour
+    local tty = sh("env -u NO_COLOR script -qec '" .. cmd .. "' /dev/null")
+    assert.matches("\27%[1mmoonwalk demo\27%[0m", tty)
+    -- a terminal and NO_COLOR: plain text
+    local nocolor = sh("NO_COLOR=1 script -qec '" .. cmd .. "' /dev/null")
+    assert.matches("moonwalk demo", nocolor, 1, true)
+    assert.is_nil(nocolor:find("\27[", 1, true))
+  end)
 end)

@@ -14,6 +14,7 @@ Options:
   --log-level LEVEL      debug, info (default), warn, error or off
   --syslog[=FACILITY]    log to syslog(3) (facility daemon by default)
   --ident NAME           the syslog identity (default moonwalk)
+  --syslog-socket PATH   the syslog daemon's socket (default /dev/log)
   --shard K/N            this instance is K of N (0 <= K < N): mw.shard(key)
                          tells which targets are ours (also MOONWALK_SHARD)
   --grace SECONDS        how long SIGTERM waits for runs in flight (10)
@@ -34,7 +35,7 @@ end
 
 function M.main(argv)
   local opts = { paths = {}, args = {} }
-  local syslog_facility, ident
+  local syslog_facility, ident, syslog_socket
   local shard
   local i = 1
   local function value(a)
@@ -52,6 +53,9 @@ function M.main(argv)
       log.set_level(v)
     elseif name == "--syslog" then
       syslog_facility = a:match("=(.*)$") or "daemon"
+    elseif name == "--syslog-socket" then
+      syslog_socket = value(a)
+      if not syslog_socket then return fail("--syslog-socket needs a path") end
     elseif name == "--ident" then
       ident = value(a)
       if not ident then return fail("--ident needs a name") end
@@ -98,7 +102,7 @@ function M.main(argv)
     sh.set(k, n)
   end
   if syslog_facility then
-    local ok, err = pcall(require("moonwalk.syslog").enable, ident or "moonwalk", syslog_facility)
+    local ok, err = pcall(require("moonwalk.syslog").enable, ident or "moonwalk", syslog_facility, syslog_socket)
     if not ok then return fail(tostring(err)) end
   end
   local k, n = sh.config()
