@@ -108,7 +108,9 @@ A.NETSNMP_OPTS = "Y:VhHm:M:O:I:P:D:dv:r:t:c:Z:e:E:n:u:l:x:X:a:A:p:T:-:3:L:s:"
 -- -Cw 80 and -CE OID). on_opt returns nil to go on, or a result to stop
 -- with. Returns the non-option arguments, or nil and on_opt's result, or
 -- nil and { bad = letter, missing = true|nil } for getopt's own errors.
-function A.getopt(argv, optstring, on_opt)
+-- posix: stop at the first argument that is not an option, as with
+-- POSIXLY_CORRECT (snmpset sets it, so that values such as -5 pass).
+function A.getopt(argv, optstring, on_opt, posix)
   local spec = {}
   for i = 1, #optstring do
     local c = optstring:sub(i, i)
@@ -126,6 +128,10 @@ function A.getopt(argv, optstring, on_opt)
       for j = i + 1, #argv do rest[#rest + 1] = argv[j] end
       break
     elseif a:sub(1, 1) ~= "-" or a == "-" then
+      if posix then
+        for j = i, #argv do rest[#rest + 1] = argv[j] end
+        break
+      end
       rest[#rest + 1] = a
     else
       local k = 2

@@ -57,8 +57,12 @@ local function check_oids(list, flags)
     local ok, err = pcall(core.oid, s)
     if not ok then
       err = tostring(err):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
-      if err:find("Unknown Object Identifier", 1, true) then
-        io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s, ")\n")
+      if err:sub(1, #s + 27) == s .. ": Unknown Object Identifier" then
+        -- the MIB layer's words, as snmp_parse_oid's
+        io.stderr:write(err, "\n")
+      elseif err:find("Unknown Object Identifier", 1, true) then
+        -- net-snmp names the first label it could not find
+        io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s:match("^[^.]*"), ")\n")
       else
         io.stderr:write(s, ": ", err, "\n")
       end
@@ -411,7 +415,17 @@ function M.parse(argv, cmd)
         return use("Invalid number of retries after -r flag.\n")
       end
       o.r = tostring(args.atoi(v))
+    elseif c == "L" then
+      local l = v:sub(1, 1)
+      if not ("eonfsEONFS"):find(l, 1, true) or l == "" then
+        return use("Unknown logging option passed to -L: " .. l .. ".\n")
+      end
+      o.L = v
     elseif c == "D" then
+      -- debug_register_tokens: moonwalk has no debug tokens of its own
+      for tok in v:gmatch("[^,]+") do
+        if tok ~= "ALL" then io.stderr:write("registered debug token ", tok, ", 1\n") end
+      end
       o.D[#o.D + 1] = v
     elseif c == "d" then
       o.d = true
@@ -458,7 +472,7 @@ function M.parse(argv, cmd)
       o["_" .. c] = list
     end
     return nil
-  end)
+  end, cmd == "set")
   if not rest then
     if type(err) == "number" then return nil, err end
     local tool = tools[cmd] or cmd
@@ -511,7 +525,7 @@ function M.main(argv, cmd)
   if cmd == "bulkget" or cmd == "bulkwalk" then
     if so.version == "1" then
       io.stderr:write(cmd == "bulkget" and "snmpbulkget" or "snmpbulkwalk",
-        ": Cannot send V1 PDU on V2 session\n")
+        ": Cannot send V2 PDU on V1 session\n")
       return 1
     end
   end
