@@ -117,7 +117,7 @@ for _, a in ipairs {
   "{A} sysName -Cp", "-Ct {A} system", "-CT {A} sysName", "-Cpp {A} sysName", "-Cii {A} sysName.0",
   "-CE {A} system", "-CE sysName.0 -Cp {A} system", "{A} ifTable -Cp -Os", "-CE zzqx.1 {A} system",
   "{A} system ifTable", "-On {A} snmpTargetAddrTable", "-OX {A} snmpNotifyTable",
-  "-OXq {A} snmpTargetAddrTDomain", "-Cp {A} .1.3.6.1.2.1.1.3",
+  "-OXq {A} snmpTargetAddrTDomain", "-Cp {A} .1.3.6.1.2.1.1.3", "{A} sysName zzqx",
 } do
   case("snmpwalk", "walk", "-v2c -c pub " .. a)
 end
@@ -131,7 +131,7 @@ for _, a in ipairs {
   "-Cr {A} system", "-Cr3 -Cp {A} sysORTable", "-Cr3p {A} sysORTable", "-Cn1r5 {A} sysORDescr",
   "-Cx {A} system", "-Ci {A} sysName.0", "-Ct {A} system", "-Cc {A} system", "-Cp {A} ifTable",
   "-Cr0x2 -Cp {A} ifXTable", "-Cr 5 {A} system", "-Cr7p {A} usmUserTable", "{A} system -Cr1",
-  "-CE sysName {A} system", "-Cn {A} system", "{A} .1.3.6.1.2.1.1.99",
+  "-CE sysName {A} system", "-Cn {A} system", "{A} .1.3.6.1.2.1.1.99", "{A} sysName zzqx",
 } do
   case("snmpbulkwalk", "bulkwalk", "-v2c -c pub " .. a)
 end

@@ -529,8 +529,9 @@ function M.main(argv, cmd)
       return 1
     end
   end
+  -- snmpwalk and snmpbulkwalk read the first OID only
+  if (cmd == "walk" or cmd == "bulkwalk") and #rest > 1 then rest = { rest[1] } end
   if cmd ~= "set" and not check_oids(rest, flags) then return 1 end
-  if cmd == "walk" and #rest > 1 then rest = { rest[1] } end
   local rc = 0
   local ok, perr = pcall(function()
     mw.run(function()
