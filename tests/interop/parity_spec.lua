@@ -34,6 +34,7 @@ local STATIC = {
   ".1.3.6.1.2.1.31.1.1.1.1", ".1.3.6.1.2.1.31.1.1.1.15", ".1.3.6.1.2.1.31.1.1.1.16",
   ".1.3.6.1.2.1.31.1.1.1.17", ".1.3.6.1.2.1.31.1.1.1.18", ".1.3.6.1.2.1.31.1.1.1.19",
   ".1.3.6.1.6.3.12", ".1.3.6.1.6.3.13", ".1.3.6.1.6.3.15.1.2", ".1.3.6.1.6.3.16",
+  ".1.3.6.1.2.1.11.30", -- snmpEnableAuthenTraps: a writable enum that touches nothing
 }
 -- holes in ifTable for "sparse": the first column of row 1, and more
 local HOLES = {
@@ -182,6 +183,18 @@ case("snmpset", "set", "-h")
 for _, a in ipairs {
   "-Cq {A} sysContact.0 s parity", "{A} sysContact.0 s parity", "-Cz {A} sysContact.0 s x",
   "{A} sysContact.0", "{A} sysContact.0 s", "{A}", "{A} sysContact.0 s parity -Cq",
+  -- values against the MIB: enum labels, '=', types, ranges, sizes, -Ir
+  -- (ifAdminStatus only where snmpset refuses before sending)
+  "{A} snmpEnableAuthenTraps.0 i disabled", "{A} snmpEnableAuthenTraps.0 i 'enabled(1)'",
+  "{A} ifAdminStatus.2 i bogus", "{A} ifAdminStatus.2 i 'up(1)'", "{A} snmpEnableAuthenTraps.0 = enabled",
+  "{A} snmpEnableAuthenTraps.0 = 2", "{A} sysContact.0 = parity", "{A} sysServices.0 i 200",
+  "-Ir {A} sysServices.0 i 200", "{A} sysContact.0 i 5", "-Ir {A} sysContact.0 i 5", "{A} ifAdminStatus.2 u 1",
+  "{A} sysContact.0 s " .. string.rep("0123456789", 26), "{A} sysLocation.0 x 4142", "{A} sysName.0 a 1.2.3.4",
+  "{A} .1.3.6.1.4.1.99.0 = x", "{A} sysContact.0 int 5", "{A} sysUpTime.0 t abc", "{A} sysUpTime.0 t 5",
+  "{A} sysContact.0 s a sysName.0 i 4 sysLocation.0 a x", "{A} snmpEnableAuthenTraps.0 i 3",
+  "{A} sysLocation.0 d 65.66", "{A} sysLocation.0 x zz", "{A} sysORID.1 o sysName", "{A} sysServices.0 i -1",
+  "{A} sysServices.0 i 12x", "{A} sysContact.0 s parity sysLocation.0 = here", "{A} sysContact.0 c 5",
+  "{A} ifAdminStatus.2 i -5 -Cq",
 } do
   case("snmpset", "set", "-v2c -c private " .. a)
 end

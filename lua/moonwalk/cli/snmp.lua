@@ -215,27 +215,160 @@ local function walk_cmd(s, cmd, root, flags, cf)
   return rc
 end
 
-local function set_cmd(s, rest, flags, prog)
-  -- snmpset's checks of the OID TYPE VALUE triples, with its words
+-- snmpset's argument checks (OID TYPE VALUE triples): the type letters
+-- snmpset knows, and a value for each. Returns true, or nil after writing
+-- net-snmp's message.
+local set_letters = "=iu3taosxdbIUFD"
+
+local function set_args_ok(rest)
   for i = 1, #rest, 3 do
-    if rest[i + 1] == nil then
+    local t = rest[i + 1]
+    if t == nil then
       io.stderr:write(rest[i], ": Needs type and value\n")
-      return 1
-    elseif rest[i + 2] == nil then
+      return nil
+    end
+    local c = t:sub(1, 1)
+    if c == "" or not set_letters:find(c, 1, true) then
+      io.stderr:write(rest[i], ": Bad object type: ", c, "\n")
+      return nil
+    end
+    if rest[i + 2] == nil then
       io.stderr:write(rest[i], ": Needs value\n")
-      return 1
+      return nil
     end
   end
-  local vbs = {}
+  return true
+end
+
+-- snmp_add_var's checks against the MIB: '=' takes the type from the MIB,
+-- enum labels become numbers, and unless -Ir the type, range and size
+-- must fit the object. Returns letter, value or nil, message detail.
+local simple = {
+  ["OBJECT IDENTIFIER"] = "OBJECT IDENTIFIER", ["OCTET STRING"] = "OCTET STRING", INTEGER = "INTEGER",
+  NetworkAddress = "NetworkAddress", IpAddress = "IpAddress", Counter32 = "Counter32", Gauge32 = "Gauge32",
+  TimeTicks = "Timeticks", Opaque = "Opaque", NULL = "Null", Counter64 = "Counter64", BITS = "BITS",
+  NsapAddress = "NsapAddress", UInteger32 = "UInteger", Unsigned32 = "Unsigned32", Integer32 = "Integer32",
+}
+local from_mib = {
+  INTEGER = "i", Integer32 = "i", Gauge32 = "u", Unsigned32 = "u", UInteger32 = "3", Counter32 = "c",
+  Counter64 = "C", TimeTicks = "t", ["OCTET STRING"] = "s", BITS = "b", IpAddress = "a",
+  ["OBJECT IDENTIFIER"] = "o",
+}
+local wanted = {
+  i = { "INTEGER", INTEGER = true, Integer32 = true },
+  u = { "Unsigned32", Gauge32 = true, Unsigned32 = true },
+  ["3"] = { "UInteger32", UInteger32 = true },
+  c = { "Counter32", Counter32 = true },
+  C = { "Counter64", Counter64 = true },
+  t = { "Timeticks", TimeTicks = true },
+  a = { "IpAddress", IpAddress = true },
+  o = { "OBJECT IDENTIFIER", ["OBJECT IDENTIFIER"] = true },
+  s = { "OCTET STRING", ["OCTET STRING"] = true, BITS = true },
+  b = { "BITS", BITS = true },
+}
+wanted.x, wanted.d = wanted.s, wanted.s
+
+local function range_ok(ranges, n, what)
+  if not ranges then return true end
+  for _, r in ipairs(ranges) do
+    if r[1] <= n and n <= r[2] then return true end
+  end
+  local parts = {}
+  for _, r in ipairs(ranges) do
+    parts[#parts + 1] = r[1] ~= r[2] and string.format("(%d..%d)", r[1], r[2]) or string.format("(%d)", r[1])
+  end
+  return nil, "Value out of range (" .. what .. " :: {" .. table.concat(parts, ", ") .. "})"
+end
+
+local function mib_value(oid, t, v, in_flags)
+  local mib = package.loaded["moonwalk.mib"]
+  local info = fmt.mib_active() and mib.info(oid) or nil
+  local check = info and simple[info.type or ""] ~= nil and not in_flags:find("r", 1, true)
+  local letter = t:sub(1, 1)
+  if info and letter == "=" then letter = from_mib[info.type or ""] or "=" end
+  if letter == "=" then return nil, 'Bad variable type ("=")' end
+  local want = wanted[letter]
+  if check and want and not want[info.type] then
+    return nil, "Bad variable type (Type of attribute is " .. simple[info.type] .. ", not " .. want[1] .. ")"
+  end
+  local ranges = info and (info.ranges or info.sizes)
+  if letter == "i" then
+    if v == "" then return nil, "Bad value notation (" .. v .. ")" end
+    local n = v:match("^[+-]?%d+$") and math.tointeger(tonumber(v))
+    if not n then
+      local enums = info and info.enum_list
+      for _, e in ipairs(enums or {}) do
+        if e.name == v then n = e.value break end
+      end
+      if not n and info and info.enums then
+        for value, label in pairs(info.enums) do
+          if label == v then n = value break end
+        end
+      end
+      if not n then return nil, "Value out of range (" .. v .. ")" end
+    end
+    if check then
+      local ok, err = range_ok(ranges, n, v)
+      if not ok then return nil, err end
+    end
+    return "i", tostring(n)
+  elseif letter == "s" and check then
+    local hint = info.hint
+    local ok, err
+    if hint and not in_flags:find("h", 1, true) and hint:match("^%d*[at]$") then
+      ok, err = range_ok(ranges, #v, "Value does not match DISPLAY-HINT")
+    else
+      ok, err = range_ok(ranges, #v, "Bad string length")
+    end
+    if not ok then return nil, err end
+  elseif (letter == "x" or letter == "d") and check then
+    local bytes = 0
+    if letter == "x" then
+      local bin = mw.fromhex(v)
+      if not bin then return nil, "Bad value notation (" .. v .. ")" end
+      bytes = #bin
+    else
+      for _ in v:gmatch("[^%s.:]+") do bytes = bytes + 1 end
+    end
+    local ok, err = range_ok(ranges, bytes, "Bad string length")
+    if not ok then return nil, err end
+  elseif letter == "b" and info and info.enums then
+    local bits = {}
+    for w in v:gmatch("[^ ,\t]+") do
+      local n = math.tointeger(tonumber(w))
+      if not n then
+        for value, label in pairs(info.enums) do
+          if label == w then n = value break end
+        end
+      end
+      if not n then return nil, "Value out of range (" .. w .. ")" end
+      bits[#bits + 1] = tostring(n)
+    end
+    return "b", table.concat(bits, " ")
+  elseif (letter == "u" or letter == "t" or letter == "c" or letter == "3") and not v:match("^%d+$") then
+    return nil, "Bad value notation (" .. v .. ")"
+  end
+  if letter == "3" then letter = "u" end
+  return letter, v
+end
+
+local function set_cmd(s, rest, flags, in_flags)
+  local vbs, failures = {}, 0
   for i = 1, #rest, 3 do
     local oid, t, v = rest[i], rest[i + 1], rest[i + 2]
-    if not check_oids({ oid }, flags) then return 1 end
-    if #t ~= 1 or not session_mod.letters[t] then
-      io.stderr:write(oid, ": Bad variable type (Type of attribute is ", t, ", not in [iuxdnotasbUIFD])\n")
-      return 1
+    if not check_oids({ oid }, flags) then
+      failures = failures + 1
+    else
+      local letter, val = mib_value(oid, t, v, in_flags or "")
+      if not letter then
+        io.stderr:write(oid, ": ", val, "\n")
+        failures = failures + 1
+      else
+        vbs[#vbs + 1] = { oid, letter, val }
+      end
     end
-    vbs[#vbs + 1] = { oid, t, v }
   end
+  if failures > 0 then return 1 end
   local ok, res, err = pcall(s.set, s, vbs)
   if not ok then
     io.stderr:write(tostring(res):gsub("^[^:]*:%d+: ", ""), "\n")
@@ -512,6 +645,7 @@ function M.main(argv, cmd)
     io.stderr:write("Missing object name\n", usage_mod.text(cmd))
     return 1
   end
+  if cmd == "set" and not set_args_ok(rest) then return 1 end
   if cmd == "bulkget" and #rest < (cf.n or 0) then
     io.stderr:write("snmpbulkget: need more objects than <nonrep>\n")
     return 1
@@ -554,7 +688,7 @@ function M.main(argv, cmd)
       elseif cmd == "walk" or cmd == "bulkwalk" then
         rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf)
       elseif cmd == "set" then
-        rc = set_cmd(s, rest, flags, cmd)
+        rc = set_cmd(s, rest, flags, o.I)
       elseif cmd == "table" then
         cf.v1 = so.version == "1"
         rc = tablecmd.run(s, rest[1], o.O, cf, agent)
