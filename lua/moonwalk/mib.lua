@@ -312,7 +312,7 @@ end
 -- decode indexes), "X" (extended index), "E" (escape quotes).
 function M.name(o, flags)
   local opts = M.output_options(flags)
-  return ctx():format_oid(checkoid(o, 2), opts.form, opts.flags)
+  return ctx():format_oid(checkoid(o, 2), opts.form, opts.quick and opts.flags .. "q" or opts.flags)
 end
 
 --- Details of the node name or OID names (the deepest known node on the

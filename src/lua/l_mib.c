@@ -129,6 +129,7 @@ l_mib_format_oid(lua_State *L)
         if (*fl == 'b') flags |= MIB_F_DONT_BREAKDOWN;
         else if (*fl == 'X') flags |= MIB_F_EXTENDED_INDEX;
         else if (*fl == 'E') flags |= MIB_F_ESCAPE_QUOTES;
+        else if (*fl == 'q') flags |= MIB_F_QUICK;
     }
     char small[1024];
     size_t n = mib_format_oid(m, &o, form, flags, small, sizeof small);
@@ -344,6 +345,19 @@ l_mib_node(lua_State *L)
         set_str(L, "file", n->file);
         lua_pushinteger(L, n->line);
         lua_setfield(L, -2, "line");
+    }
+    if (n->child) {
+        /* children as the tree links them: { {subid=, access=}, ... } */
+        lua_newtable(L);
+        int i = 1;
+        for (const mib_node_t *c = n->child; c; c = c->peer) {
+            lua_createtable(L, 0, 2);
+            lua_pushinteger(L, (lua_Integer)(uint32_t)c->subid);
+            lua_setfield(L, -2, "subid");
+            set_str(L, "access", access_name(c->access));
+            lua_rawseti(L, -2, i++);
+        }
+        lua_setfield(L, -2, "children");
     }
     lua_pushinteger(L, no.len);
     return 2;

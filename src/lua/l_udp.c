@@ -120,6 +120,14 @@ l_udp_port(lua_State *L)
     return 1;
 }
 
+/* udp_dump(on): net-snmp's -d, every datagram in hex on stderr */
+static int
+l_udp_dump(lua_State *L)
+{
+    udp_set_dump(lua_toboolean(L, 1));
+    return 0;
+}
+
 static const luaL_Reg udp_methods[] = {
     { "send", l_udp_send },
     { "close", l_udp_close },
@@ -140,5 +148,7 @@ mwl_udp_open(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_udp_open);
     lua_setfield(L, -2, "udp_open");
+    lua_pushcfunction(L, l_udp_dump);
+    lua_setfield(L, -2, "udp_dump");
     return 0;
 }

@@ -3546,7 +3546,8 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                 {
                     char hb[4096];
                     mibfmt_octets_hint(buffer, numids, tp->hint, hb, sizeof hb);
-                    mibbuf_cat(b, "STRING: ");
+                    if (!(flags & MIB_F_QUICK))
+                        mibbuf_cat(b, "STRING: ");
                     mibbuf_cat(b, hb);
                 }
             } else if (in_dices->implied) {

@@ -145,6 +145,7 @@ enum {
     MIB_F_DONT_BREAKDOWN = 1,   /* -Ob */
     MIB_F_EXTENDED_INDEX = 2,   /* -OX */
     MIB_F_ESCAPE_QUOTES = 4,    /* -OE */
+    MIB_F_QUICK = 8,            /* -Oq: hinted -OX indexes without "STRING: " */
 };
 /* Writes the name into buf (cap bytes, always NUL-terminated); returns the
  * length it needs, like snprintf. */

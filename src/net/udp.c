@@ -57,6 +57,69 @@ struct udp_sock {
     } gctl[OUT_BATCH];
 };
 
+/* -d: every datagram sent or received, in hex on stderr as net-snmp's
+ * tools print it (snmp_api.c and xdump). */
+static int dump_packets;
+
+void
+udp_set_dump(int on)
+{
+    dump_packets = on;
+}
+
+static void
+dump_addr(const struct sockaddr *sa, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(buf, cap, "[%s]:%u", host, port);
+}
+
+static void
+dump(const udp_sock_t *s, int sending, const struct sockaddr *peer, const uint8_t *p, size_t len)
+{
+    struct sockaddr_storage ls;
+    socklen_t ll = sizeof ls;
+    char remote[INET6_ADDRSTRLEN + 16], local[INET6_ADDRSTRLEN + 16] = "[?]:0";
+    dump_addr(peer, remote, sizeof remote);
+    if (getsockname(s->fd, (struct sockaddr *)&ls, &ll) == 0)
+        dump_addr((struct sockaddr *)&ls, local, sizeof local);
+    const char *kind = peer->sa_family == AF_INET6 ? "UDP/IPv6" : "UDP";
+    if (sending)
+        fprintf(stderr, "\nSending %zu bytes to %s: %s->%s\n", len, kind, remote, local);
+    else
+        fprintf(stderr, "\nReceived %zu byte packet from %s: %s->%s\n", len, kind, remote, local);
+    for (size_t i = 0; i < len; i += 16) {
+        char line[128];
+        size_t n = (size_t)snprintf(line, sizeof line, "%04zu: ", i);
+        for (size_t j = 0; j < 16; j++) {
+            if (i + j < len)
+                n += (size_t)snprintf(line + n, sizeof line - n, "%02X ", p[i + j]);
+            else
+                n += (size_t)snprintf(line + n, sizeof line - n, "   ");
+            if (j % 4 == 3)
+                line[n++] = ' ';
+        }
+        line[n++] = ' ';
+        line[n++] = ' ';
+        for (size_t j = 0; j < 16 && i + j < len; j++)
+            line[n++] = (p[i + j] >= 0x20 && p[i + j] < 0x7f) ? (char)p[i + j] : '.';
+        line[n] = '\0';
+        fprintf(stderr, "%s\n", line);
+    }
+    fprintf(stderr, "\n");
+    fflush(stderr);
+}
+
 /* Sends queued datagrams [from, to) one message each. */
 static void
 send_each(udp_sock_t *s, unsigned from, unsigned to)
@@ -172,11 +235,16 @@ on_flush(evutil_socket_t fd, short what, void *arg)
     udp_flush(arg);
 }
 
+static int udp_send_plain(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen,
+                          const uint8_t *buf, size_t len);
+
 int
 udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len)
 {
+    if (dump_packets)
+        dump(s, 1, to, buf, len);
     if (len > OUT_BYTES / 4 || tolen > sizeof s->oto[0])
-        return udp_send(s, to, tolen, buf, len);
+        return udp_send_plain(s, to, tolen, buf, len);
     if (s->nout == OUT_BATCH || s->outlen + len > OUT_BYTES)
         udp_flush(s);
     unsigned i = s->nout++;
@@ -212,6 +280,9 @@ on_read(evutil_socket_t fd, short what, void *arg)
         for (int i = 0; i < n; i++) {
             if (s->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
                 continue; /* larger than any SNMP message we accept */
+            if (dump_packets)
+                dump(s, 0, (struct sockaddr *)&s->from[i], s->bufs + (size_t)i * UDP_MAXPKT,
+                     s->msgs[i].msg_len);
             s->cb(s, s->bufs + (size_t)i * UDP_MAXPKT, s->msgs[i].msg_len,
                   (struct sockaddr *)&s->from[i], s->msgs[i].msg_hdr.msg_namelen, s->arg);
             if (s->fd < 0) /* closed by the callback */
@@ -316,9 +387,20 @@ udp_close(udp_sock_t *s)
     free(s);
 }
 
+static int
+udp_send_plain(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len)
+{
+    ssize_t n = sendto(s->fd, buf, len, 0, to, tolen);
+    if (n < 0)
+        return -errno;
+    return 0;
+}
+
 int
 udp_send(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len)
 {
+    if (dump_packets)
+        dump(s, 1, to, buf, len);
     ssize_t n = sendto(s->fd, buf, len, 0, to, tolen);
     if (n < 0)
         return -errno;

@@ -23,6 +23,8 @@ int udp_send(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const ui
  * current batch of callbacks, or when it fills. */
 int udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf, size_t len);
 void udp_flush(udp_sock_t *s);
+/* on: every datagram sent or received is dumped in hex on stderr (-d) */
+void udp_set_dump(int on);
 /* Datagrams sent within UDP GSO runs (equal datagrams to one peer). */
 uint64_t udp_gso_datagrams(const udp_sock_t *s);
 /* Local address as bound (for tests that ask the OS for a free port). */

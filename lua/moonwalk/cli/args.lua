@@ -97,4 +97,96 @@ function A.cflags(s)
   return t
 end
 
+-- The options snmp_parse_args knows, in getopt's notation.
+A.NETSNMP_OPTS = "Y:VhHm:M:O:I:P:D:dv:r:t:c:Z:e:E:n:u:l:x:X:a:A:p:T:-:3:L:s:"
+
+-- GNU getopt as net-snmp's tools use it (glibc, with permutation): options
+-- may follow the agent and the OIDs, "--" ends them, "-" alone is an
+-- argument. optstring lists the letters, ':' after those that take a
+-- value. on_opt(letter, value, take) is called for each option in order;
+-- take() hands out the next argument (net-snmp's argv[optind++], for
+-- -Cw 80 and -CE OID). on_opt returns nil to go on, or a result to stop
+-- with. Returns the non-option arguments, or nil and on_opt's result, or
+-- nil and { bad = letter, missing = true|nil } for getopt's own errors.
+-- posix: stop at the first argument that is not an option, as with
+-- POSIXLY_CORRECT (snmpset sets it, so that values such as -5 pass).
+function A.getopt(argv, optstring, on_opt, posix)
+  local spec = {}
+  for i = 1, #optstring do
+    local c = optstring:sub(i, i)
+    if c ~= ":" then spec[c] = optstring:sub(i + 1, i + 1) == ":" end
+  end
+  local rest = {}
+  local i = 1
+  local function take()
+    i = i + 1
+    return argv[i]
+  end
+  while i <= #argv do
+    local a = argv[i]
+    if a == "--" then
+      for j = i + 1, #argv do rest[#rest + 1] = argv[j] end
+      break
+    elseif a:sub(1, 1) ~= "-" or a == "-" then
+      if posix then
+        for j = i, #argv do rest[#rest + 1] = argv[j] end
+        break
+      end
+      rest[#rest + 1] = a
+    else
+      local k = 2
+      while k <= #a do
+        local c = a:sub(k, k)
+        local takes = spec[c]
+        if takes == nil then return nil, { bad = c } end
+        if takes then
+          local val = a:sub(k + 1)
+          if val == "" then
+            i = i + 1
+            val = argv[i]
+            if val == nil then return nil, { bad = c, missing = true } end
+          end
+          local r = on_opt(c, val, take)
+          if r ~= nil then return nil, r end
+          break
+        end
+        local r = on_opt(c, nil, take)
+        if r ~= nil then return nil, r end
+        k = k + 1
+      end
+    end
+    i = i + 1
+  end
+  return rest
+end
+
+-- strtol(s, 0) as the -Cr/-Cn parsers use it: the number at the start of
+-- s (decimal, 0x hex or 0 octal, after blanks and a sign) and the text
+-- after it, or nil when no digits start s.
+function A.strtol(s)
+  local ws, sign, body = s:match("^(%s*)([+-]?)(.*)$")
+  local n, len
+  local hex = body:match("^0[xX](%x+)")
+  if hex then
+    n, len = tonumber(hex, 16), 2 + #hex
+  else
+    local oct = body:match("^0([0-7]*)")
+    if oct then
+      n, len = (oct == "" and 0 or tonumber(oct, 8)), 1 + #oct
+    else
+      local dec = body:match("^%d+")
+      if not dec then return nil end
+      n, len = tonumber(dec), #dec
+    end
+  end
+  if sign == "-" then n = -n end
+  return n, s:sub(#ws + #sign + len + 1)
+end
+
+-- atoi: the leading decimal number of s, 0 when there is none.
+function A.atoi(s)
+  local n = (s or ""):match("^%s*([+-]?%d+)")
+  return n and math.tointeger(tonumber(n)) or 0
+end
+
 return A

@@ -5,18 +5,9 @@ local fmt = require "moonwalk.fmt"
 local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local session_mod = require "moonwalk.session"
+local usage_mod = require "moonwalk.cli.usage"
 
 local M = {}
-
-local usage = {
-  get = "USAGE: moonwalk get [OPTIONS] AGENT OID [OID]...",
-  getnext = "USAGE: moonwalk getnext [OPTIONS] AGENT OID [OID]...",
-  bulkget = "USAGE: moonwalk bulkget [OPTIONS] AGENT OID [OID]...",
-  walk = "USAGE: moonwalk walk [OPTIONS] AGENT [OID]",
-  bulkwalk = "USAGE: moonwalk bulkwalk [OPTIONS] AGENT [OID]",
-  set = "USAGE: moonwalk set [OPTIONS] AGENT OID TYPE VALUE [OID TYPE VALUE]...",
-  table = "USAGE: moonwalk table [OPTIONS] AGENT TABLE-OID",
-}
 
 local out = io.stdout
 
@@ -66,8 +57,12 @@ local function check_oids(list, flags)
     local ok, err = pcall(core.oid, s)
     if not ok then
       err = tostring(err):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
-      if err:find("Unknown Object Identifier", 1, true) then
-        io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s, ")\n")
+      if err:sub(1, #s + 27) == s .. ": Unknown Object Identifier" then
+        -- the MIB layer's words, as snmp_parse_oid's
+        io.stderr:write(err, "\n")
+      elseif err:find("Unknown Object Identifier", 1, true) then
+        -- net-snmp names the first label it could not find
+        io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s:match("^[^.]*"), ")\n")
       else
         io.stderr:write(s, ": ", err, "\n")
       end
@@ -79,7 +74,7 @@ end
 
 -- GET / GETNEXT with net-snmp's fix-up: on an error-status, print it,
 -- drop the failed varbind and ask again for the rest.
-local function get_like(s, method, oids, flags)
+local function get_like(s, method, oids, flags, nofix)
   local rc = 0
   while #oids > 0 do
     local vbs, err = s[method](s, oids)
@@ -88,157 +83,588 @@ local function get_like(s, method, oids, flags)
       return rc
     end
     rc = report(err, flags, method)
+    if nofix then return rc end
     if err.kind ~= "status" or not err.index or err.index < 1 or err.index > #oids then return rc end
     table.remove(oids, err.index)
   end
   return rc
 end
 
+
+-- snmp_get_and_print: a GET whose answer is printed whatever it holds
+-- (v2c exceptions too); nothing on an error-status. Returns the count.
+local function get_and_print(s, root, flags)
+  local vbs = s:get(root)
+  if not vbs then return 0 end
+  for _, vb in ipairs(vbs) do print_vb(vb, flags) end
+  return #vbs
+end
+
+-- snmpwalk's GETNEXT loop, for the -C options the engine's walk does not
+-- do: -CE (end OID) and -CT (time of each request).
+local function walk_loop(s, root, end_oid, flags, cf)
+  local name = root
+  local n, rc, status_ok = 0, 0, false
+  local running = true
+  while running do
+    local t0 = mw.now()
+    local vbs, err = s:getnext(name)
+    local t1 = mw.now()
+    if not vbs then
+      running = false
+      if err.kind == "status" and err.status == "noSuchName" then
+        status_ok = true
+        out:write("End of MIB\n")
+      elseif err.kind == "status" then
+        status_ok = true
+        io.stderr:write("Error in packet.\nReason: ", err.reason or err.message, "\n")
+        if err.index and err.index > 0 and err.oid then
+          io.stderr:write("Failed object: ", fmt.oid(err.oid, flags), "\n")
+        end
+        rc = 2
+      else
+        rc = report(err, flags, "walk")
+      end
+    else
+      status_ok = true
+      for _, vb in ipairs(vbs) do
+        local o = core.oid(vb.oid)
+        if end_oid <= o then
+          running = false
+        else
+          n = n + 1
+          if cf.T then out:write(string.format("%f s: ", t1 - t0)) end
+          print_vb(vb, flags)
+          if vb.type ~= "endOfMibView" and vb.type ~= "noSuchObject" and vb.type ~= "noSuchInstance" then
+            if not cf.c and name >= o then
+              out:flush()
+              io.stderr:write("Error: OID not increasing: ", fmt.oid(name, flags), " >= ", fmt.oid(o, flags), "\n")
+              running = false
+              rc = 1
+            end
+            name = o
+          else
+            running = false
+          end
+        end
+      end
+    end
+  end
+  return n, rc, status_ok
+end
+
 local function walk_cmd(s, cmd, root, flags, cf)
   local n = 0
   local rc = 0
   local t0 = mw.now()
+  root = core.oid(root)
   if cf.i then -- -Ci: include the given OID
-    local vbs = s:get(root)
-    if vbs and vbs[1] and vbs[1].type ~= "noSuchObject" and vbs[1].type ~= "noSuchInstance" then
-      print_vb(vbs[1], flags)
-      n = n + 1
-    end
+    n = n + get_and_print(s, root, flags)
   end
-  local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error" }
-  -- without MIB rendering, the lines come ready-made from C
-  if not fmt.mib_active() then opts.format = flags._letters end
-  local it
-  if cmd == "bulkwalk" then
-    opts.max_repetitions = cf.r or 10
-    it = s:bulkwalk(root, opts)
-  else
-    it = s:walk(root, opts)
-  end
-  for vb, err in it do
-    if vb == false then
-      rc = report(err, flags, cmd)
-      -- net-snmp exits 1 on errors during a walk
-      if rc == 2 then rc = 1 end
-      break
-    end
-    if opts.format then
-      out:write(vb)
-      n = n + err -- the chunk's line count
+  local status_ok = true
+  if cf.E or cf.T then
+    local end_oid
+    if cf.E then
+      end_oid = cf.E
     else
-      print_vb(vb, flags)
-      n = n + 1
+      local arcs = root:arcs()
+      arcs[#arcs] = arcs[#arcs] + 1
+      end_oid = core.oid(arcs)
     end
+    local got
+    got, rc, status_ok = walk_loop(s, root, end_oid, flags, cf)
+    n = n + got
+  else
+    local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error" }
+    -- without MIB rendering, the lines come ready-made from C
+    if not fmt.mib_active() then opts.format = flags._letters end
+    local it
+    if cmd == "bulkwalk" then
+      opts.max_repetitions = cf.r or 10
+      it = s:bulkwalk(root, opts)
+    else
+      it = s:walk(root, opts)
+    end
+    for vb, err in it do
+      if vb == false then
+        rc = report(err, flags, cmd)
+        -- net-snmp exits 1 on errors during a walk
+        if rc == 2 then rc = 1 end
+        break
+      end
+      if opts.format then
+        out:write(vb)
+        n = n + err -- the chunk's line count
+      else
+        print_vb(vb, flags)
+        n = n + 1
+      end
+    end
+    if opts.end_of_mib then out:write("End of MIB\n") end
   end
-  if opts.end_of_mib then out:write("End of MIB\n") end
-  if n == 0 and rc == 0 and not cf.I then
+  local t1 = mw.now()
+  if n == 0 and rc == 0 and status_ok and not cf.I then
     -- like snmpwalk: nothing under the OID, so try the OID itself
-    local vbs = s:get(root)
-    if vbs and vbs[1] and vbs[1].type ~= "noSuchObject" and vbs[1].type ~= "noSuchInstance"
-       and vbs[1].type ~= "endOfMibView" then
-      print_vb(vbs[1], flags)
-      n = n + 1
-    end
+    n = n + get_and_print(s, root, flags)
   end
   if cf.p then out:write("Variables found: ", n, "\n") end
-  if cf.t then out:write(string.format("Total traversal time = %f seconds\n", mw.now() - t0)) end
+  if cf.t then
+    out:flush()
+    io.stderr:write(string.format("Total traversal time = %f seconds\n", t1 - t0))
+  end
   return rc
 end
 
-local function set_cmd(s, rest, flags, prog)
-  if #rest % 3 ~= 0 then
-    io.stderr:write(usage.set, "\n")
-    return 1
+-- snmpset's argument checks (OID TYPE VALUE triples): the type letters
+-- snmpset knows, and a value for each. Returns true, or nil after writing
+-- net-snmp's message.
+local set_letters = "=iu3taosxdbIUFD"
+
+local function set_args_ok(rest)
+  for i = 1, #rest, 3 do
+    local t = rest[i + 1]
+    if t == nil then
+      io.stderr:write(rest[i], ": Needs type and value\n")
+      return nil
+    end
+    local c = t:sub(1, 1)
+    if c == "" or not set_letters:find(c, 1, true) then
+      io.stderr:write(rest[i], ": Bad object type: ", c, "\n")
+      return nil
+    end
+    if rest[i + 2] == nil then
+      io.stderr:write(rest[i], ": Needs value\n")
+      return nil
+    end
   end
-  local vbs = {}
+  return true
+end
+
+-- snmp_add_var's checks against the MIB: '=' takes the type from the MIB,
+-- enum labels become numbers, and unless -Ir the type, range and size
+-- must fit the object. Returns letter, value or nil, message detail.
+local simple = {
+  ["OBJECT IDENTIFIER"] = "OBJECT IDENTIFIER", ["OCTET STRING"] = "OCTET STRING", INTEGER = "INTEGER",
+  NetworkAddress = "NetworkAddress", IpAddress = "IpAddress", Counter32 = "Counter32", Gauge32 = "Gauge32",
+  TimeTicks = "Timeticks", Opaque = "Opaque", NULL = "Null", Counter64 = "Counter64", BITS = "BITS",
+  NsapAddress = "NsapAddress", UInteger32 = "UInteger", Unsigned32 = "Unsigned32", Integer32 = "Integer32",
+}
+local from_mib = {
+  INTEGER = "i", Integer32 = "i", Gauge32 = "u", Unsigned32 = "u", UInteger32 = "3", Counter32 = "c",
+  Counter64 = "C", TimeTicks = "t", ["OCTET STRING"] = "s", BITS = "b", IpAddress = "a",
+  ["OBJECT IDENTIFIER"] = "o",
+}
+local wanted = {
+  i = { "INTEGER", INTEGER = true, Integer32 = true },
+  u = { "Unsigned32", Gauge32 = true, Unsigned32 = true },
+  ["3"] = { "UInteger32", UInteger32 = true },
+  c = { "Counter32", Counter32 = true },
+  C = { "Counter64", Counter64 = true },
+  t = { "Timeticks", TimeTicks = true },
+  a = { "IpAddress", IpAddress = true },
+  o = { "OBJECT IDENTIFIER", ["OBJECT IDENTIFIER"] = true },
+  s = { "OCTET STRING", ["OCTET STRING"] = true, BITS = true },
+  b = { "BITS", BITS = true },
+}
+wanted.x, wanted.d = wanted.s, wanted.s
+
+local function range_ok(ranges, n, what)
+  if not ranges then return true end
+  for _, r in ipairs(ranges) do
+    if r[1] <= n and n <= r[2] then return true end
+  end
+  local parts = {}
+  for _, r in ipairs(ranges) do
+    parts[#parts + 1] = r[1] ~= r[2] and string.format("(%d..%d)", r[1], r[2]) or string.format("(%d)", r[1])
+  end
+  return nil, "Value out of range (" .. what .. " :: {" .. table.concat(parts, ", ") .. "})"
+end
+
+local function mib_value(oid, t, v, in_flags)
+  local mib = package.loaded["moonwalk.mib"]
+  local info = fmt.mib_active() and mib.info(oid) or nil
+  local check = info and simple[info.type or ""] ~= nil and not in_flags:find("r", 1, true)
+  local letter = t:sub(1, 1)
+  if info and letter == "=" then letter = from_mib[info.type or ""] or "=" end
+  if letter == "=" then return nil, 'Bad variable type ("=")' end
+  local want = wanted[letter]
+  if check and want and not want[info.type] then
+    return nil, "Bad variable type (Type of attribute is " .. simple[info.type] .. ", not " .. want[1] .. ")"
+  end
+  local ranges = info and (info.ranges or info.sizes)
+  if letter == "i" then
+    if v == "" then return nil, "Bad value notation (" .. v .. ")" end
+    local n = v:match("^[+-]?%d+$") and math.tointeger(tonumber(v))
+    if not n then
+      local enums = info and info.enum_list
+      for _, e in ipairs(enums or {}) do
+        if e.name == v then n = e.value break end
+      end
+      if not n and info and info.enums then
+        for value, label in pairs(info.enums) do
+          if label == v then n = value break end
+        end
+      end
+      if not n then return nil, "Value out of range (" .. v .. ")" end
+    end
+    if check then
+      local ok, err = range_ok(ranges, n, v)
+      if not ok then return nil, err end
+    end
+    return "i", tostring(n)
+  elseif letter == "s" and check then
+    local hint = info.hint
+    local ok, err
+    if hint and not in_flags:find("h", 1, true) and hint:match("^%d*[at]$") then
+      ok, err = range_ok(ranges, #v, "Value does not match DISPLAY-HINT")
+    else
+      ok, err = range_ok(ranges, #v, "Bad string length")
+    end
+    if not ok then return nil, err end
+  elseif (letter == "x" or letter == "d") and check then
+    local bytes = 0
+    if letter == "x" then
+      local bin = mw.fromhex(v)
+      if not bin then return nil, "Bad value notation (" .. v .. ")" end
+      bytes = #bin
+    else
+      for _ in v:gmatch("[^%s.:]+") do bytes = bytes + 1 end
+    end
+    local ok, err = range_ok(ranges, bytes, "Bad string length")
+    if not ok then return nil, err end
+  elseif letter == "b" and info and info.enums then
+    local bits = {}
+    for w in v:gmatch("[^ ,\t]+") do
+      local n = math.tointeger(tonumber(w))
+      if not n then
+        for value, label in pairs(info.enums) do
+          if label == w then n = value break end
+        end
+      end
+      if not n then return nil, "Value out of range (" .. w .. ")" end
+      bits[#bits + 1] = tostring(n)
+    end
+    return "b", table.concat(bits, " ")
+  elseif (letter == "u" or letter == "t" or letter == "c" or letter == "3") and not v:match("^%d+$") then
+    return nil, "Bad value notation (" .. v .. ")"
+  end
+  if letter == "3" then letter = "u" end
+  return letter, v
+end
+
+local function set_cmd(s, rest, flags, in_flags)
+  local vbs, failures = {}, 0
   for i = 1, #rest, 3 do
     local oid, t, v = rest[i], rest[i + 1], rest[i + 2]
-    if not check_oids({ oid }, flags) then return 1 end
-    if #t ~= 1 or not session_mod.letters[t] then
-      io.stderr:write(oid, ": Bad variable type (Type of attribute is ", t, ", not in [iuxdnotasbUIFD])\n")
-      return 1
+    if not check_oids({ oid }, flags) then
+      failures = failures + 1
+    else
+      local letter, val = mib_value(oid, t, v, in_flags or "")
+      if not letter then
+        io.stderr:write(oid, ": ", val, "\n")
+        failures = failures + 1
+      else
+        vbs[#vbs + 1] = { oid, letter, val }
+      end
     end
-    vbs[#vbs + 1] = { oid, t, v }
   end
+  if failures > 0 then return 1 end
   local ok, res, err = pcall(s.set, s, vbs)
   if not ok then
     io.stderr:write(tostring(res):gsub("^[^:]*:%d+: ", ""), "\n")
     return 1
   end
   if not res then return report(err, flags, "set") end
-  for _, vb in ipairs(res) do print_vb(vb, flags) end
+  if not flags._quiet then
+    for _, vb in ipairs(res) do print_vb(vb, flags) end
+  end
   return 0
 end
 
-local function table_cmd(s, root, flags, cf)
-  local rows, order = s:table(root)
-  if not rows then return report(order, flags, "table") end
-  local cols, seen = {}, {}
-  for _, idx in ipairs(order) do
-    for c in pairs(rows[idx]) do
-      if not seen[c] then seen[c] = true; cols[#cols + 1] = c end
+local tablecmd = require "moonwalk.cli.table"
+
+-- The -C letters of each tool, as its optProc reads them. Each handler
+-- gets the rest of the -C text, the flags so far and take() (the next
+-- argument); it returns the text left to read, or nil, rc to stop (its
+-- message written).
+local function unknown_c(tool)
+  return function(c)
+    io.stderr:write("Unknown flag passed to -C: ", c, "\n")
+    return nil, 1
+  end
+end
+
+local function toggle(cf, c) cf[c] = not cf[c] or nil end
+
+local function bulk_number(cmd)
+  -- n and r take a number right after them (strtol); none is a usage error
+  return function(c, rest, cf)
+    local n, after = args.strtol(rest)
+    if not n then
+      io.stderr:write(usage_mod.text(cmd))
+      return nil, 1
     end
+    cf[c] = n
+    -- blank after the number: the rest of this -C is ignored
+    if after:match("^%s") then return "" end
+    return after
   end
-  table.sort(cols, function(a, b)
-    if type(a) == type(b) then return a < b end
-    return type(a) == "number"
-  end)
-  out:write("SNMP table: ", fmt.oid(tostring(core.oid(root)), flags), "\n\n")
-  local header = { "index" }
-  for _, c in ipairs(cols) do header[#header + 1] = tostring(c) end
-  local lines = { header }
-  for _, idx in ipairs(order) do
-    local line = { idx }
-    for _, c in ipairs(cols) do
-      local v = rows[idx][c]
-      if v == nil then line[#line + 1] = "?"
-      elseif type(v) == "string" and v:find("[^\32-\126]") then line[#line + 1] = fmt.hexlines(v)
-      else line[#line + 1] = type(v) == "string" and v or tostring(v) end
+end
+
+local ctools = {
+  get = { f = toggle }, getnext = { f = toggle },
+  walk = { i = toggle, I = toggle, p = toggle, c = toggle, t = toggle, T = toggle,
+           E = function(c, rest, cf, take) cf.E = take(); return rest end },
+  bulkwalk = { c = toggle, i = toggle, p = toggle, n = bulk_number "bulkwalk", r = bulk_number "bulkwalk" },
+  bulkget = { n = bulk_number "bulkget", r = bulk_number "bulkget" },
+  set = { q = toggle },
+}
+
+-- snmptable's -C: w, c, f and r take the next argument, whatever follows
+-- the letter.
+local function table_copt(c, rest, cf, take)
+  local function valued(check)
+    local v = take()
+    if v == nil then
+      io.stderr:write(usage_mod.text("table"), "Bad -C", c, " option: no argument given\n")
+      return nil, 1
     end
-    lines[#lines + 1] = line
+    local ok = check(v)
+    if not ok then
+      io.stderr:write(usage_mod.text("table"), "Bad -C", c, " option: ", v, "\n")
+      return nil, 1
+    end
+    return rest
   end
-  local w = {}
-  for _, l in ipairs(lines) do
-    for j, v in ipairs(l) do w[j] = math.max(w[j] or 0, #v) end
+  if c == "w" then
+    return valued(function(v) cf.w = args.atoi(v); return cf.w ~= 0 end)
+  elseif c == "c" then
+    return valued(function(v) local n = args.atoi(v); cf.cw = n - 1; return n > 2 end)
+  elseif c == "r" then
+    return valued(function(v) cf.r = args.atoi(v); return cf.r ~= 0 end)
+  elseif c == "f" then
+    return valued(function(v) cf.f = v; return true end)
+  elseif c == "l" or c == "h" or c == "H" or c == "B" or c == "b" or c == "i" then
+    cf[c] = true
+    return rest
   end
-  for _, l in ipairs(lines) do
-    local parts = {}
-    for j, v in ipairs(l) do parts[j] = v .. string.rep(" ", w[j] - #v) end
-    out:write((table.concat(parts, " "):gsub("%s+$", "")), "\n")
+  io.stderr:write("Bad option after -C: ", c, "\n", usage_mod.text("table"))
+  return nil, 1
+end
+
+local out_letters = "0abeEfnqQsStTuUvxX"
+local in_letters = "bhrRu"
+local mib_letters = "ucdewWR"
+
+-- atof as net-snmp reads -t: the leading number, 0 when there is none
+local function atof(s)
+  local n = s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
+    or s:match("^%s*[+-]?%.%d+")
+  return n and tonumber(n) or 0
+end
+
+-- snmp_parse_args for one tool: options anywhere (GNU getopt), checked
+-- as net-snmp checks them, each error with net-snmp's message and usage.
+-- Returns o, rest, cf, or nil, rc.
+function M.parse(argv, cmd)
+  local o = { O = "", C = "", I = "", P = "", D = {} }
+  local cf = {}
+  local function use(msg)
+    if msg then io.stderr:write(msg) end
+    io.stderr:write(usage_mod.text(cmd))
+    return 1
   end
-  return 0
+  local ctool = ctools[cmd]
+  local rest, err = args.getopt(argv, args.NETSNMP_OPTS .. "C:", function(c, v, take)
+    if c == "-" then
+      local name = v:match("^[^=]*")
+      if name:lower() == "help" then return use() end
+      if name:lower() == "version" then
+        io.stderr:write("moonwalk version: ", core.version, "\n")
+        return 0
+      end
+      o._long = o._long or {}
+      o._long[#o._long + 1] = v
+    elseif c == "V" then
+      io.stderr:write("moonwalk version: ", core.version, "\n")
+      return 0
+    elseif c == "h" then
+      return use()
+    elseif c == "H" then
+      io.stderr:write("Configuration directives understood:\n")
+      return 0
+    elseif c == "O" then
+      local i = 1
+      while i <= #v do
+        local l = v:sub(i, i)
+        if l == "p" then
+          -- -Op PRECISION: the rest of the text, or the next argument
+          o.precision = v:sub(i + 1) ~= "" and v:sub(i + 1) or take()
+          break
+        end
+        if not out_letters:find(l, 1, true) then
+          return use("Unknown output option passed to -O: " .. l .. ".\n")
+        end
+        o.O = o.O .. l
+        i = i + 1
+      end
+    elseif c == "I" then
+      for i = 1, #v do
+        local l = v:sub(i, i)
+        if l == "s" or l == "S" then
+          o["I" .. l] = v:sub(i + 1) ~= "" and v:sub(i + 1) or take()
+          break
+        end
+        if not in_letters:find(l, 1, true) then
+          return use("Unknown input option passed to -I: " .. l .. ".\n")
+        end
+        o.I = o.I .. l
+      end
+    elseif c == "P" then
+      for l in v:gmatch(".") do
+        if not mib_letters:find(l, 1, true) then
+          return use("Unknown parsing option passed to -P: " .. l .. ".\n")
+        end
+      end
+      o.P = o.P .. v
+    elseif c == "v" then
+      local lv = v:lower()
+      if v ~= "1" and lv ~= "2c" and lv ~= "3" then
+        return use("Invalid version specified after -v flag: " .. v .. "\n")
+      end
+      o.v = lv
+    elseif c == "p" then
+      return use("Warning: -p option is no longer used - specify the remote host as HOST:PORT\n")
+    elseif c == "T" then
+      if not v:find("=", 1, true) then return use("-T expects a NAME=VALUE pair.\n") end
+      o.T = v
+    elseif c == "t" then
+      if atof(v) * 1000000 // 1 <= 0 then
+        return use("Invalid timeout in seconds after -t flag.\n")
+      end
+      o.t = tostring(atof(v))
+    elseif c == "r" then
+      if args.atoi(v) < 0 or not v:match("^%d") then
+        return use("Invalid number of retries after -r flag.\n")
+      end
+      o.r = tostring(args.atoi(v))
+    elseif c == "L" then
+      local l = v:sub(1, 1)
+      if not ("eonfsEONFS"):find(l, 1, true) or l == "" then
+        return use("Unknown logging option passed to -L: " .. l .. ".\n")
+      end
+      o.L = v
+    elseif c == "D" then
+      -- debug_register_tokens: moonwalk has no debug tokens of its own
+      for tok in v:gmatch("[^,]+") do
+        if tok ~= "ALL" then io.stderr:write("registered debug token ", tok, ", 1\n") end
+      end
+      o.D[#o.D + 1] = v
+    elseif c == "d" then
+      o.d = true
+    elseif c == "3" then
+      local l = v:sub(1, 1)
+      local val = v:sub(2)
+      if val == "" then val = take() end
+      o["3" .. l] = val
+    elseif c == "C" then
+      if cmd == "table" then
+        local r = v
+        while r ~= "" do
+          local l = r:sub(1, 1)
+          local left, rc = table_copt(l, r:sub(2), cf, take)
+          if not left then return rc end
+          r = left
+        end
+      else
+        if not ctool then
+          io.stderr:write(tools[cmd] or cmd, ": invalid option -- 'C'\n")
+          return use()
+        end
+        local r = v
+        while r ~= "" do
+          local l = r:sub(1, 1)
+          local h = ctool[l]
+          if not h then return select(2, unknown_c()(l)) end
+          if h == toggle then
+            toggle(cf, l)
+            r = r:sub(2)
+          else
+            local left, rc = h(l, r:sub(2), cf, take)
+            if not left then return rc end
+            r = left
+          end
+        end
+      end
+      o.C = o.C .. v
+    else
+      -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
+      o[c] = v
+      local list = o["_" .. c] or {}
+      list[#list + 1] = v
+      o["_" .. c] = list
+    end
+    return nil
+  end, cmd == "set")
+  if not rest then
+    if type(err) == "number" then return nil, err end
+    local tool = tools[cmd] or cmd
+    if err.missing then
+      io.stderr:write(tool, ": option requires an argument -- '", err.bad, "'\n")
+    else
+      io.stderr:write(tool, ": invalid option -- '", err.bad, "'\n")
+    end
+    return nil, use()
+  end
+  return o, rest, cf
 end
 
 function M.main(argv, cmd)
-  local o, rest = args.parse(argv)
-  if not o then
-    io.stderr:write(rest, "\n", usage[cmd], "\n")
-    return 1
-  end
-  if o.h then io.stderr:write(usage[cmd], "\n"); return 0 end
-  if o.V then print("moonwalk " .. core.version); return 0 end
-  if o.d then mw.log.set_level("debug") end
+  local o, rest, cf = M.parse(argv, cmd)
+  if not o then return rest end
+  if o.d then core.udp_dump(true) end
   local flags = fmt.flags(o.O)
-  local cf = args.cflags(o.C)
+  if cf.q and cmd == "set" then flags._quiet = true end
   common.setup_mibs(o)
+  -- net-snmp's default version is 3 (no defVersion in snmp.conf)
+  o.v = o.v or "3"
   local agent = table.remove(rest, 1)
   if not agent then
-    io.stderr:write("No hostname specified.\n", usage[cmd], "\n")
+    io.stderr:write("No hostname specified.\n", usage_mod.text(cmd))
     return 1
   end
-  if (cmd == "get" or cmd == "getnext" or cmd == "bulkget" or cmd == "set" or cmd == "table") and #rest == 0 then
-    io.stderr:write("Missing object name\n", usage[cmd], "\n")
+  if (o.v == "1" or o.v == "2c") and not o.c then
+    io.stderr:write("No community name specified.\n", usage_mod.text(cmd))
     return 1
+  end
+  if cmd == "table" and #rest ~= 1 then
+    io.stderr:write("Must have exactly one table name\n", usage_mod.text(cmd))
+    return 1
+  end
+  if (cmd == "get" or cmd == "getnext" or cmd == "set") and #rest == 0 then
+    io.stderr:write("Missing object name\n", usage_mod.text(cmd))
+    return 1
+  end
+  if cmd == "set" and not set_args_ok(rest) then return 1 end
+  if cmd == "bulkget" and #rest < (cf.n or 0) then
+    io.stderr:write("snmpbulkget: need more objects than <nonrep>\n")
+    return 1
+  end
+  if cmd == "walk" and cf.E then
+    if not check_oids({ cf.E }, flags) then return 1 end
+    cf.E = core.oid(cf.E)
   end
   local so, serr = common.session_opts(o, agent)
   if not so then io.stderr:write(serr, "\n"); return 1 end
   if cmd == "bulkget" or cmd == "bulkwalk" then
     if so.version == "1" then
       io.stderr:write(cmd == "bulkget" and "snmpbulkget" or "snmpbulkwalk",
-        ": Cannot send V1 PDU on V2 session\n")
+        ": Cannot send V2 PDU on V1 session\n")
       return 1
     end
   end
+  -- snmpwalk and snmpbulkwalk read the first OID only
+  if (cmd == "walk" or cmd == "bulkwalk") and #rest > 1 then rest = { rest[1] } end
   if cmd ~= "set" and not check_oids(rest, flags) then return 1 end
   local rc = 0
   local ok, perr = pcall(function()
@@ -252,9 +678,9 @@ function M.main(argv, cmd)
       end
       if not s then rc = report(err, flags, cmd) return end
       if cmd == "get" then
-        rc = get_like(s, "get", rest, flags)
+        rc = get_like(s, "get", rest, flags, cf.f)
       elseif cmd == "getnext" then
-        rc = get_like(s, "getnext", rest, flags)
+        rc = get_like(s, "getnext", rest, flags, cf.f)
       elseif cmd == "bulkget" then
         local vbs, err2 = s:getbulk(rest, cf.n or 0, cf.r or 10)
         if not vbs then rc = report(err2, flags, cmd) return end
@@ -262,9 +688,10 @@ function M.main(argv, cmd)
       elseif cmd == "walk" or cmd == "bulkwalk" then
         rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf)
       elseif cmd == "set" then
-        rc = set_cmd(s, rest, flags, cmd)
+        rc = set_cmd(s, rest, flags, o.I)
       elseif cmd == "table" then
-        rc = table_cmd(s, rest[1], flags, cf)
+        cf.v1 = so.version == "1"
+        rc = tablecmd.run(s, rest[1], o.O, cf, agent)
       end
     end)
   end)

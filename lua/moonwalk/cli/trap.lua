@@ -72,6 +72,9 @@ function M.main(argv, cmd)
   if o.h then io.stderr:write(usage:format(prog), "\n") return 0 end
   if o.V then print("moonwalk " .. core.version) return 0 end
   if o.d then mw.log.set_level("debug") end
+  -- snmptrap knows one -C letter, i (send an INFORM)
+  local bad = o.C:match("[^i]")
+  if bad then return err("Unknown flag passed to -C: " .. bad) end
   local cf = args.cflags(o.C)
   local inform = prog == "inform" or cf.i
   common.setup_mibs(o)
