@@ -28,11 +28,13 @@ LUA_CFLAGS := $(shell pkg-config --cflags lua5.4)
 LUA_LIBS := $(shell pkg-config --libs lua5.4)
 EV_LIBS := -levent -levent_core
 TLS_LIBS := -lmbedcrypto
+# host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes through libproc2
+HOST_PKGS := libnl-route-3.0 libproc2
 
 CFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
-	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) -DMW_VERSION='"$(VERSION)"' \
+	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(shell pkg-config --cflags $(HOST_PKGS)) -DMW_VERSION='"$(VERSION)"' \
 	-DMW_LUADIR='"$(PREFIX)/share/moonwalk/lua"' $(CFLAGS)
-LDLIBS_ALL := $(EV_LIBS) $(TLS_LIBS) -lm
+LDLIBS_ALL := $(EV_LIBS) $(TLS_LIBS) $(shell pkg-config --libs $(HOST_PKGS)) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))

@@ -5,6 +5,8 @@ set -e
 PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libevent-dev libmbedtls-dev
 lua-busted lua-cjson snmp snmpd snmptrapd libsnmp-dev clang libclang-rt-14-dev
 prometheus influxdb socat luarocks curl bc time"
+# host MIBs (src/app/host_*.c): netlink (libnl-route-3) and processes (libproc2)
+PKGS="$PKGS libnl-3-dev libnl-route-3-dev libproc2-dev"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -12,6 +12,7 @@
 
 #include "mwlua.h"
 #include "../app/agent.h"
+#include "../app/host.h"
 #include "../usm/usm.h"
 
 #define AGENT_MT "moonwalk.agent"
@@ -1012,6 +1013,33 @@ l_max_msg_size(lua_State *L)
     return 0;
 }
 
+/* a:host_mibs(list, ttl) -> true | nil, err: serves the host's MIBs */
+static int
+l_host_mibs(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *list = luaL_checkstring(L, 2);
+    lua_Number ttl = luaL_optnumber(L, 3, 5.0);
+    int rc = host_register(la->a, list, ttl);
+    if (rc < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, rc == MW_ENOTSUPP ? "unknown host MIB module in \"%s\" (known: %s)"
+                                           : "cannot register host MIBs \"%s\" (%s)",
+                        list, rc == MW_ENOTSUPP ? host_available() : mw_strerror(rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* host_mibs_available() -> "if,host,..." */
+static int
+l_host_available(lua_State *L)
+{
+    lua_pushstring(L, host_available());
+    return 1;
+}
+
 static int
 l_uptime(lua_State *L)
 {
@@ -1116,6 +1144,7 @@ static const luaL_Reg agent_methods[] = {
     { "engine_setup", l_engine_setup },
     { "engine", l_engine },
     { "max_msg_size", l_max_msg_size },
+    { "host_mibs", l_host_mibs },
     { "budget", l_budget },
     { "uptime", l_uptime },
     { "auth_traps", l_auth_traps },
@@ -1140,5 +1169,7 @@ mwl_agent_open(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_agent_new);
     lua_setfield(L, -2, "agent_new");
+    lua_pushcfunction(L, l_host_available);
+    lua_setfield(L, -2, "host_mibs_available");
     return 0;
 }

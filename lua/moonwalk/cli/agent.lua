@@ -27,6 +27,9 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
   --sys-descr TEXT, --sys-contact TEXT, --sys-name TEXT, --sys-location TEXT
                          configured system values (read-only, as in net-snmp)
   --max-msg-size N       largest response, in octets (default 65507)
+  --host-mibs LIST       the host's MIBs to serve, comma-separated: if, host,
+                         ucd (default all; "none" for none)
+  --host-cache SECONDS   how long a host table snapshot is served (default 5)
   --log-level LEVEL      debug, info, warn, error
 Scripts run with `agent` set to the agent (agent:scalar{...},
 agent:table{...}, agent:subtree{...}, agent:notify(...)).
@@ -38,6 +41,7 @@ local long = {
   ["--cold-start"] = false, ["--auth-traps"] = false, ["--sys-descr"] = true,
   ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
   ["--max-msg-size"] = true, ["--log-level"] = true, ["--help"] = false,
+  ["--host-mibs"] = true, ["--host-cache"] = true,
 }
 
 -- NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS] -> user table | nil, err
@@ -79,6 +83,8 @@ function M.main(argv)
     cold_start = L["cold-start"] and true or nil,
     auth_traps = L["auth-traps"] and true or nil,
     max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
+    host_mibs = last(L["host-mibs"]),
+    host_cache = L["host-cache"] and tonumber(last(L["host-cache"])),
     system = {
       descr = last(L["sys-descr"]), contact = last(L["sys-contact"]),
       name = last(L["sys-name"]), location = last(L["sys-location"]),
