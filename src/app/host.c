@@ -245,6 +245,7 @@ typedef struct {
 static const host_kind_t kinds[] = {
 #ifdef __linux__
     { "if", host_if_new },
+    { "host", host_hr_new },
 #endif
     { NULL, NULL },
 };
@@ -253,7 +254,7 @@ const char *
 host_available(void)
 {
 #ifdef __linux__
-    return "if";
+    return "if,host";
 #else
     return "";
 #endif
