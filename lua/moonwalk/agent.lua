@@ -78,7 +78,8 @@ end
 --        host_mibs= "if,host,ucd" | {"if", ...} | "all" | "none" | false
 --        (the host's own MIBs, as snmpd serves them; default "all" where the
 --        build has them, i.e. on Linux), host_cache= seconds a host table
---        snapshot is served (default 5, as snmpd) }
+--        snapshot is served (default 5, as snmpd), disks= {paths} (the
+--        UCD-SNMP-MIB dskTable, as snmpd.conf's "disk PATH") }
 -- Objects registered from Lua over a host MIB object replace it.
 function M.agent(opts)
   opts = opts or {}
@@ -134,7 +135,7 @@ function M.agent(opts)
   if type(hm) == "table" then hm = table.concat(hm, ",") end
   if type(hm) ~= "string" then error("agent: host_mibs must be a string, a list or false", 2) end
   if hm ~= "none" and hm ~= "" and not (hm == "all" and core.host_mibs_available() == "") then
-    local hok, herr = c:host_mibs(hm, opts.host_cache or 5)
+    local hok, herr = c:host_mibs(hm, opts.host_cache or 5, opts.disks)
     if not hok then c:close() error("agent: " .. herr, 2) end
   end
   add_communities(c, opts.communities, "ro")

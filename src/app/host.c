@@ -246,6 +246,7 @@ static const host_kind_t kinds[] = {
 #ifdef __linux__
     { "if", host_if_new },
     { "host", host_hr_new },
+    { "ucd", host_ucd_new },
 #endif
     { NULL, NULL },
 };
@@ -254,7 +255,7 @@ const char *
 host_available(void)
 {
 #ifdef __linux__
-    return "if,host";
+    return "if,host,ucd";
 #else
     return "";
 #endif
@@ -281,7 +282,7 @@ mod_register(agent_t *a, host_mod_t *m)
 }
 
 int
-host_register(agent_t *a, const char *list, double ttl)
+host_register(agent_t *a, const char *list, double ttl, const char *const *disks, size_t ndisks)
 {
     const char *p = list ? list : "";
     int all = strcmp(p, "all") == 0;
@@ -317,6 +318,14 @@ host_register(agent_t *a, const char *list, double ttl)
         if (!m)
             return MW_ENOMEM;
         m->ttl = ttl;
+        for (size_t i = 0; kinds[k].make == host_ucd_new && i < ndisks; i++) {
+            if (host_ucd_disk(m, disks[i]) < 0) {
+                agent_region_t r = { .ctx = m };
+                m->refs = 1;
+                host_release(&r);
+                return MW_ENOMEM;
+            }
+        }
         int rc = mod_register(a, m);
         if (rc < 0)
             return rc;

@@ -56,8 +56,10 @@ struct host_mod {
 };
 
 /* Registers the modules named in list ("if,host,ucd"; "all"; "none" or ""
- * for none) with cache time ttl seconds. Unknown names: MW_ENOTSUPP. */
-int host_register(agent_t *a, const char *list, double ttl);
+ * for none) with cache time ttl seconds; disks are the paths of the
+ * UCD-SNMP-MIB dskTable (snmpd.conf's "disk PATH"). Unknown names: MW_ENOTSUPP. */
+int host_register(agent_t *a, const char *list, double ttl, const char *const *disks,
+                  size_t ndisks);
 /* The module names this build serves, comma-separated. */
 const char *host_available(void);
 
@@ -73,5 +75,6 @@ double host_now(void);
 host_mod_t *host_if_new(void);
 host_mod_t *host_hr_new(void);
 host_mod_t *host_ucd_new(void);
+int host_ucd_disk(host_mod_t *m, const char *path);
 
 #endif

@@ -1013,14 +1013,26 @@ l_max_msg_size(lua_State *L)
     return 0;
 }
 
-/* a:host_mibs(list, ttl) -> true | nil, err: serves the host's MIBs */
+/* a:host_mibs(list, ttl, {disk paths}) -> true | nil, err: serves the host's MIBs */
 static int
 l_host_mibs(lua_State *L)
 {
     lagent_t *la = check_agent(L, 1);
     const char *list = luaL_checkstring(L, 2);
     lua_Number ttl = luaL_optnumber(L, 3, 5.0);
-    int rc = host_register(la->a, list, ttl);
+    const char *disks[64];
+    size_t nd = 0;
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        lua_Integer n = luaL_len(L, 4);
+        luaL_argcheck(L, n <= 64, 4, "at most 64 disks");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, 4, i);
+            disks[nd++] = luaL_checkstring(L, -1); /* the table keeps it */
+            lua_pop(L, 1);
+        }
+    }
+    int rc = host_register(la->a, list, ttl, disks, nd);
     if (rc < 0) {
         lua_pushnil(L);
         lua_pushfstring(L, rc == MW_ENOTSUPP ? "unknown host MIB module in \"%s\" (known: %s)"

@@ -30,6 +30,7 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
   --host-mibs LIST       the host's MIBs to serve, comma-separated: if, host,
                          ucd (default all; "none" for none)
   --host-cache SECONDS   how long a host table snapshot is served (default 5)
+  --disk PATH            a dskTable row for PATH (UCD-SNMP-MIB; repeatable)
   --log-level LEVEL      debug, info, warn, error
 Scripts run with `agent` set to the agent (agent:scalar{...},
 agent:table{...}, agent:subtree{...}, agent:notify(...)).
@@ -41,7 +42,7 @@ local long = {
   ["--cold-start"] = false, ["--auth-traps"] = false, ["--sys-descr"] = true,
   ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
   ["--max-msg-size"] = true, ["--log-level"] = true, ["--help"] = false,
-  ["--host-mibs"] = true, ["--host-cache"] = true,
+  ["--host-mibs"] = true, ["--host-cache"] = true, ["--disk"] = true,
 }
 
 -- NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS] -> user table | nil, err
@@ -84,6 +85,7 @@ function M.main(argv)
     auth_traps = L["auth-traps"] and true or nil,
     max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
     host_mibs = last(L["host-mibs"]),
+    disks = L.disk,
     host_cache = L["host-cache"] and tonumber(last(L["host-cache"])),
     system = {
       descr = last(L["sys-descr"]), contact = last(L["sys-contact"]),
