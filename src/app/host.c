@@ -318,8 +318,10 @@ host_register(agent_t *a, const char *list, double ttl, const char *const *disks
         if (!m)
             return MW_ENOMEM;
         m->ttl = ttl;
-        for (size_t i = 0; kinds[k].make == host_ucd_new && i < ndisks; i++) {
-            if (host_ucd_disk(m, disks[i]) < 0) {
+        for (size_t i = 0; i < ndisks; i++) {
+            int drc = kinds[k].make == host_ucd_new ? host_ucd_disk(m, disks[i])
+                      : kinds[k].make == host_hr_new ? host_hr_disk(m, disks[i]) : 0;
+            if (drc < 0) {
                 agent_region_t r = { .ctx = m };
                 m->refs = 1;
                 host_release(&r);

@@ -74,6 +74,7 @@ double host_now(void);
 
 host_mod_t *host_if_new(void);
 host_mod_t *host_hr_new(void);
+int host_hr_disk(host_mod_t *m, const char *path);
 host_mod_t *host_ucd_new(void);
 int host_ucd_disk(host_mod_t *m, const char *path);
 

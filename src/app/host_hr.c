@@ -105,6 +105,8 @@ typedef struct {
     int ncap;
     uint32_t uptime_cs, users, procs;
     int32_t memsize;
+    char **disks;             /* owned: dskTable paths, numbered first in hrFSTable */
+    size_t ndisks;
 } hr_priv_t;
 
 #define SYS(k) { { HR, 1, k }, 9, -1, O_SYS + k }
@@ -287,25 +289,66 @@ fs_remote(const char *type)
 }
 
 static int
-refresh_fs(host_mod_t *m)
+add_fs(host_mod_t *m, struct mntent *me, uint32_t fsidx)
+{
+    int remote = fs_remote(me->mnt_type);
+    fs_row_t *r = host_tab_add(&m->tabs[T_FS], sizeof *r);
+    if (!r)
+        return MW_ENOMEM;
+    idx1(&r->idx, fsidx);
+    copy_str(r->mount, sizeof r->mount, me->mnt_dir);
+    copy_str(r->remote, sizeof r->remote, remote ? me->mnt_fsname : "");
+    r->type = fs_type(me->mnt_type);
+    r->access = hasmntopt(me, "ro") ? 2 : 1;
+    r->bootable = strcmp(me->mnt_dir, "/") == 0 ? 1 : 2;
+    r->storage = ST_FS_BASE + (int32_t)fsidx;
+    struct statvfs sv;
+    if (statvfs(me->mnt_dir, &sv) < 0)
+        memset(&sv, 0, sizeof sv);
+    unsigned long long units = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+    return add_stor(m, ST_FS_BASE + fsidx, remote ? 10 : 4, me->mnt_dir, units ? units : 4096,
+                    sv.f_blocks, sv.f_blocks - sv.f_bfree);
+}
+
+static int
+refresh_fs(host_mod_t *m, const hr_priv_t *p)
 {
     FILE *f = setmntent("/proc/mounts", "r");
     if (!f)
         return 0;
     /* hrFSIndex: the rank of the mount point's first appearance, as
-     * net-snmp's fsys container numbers entries */
+     * net-snmp's fsys container numbers entries, after the paths of the
+     * configured disks (snmpd.conf's "disk" lines come first) */
     char (*seen)[256] = NULL;
     size_t nseen = 0, cap = 0;
     struct mntent me;
     char buf[4096];
     int rc = 0;
+    uint64_t disk_done = 0;
+    if (p->ndisks) {
+        cap = p->ndisks + 32;
+        seen = calloc(cap, sizeof *seen);
+        if (!seen) {
+            endmntent(f);
+            return MW_ENOMEM;
+        }
+        for (size_t i = 0; i < p->ndisks; i++)
+            copy_str(seen[nseen++], sizeof seen[0], p->disks[i]);
+    }
     while (rc == 0 && getmntent_r(f, &me, buf, sizeof buf)) {
         size_t k;
         for (k = 0; k < nseen; k++)
             if (strcmp(seen[k], me.mnt_dir) == 0)
                 break;
-        if (k < nseen)
+        if (k < nseen) {
+            /* a configured disk is numbered already: served at its first mount */
+            if (k >= p->ndisks || (disk_done >> k & 1))
+                continue;
+            disk_done |= 1ULL << k;
+            if (!fs_ignored(me.mnt_type))
+                rc = add_fs(m, &me, (uint32_t)k + 1);
             continue;
+        }
         if (nseen == cap) {
             size_t nc = cap ? cap * 2 : 32;
             void *np = realloc(seen, nc * sizeof *seen);
@@ -319,26 +362,7 @@ refresh_fs(host_mod_t *m)
         copy_str(seen[nseen++], sizeof seen[0], me.mnt_dir);
         if (fs_ignored(me.mnt_type))
             continue;
-        uint32_t fsidx = (uint32_t)nseen;
-        int remote = fs_remote(me.mnt_type);
-        fs_row_t *r = host_tab_add(&m->tabs[T_FS], sizeof *r);
-        if (!r) {
-            rc = MW_ENOMEM;
-            break;
-        }
-        idx1(&r->idx, fsidx);
-        copy_str(r->mount, sizeof r->mount, me.mnt_dir);
-        copy_str(r->remote, sizeof r->remote, remote ? me.mnt_fsname : "");
-        r->type = fs_type(me.mnt_type);
-        r->access = hasmntopt(&me, "ro") ? 2 : 1;
-        r->bootable = strcmp(me.mnt_dir, "/") == 0 ? 1 : 2;
-        r->storage = ST_FS_BASE + (int32_t)fsidx;
-        struct statvfs sv;
-        if (statvfs(me.mnt_dir, &sv) < 0)
-            memset(&sv, 0, sizeof sv);
-        unsigned long long units = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
-        rc = add_stor(m, ST_FS_BASE + fsidx, remote ? 10 : 4, me.mnt_dir, units ? units : 4096,
-                      sv.f_blocks, sv.f_blocks - sv.f_bfree);
+        rc = add_fs(m, &me, (uint32_t)nseen);
     }
     free(seen);
     endmntent(f);
@@ -551,7 +575,7 @@ hr_refresh(host_mod_t *m)
     p->users = count_users();
     int rc = refresh_memory(m, p);
     if (rc == 0)
-        rc = refresh_fs(m);
+        rc = refresh_fs(m, p);
     if (rc == 0)
         rc = refresh_cpus(m, p, now);
     if (rc == 0)
@@ -710,7 +734,26 @@ hr_free(host_mod_t *m)
         procps_stat_unref(&p->stat);
     free(p->samples);
     free(p->nsamples);
+    for (size_t i = 0; i < p->ndisks; i++)
+        free(p->disks[i]);
+    free(p->disks);
     free(p);
+}
+
+int
+host_hr_disk(host_mod_t *m, const char *path)
+{
+    hr_priv_t *p = m->priv;
+    if (p->ndisks >= 64)
+        return MW_EINVAL;
+    char **d = realloc(p->disks, (p->ndisks + 1) * sizeof *d);
+    if (!d)
+        return MW_ENOMEM;
+    p->disks = d;
+    if (!(d[p->ndisks] = strdup(path)))
+        return MW_ENOMEM;
+    p->ndisks++;
+    return 0;
 }
 
 host_mod_t *
