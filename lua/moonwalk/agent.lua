@@ -75,7 +75,7 @@ end
 --        notify={ {peer=, version=, community=, inform=, ...} }, cold_start=,
 --        auth_traps=, max_msg_size=, budget= (Lua instructions per getter
 --        or handler call before it is stopped; default 10 million),
---        host_mibs= "if,host,ucd" | {"if", ...} | "all" | "none" | false
+--        host_mibs= "if,host,ucd,tcp,udp" | {"if", ...} | "all" | "none" | false
 --        (the host's own MIBs, as snmpd serves them; default "all" where the
 --        build has them, i.e. on Linux), host_cache= seconds a host table
 --        snapshot is served (default 5, as snmpd), disks= {paths} (the

@@ -247,6 +247,8 @@ static const host_kind_t kinds[] = {
     { "if", host_if_new },
     { "host", host_hr_new },
     { "ucd", host_ucd_new },
+    { "tcp", host_tcp_new },
+    { "udp", host_udp_new },
 #endif
     { NULL, NULL },
 };
@@ -255,7 +257,7 @@ const char *
 host_available(void)
 {
 #ifdef __linux__
-    return "if,host,ucd";
+    return "if,host,ucd,tcp,udp";
 #else
     return "";
 #endif

@@ -1,7 +1,8 @@
-/* host.h - the host's own MIBs (IF-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB)
+/* host.h - the host's own MIBs (IF-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB,
+ * TCP-MIB, UDP-MIB)
  * as agent backends, as net-snmp's snmpd serves them.
  *
- * Each module (host_if.c, host_hr.c, host_ucd.c) lists its objects (scalars
+ * Each module (host_if.c, host_hr.c, host_ucd.c, host_tcpudp.c) lists its objects (scalars
  * and table columns) and fills a snapshot in refresh(). host.c registers
  * one region per object, refreshes a module at most once per request and
  * only when its snapshot is older than the cache time, and answers GET and
@@ -77,5 +78,7 @@ host_mod_t *host_hr_new(void);
 int host_hr_disk(host_mod_t *m, const char *path);
 host_mod_t *host_ucd_new(void);
 int host_ucd_disk(host_mod_t *m, const char *path);
+host_mod_t *host_tcp_new(void);
+host_mod_t *host_udp_new(void);
 
 #endif

@@ -1,6 +1,6 @@
 -- The host's MIBs: net-snmp's snmpd and `moonwalk agent` on the same host,
--- walked with snmpbulkwalk. Under IF-MIB, HOST-RESOURCES-MIB and
--- UCD-SNMP-MIB both serve the same names (deliberate differences listed
+-- walked with snmpbulkwalk. Under IF-MIB, HOST-RESOURCES-MIB,
+-- UCD-SNMP-MIB, TCP-MIB and UDP-MIB both serve the same names (deliberate differences listed
 -- in the README are taken out here, each with its reason), static values
 -- are identical, and counters only go up.
 local core = require "moonwalk.core"
@@ -252,8 +252,44 @@ describe("interop: host MIBs of moonwalk agent against snmpd on the same host", 
       ".1.3.6.1.4.1.2021.10.1.4" }, "laTable")
   end)
 
+  it("TCP-MIB and UDP-MIB: the same scalars and the same table columns", function()
+    -- sockets open and close between two walks (the walkers' own): compare
+    -- the scalars' names and the tables' columns
+    local function shape(names)
+      local s = {}
+      for _, n in ipairs(names) do
+        local col = n:match("^(%.1%.3%.6%.1%.2%.1%.%d+%.%d+%.1%.%d+)%.")
+        s[col or n] = true
+      end
+      return s
+    end
+    for _, sub in ipairs { ".1.3.6.1.2.1.6", ".1.3.6.1.2.1.7" } do
+      local na, va = walk(d.agent, sub)
+      local nb, vb = walk(a.peer, sub)
+      assert.is_true(#na > 4, sub)
+      same_names(shape(na), shape(nb), sub)
+      -- static scalars: tcpRtoAlgorithm, tcpRtoMin, tcpRtoMax, tcpMaxConn
+      if sub == ".1.3.6.1.2.1.6" then
+        same_values(va, vb, { ".1.3.6.1.2.1.6.1", ".1.3.6.1.2.1.6.2", ".1.3.6.1.2.1.6.3",
+          ".1.3.6.1.2.1.6.4" }, "tcp")
+      end
+    end
+    -- a listener both see: the agent's own UDP socket, in udpTable and
+    -- udpEndpointTable, with its process
+    local _, vb = walk(a.peer, ".1.3.6.1.2.1.7.7")
+    local key = ".1.3.6.1.2.1.7.7.1.8.1.4.127.0.0.1." .. a.port .. ".1.4.0.0.0.0.0."
+    local found
+    for n, v in pairs(vb) do
+      if n:sub(1, #key) == key then found = v end
+    end
+    assert.equal("Gauge32: " .. a.pid, found)
+    local _, vu = walk(d.agent, ".1.3.6.1.2.1.7.5")
+    assert.equal("INTEGER: " .. a.port, vu[".1.3.6.1.2.1.7.5.1.2.127.0.0.1." .. a.port])
+  end)
+
   it("counters only go up between two walks", function()
-    local subs = { ".1.3.6.1.2.1.2.2", ".1.3.6.1.2.1.31.1.1", ".1.3.6.1.4.1.2021.11" }
+    local subs = { ".1.3.6.1.2.1.2.2", ".1.3.6.1.2.1.31.1.1", ".1.3.6.1.4.1.2021.11", ".1.3.6.1.2.1.6",
+                   ".1.3.6.1.2.1.7.1", ".1.3.6.1.2.1.7.4" }
     local first = {}
     for _, s in ipairs(subs) do
       local _, v = walk(a.peer, s)
@@ -311,7 +347,7 @@ describe("interop: choosing and overriding host MIBs", function()
     local _, err = sh(string.format("MOONWALK_LUADIR=%s/lua %s agent --listen udp:127.0.0.1:%d -c public --state %s.d --host-mibs if,bogus",
       ROOT, BIN, core.free_udp_port(), dir))
     os.execute("rm -rf " .. dir .. ".d; rm -f " .. dir)
-    assert.matches('unknown host MIB module in "if,bogus" %(known: if,host,ucd%)', err)
+    assert.matches('unknown host MIB module in "if,bogus" %(known: if,host,ucd,tcp,udp%)', err)
   end)
 
   it("objects registered from Lua replace the built-in ones at the same OID (ifAlias, hrSystemNumUsers)", function()

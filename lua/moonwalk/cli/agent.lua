@@ -28,7 +28,7 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
                          configured system values (read-only, as in net-snmp)
   --max-msg-size N       largest response, in octets (default 65507)
   --host-mibs LIST       the host's MIBs to serve, comma-separated: if, host,
-                         ucd (default all; "none" for none)
+                         ucd, tcp, udp (default all; "none" for none)
   --host-cache SECONDS   how long a host table snapshot is served (default 5)
   --disk PATH            a dskTable row for PATH (UCD-SNMP-MIB; repeatable)
   --log-level LEVEL      debug, info, warn, error
