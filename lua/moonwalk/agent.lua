@@ -75,9 +75,10 @@ end
 --        notify={ {peer=, version=, community=, inform=, ...} }, cold_start=,
 --        auth_traps=, max_msg_size=, budget= (Lua instructions per getter
 --        or handler call before it is stopped; default 10 million),
---        host_mibs= "if,host,ucd,tcp,udp" | {"if", ...} | "all" | "none" | false
---        (the host's own MIBs, as snmpd serves them; default "all" where the
---        build has them, i.e. on Linux), host_cache= seconds a host table
+--        host_mibs= "if,host,ucd,tcp,udp" | {"if", ...} | "all" | true | "none"
+--        | false (the host's own MIBs, as snmpd serves them, where the build
+--        has them, i.e. on Linux; default none here, "all" for the
+--        `moonwalk agent` command), host_cache= seconds a host table
 --        snapshot is served (default 5, as snmpd), disks= {paths} (the
 --        UCD-SNMP-MIB dskTable, as snmpd.conf's "disk PATH") }
 -- Objects registered from Lua over a host MIB object replace it.
@@ -130,7 +131,7 @@ function M.agent(opts)
     c:sysor("1.3.6.1.6.3.1", "The MIB module for SNMPv2 entities")
   end
   local hm = opts.host_mibs
-  if hm == nil then hm = "all" end
+  if hm == nil or hm == true then hm = opts.host_mibs and "all" or "none" end
   if hm == false then hm = "none" end
   if type(hm) == "table" then hm = table.concat(hm, ",") end
   if type(hm) ~= "string" then error("agent: host_mibs must be a string, a list or false", 2) end

@@ -84,7 +84,7 @@ function M.main(argv)
     cold_start = L["cold-start"] and true or nil,
     auth_traps = L["auth-traps"] and true or nil,
     max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
-    host_mibs = last(L["host-mibs"]),
+    host_mibs = last(L["host-mibs"]) or "all",
     disks = L.disk,
     host_cache = L["host-cache"] and tonumber(last(L["host-cache"])),
     system = {
