@@ -42,10 +42,14 @@ LUA_CFLAGS = $(eval LUA_CFLAGS := $(shell pkg-config --cflags lua5.4))$(LUA_CFLA
 LUA_LIBS = $(eval LUA_LIBS := $(shell pkg-config --libs lua5.4))$(LUA_LIBS)
 EV_LIBS := -levent -levent_core
 TLS_LIBS := -lmbedcrypto
+# host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes through libproc2
+HOST_PKGS := libnl-route-3.0 libproc2
+HOST_CFLAGS = $(eval HOST_CFLAGS := $(shell pkg-config --cflags $(HOST_PKGS)))$(HOST_CFLAGS)
+HOST_LIBS = $(eval HOST_LIBS := $(shell pkg-config --libs $(HOST_PKGS)))$(HOST_LIBS)
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
-	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS_ALL := $(EV_LIBS) $(TLS_LIBS) -lm
+	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(HOST_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
+LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))

@@ -25,6 +25,9 @@ liblua5.4-dev
 libevent-dev
 libmbedtls-dev
 lua-cjson
+libnl-3-dev
+libnl-route-3-dev
+libproc2-dev
 LIST
 }
 build_pkgs() {

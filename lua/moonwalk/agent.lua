@@ -80,7 +80,14 @@ end
 --        or handler call before it is stopped; default 10 million),
 --        max_repetitions= (GETBULK: the repetitions of one request hold at
 --        most this many varbinds, as net-snmp's maxGetbulkResponses;
---        default 100, 0: no cap) }
+--        default 100, 0: no cap),
+--        host_mibs= "if,host,ucd,tcp,udp" | {"if", ...} | "all" | true | "none"
+--        | false (the host's own MIBs, as snmpd serves them, where the build
+--        has them, i.e. on Linux; default none here, "all" for the
+--        `moonwalk agent` command), host_cache= seconds a host table
+--        snapshot is served (default 5, as snmpd), disks= {paths} (the
+--        UCD-SNMP-MIB dskTable, as snmpd.conf's "disk PATH") }
+-- Objects registered from Lua over a host MIB object replace it.
 function M.agent(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("agent expects a table of options", 2) end
@@ -129,6 +136,15 @@ function M.agent(opts)
     c:sysor("1.3.6.1.6.3.11.3.1.1", "The MIB for Message Processing and Dispatching.")
     c:sysor("1.3.6.1.6.3.15.2.1.1", "The management information definitions for the SNMP User-based Security Model.")
     c:sysor("1.3.6.1.6.3.1", "The MIB module for SNMPv2 entities")
+  end
+  local hm = opts.host_mibs
+  if hm == nil or hm == true then hm = opts.host_mibs and "all" or "none" end
+  if hm == false then hm = "none" end
+  if type(hm) == "table" then hm = table.concat(hm, ",") end
+  if type(hm) ~= "string" then error("agent: host_mibs must be a string, a list or false", 2) end
+  if hm ~= "none" and hm ~= "" and not (hm == "all" and core.host_mibs_available() == "") then
+    local hok, herr = c:host_mibs(hm, opts.host_cache or 5, opts.disks)
+    if not hok then c:close() error("agent: " .. herr, 2) end
   end
   add_communities(c, opts.communities, "ro")
   add_communities(c, opts.rwcommunities, "rw")

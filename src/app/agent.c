@@ -442,10 +442,23 @@ agent_register(agent_t *a, const oid_t *root, int scalar, const agent_backend_t 
     if (root->len < 2 || !be || !be->get || (!scalar && !be->next))
         return MW_EINVAL;
     size_t i = region_lower(a, root, &inside);
-    if (inside)
-        return MW_EINVAL; /* inside (or equal to) an existing region */
-    if (i < a->nreg && oid_is_prefix(root, &a->regions[i]->root))
-        return MW_EINVAL; /* would contain an existing region */
+    /* overlaps: refused, unless every region overlapped is weak and the
+     * new one is not (a user's object replaces a built-in host one) */
+    size_t first = i, end = inside ? i + 1 : i;
+    while (end < a->nreg && oid_is_prefix(root, &a->regions[end]->root))
+        end++;
+    for (size_t k = first; k < end; k++)
+        if (be->weak || !a->regions[k]->be->weak)
+            return MW_EINVAL;
+    while (end > first) {
+        agent_region_t *r = a->regions[--end];
+        memmove(&a->regions[end], &a->regions[end + 1], (a->nreg - end - 1) * sizeof *a->regions);
+        a->nreg--;
+        if (r->be->release)
+            r->be->release(r);
+        free(r);
+    }
+    i = first;
     if (a->nreg == a->capreg) {
         size_t nc = a->capreg ? a->capreg * 2 : 64;
         agent_region_t **p = realloc(a->regions, nc * sizeof *p);

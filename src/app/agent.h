@@ -64,6 +64,10 @@ typedef struct agent_backend {
     void (*finish)(agent_req_t *rq, agent_region_t *r, agent_setvb_t *s, int ok);
     /* Region removed or agent freed. May be NULL. */
     void (*release)(agent_region_t *r);
+    /* Built-in host objects: a region of a backend without weak that
+     * overlaps them replaces them (they are unregistered) instead of being
+     * refused. */
+    int weak;
 } agent_backend_t;
 
 struct agent_region {
@@ -117,7 +121,8 @@ int agent_user_add(agent_t *a, const char *name, int auth, const char *auth_pass
                    const char *priv_pass, int rw, int level, const char *view);
 
 /* Registers a region; the registry keeps regions ordered by OID and
- * refuses overlaps (MW_EINVAL). The region is copied; ctx is released with
+ * refuses overlaps (MW_EINVAL), except with weak regions, which a region
+ * that is not weak replaces. The region is copied; ctx is released with
  * be->release when the region goes away. */
 int agent_register(agent_t *a, const oid_t *root, int scalar, const agent_backend_t *be,
                    void *ctx, intptr_t id);

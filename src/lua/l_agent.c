@@ -13,6 +13,7 @@
 
 #include "mwlua.h"
 #include "../app/agent.h"
+#include "../app/host.h"
 #include "../usm/usm.h"
 
 #define AGENT_MT "moonwalk.agent"
@@ -1081,6 +1082,45 @@ l_max_repetitions(lua_State *L)
     return 0;
 }
 
+/* a:host_mibs(list, ttl, {disk paths}) -> true | nil, err: serves the host's MIBs */
+static int
+l_host_mibs(lua_State *L)
+{
+    lagent_t *la = check_agent(L, 1);
+    const char *list = luaL_checkstring(L, 2);
+    lua_Number ttl = luaL_optnumber(L, 3, 5.0);
+    const char *disks[64];
+    size_t nd = 0;
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        lua_Integer n = luaL_len(L, 4);
+        luaL_argcheck(L, n <= 64, 4, "at most 64 disks");
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_geti(L, 4, i);
+            disks[nd++] = luaL_checkstring(L, -1); /* the table keeps it */
+            lua_pop(L, 1);
+        }
+    }
+    int rc = host_register(la->a, list, ttl, disks, nd);
+    if (rc < 0) {
+        lua_pushnil(L);
+        lua_pushfstring(L, rc == MW_ENOTSUPP ? "unknown host MIB module in \"%s\" (known: %s)"
+                                           : "cannot register host MIBs \"%s\" (%s)",
+                        list, rc == MW_ENOTSUPP ? host_available() : mw_strerror(rc));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* host_mibs_available() -> "if,host,..." */
+static int
+l_host_available(lua_State *L)
+{
+    lua_pushstring(L, host_available());
+    return 1;
+}
+
 static int
 l_uptime(lua_State *L)
 {
@@ -1186,6 +1226,7 @@ static const luaL_Reg agent_methods[] = {
     { "engine", l_engine },
     { "max_msg_size", l_max_msg_size },
     { "max_repetitions", l_max_repetitions },
+    { "host_mibs", l_host_mibs },
     { "budget", l_budget },
     { "uptime", l_uptime },
     { "auth_traps", l_auth_traps },
@@ -1210,5 +1251,7 @@ mwl_agent_open(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_agent_new);
     lua_setfield(L, -2, "agent_new");
+    lua_pushcfunction(L, l_host_available);
+    lua_setfield(L, -2, "host_mibs_available");
     return 0;
 }

@@ -30,6 +30,10 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
   --max-msg-size N       largest response, in octets (default 65507)
   --max-repetitions N    GETBULK: at most N varbinds of repetitions per
                          request (default 100, as net-snmp; 0: no cap)
+  --host-mibs LIST       the host's MIBs to serve, comma-separated: if, host,
+                         ucd, tcp, udp (default all; "none" for none)
+  --host-cache SECONDS   how long a host table snapshot is served (default 5)
+  --disk PATH            a dskTable row for PATH (UCD-SNMP-MIB; repeatable)
   --log-level LEVEL      debug, info, warn, error
   --max-instructions N   Lua instructions a script task may run without
                          waiting (100000000; 0: no limit)
@@ -46,6 +50,7 @@ local long = {
   ["--cold-start"] = false, ["--auth-traps"] = false, ["--sys-descr"] = true,
   ["--sys-contact"] = true, ["--sys-name"] = true, ["--sys-location"] = true,
   ["--max-msg-size"] = true, ["--max-repetitions"] = true, ["--log-level"] = true, ["--help"] = false,
+  ["--host-mibs"] = true, ["--host-cache"] = true, ["--disk"] = true,
 }
 for k, v in pairs(runtime.cli_options) do long[k] = v end
 
@@ -79,6 +84,9 @@ function M.main(argv)
     auth_traps = L["auth-traps"] and true or nil,
     max_msg_size = L["max-msg-size"] and tonumber(last(L["max-msg-size"])),
     max_repetitions = L["max-repetitions"] and math.tointeger(tonumber(last(L["max-repetitions"]))),
+    host_mibs = last(L["host-mibs"]) or "all",
+    disks = L.disk,
+    host_cache = L["host-cache"] and tonumber(last(L["host-cache"])),
     system = {
       descr = last(L["sys-descr"]), contact = last(L["sys-contact"]),
       name = last(L["sys-name"]), location = last(L["sys-location"]),
