@@ -10,19 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mwlua.h"
-#include "../app/agent.h"
+#include "l_agent.h"
 #include "../usm/usm.h"
-
-#define AGENT_MT "moonwalk.agent"
-
-
-typedef struct {
-    agent_t *a;       /* owned */
-    lua_State *L;     /* main thread */
-    int log_ref;      /* function(msg): where errors go */
-    int authfail_ref; /* function(): authenticationFailure */
-} lagent_t;
 
 typedef struct {
     lagent_t *la;
@@ -1110,6 +1099,7 @@ static const luaL_Reg agent_methods[] = {
     { "handler", l_handler },
     { "unregister", l_unregister },
     { "scalar_value", l_scalar_value },
+    { "rowtable", mwl_rowtab_new },
     { "on_log", l_on_log },
     { "on_authfail", l_on_authfail },
     { "state_dir", l_state_dir },
@@ -1125,6 +1115,23 @@ static const luaL_Reg agent_methods[] = {
     { "close", l_close },
     { NULL, NULL },
 };
+
+/* For l_rowtab.c (l_agent.h). */
+lagent_t *mwl_agent_check(lua_State *L, int idx) { return check_agent(L, idx); }
+int mwl_agent_pcall(lua_State *L, int nargs, int nres) { return pcall(L, nargs, nres); }
+int mwl_agent_status(lua_State *L, int idx, int nres, int dflt) { return status_of(L, idx, nres, dflt); }
+
+int
+mwl_agent_to_value(lua_State *L, int idx, uint8_t tag, agent_req_t *rq, mw_value_t *v)
+{
+    return to_value(L, idx, tag, rq, v);
+}
+
+void
+mwl_agent_log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
+{
+    log_once(la, logged, r, what);
+}
 
 int mwl_agent_open(lua_State *L);
 
