@@ -89,6 +89,44 @@ describe("agent table object (no rows=)", function()
     assert.same({ "2.1=r1", "2.5=r5", "2.17=again", "2.30=r30", "2.200=r200" }, walk(a, T))
   end)
 
+  it("the order stays right through many insertions and removals (blocks split and merge)", function()
+    local t = a:table { oid = T, index = { "integer", "string" }, columns = { [2] = "INTEGER" } }
+    local model, rnd = {}, 99
+    local function random(n)
+      rnd = (rnd * 1103515245 + 12345) % 2147483648
+      return rnd % n + 1
+    end
+    for step = 1, 30000 do
+      local i, s = random(3000), tostring(random(3))
+      local k = i .. "/" .. s
+      if random(3) == 1 and step > 10000 then
+        assert.equal(model[k], t:remove({ i, s }))
+        model[k] = nil
+      else
+        local row = { [2] = step }
+        t:set({ i, s }, row)
+        model[k] = row
+      end
+    end
+    local keys = {}
+    for k in pairs(model) do keys[#keys + 1] = k end
+    table.sort(keys, function(x, y)
+      local xi, xs = x:match("^(%d+)/(.*)$")
+      local yi, ys = y:match("^(%d+)/(.*)$")
+      xi, yi = tonumber(xi), tonumber(yi)
+      if xi ~= yi then return xi < yi end
+      return #xs < #ys or (#xs == #ys and xs < ys)
+    end)
+    assert.equal(#keys, #t)
+    local n = 0
+    for index, row in t:pairs() do
+      n = n + 1
+      assert.equal(keys[n], index[1] .. "/" .. index[2])
+      assert.equal(model[keys[n]], row)
+    end
+    assert.equal(#keys, n)
+  end)
+
   it("a bad index raises in set and gives nil in get and remove", function()
     local t = a:table { oid = T, index = "integer", columns = { [2] = "STRING" } }
     assert.has_error(function() t:set("x", { [2] = "a" }) end)
