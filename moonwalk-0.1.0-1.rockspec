@@ -48,6 +48,7 @@ build = {
   install = {
     lua = {
       ["moonwalk.agent"        ] = "lua/moonwalk/agent.lua",
+      ["moonwalk.agent_rowtable"] = "lua/moonwalk/agent_rowtable.lua",
       ["moonwalk.cli"          ] = "lua/moonwalk/cli.lua",
       ["moonwalk.cli.agent"    ] = "lua/moonwalk/cli/agent.lua",
       ["moonwalk.cli.args"     ] = "lua/moonwalk/cli/args.lua",

@@ -385,6 +385,9 @@ function Agent:table(spec)
   if type(spec) ~= "table" or spec.oid == nil then error("table expects {oid=, index=, columns=, rows=}", 2) end
   local entry = core.oid(spec.oid)
   local parts = parse_index(spec.index)
+  if spec.rows == nil then -- rows kept in index order in C (agent_rowtable.lua)
+    return require("moonwalk.agent_rowtable").new(self, spec, entry, parts, typename, access_rw)
+  end
   local cols, colnums = {}, {}
   for n, cdef in pairs(spec.columns or {}) do
     if math.type(n) ~= "integer" or n < 0 then error("table: columns are keyed by column number", 2) end

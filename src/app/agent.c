@@ -1537,6 +1537,12 @@ do_set(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res)
         if (status)
             index = (int)i + 1;
     }
+    /* 1b: checks across varbinds, once each one passed its own */
+    for (i = 0; i < nvb && status == 0; i++) {
+        agent_setvb_t *s = &sv[i];
+        if (s->region->be->prepare && (status = s->region->be->prepare(rq, s->region, s)) != 0)
+            index = (int)i + 1;
+    }
     /* 2: commit, undoing on failure */
     if (status == 0) {
         for (i = 0; i < nvb; i++) {

@@ -68,6 +68,11 @@ typedef struct agent_backend {
      * overlaps them replaces them (they are unregistered) instead of being
      * refused. */
     int weak;
+    /* SET, between check and commit: called for each varbind once every
+     * varbind passed check, for checks that look across varbinds (a
+     * column of a row that a RowStatus varbind of the same SET creates).
+     * 0 or an error-status. May be NULL. */
+    int (*prepare)(agent_req_t *rq, agent_region_t *r, agent_setvb_t *s);
 } agent_backend_t;
 
 struct agent_region {

@@ -11,21 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "mwlua.h"
-#include "../app/agent.h"
+#include "l_agent.h"
 #include "../app/host.h"
 #include "../usm/usm.h"
-
-#define AGENT_MT "moonwalk.agent"
-
-
-typedef struct {
-    agent_t *a;       /* owned */
-    lua_State *L;     /* main thread */
-    int log_ref;      /* function(msg): where errors go */
-    int authfail_ref; /* function(): authenticationFailure */
-    long budget;      /* instructions per call into Lua; 0: unlimited */
-} lagent_t;
 
 /* An object whose getter was stopped by the instruction budget (or ran
  * out of memory) is not run again for a while: requests that reach it are
@@ -1219,6 +1207,7 @@ static const luaL_Reg agent_methods[] = {
     { "handler", l_handler },
     { "unregister", l_unregister },
     { "scalar_value", l_scalar_value },
+    { "rowtable", mwl_rowtab_new },
     { "on_log", l_on_log },
     { "on_authfail", l_on_authfail },
     { "state_dir", l_state_dir },
@@ -1236,6 +1225,30 @@ static const luaL_Reg agent_methods[] = {
     { "close", l_close },
     { NULL, NULL },
 };
+
+/* For l_rowtab.c (l_agent.h). */
+lagent_t *mwl_agent_check(lua_State *L, int idx) { return check_agent(L, idx); }
+int
+mwl_agent_pcall(lagent_t *la, lua_State *L, int nargs, int nres)
+{
+    if (la && la->L == L)
+        return pcall(la, nargs, nres);
+    lagent_t plain = { .L = L }; /* no agent: no budget */
+    return pcall(&plain, nargs, nres);
+}
+int mwl_agent_status(lua_State *L, int idx, int nres, int dflt) { return status_of(L, idx, nres, dflt); }
+
+int
+mwl_agent_to_value(lua_State *L, int idx, uint8_t tag, agent_req_t *rq, mw_value_t *v)
+{
+    return to_value(L, idx, tag, rq, v);
+}
+
+void
+mwl_agent_log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
+{
+    log_once(la, logged, r, what);
+}
 
 int mwl_agent_open(lua_State *L);
 
