@@ -1886,7 +1886,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     }
     if (m->context_name_len) {
         a->st.unknown_contexts++;
-        return send_report(a, rq, m, A_UNKNOWNCONTEXTS, 10, a->st.unknown_contexts, NULL, 0, resp,
+        return send_report(a, rq, m, A_UNKNOWNCONTEXTS, 9, a->st.unknown_contexts, NULL, 0, resp,
                            resplen);
     }
     switch (m->pdu.type) {
