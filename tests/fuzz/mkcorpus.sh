@@ -9,7 +9,7 @@
 #                  community and user, signed and with an all-zero MAC
 #   corpus-usm/    a v3 request for every (auth, priv) pair, by fuzz_usm
 #   corpus-cli/    CLI argument vectors, one argument a line
-# fuzz_mib reads tests/fixtures/mibs and mibs/std directly.
+# fuzz_mib reads corpus-mib/ (regressions), tests/fixtures/mibs and mibs/std.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../../build/fuzz}
