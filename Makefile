@@ -4,7 +4,7 @@
 #   make test            every busted spec; ends with "N passed, N failed"
 #   make test SANITIZE=1 the same on an ASan+UBSan build (build/asan)
 #   make run             the demo (examples/demo.lua; PORT=N for another port)
-#   make fuzz            builds and runs the libFuzzer targets (FUZZ_TIME s)
+#   make fuzz            builds and runs each libFuzzer target FUZZ_TIME s (60)
 #   make install PREFIX=/usr/local
 #
 # Nothing is read from the system (pkg-config) before scripts/deps.sh has

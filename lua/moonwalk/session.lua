@@ -290,13 +290,14 @@ local function opaque_special(letter, v)
   return (letter == "I" and "\159\122" or "\159\123") .. string.char(#bytes) .. bytes
 end
 
--- BITS from net-snmp's "b" syntax: bit numbers separated by spaces or commas
+-- BITS from net-snmp's "b" syntax: bit numbers separated by spaces or commas;
+-- the octets are an OCTET STRING, so bit numbers stop at 65535 * 8 - 1
 local function bits_value(v)
   local octets = {}
   local max = -1
   for n in tostring(v):gmatch("[^%s,]+") do
     local b = math.tointeger(tonumber(n))
-    if not b or b < 0 then error("bad BITS value " .. tostring(v), 0) end
+    if not b or b < 0 or b >= 65535 * 8 then error("bad BITS value " .. tostring(v), 0) end
     local i = b // 8 + 1
     octets[i] = (octets[i] or 0) | (0x80 >> (b % 8))
     if i - 1 > max then max = i - 1 end

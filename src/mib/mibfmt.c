@@ -75,7 +75,7 @@ hint_octets(mibbuf_t *b, const uint8_t *cp, size_t len, const char *hint, int tw
 {
     const uint8_t *ecp = cp + len;
     int repeat, width = 1;
-    long value;
+    unsigned long value; /* wraps past 8 octets, as net-snmp's long does in practice */
     char code = 'd', separ = 0, term = 0, ch, intbuf[64];
 
     while (cp < ecp) {
@@ -86,8 +86,11 @@ hint_octets(mibbuf_t *b, const uint8_t *cp, size_t len, const char *hint, int tw
                 hint++;
             }
             width = 0;
-            while ('0' <= *hint && *hint <= '9')
-                width = width * 10 + (*hint++ - '0');
+            while ('0' <= *hint && *hint <= '9') {
+                if (width < 1000000) /* wider than any OCTET STRING */
+                    width = width * 10 + (*hint - '0');
+                hint++;
+            }
             code = *hint++;
             if ((ch = *hint) && ch != '*' && (ch < '0' || ch > '9') &&
                 (width != 0 || (ch != 'x' && ch != 'd' && ch != 'o')))
@@ -116,7 +119,7 @@ hint_octets(mibbuf_t *b, const uint8_t *cp, size_t len, const char *hint, int tw
                 mibbuf_cat(b, intbuf);
                 break;
             case 'd':
-                snprintf(intbuf, sizeof intbuf, "%ld", value);
+                snprintf(intbuf, sizeof intbuf, "%ld", (long)value);
                 mibbuf_cat(b, intbuf);
                 break;
             case 'o':

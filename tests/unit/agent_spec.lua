@@ -789,6 +789,20 @@ describe("agent: SNMPv3 (USM reports)", function()
     assert.equal("1.3.6.1.6.3.15.1.1.6.0", vb.oid)
   end)
 
+  it("a context name gets snmpUnknownContexts.0, another context engine ID snmpUnknownPDUHandlers.0 (found by fuzz_agent)", function()
+    -- the report's OID was built from 10 arcs of the 9-arc snmpUnknownContexts
+    local b = new_agent { communities = {}, users = { { name = "nouser" } } }
+    local beid = mw.fromhex((b:engine()))
+    local base = { engine_id = beid, user = "nouser", context_engine_id = beid }
+    local function with(f) local t = {} for k, v in pairs(base) do t[k] = v end for k, v in pairs(f) do t[k] = v end return msg(t) end
+    local _, vb = report(b:process(mw.encode(with { context_name = "vrf-9" })))
+    assert.equal("1.3.6.1.6.3.12.1.5.0", vb.oid)
+    assert.equal(1, vb.value)
+    _, vb = report(b:process(mw.encode(with { context_engine_id = "\128\0\0\0\1other" })))
+    assert.equal("1.3.6.1.6.3.11.2.1.3.0", vb.oid)
+    b:close()
+  end)
+
   it("priv without auth is an invalid message (snmpInvalidMsgs), dropped", function()
     assert.is_nil(a:process(mw.encode(msg { engine_id = eid, user = "u", msg_flags = 6 })))
     assert.equal(1, a:stats().snmpInvalidMsgs)

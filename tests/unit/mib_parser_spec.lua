@@ -304,6 +304,28 @@ describe("mw.mib", function()
                  mib.name("1.3.6.1.4.1.99999.2.4.1.3.0.26.43.60.77.94.107.101.121"))
   end)
 
+  it("renders through a DISPLAY-HINT wider than 8 octets or with a huge width (found by fuzz_mib)", function()
+    -- "16d" shifted a signed long past its range, "99999999999a" overflowed the width
+    local d = tmpdir()
+    write(d .. "/MW-HINT-MIB.txt", [[
+MW-HINT-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises, OBJECT-TYPE FROM SNMPv2-SMI
+        TEXTUAL-CONVENTION FROM SNMPv2-TC;
+Wide ::= TEXTUAL-CONVENTION DISPLAY-HINT "16d" STATUS current DESCRIPTION "w" SYNTAX OCTET STRING
+Huge ::= TEXTUAL-CONVENTION DISPLAY-HINT "99999999999a" STATUS current DESCRIPTION "h" SYNTAX OCTET STRING
+mwHint OBJECT IDENTIFIER ::= { enterprises 99990 }
+wide OBJECT-TYPE SYNTAX Wide MAX-ACCESS read-only STATUS current DESCRIPTION "w" ::= { mwHint 1 }
+huge OBJECT-TYPE SYNTAX Huge MAX-ACCESS read-only STATUS current DESCRIPTION "h" ::= { mwHint 2 }
+END
+]])
+    local m = fresh(STD .. ":" .. d, "MW-HINT-MIB")
+    assert.equal(0, m:error_count())
+    assert.equal("STRING: -1", m:format_value("1.3.6.1.4.1.99990.1.0", "STRING", string.rep("\255", 16)))
+    assert.equal("STRING: 258", m:format_value("1.3.6.1.4.1.99990.1.0", "STRING", "\1\2"))
+    assert.equal("STRING: abc", m:format_value("1.3.6.1.4.1.99990.2.0", "STRING", "abc"))
+    os.execute("rm -rf " .. d)
+  end)
+
   it("describes objects: type, access, enums, hint, index, units", function()
     local info = mib.info("IF-MIB::ifOperStatus")
     assert.equal("INTEGER", info.type)

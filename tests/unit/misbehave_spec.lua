@@ -293,6 +293,17 @@ describe("set types as net-snmp encodes them", function()
       assert.equal("\0\255\128", vbs[7].value)
     end)
   end)
+
+  it("refuses a BITS bit number past the largest OCTET STRING (found by fuzz_cli)", function()
+    -- 42949672950 asked for a 5 GB string; 1000000 for 125,001 octets
+    for _, bit in ipairs { "524280", "1000000", "42949672950" } do
+      local ok, err = pcall(function()
+        return session():set { { "1.3.6.1.4.1.20.5", "b", "0 " .. bit } }
+      end)
+      assert.is_false(ok)
+      assert.matches("varbind 1: bad BITS value 0 " .. bit, tostring(err), 1, true)
+    end
+  end)
 end)
 
 describe("many agents at once", function()
