@@ -336,3 +336,16 @@ host_register(agent_t *a, const char *list, double ttl, const char *const *disks
     }
     return 0;
 }
+
+int
+host_path_add(char ***list, size_t *n, const char *path)
+{
+    char **d = realloc(*list, (*n + 1) * sizeof *d);
+    if (!d)
+        return MW_ENOMEM;
+    *list = d;
+    if (!(d[*n] = strdup(path)))
+        return MW_ENOMEM;
+    (*n)++;
+    return 0;
+}

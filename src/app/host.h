@@ -72,6 +72,8 @@ void host_v_int(mw_value_t *v, int64_t i);
 void host_v_str(mw_value_t *v, const void *p, size_t n);
 int host_v_oid(agent_req_t *rq, mw_value_t *v, const uint32_t *arcs, size_t n);
 double host_now(void);
+/* Appends a copy of path to the owned list (*list, *n). 0 or MW_ENOMEM. */
+int host_path_add(char ***list, size_t *n, const char *path);
 
 host_mod_t *host_if_new(void);
 host_mod_t *host_hr_new(void);

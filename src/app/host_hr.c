@@ -746,14 +746,7 @@ host_hr_disk(host_mod_t *m, const char *path)
     hr_priv_t *p = m->priv;
     if (p->ndisks >= 64)
         return MW_EINVAL;
-    char **d = realloc(p->disks, (p->ndisks + 1) * sizeof *d);
-    if (!d)
-        return MW_ENOMEM;
-    p->disks = d;
-    if (!(d[p->ndisks] = strdup(path)))
-        return MW_ENOMEM;
-    p->ndisks++;
-    return 0;
+    return host_path_add(&p->disks, &p->ndisks, path);
 }
 
 host_mod_t *

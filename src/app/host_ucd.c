@@ -403,14 +403,7 @@ int
 host_ucd_disk(host_mod_t *m, const char *path)
 {
     ucd_priv_t *p = m->priv;
-    char **d = realloc(p->disks, (p->ndisks + 1) * sizeof *d);
-    if (!d)
-        return MW_ENOMEM;
-    p->disks = d;
-    if (!(d[p->ndisks] = strdup(path)))
-        return MW_ENOMEM;
-    p->ndisks++;
-    return 0;
+    return host_path_add(&p->disks, &p->ndisks, path);
 }
 
 host_mod_t *
