@@ -82,6 +82,7 @@ M.parse_peer = parse_peer
 -- session{peer=, version=, community=, timeout=, retries=, max_repetitions=,
 --         rate= (requests/s to this agent), max_inflight= (requests at once)}
 local c_get, c_getnext   -- the C session's get and getnext (set by new)
+M.DEFAULT_INFLIGHT = 64
 
 function M.new(opts)
   if type(opts) == "string" then opts = { peer = opts } end
@@ -100,10 +101,15 @@ function M.new(opts)
   self.max_repetitions = opts.max_repetitions or 10
   self.non_increasing = opts.non_increasing or "error"
   self.opts = opts
-  if opts.rate ~= nil or opts.max_inflight ~= nil then
-    local rate, maxin = opts.rate, opts.max_inflight
-    if rate ~= nil and (type(rate) ~= "number" or rate <= 0) then error("rate must be a positive number of requests per second", 2) end
-    if maxin ~= nil and (math.type(maxin) ~= "integer" or maxin < 1) then error("max_inflight must be an integer >= 1", 2) end
+  -- At most DEFAULT_INFLIGHT requests to one agent are out at once unless
+  -- the script says otherwise (max_inflight = n, or false for no window): a
+  -- thousand requests sent in one burst overflow the agent's socket buffer
+  -- (snmpd drops about half of them) and come back only by retransmission.
+  local rate, maxin = opts.rate, opts.max_inflight
+  if maxin == nil then maxin = M.DEFAULT_INFLIGHT elseif maxin == false then maxin = nil end
+  if rate ~= nil and (type(rate) ~= "number" or rate <= 0) then error("rate must be a positive number of requests per second", 2) end
+  if maxin ~= nil and (math.type(maxin) ~= "integer" or maxin < 1) then error("max_inflight must be an integer >= 1 or false", 2) end
+  if rate or maxin then
     self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1 }
   end
   if type(self.timeout) ~= "number" or self.timeout <= 0 then error("timeout must be a positive number of seconds", 2) end
@@ -197,13 +203,18 @@ local function limit_leave(lim)
   end
 end
 
+-- a request that raises (a bad OID) still gives its slot back; the results
+-- pass through as varargs (no table per request: every request of a
+-- session goes through here)
+local function left(lim, ok, ...)
+  limit_leave(lim)
+  if not ok then error((...), 0) end
+  return ...
+end
+
 local function limited(lim, fn, ...)
   limit_enter(lim)
-  -- a request that raises (a bad OID) still gives its slot back
-  local r = table.pack(pcall(fn, ...))
-  limit_leave(lim)
-  if not r[1] then error(r[2], 0) end
-  return table.unpack(r, 2, r.n)
+  return left(lim, pcall(fn, ...))
 end
 
 local function request(self, method, ...)

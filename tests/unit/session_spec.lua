@@ -116,6 +116,27 @@ describe("session per-target limits", function()
     end)
   end)
 
+  it("by default a session keeps at most 64 requests out at once; max_inflight = false lifts the window", function()
+    mw.run(function()
+      local function burst(opts)
+        inflight, peak = 0, 0
+        local s = mw.session(opts)
+        local tasks = {}
+        for i = 1, 200 do tasks[i] = mw.spawn(function() return s:get "1.3.6.1.2.1.1.1.0" end) end
+        local ok = 0
+        for _, r in ipairs(mw.wait_all(tasks)) do if r[2] then ok = ok + 1 end end
+        assert.equal(200, ok)
+        return peak
+      end
+      local base = { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0 }
+      assert.equal(64, burst(base))
+      local open = {}
+      for k, v in pairs(base) do open[k] = v end
+      open.max_inflight = false
+      assert.is_true(burst(open) > 64)
+    end)
+  end)
+
   it("rate spaces the requests: 10 requests at 50/s span at least 9 intervals", function()
     mw.run(function()
       local s = mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0,
@@ -141,5 +162,6 @@ describe("session per-target limits", function()
     assert.has_error(function() mw.session { peer = "127.0.0.1:9", rate = 0 } end)
     assert.has_error(function() mw.session { peer = "127.0.0.1:9", max_inflight = 0 } end)
     assert.has_error(function() mw.session { peer = "127.0.0.1:9", max_inflight = 1.5 } end)
+    assert.has_error(function() mw.session { peer = "127.0.0.1:9", max_inflight = true } end)
   end)
 end)
