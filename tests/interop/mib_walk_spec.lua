@@ -5,7 +5,7 @@
 -- agent's own cache states (nsCacheStatus) are not compared by value.
 local root = os.getenv("MOONWALK_ROOT") or "."
 local DIRS = root .. "/mibs/std:/usr/share/snmp/mibs"
-local PORT = 18502
+local PORT = require("moonwalk.core").free_udp_port()
 
 local function slurp(cmd)
   local f = assert(io.popen(cmd))
@@ -52,7 +52,9 @@ describe("moonwalk walk against snmpwalk with MIBs loaded", function()
     if dir then os.execute("rm -rf " .. dir) end
   end)
 
-  it("prints the same lines for the whole tree", function()
+  -- One walk of each, compared line by line: nil and why when they differ
+  -- by more than moving digits.
+  local function compare()
     local bin = os.getenv("MOONWALK_BIN") or "build/moonwalk"
     local args = string.format("-v2c -c public -M %s -m ALL 127.0.0.1:%d .1", DIRS, PORT)
     local ref = lines(slurp("snmpwalk " .. args .. " 2>/dev/null"))
@@ -62,8 +64,10 @@ describe("moonwalk walk against snmpwalk with MIBs loaded", function()
     for i = 1, #ref do
       if ref[i]:match("^NET%-SNMP%-AGENT%-MIB::nsCacheStatus") then volatile[i] = true end
     end
-    assert.is_true(#ref > 500, "snmpwalk returned " .. #ref .. " lines")
-    assert.equal(#ref, #got)
+    if #ref <= 500 then return nil, "snmpwalk returned " .. #ref .. " lines" end
+    if #ref ~= #got then
+      return nil, string.format("snmpwalk printed %d lines, moonwalk %d", #ref, #got)
+    end
     local moved, bad = 0, {}
     for i = 1, #ref do
       if ref[i] ~= got[i] and not volatile[i] then
@@ -80,7 +84,21 @@ describe("moonwalk walk against snmpwalk with MIBs loaded", function()
         end
       end
     end
-    assert(#bad == 0, table.concat(bad, "\n"))
-    assert.is_true(moved < #ref // 20, moved .. " lines with moving values")
+    if #bad > 0 then return nil, table.concat(bad, "\n") end
+    if moved >= #ref // 20 then return nil, moved .. " lines with moving values" end
+    return true
+  end
+
+  it("prints the same lines for the whole tree", function()
+    -- The host's own tables (processes, sockets, neighbours) can gain or
+    -- lose rows between the two walks when anything else runs on the
+    -- machine: the two walks are taken again, up to three times, until
+    -- they describe the same tree; each comparison is exact.
+    local ok, why
+    for _ = 1, 3 do
+      ok, why = compare()
+      if ok then break end
+    end
+    assert(ok, why)
   end)
 end)

@@ -46,7 +46,10 @@ end
 local function run(fn)
   local t0 = mw.now()
   local r = table.pack(mw.run(fn))
-  assert.is_true(mw.now() - t0 < 10, "took too long")
+  -- a guard against hanging, not a measure of speed: generous, because the
+  -- CPU may be shared with other jobs
+  local took = mw.now() - t0
+  assert.is_true(took < 60, "took too long: " .. took .. " s")
   return table.unpack(r, 1, r.n)
 end
 
@@ -325,7 +328,10 @@ describe("many agents at once", function()
       local tasks = {}
       for i = 1, 10000 do
         local k = (i - 1) % 10 + 1
-        local s = mw.session { peer = "127.0.0.1:" .. socks[k]:port(), timeout = 2, retries = 3 }
+        -- the responders share this process: on a starved CPU (load 10
+        -- on two cores) answering ten thousand takes longer than a short
+        -- timeout, and retransmissions only add to the work
+        local s = mw.session { peer = "127.0.0.1:" .. socks[k]:port(), timeout = 15, retries = 2 }
         tasks[i] = mw.spawn(function() return s:get "1.3.6.1.2.1.1.3.0" end)
       end
       local ok = 0

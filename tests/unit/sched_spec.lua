@@ -86,7 +86,9 @@ describe("tasks and timers", function()
     local h
     local t0 = mw.now()
     mw.run(function() h = mw.every(0.05, function() end) end)
-    assert.is_true(mw.now() - t0 < 0.5)
+    -- had run waited for the repeating task it would never return; the
+    -- bound only tells that from a slow machine
+    assert.is_true(mw.now() - t0 < 5)
     h:cancel()
   end)
 
