@@ -198,6 +198,22 @@ describe("moonwalk trapd", function()
     R.sh(string.format("MIBS= snmpinform -v2c -c public -t 0.5 -r 10 127.0.0.1:%d '' .1.3.6.1.6.3.1.1.5.3", port))
     assert.is_true(until_match(h, "handler rh%.lua:2 failed: rh%.lua:4: attempt to index"), h.err())
   end)
+
+  it("names the handler's line when a call it makes raises inside moonwalk", function()
+    local port = core.free_udp_port("v4")
+    script("rh2.lua", table.concat({
+      'local rx = ...',
+      'local mw = require "moonwalk"',
+      'local dev = mw.session { peer = "127.0.0.1:9" }',
+      'rx:on("1.3.6.1.6.3.1.1.5.3", function(n)',   -- 4
+      '  dev:get(42)',
+      'end)',
+    }, "\n") .. "\n")
+    local h = start(string.format("trapd --listen udp:127.0.0.1:%d -c public rh2.lua", port), "rh2")
+    finally(h.stop)
+    R.sh(string.format("MIBS= snmpinform -v2c -c public -t 0.5 -r 10 127.0.0.1:%d '' .1.3.6.1.6.3.1.1.5.3", port))
+    assert.is_true(until_match(h, "handler rh2%.lua:4 failed: rh2%.lua:5: OID expected, got number"), h.err())
+  end)
 end)
 
 describe("the scheduler", function()
