@@ -131,6 +131,10 @@ local checks = {
       set = R.sh(string.format("MIBS= snmpset -v2c -c private -On -t 0.5 -r 3 127.0.0.1:%d .1.3.6.1.4.1.99999.1.1.0 i 300",
         h.ports.agent))
       assert.matches("wrongValue", set)
+      -- the user given as "ops:SHA-256:authpass123:AES:privpass123"
+      local v3 = R.sh(string.format("MIBS= snmpget -v3 -u ops -l authPriv -a SHA-256 -A authpass123 -x AES "
+        .. "-X privpass123 -On -t 0.5 -r 3 127.0.0.1:%d .1.3.6.1.4.1.99999.1.1.0", h.ports.agent))
+      assert.matches("INTEGER: 30", v3)
     end },
   { has = "ifs:replace", what = "a table object: set, get, remove, replace, pairs",
     ready = function(h) return h.out():find("eth0", 1, true) ~= nil end,
