@@ -119,6 +119,22 @@ describe("moonwalk run", function()
   end)
 end)
 
+describe("a script that does not compile", function()
+  it("is named with its file and line by run, agent and trapd", function()
+    script("syntax.lua", "local x = 1\nlocal y = \n")
+    for _, cmd in ipairs {
+      "run syntax.lua",
+      string.format("agent --listen udp:127.0.0.1:%d -c public --host-mibs none syntax.lua", core.free_udp_port("v4")),
+      string.format("trapd --listen udp:127.0.0.1:%d -c public syntax.lua", core.free_udp_port("v4")),
+    } do
+      local _, err, code = R.run(string.format("cd %s && timeout 20 %s %s", tmp, BIN, cmd))
+      assert.equal(1, code, cmd)
+      assert.matches("syntax%.lua:3: unexpected symbol near <eof>", err)
+      no_library_lines(messages(err))
+    end
+  end)
+end)
+
 -- starts a server in the background; returns a handle
 local function start(args, name)
   local o, e = tmp .. "/" .. name .. ".out", tmp .. "/" .. name .. ".err"
