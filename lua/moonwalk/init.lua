@@ -121,6 +121,11 @@ function M.set_max_inflight(n) core.engine_init(); core.set_max_inflight(n) end
 -- Engine IDs as lowercase hex
 function M.hex(s) return core.tohex(s) end
 
+-- HTTP client on the loop (waits, so inside a task):
+-- http_request{ url =, method = "GET", body =, headers = {}, timeout = 10 }
+-- -> status, body, headers | nil, err
+M.http_request = core.http_request
+
 -- Names work wherever an OID does, with no mw.mib.load first: the first
 -- name loads the MIB layer (and its default modules, as the CLI does),
 -- which then resolves it and every later one.

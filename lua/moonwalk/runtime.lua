@@ -182,6 +182,7 @@ local function make_view(gen)
 
   function V.spawn(fn, ...)
     if gen.retired then error("shutting down: no new tasks", 2) end
+    if type(fn) ~= "function" then error("spawn expects a function", 2) end
     return gen:track(sched.spawn(fn, ...))
   end
 
@@ -212,6 +213,7 @@ local function make_view(gen)
 
   function V.after(s, fn, ...)
     if type(s) ~= "number" then error("after expects seconds", 2) end
+    if type(fn) ~= "function" then error("after expects a function", 2) end
     local args = table.pack(...)
     local h = { cancelled = false }
     function h:cancel() self.cancelled = true; gen.periodic[self] = nil end
@@ -366,7 +368,7 @@ local function start(gen, scripts)
     gen.mains[#gen.mains + 1] = t
     gen:track(t)
     if t.done and not t.ok then
-      return nil, t.error
+      return nil, t.error_text or t.error
     end
   end
   return true

@@ -13,6 +13,60 @@ Task.__index = Task
 Task.__name = "moonwalk.task"
 local by_co = setmetatable({}, { __mode = "k" })
 
+-- Where a function was defined, as its task's name: "file.lua:12", or
+-- "file.lua" for a script's main chunk.
+local function fn_name(fn)
+  local info = type(fn) == "function" and debug.getinfo(fn, "S")
+  if not info then return "?" end
+  if info.what == "main" then return info.short_src end
+  return info.short_src .. ":" .. info.linedefined
+end
+S.fn_name = fn_name
+
+local function task_name(t)
+  if not t.name and t.fn then t.name = fn_name(t.fn) end
+  return t.name or "?"
+end
+
+-- The library's own directory ("@/usr/share/lua/5.4/moonwalk/", or
+-- "=moonwalk/" for the modules built into the binary): frames from there
+-- are not the user's.
+local libdir = debug.getinfo(1, "S").source:match("^(.*[/\\])") or "=moonwalk/"
+local libpath = libdir:sub(2)
+
+local function is_lib(source)
+  return source:sub(1, #libdir) == libdir
+end
+
+-- a file name as an error message shows it (short_src, perhaps cut
+-- to "...tail"): is it one of the library's modules?
+local function is_lib_file(file)
+  local tail = file:gsub("^%.%.%.", "")
+  local base = tail:match("[^/\\]+$") or tail
+  for _, full in ipairs { libpath .. base, libpath .. "cli/" .. base } do
+    if #tail <= #full and full:sub(-#tail) == tail then return true end
+  end
+  return false
+end
+
+-- located(co, err) -> err with the position of the user's code that led
+-- to it, when the message has none or names a line of the library
+-- ("runtime.lua:185: spawn expects a function" becomes
+-- "script.lua:3: spawn expects a function").
+function S.located(co, err)
+  if type(err) ~= "string" then return err end
+  local file, rest = err:match("^([^\n]-):%d+: (.*)$")
+  if file and not is_lib_file(file) then return err end
+  for level = 0, 200 do
+    local info = debug.getinfo(co, level, "Sl")
+    if not info then break end
+    if info.what ~= "C" and info.currentline > 0 and not is_lib(info.source) then
+      return info.short_src .. ":" .. info.currentline .. ": " .. (rest or err)
+    end
+  end
+  return err
+end
+
 local function finish(t, ok, ...)
   t.done = true
   t.ok = ok
@@ -31,20 +85,14 @@ local function finish(t, ok, ...)
   end
 end
 
-local function task_name(t)
-  if not t.name and t.fn then
-    local info = debug.getinfo(t.fn, "S")
-    t.name = info and (info.short_src .. ":" .. info.linedefined) or "?"
-  end
-  return t.name or "?"
-end
 
 local function after_resume(co, t, ok, ...)
   if t and not t.done and coroutine.status(co) == "dead" then
     if not ok then
       local err = ...
       t.error = err
-      log.error("task %s failed: %s", task_name(t), debug.traceback(co, err))
+      t.error_text = S.located(co, err)
+      log.error("task %s failed: %s", task_name(t), debug.traceback(co, t.error_text))
       finish(t, false, err)
     else
       finish(t, true, ...)
@@ -114,11 +162,15 @@ function S.sleep(s)
 end
 
 function S.after(s, fn, ...)
+  if type(s) ~= "number" then error("after expects seconds", 2) end
+  if type(fn) ~= "function" then error("after expects a function", 2) end
   local args = table.pack(...)
-  return S.spawn(function()
+  local t = S.spawn(function()
     core.sleep(s)
     return fn(table.unpack(args, 1, args.n))
   end)
+  t.name = fn_name(fn)   -- named after fn, not this wrapper
+  return t
 end
 
 -- every(seconds, fn): runs fn as its own task every period, on a fixed

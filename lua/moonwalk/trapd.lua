@@ -271,7 +271,7 @@ end
 -- --- the receiver -------------------------------------------------------------
 
 local function traceback(e)
-  return debug.traceback(tostring(e), 2)
+  return debug.traceback(tostring(sched.located(coroutine.running(), e)), 2)
 end
 
 -- trapd{ listen = addr | {addrs}, community = c | {cs}, users = {...},

@@ -45,9 +45,19 @@ describe("doc/lua-api.md", function()
     core.engine_init()
     local s = mw.session { peer = "127.0.0.1:9", community = "x" }
     check("session:", getmetatable(s).__index)
+    -- a v3 session has methods of its own (engine ID discovery)
+    local s3 = mw.session { peer = "127.0.0.1:9", version = "3", user = "u", level = "authPriv",
+                            auth = "SHA", auth_pass = "authpass1", priv = "AES", priv_pass = "privpass1" }
+    check("session:", s3)
     check("rate:", getmetatable(mw.rate()).__index)
     local a = mw.agent { listen = "udp:127.0.0.1:" .. core.free_udp_port(), communities = "public" }
     check("agent:", getmetatable(a).__index)
+    -- the table object (Agent:table without rows): a userdata whose
+    -- __index is a C closure over its methods table
+    local tbl = a:table { oid = "1.3.6.1.4.1.99999.3.1", index = "integer", columns = { [2] = "STRING" } }
+    local _, methods = debug.getupvalue(getmetatable(tbl).__index, 1)
+    assert.is_table(methods)
+    check("rowtable:", methods)
     a:close()
     local rx = assert(mw.trapd { listen = "udp:127.0.0.1:" .. core.free_udp_port(), community = "public" })
     check("receiver:", getmetatable(rx).__index)
