@@ -218,6 +218,7 @@ typedef struct {
     int32_t v6fwd, v6hop, spin;
     uint32_t ninet;
     double born;              /* when the module was made (sysUpTime's origin, near enough) */
+    uint32_t read_at;         /* hundredths of a second from born to the last refresh */
 } ip_priv_t;
 
 #define SC(k, id) { { MIB2, 4, k }, 8, -1, id }
@@ -748,6 +749,7 @@ ip_refresh(host_mod_t *m)
     int rc = nl_refill(p);
     if (rc < 0)
         return rc;
+    p->read_at = (uint32_t)((uint64_t)((host_now() - p->born) * 100) & 0xffffffffu);
     if ((rc = load_addrs(m, p)) < 0 || (rc = load_neighs(m, p)) < 0 || (rc = load_routes(m, p)) < 0
         || (rc = load_stats(m, p)) < 0)
         return rc;
@@ -879,11 +881,7 @@ ip_cell(host_mod_t *m, agent_req_t *rq, const host_obj_t *o, const void *row, mw
     case O_ADDRESS + 11: host_v_int(v, r->storage); break;
     /* ipNetToPhysicalTable */
     case O_NTP + 4: host_v_str(v, r->ll, r->lllen); break;
-    case O_NTP + 5: {
-        double up = host_now() - p->born;
-        host_v_num(v, MW_T_TIMETICKS, (uint64_t)(up * 100) & 0xffffffffu);
-        break;
-    }
+    case O_NTP + 5: host_v_num(v, MW_T_TIMETICKS, p->read_at); break;
     case O_NTP + 6: host_v_int(v, r->type); break;
     case O_NTP + 7: host_v_int(v, r->state); break;
     case O_NTP + 8: host_v_int(v, 1); break;
