@@ -81,7 +81,7 @@ end
 --        max_repetitions= (GETBULK: the repetitions of one request hold at
 --        most this many varbinds, as net-snmp's maxGetbulkResponses;
 --        default 100, 0: no cap),
---        host_mibs= "if,host,ucd,tcp,udp" | {"if", ...} | "all" | true | "none"
+--        host_mibs= "if,host,ucd,tcp,udp,ip,icmp" | {"if", ...} | "all" | true | "none"
 --        | false (the host's own MIBs, as snmpd serves them, where the build
 --        has them, i.e. on Linux; default none here, "all" for the
 --        `moonwalk agent` command), host_cache= seconds a host table

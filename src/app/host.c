@@ -249,6 +249,8 @@ static const host_kind_t kinds[] = {
     { "ucd", host_ucd_new },
     { "tcp", host_tcp_new },
     { "udp", host_udp_new },
+    { "ip", host_ip_new },
+    { "icmp", host_icmp_new },
 #endif
     { NULL, NULL },
 };
@@ -257,7 +259,7 @@ const char *
 host_available(void)
 {
 #ifdef __linux__
-    return "if,host,ucd,tcp,udp";
+    return "if,host,ucd,tcp,udp,ip,icmp";
 #else
     return "";
 #endif

@@ -1,8 +1,8 @@
 /* host.h - the host's own MIBs (IF-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB,
- * TCP-MIB, UDP-MIB)
+ * TCP-MIB, UDP-MIB, IP-MIB, IP-FORWARD-MIB, ICMP)
  * as agent backends, as net-snmp's snmpd serves them.
  *
- * Each module (host_if.c, host_hr.c, host_ucd.c, host_tcpudp.c) lists its objects (scalars
+ * Each module (host_if.c, host_hr.c, host_ucd.c, host_tcpudp.c, host_ip.c) lists its objects (scalars
  * and table columns) and fills a snapshot in refresh(). host.c registers
  * one region per object, refreshes a module at most once per request and
  * only when its snapshot is older than the cache time, and answers GET and
@@ -47,7 +47,7 @@ struct host_mod {
     int (*cell)(host_mod_t *m, agent_req_t *rq, const host_obj_t *o, const void *row,
                 mw_value_t *v);
     void (*free)(host_mod_t *m);
-    host_tab_t tabs[8];
+    host_tab_t tabs[16];
     void *priv;               /* owned by the module */
     double ttl;               /* seconds a snapshot is served */
     double taken;             /* when the snapshot was taken (monotonic) */
@@ -82,5 +82,7 @@ host_mod_t *host_ucd_new(void);
 int host_ucd_disk(host_mod_t *m, const char *path);
 host_mod_t *host_tcp_new(void);
 host_mod_t *host_udp_new(void);
+host_mod_t *host_ip_new(void);
+host_mod_t *host_icmp_new(void);
 
 #endif

@@ -1,6 +1,7 @@
 -- The host's MIBs: net-snmp's snmpd and `moonwalk agent` on the same host,
--- walked with snmpbulkwalk. Under IF-MIB, HOST-RESOURCES-MIB,
--- UCD-SNMP-MIB, TCP-MIB and UDP-MIB both serve the same names (deliberate differences listed
+-- walked with snmpbulkwalk. Under IF-MIB, IP-MIB (with IP-FORWARD-MIB),
+-- ICMP, HOST-RESOURCES-MIB, UCD-SNMP-MIB, TCP-MIB and UDP-MIB both serve
+-- the same names (deliberate differences listed
 -- in the README are taken out here, each with its reason), static values
 -- are identical, and counters only go up.
 local core = require "moonwalk.core"
@@ -287,6 +288,87 @@ describe("interop: host MIBs of moonwalk agent against snmpd on the same host", 
     assert.equal("INTEGER: " .. a.port, vu[".1.3.6.1.2.1.7.5.1.2.127.0.0.1." .. a.port])
   end)
 
+  -- Walks subtree in both agents; neighbours may come and go between two
+  -- walks, so a difference is looked at again once before it fails.
+  local function both(sub)
+    local na, va = walk(d.agent, sub)
+    local nb, vb = walk(a.peer, sub)
+    local sa, sb = set_of(na), set_of(nb)
+    local same = true
+    for n in pairs(sa) do if not sb[n] then same = false end end
+    for n in pairs(sb) do if not sa[n] then same = false end end
+    if not same then
+      na, va = walk(d.agent, sub)
+      nb, vb = walk(a.peer, sub)
+    end
+    return na, va, nb, vb
+  end
+
+  it("IP-MIB and IP-FORWARD-MIB: the same names (ipAddrTable, ipAddressTable, inetCidrRouteTable, ipSystemStatsTable, ipNetToPhysicalTable...)", function()
+    local na, _, nb = both(".1.3.6.1.2.1.4")
+    assert.is_true(#na > 100, #na)
+    same_names(set_of(na), set_of(nb), "IP-MIB")
+    -- each table is there, in both
+    local sb = set_of(nb)
+    for _, col in ipairs { ".1.3.6.1.2.1.4.1.0", ".1.3.6.1.2.1.4.20.1.2.127.0.0.1",
+                           ".1.3.6.1.2.1.4.24.6.0", ".1.3.6.1.2.1.4.31.1.1.3.1",
+                           ".1.3.6.1.2.1.4.34.1.3.1.4.127.0.0.1" } do
+      assert.is_true(sb[col] ~= nil, col)
+    end
+  end)
+
+  it("IP-MIB and IP-FORWARD-MIB: static values are identical (addresses, prefixes, ifIndex, routes, ipForwarding, ipDefaultTTL...)", function()
+    local _, va, _, vb = both(".1.3.6.1.2.1.4")
+    local n = 0
+    for name, v in pairs(va) do
+      -- counters and times move; ipAddressSpinLock is any value (TestAndIncr);
+      -- a neighbour's state (reachable, stale, delay...) moves with traffic
+      if not v:match("^Counter") and not v:match("^Timeticks") and name ~= ".1.3.6.1.2.1.4.33.0"
+         and not under(".1.3.6.1.2.1.4.35.1.7")(name) then
+        assert.equal(v, vb[name], name)
+        n = n + 1
+      end
+    end
+    assert.is_true(n > 50, n)
+    -- the loopback's address: its mask, and its prefix in ipAddressTable
+    assert.equal("IpAddress: 255.0.0.0", vb[".1.3.6.1.2.1.4.20.1.3.127.0.0.1"])
+    assert.equal("OID: .1.3.6.1.2.1.4.32.1.5.1.1.4.127.0.0.0.8", vb[".1.3.6.1.2.1.4.34.1.5.1.4.127.0.0.1"])
+  end)
+
+  it("ICMP: the same scalars, icmpStatsTable and icmpMsgStatsTable rows", function()
+    local na, _, nb = both(".1.3.6.1.2.1.5")
+    assert.is_true(#na > 26, #na)
+    same_names(set_of(na), set_of(nb), "ICMP")
+  end)
+
+  it("IP-MIB and ICMP counters only go up between two walks (Counter32 modulo 2^32)", function()
+    local subs = { ".1.3.6.1.2.1.4", ".1.3.6.1.2.1.5" }
+    local first = {}
+    for _, s in ipairs(subs) do
+      local _, v = walk(a.peer, s)
+      for k, x in pairs(v) do first[k] = x end
+    end
+    os.execute("sleep 1.2") -- past --host-cache 1
+    local n, grew = 0, 0
+    for _, s in ipairs(subs) do
+      local _, v = walk(a.peer, s)
+      for k, x in pairs(v) do
+        local t, num = x:match("^(Counter%d+): (%d+)$")
+        local t0, num0 = (first[k] or ""):match("^(Counter%d+): (%d+)$")
+        if t and t0 then
+          assert.equal(t0, t, k)
+          n = n + 1
+          local d = math.tointeger(num) - math.tointeger(num0)
+          if t == "Counter32" then d = d % (1 << 32) ; if d >= (1 << 31) then d = d - (1 << 32) end end
+          assert.is_true(d >= 0, k .. ": " .. num0 .. " then " .. num)
+          if d > 0 then grew = grew + 1 end
+        end
+      end
+    end
+    assert.is_true(n > 100, n)
+    assert.is_true(grew > 0) -- the walks themselves are loopback traffic
+  end)
+
   it("counters only go up between two walks", function()
     local subs = { ".1.3.6.1.2.1.2.2", ".1.3.6.1.2.1.31.1.1", ".1.3.6.1.4.1.2021.11", ".1.3.6.1.2.1.6",
                    ".1.3.6.1.2.1.7.1", ".1.3.6.1.2.1.7.4" }
@@ -337,9 +419,19 @@ describe("interop: choosing and overriding host MIBs", function()
     a = start("-c public --host-mibs if")
     local names = walk(a.peer, ".1.3.6.1.2.1.2")
     local hr = walk(a.peer, ".1.3.6.1.2.1.25")
+    local ip = walk(a.peer, ".1.3.6.1.2.1.4")
     a.stop()
     assert.is_true(#names > 10)
     for _, n in ipairs(hr) do assert.is_nil(n:match("^%.1%.3%.6%.1%.2%.1%.25%."), n) end
+    for _, n in ipairs(ip) do assert.is_nil(n:match("^%.1%.3%.6%.1%.2%.1%.4%."), n) end
+    -- --host-mibs ip,icmp: IP-MIB and ICMP, and not IF-MIB
+    a = start("-c public --host-mibs ip,icmp")
+    ip = walk(a.peer, ".1.3.6.1.2.1.4")
+    local icmp = walk(a.peer, ".1.3.6.1.2.1.5")
+    names = walk(a.peer, ".1.3.6.1.2.1.2")
+    a.stop()
+    assert.is_true(#ip > 50 and #icmp > 26, #ip .. " " .. #icmp)
+    for _, n in ipairs(names) do assert.is_nil(n:match("^%.1%.3%.6%.1%.2%.1%.2%."), n) end
   end)
 
   it("an unknown module name is refused at start-up with the list of known ones", function()
@@ -347,7 +439,7 @@ describe("interop: choosing and overriding host MIBs", function()
     local _, err = sh(string.format("MOONWALK_LUADIR=%s/lua %s agent --listen udp:127.0.0.1:%d -c public --state %s.d --host-mibs if,bogus",
       ROOT, BIN, core.free_udp_port(), dir))
     os.execute("rm -rf " .. dir .. ".d; rm -f " .. dir)
-    assert.matches('unknown host MIB module in "if,bogus" %(known: if,host,ucd,tcp,udp%)', err)
+    assert.matches('unknown host MIB module in "if,bogus" %(known: if,host,ucd,tcp,udp,ip,icmp%)', err)
   end)
 
   it("objects registered from Lua replace the built-in ones at the same OID (ifAlias, hrSystemNumUsers)", function()

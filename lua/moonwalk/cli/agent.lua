@@ -31,7 +31,7 @@ USAGE: moonwalk agent [OPTIONS] [SCRIPT.lua]...
   --max-repetitions N    GETBULK: at most N varbinds of repetitions per
                          request (default 100, as net-snmp; 0: no cap)
   --host-mibs LIST       the host's MIBs to serve, comma-separated: if, host,
-                         ucd, tcp, udp (default all; "none" for none)
+                         ucd, tcp, udp, ip, icmp (default all; "none" for none)
   --host-cache SECONDS   how long a host table snapshot is served (default 5)
   --disk PATH            a dskTable row for PATH (UCD-SNMP-MIB; repeatable)
   --log-level LEVEL      debug, info, warn, error
