@@ -403,12 +403,19 @@ describe("CLI output is net-snmp's, byte for byte", function()
     } do
       local tool, ver, agent = case[1], case[2], case[3]
       local args = "-On " .. ver .. " -c public " .. agent .. " .1"
-      local t1 = R.run("snmp" .. tool .. " -m '' " .. args)
-      local o, e, c = R.run(bin .. " " .. tool .. " " .. args)
-      local t2 = R.run("snmp" .. tool .. " -m '' " .. args)
-      assert.equal(0, c, e)
-      assert.is_true(#o > 10000)
-      local ok, info = compare_walks(o, t1, t2)
+      -- a socket or process that lives only during our walk (anything else
+      -- running on the machine) shows as a line net-snmp never printed:
+      -- the three walks are taken again, up to three times
+      local ok, info
+      for _ = 1, 3 do
+        local t1 = R.run("snmp" .. tool .. " -m '' " .. args)
+        local o, e, c = R.run(bin .. " " .. tool .. " " .. args)
+        local t2 = R.run("snmp" .. tool .. " -m '' " .. args)
+        assert.equal(0, c, e)
+        assert.is_true(#o > 10000)
+        ok, info = compare_walks(o, t1, t2)
+        if ok then break end
+      end
       assert.is_true(ok, info)
       assert.is_true(info > 100, "too few stable lines compared")
     end
