@@ -121,6 +121,11 @@ function M.set_max_inflight(n) core.engine_init(); core.set_max_inflight(n) end
 -- Engine IDs as lowercase hex
 function M.hex(s) return core.tohex(s) end
 
+-- The process's local SNMP engine (v3 traps from mw.trap carry its engine
+-- ID, boots and time); with { engine_id =, boots =, state = DIR, file = }
+-- it is restarted first, keeping its ID and boots in DIR.
+function M.local_engine(opts) return core.local_engine(opts) end
+
 -- Names work wherever an OID does, with no mw.mib.load first: the first
 -- name loads the MIB layer (and its default modules, as the CLI does),
 -- which then resolves it and every later one.
