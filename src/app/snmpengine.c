@@ -144,6 +144,28 @@ line_add(snmpengine_t *e, const char *line)
     return 0;
 }
 
+/* Creates the directory the file at path goes in. */
+static int
+make_parent(const char *path, char *err, size_t errcap)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int rc;
+    if (!slash || slash == path)
+        return 0;
+    if ((size_t)(slash - path) >= sizeof dir) {
+        snprintf(err, errcap, "state file path too long: %s", path);
+        return -ENAMETOOLONG;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    if ((rc = snmpengine_mkdirs(dir)) < 0) {
+        snprintf(err, errcap, "cannot create the state directory %s: %s", dir, strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
 int
 snmpengine_load(snmpengine_t *e, const char *path, char *err, size_t errcap)
 {
@@ -163,6 +185,8 @@ snmpengine_load(snmpengine_t *e, const char *path, char *err, size_t errcap)
     e->path = p;
     lines_clear(e);
     e->stored_boots = 0;
+    if ((rc = make_parent(path, err, errcap)) < 0)
+        return rc;
     if (!(f = fopen(path, "r"))) {
         if (errno == ENOENT)
             return 0;
@@ -283,25 +307,13 @@ snmpengine_path(char *out, size_t cap, const char *dir, const char *name)
 int
 snmpengine_save(const snmpengine_t *e, char *err, size_t errcap)
 {
-    char dir[4096], tmp[4200];
-    const char *slash;
+    char tmp[4200];
     FILE *f = NULL;
     int fd = -1, rc = 0, made = 0;
     if (!e->path)
         return 0;
-    slash = strrchr(e->path, '/');
-    if (slash && slash != e->path) {
-        if ((size_t)(slash - e->path) >= sizeof dir) {
-            snprintf(err, errcap, "state file path too long: %s", e->path);
-            return -ENAMETOOLONG;
-        }
-        memcpy(dir, e->path, (size_t)(slash - e->path));
-        dir[slash - e->path] = '\0';
-        if ((rc = snmpengine_mkdirs(dir)) < 0) {
-            snprintf(err, errcap, "cannot create the state directory %s: %s", dir, strerror(-rc));
-            return rc;
-        }
-    }
+    if ((rc = make_parent(e->path, err, errcap)) < 0)
+        return rc;
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", e->path) >= (int)sizeof tmp) {
         snprintf(err, errcap, "state file path too long: %s", e->path);
         return -ENAMETOOLONG;
