@@ -169,76 +169,81 @@ make_parent(const char *path, char *err, size_t errcap)
 int
 snmpengine_load(snmpengine_t *e, const char *path, char *err, size_t errcap)
 {
-    char *line = NULL, *p;
+    static const char corrupt[] = "corrupt state file %s (line %d): %s; correct or remove the file";
+    static const char bad_id[] = "engineID is not 5 to 32 octets in hex";
+    static const char bad_boots[] = "engineBoots is not a number from 0 to 2147483647";
+    snmpengine_t t;           /* what the file holds, kept only when all of it reads */
+    char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
-    int rc = 0, lineno = 0, have_id = 0;
-    uint8_t id[SNMPENGINE_ID_MAX];
-    size_t id_len = 0;
-    int32_t boots = 0;
-    FILE *f;
-    if (!(p = strdup(path))) {
+    int rc = 0, lineno = 0;
+    FILE *f = NULL;
+    memset(&t, 0, sizeof t);
+    if (!(t.path = strdup(path))) {
         snprintf(err, errcap, "out of memory");
         return MW_ENOMEM;
     }
-    free(e->path);
-    e->path = p;
-    lines_clear(e);
-    e->stored_boots = 0;
     if ((rc = make_parent(path, err, errcap)) < 0)
-        return rc;
+        goto done;
     if (!(f = fopen(path, "r"))) {
-        if (errno == ENOENT)
-            return 0;
-        rc = -errno;
-        snprintf(err, errcap, "cannot read the state file %s: %s", path, strerror(errno));
-        return rc;
+        if (errno != ENOENT) {
+            rc = -errno;
+            snprintf(err, errcap, "cannot read the state file %s: %s", path, strerror(errno));
+        }
+        goto done;
     }
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    while (getline(&line, &cap, f) >= 0) {
         char *sp;
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0')
             continue;
         sp = strchr(line, ' ');
-        if (sp && sp - line == 8 && strncmp(line, "engineID", 8) == 0) {
-            if (parse_id(sp + 1, id, &id_len) < 0) {
-                snprintf(err, errcap, "corrupt state file %s (line %d): engineID is not 5 to 32 octets in hex; correct or remove the file", path, lineno);
+        if (sp)
+            *sp++ = '\0';
+        if (strcmp(line, "engineID") == 0) {
+            if (!sp || parse_id(sp, t.id, &t.id_len) < 0) {
+                snprintf(err, errcap, corrupt, path, lineno, bad_id);
                 rc = MW_EINVAL;
                 break;
             }
-            have_id = 1;
-        } else if ((sp && sp - line == 11 && strncmp(line, "engineBoots", 11) == 0)
-                   || strcmp(line, "engineBoots") == 0) {
-            if (!sp || parse_boots(sp + 1, &boots) < 0) {
-                snprintf(err, errcap, "corrupt state file %s (line %d): engineBoots is not a number from 0 to 2147483647; correct or remove the file", path, lineno);
+        } else if (strcmp(line, "engineBoots") == 0) {
+            if (!sp || parse_boots(sp, &t.stored_boots) < 0) {
+                snprintf(err, errcap, corrupt, path, lineno, bad_boots);
                 rc = MW_EINVAL;
                 break;
             }
-        } else if (strcmp(line, "engineID") == 0) {
-            snprintf(err, errcap, "corrupt state file %s (line %d): engineID is not 5 to 32 octets in hex; correct or remove the file", path, lineno);
-            rc = MW_EINVAL;
-            break;
-        } else if ((rc = line_add(e, line)) < 0) {
-            snprintf(err, errcap, "out of memory");
-            break;
+        } else {
+            if (sp)
+                sp[-1] = ' ';
+            if ((rc = line_add(&t, line)) < 0) {
+                snprintf(err, errcap, "out of memory");
+                break;
+            }
         }
     }
     if (rc == 0 && ferror(f)) {
         rc = -EIO;
         snprintf(err, errcap, "cannot read the state file %s: %s", path, strerror(EIO));
     }
+done:
     free(line);
-    fclose(f);
+    if (f)
+        fclose(f);
     if (rc < 0) {
-        lines_clear(e);
+        lines_clear(&t);
+        free(t.path);
         return rc;
     }
-    if (have_id) {
-        memcpy(e->id, id, id_len);
-        e->id_len = id_len;
+    lines_clear(e);
+    free(e->path);
+    e->path = t.path;
+    e->lines = t.lines;
+    e->nlines = t.nlines;
+    e->stored_boots = t.stored_boots;
+    if (t.id_len) {
+        memcpy(e->id, t.id, t.id_len);
+        e->id_len = t.id_len;
     }
-    e->stored_boots = boots;
     return 0;
 }
 
@@ -312,6 +317,10 @@ snmpengine_save(const snmpengine_t *e, char *err, size_t errcap)
     int fd = -1, rc = 0, made = 0;
     if (!e->path)
         return 0;
+    if (!e->started) {
+        snprintf(err, errcap, "the engine is not started");
+        return MW_EINVAL;
+    }
     if ((rc = make_parent(e->path, err, errcap)) < 0)
         return rc;
     if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", e->path) >= (int)sizeof tmp) {

@@ -253,6 +253,14 @@ describe("snmpengine: what moonwalk originates carries its local engine", functi
     local m = capture(function(peer) assert(mw.trap(with { peer = peer })) end)
     assert.equal(le:id(), m.engine_id)
     assert.equal(7, m.engine_boots)
+    -- a restart from a corrupt file fails and changes nothing
+    local bad = tmpdir()
+    write(bad .. "/moonwalk-engine.state", "engineID 8000000001020304\nengineBoots x\n")
+    local none, err = mw.local_engine { state = bad }
+    assert.is_nil(none)
+    assert.matches("corrupt state file", err, 1, true)
+    local now = mw.local_engine()
+    assert.same({ le:id(), 7, dir .. "/moonwalk-engine.state" }, { now:id(), now:boots(), now:state_file() })
   end)
 
   it("mw.trap{local_engine=} sends from that engine instead", function()
