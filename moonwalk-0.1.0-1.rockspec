@@ -77,6 +77,7 @@ build = {
       ["moonwalk.syslog"       ] = "lua/moonwalk/syslog.lua",
       ["moonwalk.trapd"        ] = "lua/moonwalk/trapd.lua",
       ["moonwalk.users"        ] = "lua/moonwalk/users.lua",
+      ["moonwalk.v1trap"       ] = "lua/moonwalk/v1trap.lua",
       ["moonwalk.v3"           ] = "lua/moonwalk/v3.lua",
     },
     lib = {

@@ -10,6 +10,7 @@
 local core = require "moonwalk.core"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
+local v1trap = require "moonwalk.v1trap"
 
 local M = {}
 
@@ -183,6 +184,12 @@ function Agent:process(bytes) return self._c:process(bytes) end
 function Agent:engine()
   local eid, boots, time = self._c:engine()
   return core.tohex(eid), boots, time
+end
+
+-- The agent's engine as an object (e:id(), e:boots(), e:time()): give it
+-- as local_engine to mw.trap to send from the agent's engine.
+function Agent:local_engine()
+  return self._c:local_engine()
 end
 
 -- Adds a sysORTable row.
@@ -657,20 +664,6 @@ function Agent:add_destination(d)
   return dest
 end
 
-local function v1_trap_fields(trap_oid, uptime)
-  -- RFC 3584 3.2: SNMPv2 notification parameters -> SNMPv1 trap fields
-  local o = core.oid(trap_oid)
-  local s = tostring(o)
-  local generic = s:match("^1%.3%.6%.1%.6%.3%.1%.1%.5%.(%d+)$")
-  if generic then
-    return { enterprise = "1.3.6.1.6.3.1.1.5", generic_trap = tonumber(generic) - 1,
-      specific_trap = 0, timestamp = uptime }
-  end
-  local n = #o
-  local ent = (o[n - 1] == 0) and o:sub(1, n - 2) or o:sub(1, n - 1)
-  return { enterprise = tostring(ent), generic_trap = 6, specific_trap = o[n], timestamp = uptime }
-end
-
 -- notify(trap_oid, varbinds): sends an SNMPv2 notification (or a v1 trap)
 -- to every destination; informs wait for their acknowledgement in tasks.
 -- Returns the list of tasks (one per destination).
@@ -684,10 +677,15 @@ function Agent:notify(trap_oid, varbinds)
       local so = {}
       for k, v in pairs(d) do if k ~= "inform" and k ~= "session" then so[k] = v end end
       so.community = so.community or "public"
+      -- v3 traps go out from the agent's own engine (its engine ID, boots
+      -- and time), unless the destination names another engine ID
+      so.local_engine = self._c:local_engine()
       d.session = mw.session(so)
     end
-    local list = {}
-    if d.version ~= "1" then
+    local list, v1, v1err = {}, nil, nil
+    if d.version == "1" then
+      v1, v1err = v1trap.from_v2(trapoid, varbinds, { uptime = uptime })
+    else
       list[1] = { oid = SYSUPTIME0, type = "Timeticks", value = uptime }
       list[2] = { oid = SNMPTRAPOID0, type = "OID", value = trapoid }
     end
@@ -701,7 +699,7 @@ function Agent:notify(trap_oid, varbinds)
       if d.inform and d.version ~= "1" then
         ok, err = d.session:inform(list)
       elseif d.version == "1" then
-        ok, err = d.session:trap(list, v1_trap_fields(trapoid, uptime))
+        if v1 then ok, err = d.session:trap(list, v1) else ok, err = nil, v1err end
       else
         ok, err = d.session:trap(list)
       end

@@ -126,6 +126,11 @@ function M.hex(s) return core.tohex(s) end
 -- -> status, body, headers | nil, err
 M.http_request = core.http_request
 
+-- The process's local SNMP engine (v3 traps from mw.trap carry its engine
+-- ID, boots and time); with { engine_id =, boots =, state = DIR, file = }
+-- it is restarted first, keeping its ID and boots in DIR.
+function M.local_engine(opts) return core.local_engine(opts) end
+
 -- Names work wherever an OID does, with no mw.mib.load first: the first
 -- name loads the MIB layer (and its default modules, as the CLI does),
 -- which then resolves it and every later one.

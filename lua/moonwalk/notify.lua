@@ -10,16 +10,21 @@
 -- auth_pass, priv, priv_pass, engine_id, context, ...), uptime (TimeTicks;
 -- default: the host's uptime, as snmptrap), trap_oid, varbinds (as for
 -- s:set), and for v1: enterprise, agent_addr, generic, specific (when only
--- trap_oid is given they are derived from it as RFC 3584 3.2 says).
--- session = an existing session instead of the connection fields.
+-- trap_oid is given they are derived from it as RFC 3584 3.2 says: see
+-- moonwalk.v1trap). session = an existing session instead of the
+-- connection fields.
 --
 -- trap returns true or nil, err (it is sent once); inform waits for the
 -- acknowledgement, retrying, and returns the Response varbinds or nil, err.
--- A v3 trap is sent with engine_id (binary) as its authoritative engine,
--- by default one made for this process (N.engine_id()); a v3 inform
--- discovers the receiver's engine ID, as the receiver is authoritative.
+-- A v3 trap is sent from this side's engine, which is authoritative for
+-- it: the process's local engine (mw.local_engine(): its engine ID, boots
+-- and time; N.engine_id() is its ID), or the engine given as local_engine
+-- (agent:local_engine(), core.snmpengine{...}), or, with engine_id
+-- (binary), under that engine ID. A v3 inform discovers the receiver's
+-- engine ID, as the receiver is authoritative.
 local core = require "moonwalk.core"
 local session = require "moonwalk.session"
+local v1trap = require "moonwalk.v1trap"
 
 local N = {}
 
@@ -46,7 +51,7 @@ end
 local conn_fields = { "peer", "host", "port", "version", "community", "timeout", "retries", "user",
   "level", "auth", "auth_pass", "priv", "priv_pass", "engine_id", "context_engine_id", "context",
   "auth_master_key", "priv_master_key", "auth_local_key", "priv_local_key", "engine_boots",
-  "engine_time" }
+  "engine_time", "local_engine" }
 
 local sessions = setmetatable({}, { __mode = "v" })
 
@@ -102,36 +107,19 @@ local function oid_str(x, what)
   return tostring(o)
 end
 
--- v1 fields from a v2 trap OID (RFC 3584 3.2).
+-- v1 fields from a v2 trap OID (RFC 3584 3.2, moonwalk.v1trap):
+-- { enterprise =, generic =, specific = }.
 function N.v1_from_trap_oid(trap_oid, vbs)
-  local t = core.oid(trap_oid)
-  local n = #t
-  local s = tostring(t)
-  if s:sub(1, #SNMPTRAPS + 1) == SNMPTRAPS .. "." and n == 10 and t[10] >= 1 and t[10] <= 6 then
-    local ent
-    for _, vb in ipairs(vbs or {}) do
-      local o = vb.oid or vb[1]
-      if o and tostring(core.oid(o)) == TRAPENTERPRISE0 then ent = vb.value or vb[3] end
-    end
-    return { enterprise = ent and tostring(ent) or SNMPTRAPS, generic = t[10] - 1, specific = 0 }
-  end
-  if n >= 2 and t[n - 1] == 0 then
-    return { enterprise = tostring(t:sub(1, n - 2)), generic = 6, specific = t[n] }
-  end
-  return { enterprise = tostring(t:sub(1, n - 1)), generic = 6, specific = t[n] }
+  local v1, err = v1trap.from_v2(trap_oid, vbs, { agent_addr = "0.0.0.0" })
+  if not v1 then return nil, err end
+  return { enterprise = v1.enterprise, generic = v1.generic_trap, specific = v1.specific_trap }
 end
 
--- The engine ID traps from this process carry when none is given: for a
--- v3 trap the sender is the authoritative engine (RFC 3414 1.5.1).
-local own_eid
+-- The engine ID v3 traps from this process carry when no other engine is
+-- given: the process's local engine's (RFC 3414 1.5.1: the sender of a
+-- trap is the authoritative engine).
 function N.engine_id()
-  if not own_eid then
-    local f = io.open("/dev/urandom", "rb")
-    local r = f and f:read(8) or string.pack("<d", core.time())
-    if f then f:close() end
-    own_eid = "\x80\0\0\0\5" .. r  -- RFC 3411 format 5 (octets)
-  end
-  return own_eid
+  return assert(core.local_engine()):id()
 end
 
 local function build(opts, inform)
@@ -143,17 +131,13 @@ local function build(opts, inform)
   if uptime == nil or uptime == "" then uptime = N.uptime() end
   uptime = math.tointeger(tonumber(uptime))
   if not uptime or uptime < 0 or uptime > 0xFFFFFFFF then error("uptime must be TimeTicks (0..2^32-1)", 3) end
-  if version == "3" and not inform and opts.engine_id == nil and not opts.session then
-    local o = {}
-    for k, v in pairs(opts) do o[k] = v end
-    o.engine_id = N.engine_id()
-    opts = o
-  end
   local s = session_for(opts)
   if version == "1" then
     local v1 = {}
     if opts.trap_oid and opts.generic == nil and opts.enterprise == nil then
-      v1 = N.v1_from_trap_oid(opts.trap_oid, vbs)
+      local err
+      v1, err = N.v1_from_trap_oid(opts.trap_oid, vbs)
+      if not v1 then return nil, err end
     end
     local ent = opts.enterprise or v1.enterprise
     if ent == nil or ent == "" then ent = N.DEFAULT_ENTERPRISE end
@@ -174,12 +158,20 @@ end
 
 function N.trap(opts)
   local s, vbs, v1 = build(opts, false)
+  if not s then return nil, vbs end
   return s:trap(vbs, v1)
 end
 
 function N.inform(opts)
   local s, vbs = build(opts, true)
   return s:inform(vbs)
+end
+
+-- The process's local engine (see the top); with opts { engine_id =,
+-- boots =, state = DIR, file = NAME } it is restarted first (nil, err on
+-- failure: a corrupt or unwritable state file).
+function N.local_engine(opts)
+  return core.local_engine(opts)
 end
 
 return N

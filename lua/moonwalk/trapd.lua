@@ -72,29 +72,6 @@ function T.parse_user(u)
   return user
 end
 
--- Engine ID and boots kept in DIR/trapd.state across restarts.
-local function load_state(dir)
-  local f = io.open(dir .. "/trapd.state")
-  if not f then return {} end
-  local st = {}
-  for line in f:lines() do
-    local k, v = line:match("^(%S+)%s+(%S+)$")
-    if k == "engineID" then st.engine_id = core.fromhex(v)
-    elseif k == "engineBoots" then st.boots = math.tointeger(tonumber(v)) end
-  end
-  f:close()
-  return st
-end
-
-local function save_state(dir, eid, boots)
-  local path = dir .. "/trapd.state"
-  local f, err = io.open(path .. ".tmp", "w")
-  if not f then return nil, err end
-  f:write("engineID ", core.tohex(eid), "\n", "engineBoots ", boots, "\n")
-  f:close()
-  return os.rename(path .. ".tmp", path)
-end
-
 local function filter_of(spec)
   local f = { kind = "all" }
   if spec == nil or spec == "*" then return f end
@@ -306,7 +283,9 @@ function T.trapd(opts)
     local ok, err = c:user(user.name, user.auth or "NONE", user.auth_pass, user.priv or "NONE", user.priv_pass)
     if not ok then c:close() error("user " .. tostring(user.name) .. ": " .. err, 2) end
   end
-  -- engine ID and boots: given, from the state dir, or random (boots 1)
+  -- the receiver's engine (src/app/snmpengine.c): engine ID given, or
+  -- kept in STATE/trapd.state (the directory made when missing), or new;
+  -- boots: the stored ones + 1 with a state directory, else opts.boots (1)
   local eid
   if opts.engine_id then
     eid = core.fromhex((tostring(opts.engine_id):gsub("^0[xX]", "")))
@@ -315,18 +294,12 @@ function T.trapd(opts)
       error("trapd: engine_id must be 5 to 32 octets in hex", 2)
     end
   end
-  local boots = opts.boots or 1
-  if opts.state then
-    os.execute("mkdir -p '" .. opts.state:gsub("'", "'\\''") .. "'")
-    local st = load_state(opts.state)
-    eid = eid or st.engine_id
-    boots = (st.boots or 0) + 1
+  local eng, eerr = core.snmpengine { engine_id = eid, boots = opts.boots, state = opts.state, file = "trapd.state" }
+  if not eng then
+    c:close()
+    error("trapd: " .. eerr, 2)
   end
-  if eid then c:engine(eid, boots) else eid = c:engine(); c:engine(eid, boots) end
-  if opts.state then
-    local ok, err = save_state(opts.state, eid, boots)
-    if not ok then log.warn("trapd: cannot save state in %s: %s", opts.state, tostring(err)) end
-  end
+  c:local_engine(eng)
   for _, a in ipairs(addrs) do
     local ok, err = c:listen(a)
     if not ok then c:close() return nil, err end
@@ -542,6 +515,8 @@ function Receiver:addresses() return self.listening end
 
 -- engine() -> engine ID (binary), boots, time
 function Receiver:engine() return self._c:engine() end
+-- The receiver's engine as an object (e:id(), e:boots(), e:time())
+function Receiver:local_engine() return self._c:local_engine() end
 
 -- process(bytes[, from]) -> reply bytes | nil (see the top of this file)
 function Receiver:process(bytes, from) return self._c:process(bytes, from) end

@@ -171,7 +171,7 @@ function M.attach(self, opts)
     priv = level == 3 and priv or nil,
     auth_pass = auth_pass, priv_pass = priv_pass, auth_master_key = am, priv_master_key = pm,
     auth_local_key = al, priv_local_key = pl, engine_id = eid, context_engine_id = ceid,
-    context = context or "", peer = peer_key(self, opts),
+    context = context or "", peer = peer_key(self, opts), local_engine = opts.local_engine,
   })
   self.engine_id = engine_id
   self.engine_time = engine_time

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "snmpengine.h"
 #include "../net/udp.h"
 #include "../usm/usm.h"
 #include "../usm/usm_msg.h"
@@ -100,11 +101,8 @@ struct agent {
     struct timespec start;
     int auth_traps;           /* 1 enabled, 2 disabled */
     int32_t set_serial;
-    uint8_t eid[32];
-    size_t eid_len;
-    int32_t boots;
-    int engine_ready;
-    char *state_dir;          /* owned */
+    snmpengine_t *eng;        /* one reference: engine ID, boots, time, state file */
+    char errmsg[512];         /* the last state or engine setup failure */
     size_t max_msg;
     size_t max_reps;          /* GETBULK: varbinds of repetitions, 0: no cap */
     uint32_t serial;
@@ -192,21 +190,20 @@ agent_uptime(const agent_t *a)
 int32_t
 agent_engine_time(const agent_t *a)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int32_t)(now.tv_sec - a->start.tv_sec);
+    return snmpengine_time(a->eng);
 }
 
 const agent_stats_t *agent_stats(const agent_t *a) { return &a->st; }
-int32_t agent_engine_boots(const agent_t *a) { return a->boots; }
+int32_t agent_engine_boots(const agent_t *a) { return snmpengine_boots(a->eng); }
+snmpengine_t *agent_engine(agent_t *a) { return a->eng; }
+const char *agent_engine_error(const agent_t *a) { return a->errmsg; }
 int agent_auth_traps_enabled(const agent_t *a) { return a->auth_traps == 1; }
 void agent_auth_traps_set(agent_t *a, int enabled) { a->auth_traps = enabled ? 1 : 2; }
 
 const uint8_t *
 agent_engine_id(const agent_t *a, size_t *len)
 {
-    *len = a->eid_len;
-    return a->eid;
+    return snmpengine_id(a->eng, len);
 }
 
 void
@@ -354,9 +351,11 @@ user_localize(agent_t *a, user_t *u)
         u->keyed = 1;
         return 0;
     }
+    size_t elen;
+    const uint8_t *eid = snmpengine_id(a->eng, &elen);
     int rc = usm_keys_get((usm_auth_t)u->auth, (usm_priv_t)u->priv, u->auth_pass,
                           strlen(u->auth_pass), u->priv_pass,
-                          u->priv_pass ? strlen(u->priv_pass) : 0, a->eid, a->eid_len, &u->keys);
+                          u->priv_pass ? strlen(u->priv_pass) : 0, eid, elen, &u->keys);
     u->keyed = rc == 0;
     return rc;
 }
@@ -398,7 +397,7 @@ agent_user_add(agent_t *a, const char *name, int auth, const char *auth_pass, in
                                                                               : AGENT_LEVEL_NOAUTH;
     u->level = level > own ? own : level < AGENT_LEVEL_NOAUTH ? own : level;
     a->nusers++;
-    if (a->engine_ready)
+    if (snmpengine_started(a->eng))
         return user_localize(a, u);
     return 0;
 }
@@ -532,37 +531,29 @@ unhex(const char *s, uint8_t *out, size_t cap)
     return n;
 }
 
+/* The writable system strings go into the engine's state file (in hex),
+ * beside the engine ID and boots; configured (read-only) ones do not. */
 static int
 state_save(agent_t *a)
 {
-    char path[4096], tmp[4200];
-    FILE *f;
-    if (!a->state_dir)
+    char hex[2 * 255 + 1];
+    int rc;
+    if (!snmpengine_state_file(a->eng))
         return 0;
-    snprintf(path, sizeof path, "%s/moonwalk-agent.state", a->state_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (!f)
-        return -errno;
-    fprintf(f, "# moonwalk agent state: written by the agent, read at start\n");
-    if (a->eid_len) {
-        fprintf(f, "engineID ");
-        for (size_t i = 0; i < a->eid_len; i++)
-            fprintf(f, "%02x", a->eid[i]);
-        fprintf(f, "\n");
-    }
-    fprintf(f, "engineBoots %d\n", (int)a->boots);
     for (int k = 1; k < 4; k++) {
-        if (a->sys_ro[k] || !a->sys[k])
-            continue;
-        fprintf(f, "%s ", sys_keys[k]);
-        for (size_t i = 0; i < a->sys_len[k]; i++)
-            fprintf(f, "%02x", (uint8_t)a->sys[k][i]);
-        fprintf(f, "\n");
+        if (a->sys_ro[k] || !a->sys[k]) {
+            rc = snmpengine_state_set(a->eng, sys_keys[k], NULL);
+        } else {
+            size_t n = a->sys_len[k] < 255 ? a->sys_len[k] : 255;
+            for (size_t i = 0; i < n; i++)
+                snprintf(hex + 2 * i, 3, "%02x", (uint8_t)a->sys[k][i]);
+            hex[2 * n] = '\0';
+            rc = snmpengine_state_set(a->eng, sys_keys[k], hex);
+        }
+        if (rc < 0)
+            return rc;
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        return -errno;
-    return 0;
+    return snmpengine_save(a->eng, a->errmsg, sizeof a->errmsg);
 }
 
 static int
@@ -582,92 +573,38 @@ sys_store(agent_t *a, int which, const char *value, size_t len)
 int
 agent_state_dir(agent_t *a, const char *dir)
 {
-    char path[4096], line[1200];
-    FILE *f;
-    free(a->state_dir);
-    a->state_dir = strdup(dir);
-    if (!a->state_dir)
-        return MW_ENOMEM;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    snprintf(path, sizeof path, "%s/moonwalk-agent.state", dir);
-    f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? 0 : -errno;
-    while (fgets(line, sizeof line, f)) {
-        char *sp = strchr(line, ' ');
-        if (line[0] == '#' || !sp)
-            continue;
-        *sp++ = '\0';
-        sp[strcspn(sp, "\r\n")] = '\0';
-        if (strcmp(line, "engineID") == 0) {
-            uint8_t e[32];
-            size_t n = unhex(sp, e, sizeof e);
-            if (n >= 5 && !a->eid_len) {
-                memcpy(a->eid, e, n);
-                a->eid_len = n;
-            }
-        } else if (strcmp(line, "engineBoots") == 0) {
-            a->boots = (int32_t)strtol(sp, NULL, 10);
-        } else {
-            for (int k = 1; k < 4; k++) {
-                if (strcmp(line, sys_keys[k]) == 0 && !a->sys_ro[k]) {
-                    uint8_t v[256];
-                    size_t n = unhex(sp, v, sizeof v);
-                    sys_store(a, k, (const char *)v, n);
-                }
-            }
+    char path[4096];
+    int rc;
+    if ((rc = snmpengine_mkdirs(dir)) < 0) {
+        snprintf(a->errmsg, sizeof a->errmsg, "state directory %s: %s", dir, strerror(-rc));
+        return rc;
+    }
+    if (snmpengine_path(path, sizeof path, dir, "moonwalk-agent.state") < 0) {
+        snprintf(a->errmsg, sizeof a->errmsg, "state directory %s: name too long", dir);
+        return MW_EINVAL;
+    }
+    if ((rc = snmpengine_load(a->eng, path, a->errmsg, sizeof a->errmsg)) < 0)
+        return rc;
+    for (int k = 1; k < 4; k++) {
+        const char *v = snmpengine_state_get(a->eng, sys_keys[k]);
+        if (v && !a->sys_ro[k]) {
+            uint8_t b[256];
+            size_t n = unhex(v, b, sizeof b);
+            if ((rc = sys_store(a, k, (const char *)b, n)) < 0)
+                return rc;
         }
     }
-    fclose(f);
     return 0;
-}
-
-static void
-random_bytes(uint8_t *p, size_t n)
-{
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
-    if (fd >= 0) {
-        while (got < n) {
-            ssize_t k = read(fd, p + got, n - got);
-            if (k <= 0)
-                break;
-            got += (size_t)k;
-        }
-        close(fd);
-    }
-    for (; got < n; got++)
-        p[got] = (uint8_t)(rand() ^ (int)time(NULL));
 }
 
 int
 agent_engine_setup(agent_t *a, const uint8_t *eid, size_t len)
 {
-    if (eid) {
-        if (len < 5 || len > 32)
-            return MW_EINVAL;
-        memcpy(a->eid, eid, len);
-        a->eid_len = len;
-    } else if (!a->eid_len) {
-        /* RFC 3411 format 128+: enterprise 8072 (net-snmp's), random octets
-         * and the creation time, as net-snmp makes them */
-        uint32_t t = (uint32_t)time(NULL);
-        static const uint8_t head[5] = { 0x80, 0x00, 0x1f, 0x88, 0x80 };
-        memcpy(a->eid, head, 5);
-        random_bytes(a->eid + 5, 8);
-        a->eid[13] = (uint8_t)(t >> 24);
-        a->eid[14] = (uint8_t)(t >> 16);
-        a->eid[15] = (uint8_t)(t >> 8);
-        a->eid[16] = (uint8_t)t;
-        a->eid_len = 17;
-    }
-    if (a->boots < 0 || a->boots >= 2147483647)
-        a->boots = 0;
-    a->boots++;
-    a->engine_ready = 1;
+    int rc = snmpengine_boot(a->eng, eid, len, -1, a->errmsg, sizeof a->errmsg);
+    if (rc < 0)
+        return rc;
     clock_gettime(CLOCK_MONOTONIC, &a->start);
-    int rc = state_save(a);
+    rc = state_save(a);
     for (size_t i = 0; i < a->nusers; i++) {
         int k = user_localize(a, &a->users[i]);
         if (k < 0 && rc == 0)
@@ -811,8 +748,13 @@ builtin_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
     case B_SYSUPTIME: v_num(v, MW_T_TIMETICKS, agent_uptime(a)); return 0;
     case B_SYSSERVICES: v_num(v, MW_T_INTEGER, 0); v->num.i = a->services; return 0;
     case B_SYSORLASTCHANGE: v_num(v, MW_T_TIMETICKS, a->sysor_last); return 0;
-    case B_ENGINE + 1: v_str(v, a->eid, a->eid_len); return 0;
-    case B_ENGINE + 2: v_num(v, MW_T_INTEGER, 0); v->num.i = a->boots; return 0;
+    case B_ENGINE + 1: {
+        size_t n;
+        const uint8_t *eid = snmpengine_id(a->eng, &n);
+        v_str(v, eid, n);
+        return 0;
+    }
+    case B_ENGINE + 2: v_num(v, MW_T_INTEGER, 0); v->num.i = snmpengine_boots(a->eng); return 0;
     case B_ENGINE + 3: v_num(v, MW_T_INTEGER, 0); v->num.i = agent_engine_time(a); return 0;
     case B_ENGINE + 4: v_num(v, MW_T_INTEGER, 0); v->num.i = (int64_t)a->max_msg; return 0;
     case B_MPD + 1: v_num(v, MW_T_COUNTER32, a->st.unknown_security_models); return 0;
@@ -1049,6 +991,8 @@ agent_new(struct event_base *base)
     oid_parse(&a->sys_oid, SYS_OBJECTID, sizeof SYS_OBJECTID - 1);
     clock_gettime(CLOCK_MONOTONIC, &a->start);
     a->set_serial = (int32_t)(time(NULL) & 0x7FFFFFF);
+    if (!(a->eng = snmpengine_new()))
+        goto fail;
     a->req_vbs = malloc(REQ_CAP * sizeof *a->req_vbs);
     a->resp_vbs = malloc(RESP_CAP * sizeof *a->resp_vbs);
     a->arena = malloc(ARENA_CAP);
@@ -1102,7 +1046,7 @@ agent_free(agent_t *a)
     for (size_t i = 0; i < a->nsysor; i++)
         free(a->sysor[i].descr);
     free(a->sysor);
-    free(a->state_dir);
+    snmpengine_release(a->eng);
     free(a->req_vbs);
     free(a->resp_vbs);
     free(a->setvbs);
@@ -1827,6 +1771,21 @@ enum {
     USM_UNKNOWN_ENGINE_IDS, USM_WRONG_DIGESTS, USM_DECRYPTION_ERRORS, /* under A_USMSTATS */
 };
 
+/* msgAuthoritativeEngineID/Boots/Time and the contextEngineID of what
+ * the agent sends: its own engine. */
+static void
+set_engine_fields(const agent_t *a, mw_msg_t *m)
+{
+    size_t n;
+    const uint8_t *eid = snmpengine_id(a->eng, &n);
+    m->engine_id = eid;
+    m->engine_id_len = (uint32_t)n;
+    m->engine_boots = snmpengine_boots(a->eng);
+    m->engine_time = snmpengine_time(a->eng);
+    m->context_engine_id = eid;
+    m->context_engine_id_len = (uint32_t)n;
+}
+
 /* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter,
  * GROUP.arc.0; level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are
  * signed). send_report(a, rq, m, GROUP_ARRAY, arc, value, keys, level,
@@ -1861,12 +1820,7 @@ send_report_n(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, s
     m->pdu.nvb = 1;
     m->msg_flags = level;
     m->msg_max_size = (int32_t)a->max_msg;
-    m->engine_id = a->eid;
-    m->engine_id_len = (uint32_t)a->eid_len;
-    m->engine_boots = a->boots;
-    m->engine_time = agent_engine_time(a);
-    m->context_engine_id = a->eid;
-    m->context_engine_id_len = (uint32_t)a->eid_len;
+    set_engine_fields(a, m);
     m->encrypted = NULL;
     m->encrypted_len = 0;
     rq->keys = keys;
@@ -1897,20 +1851,23 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
 {
     uint8_t flags = m->msg_flags;
     uint8_t level = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
+    size_t eid_len;
+    const uint8_t *eid = snmpengine_id(a->eng, &eid_len);
+    int32_t boots = snmpengine_boots(a->eng);
     int rc;
 
     if ((flags & MW_FLAG_PRIV) && !(flags & MW_FLAG_AUTH)) {
         a->st.invalid_msgs++; /* RFC 3412 7.2 step 5 */
         return 0;
     }
-    if (!a->engine_ready) {
+    if (!snmpengine_started(a->eng)) {
         a->st.unknown_security_models++;
         return 0;
     }
     if (m->encrypted)
         m->pdu.vbs = NULL; /* not decoded yet: reports use the msgID */
     /* 3.2.3: an unknown engine ID (discovery sends an empty one) */
-    if (m->engine_id_len != a->eid_len || memcmp(m->engine_id, a->eid, a->eid_len) != 0) {
+    if (m->engine_id_len != eid_len || memcmp(m->engine_id, eid, eid_len) != 0) {
         a->st.usm_unknown_engine_ids++;
         return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_ENGINE_IDS,
                            a->st.usm_unknown_engine_ids, NULL, 0, resp, resplen);
@@ -1949,7 +1906,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     if (flags & MW_FLAG_AUTH) {
         int32_t now = agent_engine_time(a);
         int32_t d = m->engine_time - now;
-        if (m->engine_boots != a->boots || a->boots == 2147483647 || d > 150 || d < -150) {
+        if (m->engine_boots != boots || boots == SNMPENGINE_BOOTS_MAX || d > 150 || d < -150) {
             a->st.usm_not_in_time_windows++;
             if (m->encrypted && rc != 0)
                 m->pdu.vbs = NULL;
@@ -1969,8 +1926,8 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     }
     /* the scopedPDU: our context engine ID (or none) and the default context */
     if (m->context_engine_id_len
-        && (m->context_engine_id_len != a->eid_len
-            || memcmp(m->context_engine_id, a->eid, a->eid_len) != 0)) {
+        && (m->context_engine_id_len != eid_len
+            || memcmp(m->context_engine_id, eid, eid_len) != 0)) {
         a->st.unknown_pdu_handlers++;
         return send_report(a, rq, m, A_MPD, MPD_UNKNOWN_PDU_HANDLERS,
                            a->st.unknown_pdu_handlers, NULL, 0, resp, resplen);
@@ -2003,12 +1960,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     static const uint8_t zeros[USM_PRIV_PARAMS];
     m->msg_flags = level;
     m->msg_max_size = (int32_t)a->max_msg;
-    m->engine_id = a->eid;
-    m->engine_id_len = (uint32_t)a->eid_len;
-    m->engine_boots = a->boots;
-    m->engine_time = agent_engine_time(a);
-    m->context_engine_id = a->eid;
-    m->context_engine_id_len = (uint32_t)a->eid_len;
+    set_engine_fields(a, m);
     m->encrypted = NULL;
     m->encrypted_len = 0;
     m->auth_params_len = keys ? (uint32_t)usm_auth_mac_len(keys->auth) : 0;

@@ -145,13 +145,22 @@ void agent_sys_services(agent_t *a, int services);
 /* sysORTable rows. */
 int agent_sysor_add(agent_t *a, const oid_t *id, const char *descr);
 
-/* State directory: engine ID, boots, persisted system strings. Call once
- * before agent_engine_setup. */
+/* State directory (created with its parents when missing): the agent's
+ * engine keeps its engine ID and boots in DIR/moonwalk-agent.state, and
+ * the writable sysContact, sysName and sysLocation go there too. Call
+ * once, after agent_sys_set and before agent_engine_setup. On failure
+ * (the directory cannot be made, the file cannot be read or is corrupt)
+ * agent_engine_error says why. */
 int agent_state_dir(agent_t *a, const char *dir);
-/* Engine ID: given (eid/len) or, when NULL, loaded from the state
- * directory, else generated (and saved). Increments and saves engine
- * boots. Localises user keys. */
+/* Starts the agent's engine (see snmpengine.h): engine ID given (eid/len)
+ * or, when NULL, the one in the state file, else a new one; boots are the
+ * stored ones + 1 (1 without a state directory); the state file is
+ * written. Localises user keys. On failure agent_engine_error says why. */
 int agent_engine_setup(agent_t *a, const uint8_t *eid, size_t len);
+const char *agent_engine_error(const agent_t *a);
+/* The agent's engine (the agent holds a reference; snmpengine_retain to
+ * keep it longer), e.g. for the notifications it sends. */
+struct snmpengine *agent_engine(agent_t *a);
 const uint8_t *agent_engine_id(const agent_t *a, size_t *len);
 int32_t agent_engine_boots(const agent_t *a);
 int32_t agent_engine_time(const agent_t *a);

@@ -10,6 +10,7 @@
 #include <event2/event_struct.h>
 
 #include "notify.h"
+#include "snmpengine.h"
 #include "../net/udp.h"
 #include "../core/ber.h"
 #include "../usm/usm_msg.h"
@@ -81,10 +82,7 @@ struct notify {
     int ncommunities;
     nuser_t *users;             /* owned array */
     int nusers;
-    uint8_t eid[EID_MAX];
-    size_t eid_len;
-    int32_t boots;
-    struct timespec started;
+    snmpengine_t *eng;          /* one reference: the receiver's own engine */
     /* sending engines' boots and time: etcap entries, etmask + 1 chains */
     etime_t *et;                /* owned */
     uint32_t *etbucket;         /* owned */
@@ -165,18 +163,12 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
         evtimer_assign(&n->ready_ev, base, on_ready, n);
         n->ready_init = 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &n->started);
-    /* a random engine ID (RFC 3411 format 5, octets) until one is set */
-    n->eid[0] = 0x80;
-    n->eid[1] = n->eid[2] = n->eid[3] = 0;
-    n->eid[4] = 5;
-    if (getrandom(n->eid + 5, 8, 0) != 8) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        memcpy(n->eid + 5, &ts, 8);
+    /* a new engine ID, boots 1, until one is given */
+    char err[160];
+    if (!(n->eng = snmpengine_new()) || snmpengine_boot(n->eng, NULL, 0, -1, err, sizeof err) < 0) {
+        notify_free(n);
+        return NULL;
     }
-    n->eid_len = 13;
-    n->boots = 1;
     return n;
 }
 
@@ -206,6 +198,7 @@ notify_free(notify_t *n)
     free(n->out);
     free(n->et);
     free(n->etbucket);
+    snmpengine_release(n->eng);
     free(n);
 }
 
@@ -308,35 +301,58 @@ cleanup:
 int
 notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots)
 {
-    if (len < 5 || len > EID_MAX)
+    char err[160];
+    snmpengine_t *e;
+    if (len < SNMPENGINE_ID_MIN || len > EID_MAX || boots < 0)
         return MW_EINVAL;
-    memcpy(n->eid, eid, len);
-    n->eid_len = len;
-    n->boots = boots;
-    clock_gettime(CLOCK_MONOTONIC, &n->started);
+    if (!(e = snmpengine_new()))
+        return MW_ENOMEM;
+    if (snmpengine_boot(e, eid, len, boots, err, sizeof err) < 0) {
+        snmpengine_release(e);
+        return MW_EINVAL;
+    }
+    notify_use_engine(n, e);
+    snmpengine_release(e);
     return 0;
 }
+
+int
+notify_use_engine(notify_t *n, snmpengine_t *e)
+{
+    size_t len;
+    if (!snmpengine_started(e))
+        return MW_EINVAL;
+    snmpengine_id(e, &len);
+    if (len > EID_MAX)
+        return MW_EINVAL;
+    snmpengine_retain(e);
+    snmpengine_release(n->eng);
+    n->eng = e;
+    return 0;
+}
+
+snmpengine_t *notify_engine(notify_t *n) { return n->eng; }
 
 size_t
 notify_engine_id(const notify_t *n, uint8_t *out, size_t cap)
 {
-    if (cap >= n->eid_len)
-        memcpy(out, n->eid, n->eid_len);
-    return n->eid_len;
+    size_t len;
+    const uint8_t *eid = snmpengine_id(n->eng, &len);
+    if (cap >= len)
+        memcpy(out, eid, len);
+    return len;
 }
 
 int32_t
 notify_engine_boots(const notify_t *n)
 {
-    return n->boots;
+    return snmpengine_boots(n->eng);
 }
 
 int32_t
 notify_engine_time(const notify_t *n)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int32_t)(now.tv_sec - n->started.tv_sec);
+    return snmpengine_time(n->eng);
 }
 
 /* --- queue -------------------------------------------------------------- */
@@ -688,7 +704,9 @@ user_find(const notify_t *n, const uint8_t *name, size_t len)
 static int
 is_own_engine(const notify_t *n, const mw_msg_t *m)
 {
-    return m->engine_id_len == n->eid_len && memcmp(m->engine_id, n->eid, n->eid_len) == 0;
+    size_t len;
+    const uint8_t *eid = snmpengine_id(n->eng, &len);
+    return m->engine_id_len == len && memcmp(m->engine_id, eid, len) == 0;
 }
 
 /* Sends a Report carrying usmStats.<stat>.0 = value to a reportable
@@ -717,14 +735,16 @@ send_report(notify_t *n, const mw_msg_t *req, int32_t request_id, int stat, uint
     m.msg_max_size = MAX_MSG;
     m.msg_flags = keys ? MW_FLAG_AUTH : 0;
     m.sec_model = MW_SEC_MODEL_USM;
-    m.engine_id = n->eid;
-    m.engine_id_len = (uint32_t)n->eid_len;
-    m.engine_boots = n->boots;
-    m.engine_time = notify_engine_time(n);
+    size_t eid_len;
+    const uint8_t *eid = snmpengine_id(n->eng, &eid_len);
+    m.engine_id = eid;
+    m.engine_id_len = (uint32_t)eid_len;
+    m.engine_boots = snmpengine_boots(n->eng);
+    m.engine_time = snmpengine_time(n->eng);
     m.user = req->user;
     m.user_len = req->user_len;
-    m.context_engine_id = n->eid;
-    m.context_engine_id_len = (uint32_t)n->eid_len;
+    m.context_engine_id = eid;
+    m.context_engine_id_len = (uint32_t)eid_len;
     m.pdu.type = MW_PDU_REPORT;
     m.pdu.request_id = request_id;
     m.pdu.vbs = &vb;
@@ -956,8 +976,9 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
     }
     /* timeliness, once the message is authentic, where we are authoritative */
     if (own && (flags & MW_FLAG_AUTH)) {
-        int32_t d = m.engine_time - notify_engine_time(n);
-        if (m.engine_boots != n->boots || n->boots == INT32_MAX || d > TIME_WINDOW || d < -TIME_WINDOW) {
+        int32_t boots = snmpengine_boots(n->eng);
+        int32_t d = m.engine_time - snmpengine_time(n->eng);
+        if (m.engine_boots != boots || boots == INT32_MAX || d > TIME_WINDOW || d < -TIME_WINDOW) {
             usm_fail(n, &n->st.not_in_time_window);
             send_report(n, &m, rc == 0 ? m.pdu.request_id : reqid, USMSTAT_NOT_IN_TIME,
                         n->st.not_in_time_window, kp);
@@ -1008,8 +1029,8 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
         size_t outlen;
         r.msg_flags = level;
         r.msg_max_size = MAX_MSG;
-        r.engine_boots = n->boots;
-        r.engine_time = notify_engine_time(n);
+        r.engine_boots = snmpengine_boots(n->eng);
+        r.engine_time = snmpengine_time(n->eng);
         r.encrypted = NULL;
         r.encrypted_len = 0;
         r.pdu.type = MW_PDU_RESPONSE;

@@ -153,9 +153,16 @@ int notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t a
                     const char *auth_pass, size_t auth_pass_len, usm_priv_t priv,
                     const char *priv_pass, size_t priv_pass_len);
 
-/* The receiver's own engine ID and boots (authoritative for informs).
- * Without one, notify_new makes a random one. */
+/* The receiver's own engine (authoritative for informs; see
+ * snmpengine.h). notify_new starts one with a new engine ID and boots 1;
+ * notify_set_engine replaces it with one of the given engine ID and boots
+ * (time from 0), notify_use_engine with a started engine (the receiver
+ * takes a reference: one whose state file keeps boots across restarts).
+ * notify_engine returns it (the receiver keeps its reference). */
+struct snmpengine;
 int notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots);
+int notify_use_engine(notify_t *n, struct snmpengine *e);
+struct snmpengine *notify_engine(notify_t *n);
 size_t notify_engine_id(const notify_t *n, uint8_t *out, size_t cap);
 int32_t notify_engine_boots(const notify_t *n);
 int32_t notify_engine_time(const notify_t *n);

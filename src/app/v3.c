@@ -2,11 +2,11 @@
  * peer, discovery, timeliness, and the engine hooks. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "v3.h"
+#include "snmpengine.h"
 #include "../usm/usm_msg.h"
 
 #define V3_MSG_MAX 65507    /* msgMaxSize we announce, as net-snmp does */
@@ -203,6 +203,7 @@ struct v3_sec {
     size_t ctx_eid_len;
     uint8_t *context;                /* owned */
     size_t context_len;
+    snmpengine_t *local;             /* one reference; NULL: the process's engine */
 };
 
 static uint8_t *
@@ -232,6 +233,7 @@ sec_free(v3_sec_t *s)
     usm_keys_wipe(&s->keys);
     free(s->ctx_eid);
     free(s->context);
+    snmpengine_release(s->local);
     peer_put(s->peer);
     usm_wipe(s, sizeof *s);
     free(s);
@@ -361,6 +363,14 @@ v3_sec_new(const v3_config_t *c, v3_sec_t **out)
             *kind = KEY_MASTER;
         }
     }
+    if (c->local_engine) {
+        if (!snmpengine_started(c->local_engine)) {
+            rc = MW_EINVAL;
+            goto fail;
+        }
+        snmpengine_retain(c->local_engine);
+        s->local = c->local_engine;
+    }
     rc = MW_ENOMEM;
     if (!(s->peer = peer_get(c->peer ? c->peer : "", c->peer ? c->peer_len : 0, c->engine_id,
                              c->engine_id ? c->engine_id_len : 0)))
@@ -444,32 +454,6 @@ sec_keys(v3_sec_t *s, const uint8_t *eid, size_t n, const usm_keys_t **out)
     s->keys_ok = 1;
     *out = &s->keys;
     return 0;
-}
-
-/* ---- the local engine (authoritative for traps) --------------------- */
-
-static uint8_t local_eid[13];
-static int local_ready;
-static double local_start;
-
-const uint8_t *
-v3_local_engine_id(size_t *len)
-{
-    if (!local_ready) {
-        /* RFC 3411 SnmpEngineID: high bit, enterprise 0, format 5 (octets) */
-        uint64_t r = ((uint64_t)time(NULL) << 24) ^ ((uint64_t)getpid() << 8);
-        uint8_t rnd[8];
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-            memcpy(rnd, &r, sizeof rnd);
-        local_eid[0] = 0x80;
-        local_eid[1] = local_eid[2] = local_eid[3] = 0;
-        local_eid[4] = 5;
-        memcpy(local_eid + 5, rnd, 8);
-        local_start = mono_now();
-        local_ready = 1;
-    }
-    *len = sizeof local_eid;
-    return local_eid;
 }
 
 /* ---- per-request state ---------------------------------------------- */
@@ -593,16 +577,22 @@ hook_outgoing(void *sec, mw_req_t *req, mw_msg_t *msg, uint8_t *buf, size_t cap,
     msg->msg_max_size = V3_MSG_MAX;
     msg->sec_model = MW_SEC_MODEL_USM;
     if (!pdu_confirmed(msg->pdu.type)) {
-        /* a trap: this side is authoritative (RFC 3414 1.5.2), with the
-         * engine ID given to the session or else the process's own */
+        /* a trap: this side is authoritative (RFC 3414 1.5.2): the
+         * session's local engine (the process's unless it was given one),
+         * or the engine ID given to the session, with that engine's boots
+         * and time */
+        snmpengine_t *le = s->local ? s->local : snmpengine_local();
         size_t n;
-        const uint8_t *eid = v3_local_engine_id(&n);
+        const uint8_t *eid;
+        if (!le)
+            return MW_ENOMEM;
+        eid = snmpengine_id(le, &n);
         if (s->peer->fixed) {
             eid = s->peer->eid;
             n = s->peer->eid_len;
         }
         msg->msg_flags = s->level;
-        set_security(s, msg, eid, n, 1, (int32_t)(mono_now() - local_start));
+        set_security(s, msg, eid, n, snmpengine_boots(le), snmpengine_time(le));
         return protect(s, msg, eid, n, out, outlen);
     }
     if (!(pd = engine_req_sec_data(req))) {

@@ -47,6 +47,9 @@ typedef struct v3_config {
     size_t context_len;
     const char *peer;               /* names the engine entry shared by sessions */
     size_t peer_len;
+    struct snmpengine *local_engine; /* traps: the authoritative engine (its ID, boots
+                                      * and time; a started one, retained); NULL: the
+                                      * process's (snmpengine_local) */
 } v3_config_t;
 
 /* Checks c and creates the state (one reference). Returns 0, MW_EINVAL
@@ -101,10 +104,5 @@ typedef struct v3_stats {
     uint64_t resyncs;                /* resends after notInTimeWindow */
 } v3_stats_t;
 void v3_stats_get(v3_stats_t *st);
-
-/* The engine ID this process uses as an authoritative sender (v3 traps
- * from sessions given no engine ID): made once, at random, in the
- * RFC 3411 "octets" format. */
-const uint8_t *v3_local_engine_id(size_t *len);
 
 #endif

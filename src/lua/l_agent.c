@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "l_agent.h"
+#include "l_snmpengine.h"
 #include "../app/host.h"
 #include "../usm/usm.h"
 
@@ -1000,7 +1001,7 @@ l_state_dir(lua_State *L)
     int rc = agent_state_dir(la->a, dir);
     if (rc < 0) {
         lua_pushnil(L);
-        lua_pushfstring(L, "state directory %s: %s", dir, rc < 0 && rc > -200 && rc != MW_ENOMEM ? strerror(-rc) : mw_strerror(rc));
+        lua_pushstring(L, rc == MW_ENOMEM ? mw_strerror(rc) : agent_engine_error(la->a));
         return 2;
     }
     lua_pushboolean(L, 1);
@@ -1019,6 +1020,8 @@ l_engine_setup(lua_State *L)
         lua_pushnil(L);
         if (rc == MW_EINVAL)
             lua_pushliteral(L, "bad engine ID (5 to 32 octets)");
+        else if (*agent_engine_error(la->a))
+            lua_pushstring(L, agent_engine_error(la->a));
         else
             lua_pushstring(L, rc > -100 && rc < 0 && rc >= MW_ENOTSUPP ? mw_strerror(rc) : rc <= -100 ? usm_strerror(rc) : strerror(-rc));
         return 2;
@@ -1037,6 +1040,15 @@ l_engine(lua_State *L)
     lua_pushinteger(L, agent_engine_boots(la->a));
     lua_pushinteger(L, agent_engine_time(la->a));
     return 3;
+}
+
+/* a:local_engine() -> the agent's engine (core.snmpengine's kind of
+ * object): the notifications the agent sends carry it */
+static int
+l_local_engine(lua_State *L)
+{
+    mwl_snmpengine_push(L, agent_engine(check_agent(L, 1)->a));
+    return 1;
 }
 
 /* a:budget(instructions): per call into a getter/handler of this agent; 0
@@ -1213,6 +1225,7 @@ static const luaL_Reg agent_methods[] = {
     { "state_dir", l_state_dir },
     { "engine_setup", l_engine_setup },
     { "engine", l_engine },
+    { "local_engine", l_local_engine },
     { "max_msg_size", l_max_msg_size },
     { "max_repetitions", l_max_repetitions },
     { "host_mibs", l_host_mibs },

@@ -20,6 +20,7 @@
 
 #include "mwlua.h"
 #include "../app/notify.h"
+#include "l_snmpengine.h"
 #include "../net/udp.h"
 
 #define RECEIVER_MT "moonwalk.receiver"
@@ -203,6 +204,19 @@ l_recv_engine(lua_State *L)
     lua_pushinteger(L, notify_engine_boots(r->n));
     lua_pushinteger(L, notify_engine_time(r->n));
     return 3;
+}
+
+/* r:local_engine([engine]) -> the receiver's engine; with an engine
+ * (core.snmpengine), the receiver uses that one from now on */
+static int
+l_recv_local_engine(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    if (!lua_isnoneornil(L, 2)
+        && notify_use_engine(r->n, mwl_snmpengine_check(L, 2)) < 0)
+        return luaL_argerror(L, 2, "engine not started");
+    mwl_snmpengine_push(L, notify_engine(r->n));
+    return 1;
 }
 
 static void
@@ -574,6 +588,7 @@ static const luaL_Reg recv_methods[] = {
     { "community", l_recv_community },
     { "user", l_recv_user },
     { "engine", l_recv_engine },
+    { "local_engine", l_recv_local_engine },
     { "on_ready", l_recv_on_ready },
     { "process", l_recv_process },
     { "kick", l_recv_kick },

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mwlua.h"
+#include "l_snmpengine.h"
 #include "../app/v3.h"
 #include "../net/engine.h"
 #include "../usm/usm_msg.h"
@@ -167,7 +168,7 @@ opt_bytes(lua_State *L, int t, const char *k, size_t *n)
 
 /* v3_attach(csession, {user=, level=0|1|3, auth=, priv=, auth_pass=,
  *   priv_pass=, auth_master=, priv_master=, auth_local=, priv_local=,
- *   engine_id=, context_engine_id=, context=, peer=}) -> handle
+ *   engine_id=, context_engine_id=, context=, peer=, local_engine=}) -> handle
  * Gives the session its USM state; the handle reads what was learnt. */
 static int
 l_v3_attach(lua_State *L)
@@ -202,6 +203,8 @@ l_v3_attach(lua_State *L)
     c.context_engine_id = opt_bytes(L, 2, "context_engine_id", &c.context_engine_id_len);
     c.context = opt_bytes(L, 2, "context", &c.context_len);
     c.peer = (const char *)opt_bytes(L, 2, "peer", &c.peer_len);
+    lua_getfield(L, 2, "local_engine");
+    c.local_engine = mwl_snmpengine_opt(L, -1);
     if ((rc = v3_sec_new(&c, &s)) < 0)
         return luaL_error(L, "SNMPv3 settings: %s", mw_strerror(rc));
     h = lua_newuserdatauv(L, sizeof *h, 0);

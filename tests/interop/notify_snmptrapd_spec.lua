@@ -77,3 +77,38 @@ describe("moonwalk -> net-snmp snmptrapd", function()
     assert.matches("Timeout", err)
   end)
 end)
+
+-- snmptrapd knows a v3 user under one sending engine ID only
+-- (createUser -e): a trap is logged only when it comes from that engine.
+describe("moonwalk v3 traps -> net-snmp snmptrapd: each from its local engine", function()
+  it("agent:notify from the agent's engine ID, mw.trap from the process's", function()
+    local core = require "moonwalk.core"
+    local AEID = "80001f8880aabbccdd0102030400000003"
+    local PEID = core.tohex(mw.local_engine():id())
+    assert.are_not.equal(AEID, PEID)
+    local d = td.start { extra = {
+      "createUser -e 0x" .. AEID .. " agentuser SHA authpass123 AES privpass123",
+      "createUser -e 0x" .. PEID .. " scriptuser SHA authpass123 AES privpass123" } }
+    local ok, err = pcall(td.run, function()
+      local v3 = { version = "3", level = "authPriv", auth = "SHA", auth_pass = "authpass123", priv = "AES",
+                   priv_pass = "privpass123" }
+      local function as(user, t) local o = { user = user } for k, v in pairs(v3) do o[k] = v end for k, v in pairs(t or {}) do o[k] = v end return o end
+      local a = mw.agent { listen = "udp:127.0.0.1:0", communities = "public", engine_id = AEID,
+                           notify = { as("agentuser", { peer = d.addr }) } }
+      a:notify(LINKDOWN, { { "1.3.6.1.2.1.1.5.0", "s", "v3 from the agent engine" } })
+      assert(mw.trap(as("scriptuser", { peer = d.addr, trap_oid = LINKDOWN,
+        varbinds = { { "1.3.6.1.2.1.1.5.0", "s", "v3 from the process engine" } } })))
+      -- the agent's user from the process's engine: snmptrapd cannot
+      -- authenticate it, and logs nothing
+      assert(mw.trap(as("agentuser", { peer = d.addr, trap_oid = LINKDOWN,
+        varbinds = { { "1.3.6.1.2.1.1.5.0", "s", "v3 from the wrong engine" } } })))
+      assert(d:wait_for("v3 from the agent engine"), d:log())
+      assert(d:wait_for("v3 from the process engine"), d:log())
+      a:close()
+    end)
+    local log = d:log()
+    d:cleanup()
+    assert(ok, err)
+    assert.is_nil(log:find("v3 from the wrong engine", 1, true), log)
+  end)
+end)

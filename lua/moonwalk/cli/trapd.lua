@@ -122,7 +122,7 @@ function M.main(argv)
           queue = q and math.tointeger(q), max_tasks = mt and math.tointeger(mt), stats_interval = si,
         }
       end)
-      if not pok then return nil, (tostring(perr):gsub("^[^:]*:%d+: ", "")) end
+      if not pok then return nil, (tostring(perr):gsub("^[^:]*:%d+: ", ""):gsub("^trapd: ", "")) end
       if not r then return nil, lerr end
       rx = r
       log.info("trapd: listening on %s, engine ID %s", table.concat(rx:addresses(), " "), core.tohex((rx:engine())))
