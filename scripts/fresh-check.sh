@@ -40,6 +40,12 @@ die() { say "FAILED: $*"; exit 1; }
 elapsed() { echo $(( $(date +%s) - $1 )); }
 
 [ "$(id -u)" = 0 ] || die "needs root (chroot, mount)"
+# Everything mounted here stays in a private mount namespace of this
+# script: the machine's own mount table never sees it, and it goes with the
+# script however it ends.
+if [ -z "${FRESH_NS:-}" ]; then
+    FRESH_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
 sh "$here/scripts/deps.sh" fresh    # debootstrap
 
 # The Debian mirror apt uses here, for the suite (deb822 .sources or
@@ -142,6 +148,12 @@ git clone -q "$here" "$root/root/moonwalk"
 git -C "$root/root/moonwalk" checkout -q "$head"
 say "root copied and HEAD ${head:0:12} cloned in $(elapsed "$t") s"
 
+# The root is a mount point of its own, as a machine's / is: inside, the
+# mount table then has a "/" line (the host-resource tables of snmpd and of
+# the agent list the filesystems from it), and /etc/mtab points at it as
+# on an installed Debian.
+mount --bind "$root" "$root"; mounts+=("$root")
+[ -e "$root/etc/mtab" ] || ln -s ../proc/self/mounts "$root/etc/mtab"
 mount -t proc proc "$root/proc"; mounts+=("$root/proc")
 mount -t sysfs sysfs "$root/sys"; mounts+=("$root/sys")
 mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"; mounts+=("$root/dev")
