@@ -21,6 +21,7 @@
 #include <event2/util.h>
 
 #include "mwlua.h"
+#include "l_call.h"
 #include "../net/engine.h"
 #include "../net/udp.h"
 #include "../app/v3.h"
@@ -414,6 +415,29 @@ resume_counted(lua_State *L, lua_State *co, int n, int *nres)
     return status;
 }
 
+/* A callback from C into Lua on L (mwl_pcall_keep) is seen by the
+ * watchdog as a task is between two waits. */
+lua_State *
+mwl_engine_enter(lua_State *L)
+{
+    lua_State *outer = budget_running;
+    budget_running = L;
+    budget_seq++;
+    return outer;
+}
+
+/* The caller puts back the hook L had (a stopped call leaves trip_again). */
+void
+mwl_engine_leave(lua_State *L, lua_State *outer)
+{
+    budget_running = outer;
+    budget_seq++;
+    if (lua_gethook(L) == trip_again) {
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, L);
+    }
+}
+
 /* Resumes co with the n values on top of L. A task that waits again costs
  * nothing more; one that ended goes to the scheduler's "moonwalk.after"
  * (co, ok, results... | error). */
@@ -451,8 +475,8 @@ resume_thread(lua_State *L, lua_State *co, int n)
     if (!lua_isfunction(L, base + 1)) {
         if (status != LUA_OK)
             fprintf(stderr, "moonwalk: coroutine failed: %s\n", luaL_tolstring(L, -1, NULL));
-    } else if (lua_pcall(L, nres + 2, 0, 0) != LUA_OK) {
-        fprintf(stderr, "moonwalk: scheduler error: %s\n", lua_tostring(L, -1));
+    } else {
+        mwl_pcall(L, nres + 2, 0, "scheduler");
     }
     lua_settop(L, base);
 }
@@ -704,8 +728,7 @@ on_signal(evutil_socket_t fd, short what, void *arg)
     (void)what;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->fnref);
     lua_pushinteger(L, fd);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK)
-        fprintf(stderr, "moonwalk: signal handler: %s\n", lua_tostring(L, -1));
+    mwl_pcall(L, 1, 0, "signal handler");
     lua_settop(L, top);
 }
 
