@@ -13,6 +13,14 @@ Task.__index = Task
 Task.__name = "moonwalk.task"
 local by_co = setmetatable({}, { __mode = "k" })
 
+local function task_name(t)
+  if not t.name and t.fn then
+    local info = debug.getinfo(t.fn, "S")
+    t.name = info and (info.short_src .. ":" .. info.linedefined) or "?"
+  end
+  return t.name or "?"
+end
+
 local function finish(t, ok, ...)
   t.done = true
   t.ok = ok
@@ -26,17 +34,9 @@ local function finish(t, ok, ...)
   -- on_end(t): for the owner's bookkeeping, run outside the task (a task
   -- stopped by the budget or the memory limit can run nothing more)
   if t.on_end then
-    local ok, err = pcall(t.on_end, t)
+    local ok, err = xpcall(t.on_end, debug.traceback, t)
     if not ok then log.error("task %s: on_end failed: %s", task_name(t), tostring(err)) end
   end
-end
-
-local function task_name(t)
-  if not t.name and t.fn then
-    local info = debug.getinfo(t.fn, "S")
-    t.name = info and (info.short_src .. ":" .. info.linedefined) or "?"
-  end
-  return t.name or "?"
 end
 
 local function after_resume(co, t, ok, ...)

@@ -58,12 +58,14 @@ log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
     char name[OID_MAX_LEN * 11 + 1];
     if (*logged) {
         lua_pop(L, 1);
+        la->where[0] = '\0';
         return;
     }
     *logged = 1;
     oid_format(&r->root, name, sizeof name);
-    lua_pushfstring(L, "agent: %s for %s failed (answered genErr; logged once): %s", what, name,
-                    lua_tostring(L, -1));
+    lua_pushfstring(L, "agent: %s%s for %s failed (answered genErr; logged once): %s", what, la->where,
+                    name, lua_tostring(L, -1));
+    la->where[0] = '\0';
     lua_remove(L, -2);
     if (la->log_ref != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
@@ -86,6 +88,7 @@ pcall_st(lagent_t *la, int nargs, int nres, int *stopped)
     int rc = mwl_pcall_keep(la->L, nargs, nres, &c);
     if (stopped)
         *stopped = c.stopped;
+    memcpy(la->where, c.where, sizeof la->where);
     return rc;
 }
 
@@ -113,6 +116,7 @@ pcall_guarded(lagent_t *la, int nargs, int nres, backoff_t *b)
         double now = mono_now();
         if (now < b->until) {
             lua_pop(L, nargs + 1);
+            la->where[0] = '\0';
             lua_pushfstring(L, "not run for %d s after it was stopped (answered genErr)",
                             (int)b->period);
             return LUA_ERRRUN;
@@ -681,7 +685,9 @@ on_authfail(agent_t *a, void *arg)
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, la->authfail_ref);
     if (pcall(la, 0, 0) != LUA_OK) {
-        lua_pushfstring(L, "agent: authentication-failure handler failed: %s", lua_tostring(L, -1));
+        lua_pushfstring(L, "agent: authentication-failure handler%s failed: %s", la->where,
+                        lua_tostring(L, -1));
+        la->where[0] = '\0';
         lua_remove(L, -2);
         if (la->log_ref != LUA_NOREF) {
             lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
@@ -701,6 +707,7 @@ l_agent_new(lua_State *L)
     struct event_base *base = mwl_event_base(L);
     lagent_t *la = lua_newuserdatauv(L, sizeof *la, 0);
     la->a = NULL;
+    la->where[0] = '\0';
     la->log_ref = la->authfail_ref = LUA_NOREF;
     la->budget = BUDGET_DEFAULT;
     luaL_setmetatable(L, AGENT_MT);

@@ -70,6 +70,11 @@ mwl_pcall_keep(lua_State *L, int nargs, int nres, mwl_call_t *c)
     lua_State *outer = NULL;
     int watched = !(c && c->unwatched), rc;
 
+    if (c) { /* a copy of the function, to say where it is if it fails */
+        lua_pushvalue(L, base);
+        lua_insert(L, base);
+        c->where[0] = '\0';
+    }
     lua_pushcfunction(L, mwl_traceback);
     lua_insert(L, base);
     if (budget > 0) {
@@ -91,6 +96,15 @@ mwl_pcall_keep(lua_State *L, int nargs, int nres, mwl_call_t *c)
     if (lua_gethook(L) != old || lua_gethookmask(L) != oldmask || lua_gethookcount(L) != oldcount)
         lua_sethook(L, old, oldmask, oldcount);
     lua_remove(L, base);
+    if (c) {
+        lua_Debug ar;
+        if (rc != LUA_OK) {
+            lua_pushvalue(L, base);
+            if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+                snprintf(c->where, sizeof c->where, " %s:%d", ar.short_src, ar.linedefined);
+        }
+        lua_remove(L, base);
+    }
     return rc;
 }
 
@@ -98,17 +112,11 @@ int
 mwl_pcall(lua_State *L, int nargs, int nres, const char *what)
 {
     int fn = lua_gettop(L) - nargs;
-    char where[LUA_IDSIZE + 24];
-    lua_Debug ar;
-    lua_pushvalue(L, fn);
-    if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
-        snprintf(where, sizeof where, " %s:%d", ar.short_src, ar.linedefined);
-    else
-        where[0] = '\0';
-    int rc = mwl_pcall_keep(L, nargs, nres, NULL);
+    mwl_call_t c = { 0 };
+    int rc = mwl_pcall_keep(L, nargs, nres, &c);
     if (rc != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        lua_pushfstring(L, "%s%s failed: %s", what, where, msg ? msg : "(no message)");
+        lua_pushfstring(L, "%s%s failed: %s", what, c.where, msg ? msg : "(no message)");
         mwl_log_error(L);
         lua_settop(L, fn - 1);
     }

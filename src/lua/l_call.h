@@ -11,6 +11,8 @@ typedef struct {
     long budget;     /* > 0: stopped after this many instructions (agent handlers) */
     int unwatched;   /* 1: not seen by the tasks' watchdog (main's own call) */
     int stopped;     /* out: the budget stopped the call */
+    char where[LUA_IDSIZE + 16]; /* out, on failure: " file.lua:LINE" where the
+                                    function is defined ("" for a C function) */
 } mwl_call_t;
 
 /* Calls the function below the nargs arguments on top of L under a
