@@ -66,7 +66,9 @@ describe("a callback from C that raises", function()
     local lines, restore = capture_logs()
     local got = {}
     local old = core.budget(2000000)
-    local function spin_forever() while true do end end
+    -- far past the budget, but bounded, so that without the watchdog the
+    -- test fails instead of hanging
+    local function spin_forever() for _ = 1, 300000000 do end end
     local rx = assert(core.udp_open("udp:127.0.0.1:0", function(data)
       if data == "spin" then spin_forever() end
       got[#got + 1] = data
