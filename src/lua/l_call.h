@@ -16,7 +16,7 @@ typedef struct {
 } mwl_call_t;
 
 /* Calls the function below the nargs arguments on top of L under a
- * traceback message handler, seen by the watchdog of tasks (l_engine.c:
+ * traceback message handler, seen by the watchdog of tasks (l_task.c:
  * instruction budget, memory limit, grace period) and, with c->budget,
  * under a count hook that a pcall in the callee cannot swallow. The hook
  * L had is put back afterwards. Leaves nres results, or the error message
@@ -36,7 +36,7 @@ int mwl_traceback(lua_State *L);
  * error() (stderr when that module is not loaded or fails). */
 void mwl_log_error(lua_State *L);
 
-/* The watchdog's side (l_engine.c): enter marks L as the thread running
+/* The watchdog's side (l_task.c): enter marks L as the thread running
  * and returns the one that ran before; leave puts that one back. */
 lua_State *mwl_engine_enter(lua_State *L);
 void mwl_engine_leave(lua_State *L, lua_State *outer);
