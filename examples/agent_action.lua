@@ -29,12 +29,16 @@ local ENT = "1.3.6.1.4.1.99999.42"
 local STATE, LAST, ACTIONS, CHANGED = ENT .. ".1.0", ENT .. ".2.0", ENT .. ".3.0", ENT .. ".0.1"
 local names = { "running", "stopped", "restarting" }
 
-local agent = mw.agent {
+local agent, err = mw.agent {
   listen = opt.listen,
   communities = { [opt.community] = "ro", [opt.rwcommunity] = "rw" },
   system = { descr = "moonwalk on-box agent example", name = "agent-action" },
   notify = opt.notify and { { peer = opt.notify, version = "2c", community = "public" } } or nil,
 }
+if not agent then
+  io.stderr:write("agent-action: ", err, "\n")
+  os.exit(1)
+end
 
 local state, last, actions = 1, "none", 0
 

@@ -2,8 +2,9 @@
 --
 --   moonwalk run examples/agent_options.lua -- port=1161 notify=127.0.0.1:162 state=/tmp/agent-state
 --
--- mw.agent{...} returns the agent, or raises on a bad configuration (an
--- address in use, an unknown protocol, a user string that does not parse).
+-- mw.agent{...} returns the agent, or nil and a message when an address
+-- cannot be bound (in use, not local); it raises on a bad configuration (an
+-- unknown protocol, a user string that does not parse).
 -- Options:
 --   listen          "udp:HOST:PORT" or a list of them ("udp6:[::1]:PORT");
 --                   default udp:0.0.0.0:161
@@ -44,7 +45,7 @@ for _, a in ipairs(arg or {}) do
   if k then opt[k] = v end
 end
 
-local a = mw.agent {
+local a, err = mw.agent {
   listen = { "udp:127.0.0.1:" .. opt.port },
   communities = { public = { access = "ro", view = "system" } },   -- public sees the system group only
   rwcommunities = { "private" },
@@ -66,6 +67,11 @@ local a = mw.agent {
   host_cache = 5,
   disks = { "/" },
 }
+if not a then
+  -- err says which address and why ("Address already in use")
+  io.stderr:write("agent_options: ", err, "\n")
+  os.exit(1)
+end
 
 -- a writable scalar, kept in state= across restarts
 local level = 3

@@ -56,15 +56,15 @@ local ifs = {
 local function open(port)
   local rx, err = mw.trapd { listen = "udp:127.0.0.1:" .. (port + 1), community = "public", stats_interval = 0 }
   if not rx then return nil, nil, err end
-  local ok, agent = pcall(mw.agent, {
+  local agent, aerr = mw.agent {
     listen = "udp:127.0.0.1:" .. port,
     communities = { public = "ro" },
     system = { descr = "moonwalk demo agent", name = "demo", location = "your laptop" },
     notify = { { peer = "127.0.0.1:" .. (port + 1), version = "2c", community = "public" } },
-  })
-  if not ok then
+  }
+  if not agent then
     rx:close()
-    return nil, nil, (tostring(agent):gsub("^.-:%d+: ", ""))
+    return nil, nil, "agent: " .. aerr
   end
   return agent, rx
 end

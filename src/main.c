@@ -11,6 +11,7 @@
 #include <lualib.h>
 
 #include "embed.h"
+#include "lua/l_call.h"
 
 int luaopen_moonwalk_core(lua_State *L);
 lua_State *mwl_newstate(void);
@@ -83,16 +84,6 @@ set_path(lua_State *L)
 }
 
 static int
-msghandler(lua_State *L)
-{
-    const char *msg = lua_tostring(L, 1);
-    if (msg == NULL)
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    luaL_traceback(L, L, msg, 1);
-    return 1;
-}
-
-static int
 pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
@@ -126,11 +117,11 @@ main(int argc, char **argv)
         fprintf(stderr, "moonwalk: cannot create Lua state\n");
         return 1;
     }
-    lua_pushcfunction(L, msghandler);
+    mwl_call_t top = { .unwatched = 1 }; /* the watchdog is for tasks and callbacks */
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);
     lua_pushlightuserdata(L, argv);
-    status = lua_pcall(L, 2, 1, 1);
+    status = mwl_pcall_keep(L, 2, 1, &top);
     if (status != LUA_OK) {
         fprintf(stderr, "moonwalk: %s\n", lua_tostring(L, -1));
         code = 1;

@@ -157,8 +157,10 @@ function M.agent(opts)
   for _, spec in ipairs(listen) do
     local bound, lerr = c:listen(spec)
     if not bound then
+      -- an address that cannot be bound is an expected failure, as in mw.trapd
+      for _, d in ipairs(self.destinations) do if d.session then d.session:close() end end
       c:close()
-      error("agent: " .. lerr, 2)
+      return nil, lerr
     end
     self.addresses[#self.addresses + 1] = bound
   end
@@ -170,11 +172,16 @@ function M.agent(opts)
 end
 
 function Agent:close()
+  if self._closed then return end
+  self._closed = true
   live[self] = nil
   if self._held then sched.release() self._held = false end
   for _, d in ipairs(self.destinations) do if d.session then d.session:close() end end
   self._c:close()
 end
+
+-- local a <close> = mw.agent{...}: closed (its sockets too) when the block ends
+Agent.__close = function(self) self:close() end
 
 function Agent:stats() return self._c:stats() end
 function Agent:uptime() return self._c:uptime() end

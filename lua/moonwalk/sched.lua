@@ -80,11 +80,10 @@ local function finish(t, ok, ...)
   -- on_end(t): for the owner's bookkeeping, run outside the task (a task
   -- stopped by the budget or the memory limit can run nothing more)
   if t.on_end then
-    local ok, err = pcall(t.on_end, t)
+    local ok, err = xpcall(t.on_end, debug.traceback, t)
     if not ok then log.error("task %s: on_end failed: %s", task_name(t), tostring(err)) end
   end
 end
-
 
 local function after_resume(co, t, ok, ...)
   if t and not t.done and coroutine.status(co) == "dead" then

@@ -139,6 +139,8 @@ function Session:clone(over)
 end
 
 function Session:close() self._c:close() end
+-- local s <close> = mw.session{...}: closed when the block ends
+Session.__close = Session.close
 
 -- Waits for DNS once; later calls return at once.
 function Session:resolve()
@@ -520,7 +522,13 @@ function Session:_walk(root, mr, opts)
     end
   end
 
-  if format or seen then return more end
+  -- The generic for's closing value: leaving the loop early (break,
+  -- return, an error) drops what the walk holds; the iterator then ends.
+  local closer = setmetatable({}, { __close = function()
+    state = state or "closed"
+    buf, i, n, seen, pending_err = {}, 0, 0, nil, nil
+  end })
+  if format or seen then return more, nil, nil, closer end
   -- the common case, one varbind after another from the buffer (the
   -- engine has left the exceptions out unless they are wanted)
   return function()
@@ -530,7 +538,7 @@ function Session:_walk(root, mr, opts)
       return buf[k]
     end
     return more()
-  end
+  end, nil, nil, closer
 end
 
 function Session:walk(root, opts)

@@ -521,6 +521,9 @@ function Receiver:local_engine() return self._c:local_engine() end
 -- process(bytes[, from]) -> reply bytes | nil (see the top of this file)
 function Receiver:process(bytes, from) return self._c:process(bytes, from) end
 
+-- local rx <close> = mw.trapd{...}: closed (its sockets too) when the block ends
+function Receiver.__close(self) self:close() end
+
 function Receiver:close()
   if self.closed then return end
   self._final = self:stats()

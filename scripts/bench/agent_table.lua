@@ -4,7 +4,7 @@
 -- 1,000,000 rows, and a 100-row table of the rows= form. Run by
 -- scripts/bench/agent with `moonwalk run`.
 local mw = require "moonwalk"
-local a = mw.agent{ listen = "udp:127.0.0.1:0", communities = { public = "ro" } }
+local a = assert(mw.agent{ listen = "udp:127.0.0.1:0", communities = { public = "ro" } })
 local function make(oid, n, legacy)
   local rows = {}
   for i = 1, n do rows[i] = { [2] = "port " .. i, [3] = i * 1000 } end

@@ -13,6 +13,7 @@
 
 #include "l_agent.h"
 #include "l_snmpengine.h"
+#include "l_call.h"
 #include "../app/host.h"
 #include "../usm/usm.h"
 
@@ -50,16 +51,6 @@ typedef struct {
 
 /* --- calling Lua ---------------------------------------------------------- */
 
-static int
-msgh(lua_State *L)
-{
-    const char *msg = lua_tostring(L, 1);
-    if (!msg)
-        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    luaL_traceback(L, L, msg, 1);
-    return 1;
-}
-
 /* Logs msg (on top of L's stack, popped) once per object. */
 static void
 log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
@@ -68,64 +59,44 @@ log_once(lagent_t *la, int *logged, const agent_region_t *r, const char *what)
     char name[OID_MAX_LEN * 11 + 1];
     if (*logged) {
         lua_pop(L, 1);
+        la->where[0] = '\0';
         return;
     }
     *logged = 1;
     oid_format(&r->root, name, sizeof name);
-    lua_pushfstring(L, "agent: %s for %s failed (answered genErr; logged once): %s", what, name,
-                    lua_tostring(L, -1));
+    lua_pushfstring(L, "agent: %s%s for %s failed (answered genErr; logged once): %s", what, la->where,
+                    name, lua_tostring(L, -1));
+    la->where[0] = '\0';
     lua_remove(L, -2);
     if (la->log_ref != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
         lua_insert(L, -2);
-        if (lua_pcall(L, 1, 0, 0) != LUA_OK)
-            lua_pop(L, 1);
+        mwl_pcall(L, 1, 0, "agent log");
     } else {
-        lua_pop(L, 1);
+        mwl_log_error(L);
     }
 }
 
-/* Instruction budget for one call into Lua (Redis habit): a getter stuck
- * in a loop is stopped, and once over budget the hook fires on every
- * instruction, so a pcall inside the getter cannot swallow it. */
-#define BUDGET_STEP 10000
 #define BUDGET_DEFAULT 10000000
-static long budget_max;  /* the running call's: its agent's budget */
-static long budget_used;
 
-static void
-budget_hook(lua_State *L, lua_Debug *ar)
+/* Calls the function below nargs arguments on top of the stack through
+ * mwl_pcall_keep, under the agent's budget; leaves nres results or the
+ * error message (with its traceback). *stopped: the budget stopped it. */
+static int
+pcall_st(lagent_t *la, int nargs, int nres, int *stopped)
 {
-    (void)ar;
-    budget_used += budget_used > budget_max ? 1 : BUDGET_STEP;
-    if (budget_used > budget_max) {
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "stopped after %d instructions (agent handlers must not block)", (int)budget_max);
-    }
+    mwl_call_t c = { .budget = la->budget };
+    int rc = mwl_pcall_keep(la->L, nargs, nres, &c);
+    if (stopped)
+        *stopped = c.stopped;
+    memcpy(la->where, c.where, sizeof la->where);
+    return rc;
 }
 
-/* Calls the function below nargs arguments on top of the stack with a
- * traceback handler and the budget; leaves nres results or the error
- * message. */
 static int
 pcall(lagent_t *la, int nargs, int nres)
 {
-    lua_State *L = la->L;
-    int base = lua_gettop(L) - nargs;
-    lua_Hook old = lua_gethook(L);
-    int oldmask = lua_gethookmask(L), oldcount = lua_gethookcount(L);
-    lua_pushcfunction(L, msgh);
-    lua_insert(L, base);
-    budget_max = la->budget;
-    if (budget_max > 0) {
-        budget_used = 0;
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, BUDGET_STEP);
-    }
-    int rc = lua_pcall(L, nargs, nres, base);
-    if (la->budget > 0)
-        lua_sethook(L, old, oldmask, oldcount);
-    lua_remove(L, base);
-    return rc;
+    return pcall_st(la, nargs, nres, NULL);
 }
 
 static double
@@ -146,13 +117,15 @@ pcall_guarded(lagent_t *la, int nargs, int nres, backoff_t *b)
         double now = mono_now();
         if (now < b->until) {
             lua_pop(L, nargs + 1);
+            la->where[0] = '\0';
             lua_pushfstring(L, "not run for %d s after it was stopped (answered genErr)",
                             (int)b->period);
             return LUA_ERRRUN;
         }
     }
-    int rc = pcall(la, nargs, nres);
-    if (rc == LUA_ERRMEM || (rc != LUA_OK && la->budget > 0 && budget_used > la->budget)) {
+    int stopped;
+    int rc = pcall_st(la, nargs, nres, &stopped);
+    if (rc == LUA_ERRMEM || stopped) {
         b->period = b->period > 0 ? b->period * 2 : BACKOFF_MIN;
         if (b->period > BACKOFF_MAX)
             b->period = BACKOFF_MAX;
@@ -712,10 +685,18 @@ on_authfail(agent_t *a, void *arg)
         return;
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, la->authfail_ref);
-    if (pcall(la, 0, 0) != LUA_OK && la->log_ref != LUA_NOREF) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
-        lua_insert(L, -2);
-        lua_pcall(L, 1, 0, 0);
+    if (pcall(la, 0, 0) != LUA_OK) {
+        lua_pushfstring(L, "agent: authentication-failure handler%s failed: %s", la->where,
+                        lua_tostring(L, -1));
+        la->where[0] = '\0';
+        lua_remove(L, -2);
+        if (la->log_ref != LUA_NOREF) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, la->log_ref);
+            lua_insert(L, -2);
+            mwl_pcall(L, 1, 0, "agent log");
+        } else {
+            mwl_log_error(L);
+        }
     }
     lua_settop(L, top);
 }
@@ -727,6 +708,7 @@ l_agent_new(lua_State *L)
     struct event_base *base = mwl_event_base(L);
     lagent_t *la = lua_newuserdatauv(L, sizeof *la, 0);
     la->a = NULL;
+    la->where[0] = '\0';
     la->log_ref = la->authfail_ref = LUA_NOREF;
     la->budget = BUDGET_DEFAULT;
     luaL_setmetatable(L, AGENT_MT);

@@ -14,12 +14,14 @@ typedef struct {
     int log_ref;      /* function(msg): where errors go */
     int authfail_ref; /* function(): authenticationFailure */
     long budget;      /* instructions per call into Lua; 0: unlimited */
+    char where[LUA_IDSIZE + 16]; /* where the function that last failed is
+                                    defined (" file.lua:LINE"), for the log */
 } lagent_t;
 
 /* The agent at idx; raises when it is closed. */
 lagent_t *mwl_agent_check(lua_State *L, int idx);
-/* lua_pcall with a traceback handler and the agent's instruction budget
- * (none when la is NULL or L is not the agent's state). */
+/* mwl_pcall_keep (l_call.h) under the agent's instruction budget (none
+ * when la is NULL or L is not the agent's state). */
 int mwl_agent_pcall(lagent_t *la, lua_State *L, int nargs, int nres);
 /* The Lua value at idx (plain or typed) as a value of type tag; strings
  * copied into the request. 0, or -1 with a message pushed. */

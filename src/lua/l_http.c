@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "mwlua.h"
+#include "l_call.h"
 
 #define HTTP_SERVER_MT "moonwalk.http.server"
 #define HTTP_DNS_KEY "moonwalk.http.dns"
@@ -81,8 +82,7 @@ on_http_request(struct evhttp_request *req, void *arg)
         lua_pushstring(L, query);
     else
         lua_pushnil(L);
-    if (lua_pcall(L, 3, 3, 0) != LUA_OK) {
-        fprintf(stderr, "moonwalk: http handler: %s\n", lua_tostring(L, -1));
+    if (mwl_pcall(L, 3, 3, "http handler") != LUA_OK) {
         body = "internal error\n";
         n = strlen(body);
     } else {

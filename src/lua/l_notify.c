@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mwlua.h"
+#include "l_call.h"
 #include "../app/notify.h"
 #include "l_snmpengine.h"
 #include "../net/udp.h"
@@ -229,8 +230,7 @@ on_ready(notify_t *n, void *arg)
     if (r->fnref == LUA_NOREF)
         return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->fnref);
-    if (lua_pcall(L, 0, 0, 0) != LUA_OK)
-        fprintf(stderr, "moonwalk: receiver: %s\n", lua_tostring(L, -1));
+    mwl_pcall(L, 0, 0, "receiver");
     lua_settop(L, top);
 }
 

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "mwlua.h"
+#include "l_call.h"
 #include "../net/udp.h"
 
 #define UDP_MT "moonwalk.udp"
@@ -32,8 +33,7 @@ on_dgram(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr *f
     lua_rawgeti(L, LUA_REGISTRYINDEX, u->fnref);
     lua_pushlstring(L, (const char *)buf, len);
     lua_pushstring(L, addr);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK)
-        fprintf(stderr, "moonwalk: udp handler: %s\n", lua_tostring(L, -1));
+    mwl_pcall(L, 2, 0, "udp handler");
     lua_settop(L, top);
 }
 

@@ -15,7 +15,7 @@
 #define V3SEC_MT "moonwalk.v3sec"
 
 int mwl_v3_open(lua_State *L);
-/* from l_engine.c */
+/* from l_session.c and l_engine.c */
 void mwl_session_set_sec(lua_State *L, int idx, void *sec, void (*fr)(void *));
 mw_engine_t *mwl_engine(lua_State *L);
 

@@ -1,4 +1,4 @@
--- Sessions (lua/moonwalk/session.lua and the C session in l_engine.c):
+-- Sessions (lua/moonwalk/session.lua and the C session in l_session.c):
 -- per-call options, against a responder written for the test that counts
 -- the datagrams it gets and answers only when told to.
 local mw = require "moonwalk"

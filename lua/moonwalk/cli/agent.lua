@@ -124,10 +124,12 @@ function M.main(argv)
     prog = "moonwalk agent", paths = rest, args = {}, reload = false,
     budget = host.budget, grace = host.grace, max_memory = host.max_memory,
     setup = function()
-      local ok, ag = pcall(agent_mod.agent, opts)
+      -- a bad configuration raises; an address that cannot be bound is nil, err
+      local ok, ag, lerr = pcall(agent_mod.agent, opts)
       if not ok then
         return nil, (tostring(ag):gsub("^[^\n]-%.lua:%d+: ", ""):gsub("^agent: ", ""))
       end
+      if not ag then return nil, lerr end
       a = ag
       log.info("agent listening on %s", table.concat(a.addresses, ", "))
       return { agent = a }
