@@ -91,6 +91,16 @@ function M.default_dirs()
   return table.concat(dirs, ":")
 end
 
+-- MIBS and MIBDIRS: the environment, else what snmp.conf's mibs and
+-- mibdirs said (M.conf, filled by the command line from snmp.conf), as
+-- net-snmp's init_mib and netsnmp_get_mib_directory take them.
+M.conf = {}
+local function setting(name)
+  local v = os.getenv(name)
+  if v == nil then return M.conf[name] end
+  return v
+end
+
 -- Combines a base list with a net-snmp style setting: "+x" appends, "-x"
 -- prepends, anything else replaces.
 local function combine(base, setting)
@@ -130,7 +140,7 @@ end
 -- Opens a fresh set on the given path (default: MIBDIRS / defaults).
 local function open(dirs)
   local ctx = core.mib_new()
-  dirs = dirs or combine(M.default_dirs(), os.getenv("MIBDIRS"))
+  dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
   ctx:add_dirs(dirs)
   state.ctx, state.dirs = ctx, dirs
   return ctx
@@ -141,7 +151,7 @@ end
 local function load_defaults(ctx)
   local present = {}
   for _, m in ipairs(ctx:modules()) do present[m.name] = true end
-  local env = os.getenv("MIBS")
+  local env = setting("MIBS")
   local list
   if env == nil then
     list = {}
@@ -179,7 +189,7 @@ end
 -- environment (MIBDIRS, MIBS) or the defaults.
 function M.setup(opts)
   opts = opts or {}
-  local dirs = combine(combine(M.default_dirs(), os.getenv("MIBDIRS")), opts.dirs)
+  local dirs = combine(combine(M.default_dirs(), setting("MIBDIRS")), opts.dirs)
   local c = open(dirs)
   if opts.modules == nil then
     load_defaults(c)
@@ -190,7 +200,7 @@ function M.setup(opts)
     for _, name in ipairs(M.default_modules) do
       if present[name] then defaults[#defaults + 1] = name end
     end
-    local env = os.getenv("MIBS")
+    local env = setting("MIBS")
     local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
     for _, name in ipairs(split(combine(base, opts.modules))) do c:load(name) end
     c:adopt()

@@ -18,6 +18,19 @@ function C.setup_mibs(o)
   return mib
 end
 
+-- Reads snmp.conf for a net-snmp tool name (first pass: the MIB
+-- directives, handed to the MIB layer); call cfg.finish() after the MIBs
+-- load and conf.apply(cfg, o) then.
+function C.load_conf(tool)
+  local conf = require "moonwalk.cli.conf"
+  local cfg = conf.load(tool)
+  local ok, mib = pcall(require, "moonwalk.mib")
+  if ok and type(mib) == "table" and mib.conf then
+    mib.conf.MIBS, mib.conf.MIBDIRS = cfg.MIBS, cfg.MIBDIRS
+  end
+  return cfg
+end
+
 -- Builds session options from parsed net-snmp options.
 function C.session_opts(o, agent)
   local version = o.v or "1"

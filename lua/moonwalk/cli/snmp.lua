@@ -6,6 +6,7 @@ local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local session_mod = require "moonwalk.session"
 local usage_mod = require "moonwalk.cli.usage"
+local conf = require "moonwalk.cli.conf"
 
 local M = {}
 
@@ -25,8 +26,10 @@ end
 -- the net-snmp tool each command stands for, as it names itself in errors
 local tools = {
   get = "snmpget", getnext = "snmpgetnext", bulkget = "snmpbulkget", walk = "snmpwalk",
-  bulkwalk = "snmpbulkwalk", set = "snmpset", table = "snmptable",
+  bulkwalk = "snmpbulkwalk", set = "snmpset", table = "snmptable", trap = "snmptrap",
+  inform = "snmpinform",
 }
+M.tools = tools
 
 local function report(err, flags, cmd)
   if err.kind == "report" or err.kind == "usm" then
@@ -281,6 +284,7 @@ local function range_ok(ranges, n, what)
 end
 
 local function mib_value(oid, t, v, in_flags)
+  in_flags = in_flags or ""
   local mib = package.loaded["moonwalk.mib"]
   local info = fmt.mib_active() and mib.info(oid) or nil
   local check = info and simple[info.type or ""] ~= nil and not in_flags:find("r", 1, true)
@@ -352,6 +356,9 @@ local function mib_value(oid, t, v, in_flags)
   return letter, v
 end
 
+M.mib_value = mib_value
+M.check_oids = check_oids
+
 local function set_cmd(s, rest, flags, in_flags)
   local vbs, failures = {}, 0
   for i = 1, #rest, 3 do
@@ -418,6 +425,7 @@ local ctools = {
   bulkwalk = { c = toggle, i = toggle, p = toggle, n = bulk_number "bulkwalk", r = bulk_number "bulkwalk" },
   bulkget = { n = bulk_number "bulkget", r = bulk_number "bulkget" },
   set = { q = toggle },
+  trap = { i = toggle }, inform = { i = toggle },
 }
 
 -- snmptable's -C: w, c, f and r take the next argument, whatever follows
@@ -491,7 +499,9 @@ function M.parse(argv, cmd)
     elseif c == "h" then
       return use()
     elseif c == "H" then
-      io.stderr:write("Configuration directives understood:\n")
+      -- net-snmp reads the files first (init_snmp), so their errors show
+      common.load_conf(tools[cmd]).finish()
+      io.stderr:write(conf.help(tools[cmd]))
       return 0
     elseif c == "O" then
       local i = 1
@@ -605,7 +615,7 @@ function M.parse(argv, cmd)
       o["_" .. c] = list
     end
     return nil
-  end, cmd == "set")
+  end, cmd == "set" or cmd == "trap" or cmd == "inform")
   if not rest then
     if type(err) == "number" then return nil, err end
     local tool = tools[cmd] or cmd
@@ -622,10 +632,17 @@ end
 function M.main(argv, cmd)
   local o, rest, cf = M.parse(argv, cmd)
   if not o then return rest end
+  local cfg = common.load_conf(tools[cmd])
+  common.setup_mibs(o)
+  cfg.finish()
+  conf.apply(cfg, o)
+  if cmd == "walk" or cmd == "bulkwalk" then
+    -- snmpwalk.conf's toggles are set after the options, as net-snmp's
+    for l, on in pairs(cfg.walk_c) do cf[l] = on or nil end
+  end
   if o.d then core.udp_dump(true) end
   local flags = fmt.flags(o.O)
   if cf.q and cmd == "set" then flags._quiet = true end
-  common.setup_mibs(o)
   -- net-snmp's default version is 3 (no defVersion in snmp.conf)
   o.v = o.v or "3"
   local agent = table.remove(rest, 1)
@@ -633,6 +650,7 @@ function M.main(argv, cmd)
     io.stderr:write("No hostname specified.\n", usage_mod.text(cmd))
     return 1
   end
+  agent = conf.with_port(agent, cfg.values.defaultport)
   if (o.v == "1" or o.v == "2c") and not o.c then
     io.stderr:write("No community name specified.\n", usage_mod.text(cmd))
     return 1
