@@ -67,7 +67,9 @@ function C.session_opts(o, agent)
     end
     if bin.e and (#bin.e < 5 or #bin.e > 32) then return nil, "Invalid engine ID value after -e flag." end
     so.user = o.u
-    so.level = o.l
+    -- net-snmp's default level is noAuthNoPriv, pass phrases or not (the
+    -- Lua API infers it from them; the command line does as snmpget does)
+    so.level = o.l or "noAuthNoPriv"
     so.auth = o.a
     so.auth_pass = o.A
     so.priv = o.x

@@ -131,11 +131,7 @@ local function bool(v)
   return w == "yes" or w == "true" or w == "1"
 end
 
-local levels = {
-  noauthnopriv = "noAuthNoPriv", ["1"] = "noAuthNoPriv", noauth = "noAuthNoPriv",
-  authnopriv = "authNoPriv", ["2"] = "authNoPriv", auth = "authNoPriv",
-  authpriv = "authPriv", ["3"] = "authPriv", priv = "authPriv",
-}
+local levels = { noauthnopriv = "noAuthNoPriv", authnopriv = "authNoPriv", authpriv = "authPriv" }
 
 -- value checks with net-snmp's error texts; return the value to keep or
 -- nil, message

@@ -83,6 +83,9 @@ function M.main(argv, cmd)
   if not agent then return err("No hostname specified.\n" .. usage_mod.text(prog):sub(1, -2)) end
   local so, serr = common.session_opts(o, agent)
   if not so then return err(serr) end
+  if so.version ~= "3" and not o.c then
+    return err("No community name specified.\n" .. usage_mod.text(prog):sub(1, -2))
+  end
   if so.version == "3" and not so.user then
     return err((inform and "snmpinform" or "snmptrap") .. ": No securityName specified")
   end
