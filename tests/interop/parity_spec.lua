@@ -267,8 +267,10 @@ conf("snmpget", "get", "{A} sysName.0 ifNumber.0", V2 .. "mibs SNMPv2-MIB\n", NO
 conf("snmpget", "get", "{A} ifNumber.0 sysName.0", V2 .. "mibs IF-MIB:SNMPv2-MIB\n", NOMIBS)
 conf("snmpget", "get", "{A} ifNumber.0", V2 .. "mibs SNMPv2-MIB\nmibs +IF-MIB\n", NOMIBS)
 conf("snmpget", "get", "{A} sysName.0", V2 .. "mibs SNMPv2-MIB\n")
-conf("snmptranslate", "translate", "ifNumber.0", "mibs SNMPv2-MIB\n", NOMIBS)
-conf("snmptranslate", "translate", "-On ifNumber.0 sysName.0", "mibs SNMPv2-MIB:IF-MIB\n", NOMIBS)
+conf("snmptranslate", "translate", "-IR ifNumber.0", "mibs SNMPv2-MIB\n", NOMIBS)
+conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB:IF-MIB\n", NOMIBS)
+conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB:IF-MIB\n")
+conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB\nbadToken 1\ndefVersion 7\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "mibs SNMPv2-MIB\nmibdirs " .. ROOT .. "/mibs/std\n",
   { _unset = "MIBS -u MIBDIRS" })
 -- bad lines: net-snmp's messages (some in each of its two passes)
@@ -308,6 +310,8 @@ for _, a in ipairs {
   "-v1 127.0.0.1:9 .1.3.6.1.4.1.1 127.0.0.1 6 1 '' sysContact.0 s x", "-v1 127.0.0.1:9 '' '' x y ''",
   "-v1 -Ci 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1", "-v3 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1",
   "-Ci -t 0.2 -r 0 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1", "-h",
+  "127.0.0.1:9 '' coldStart sysName.0 s x", "127.0.0.1:9 '' nosuchTrap", "-v1 127.0.0.1:9 nosuchEnt '' 6 1 ''",
+  "-v1 127.0.0.1:9 '' 127.0.0.1 6 1 '' sysName.0 s x",
 } do
   conf("snmptrap", "trap", a, V2)
 end
@@ -406,6 +410,32 @@ describe("parity with net-snmp's tools", function()
     end
     return dir, files._unset and ("-u " .. files._unset .. " ") or ""
   end
+
+  -- one deliberate difference: a name whose module is missing from the
+  -- MIB path gets one more line on stderr, after net-snmp's own
+  it("adds one hint line when a name's module is not on the MIB path", function()
+    local HINT = "moonwalk: %s is not on the MIB search path (see -M, MIBDIRS, scripts/fetch-mibs.sh)\n"
+    for _, c in ipairs {
+      { "snmpget", "get", "-v2c -c pub {A} hrStorageDescr.1", "HOST-RESOURCES-MIB" },
+      { "snmpget", "get", "-v2c -c pub {A} sysName.0 ipForwarding.0", "IP-MIB" },
+      { "snmpwalk", "walk", "-v2c -c pub {A} HOST-RESOURCES-MIB::hrStorageTable", "HOST-RESOURCES-MIB" },
+      { "snmpbulkwalk", "bulkwalk", "-v2c -c pub {A} tcpConnTable", "TCP-MIB" },
+      { "snmptable", "table", "-v2c -c pub {A} hrStorageTable", "HOST-RESOURCES-MIB" },
+      { "snmptable", "table", "-v2c -c pub {A} entPhysicalTable", "ENTITY-MIB" },
+      { "snmpset", "set", "-v2c -c private {A} dot1dStpPriority.0 i 5", "BRIDGE-MIB" },
+      { "snmptranslate", "translate", "-IR hrStorageTable", "HOST-RESOURCES-MIB" },
+      { "snmptranslate", "translate", "UDP-MIB::udpTable", "UDP-MIB" },
+      { "snmptrap", "trap", "-v2c -c pub 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1 hrSystemUptime.0 t 5",
+        "HOST-RESOURCES-MIB" },
+    } do
+      local a = c[3]:gsub("{A}", d.agent)
+      local no, ne, nc = R.run(env(home) .. c[1] .. " " .. a)
+      local mo, me, mc = R.run(env(home) .. BIN .. " " .. c[2] .. " " .. a)
+      assert.equal(no, mo, a)
+      assert.equal(nc, mc, a)
+      assert.equal(ne .. HINT:format(c[4]), me, a)
+    end
+  end)
 
   it("prints what net-snmp prints, case by case", function()
     local bad = {}

@@ -60,6 +60,7 @@ local function check_oids(list, flags)
     local ok, err = pcall(core.oid, s)
     if not ok then
       err = tostring(err):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
+      if err:find("Unknown Object Identifier", 1, true) then io.stderr:write(common.module_errors(s)) end
       if err:sub(1, #s + 27) == s .. ": Unknown Object Identifier" then
         -- the MIB layer's words, as snmp_parse_oid's
         io.stderr:write(err, "\n")
@@ -69,6 +70,7 @@ local function check_oids(list, flags)
       else
         io.stderr:write(s, ": ", err, "\n")
       end
+      if err:find("Unknown Object Identifier", 1, true) then common.hint_missing(s) end
       return false
     end
   end

@@ -23,16 +23,9 @@ local function err(msg, code)
   return code or 1
 end
 
+-- snmp_parse_oid's errors, as the other tools print them
 local function check_oid(s)
-  local ok, e = pcall(core.oid, s)
-  if ok then return true end
-  e = tostring(e):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
-  if e:find("Unknown Object Identifier", 1, true) then
-    io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s, ")\n")
-  else
-    io.stderr:write(s, ": ", e, "\n")
-  end
-  return false
+  return require("moonwalk.cli.snmp").check_oids({ s }, {})
 end
 
 -- OID TYPE VALUE triples -> varbinds, or nil after printing the error;
@@ -98,7 +91,10 @@ function M.main(argv, cmd)
                       "Missing specific-trap parameter", "Missing uptime parameter" }
     if #rest < 5 then return err(missing[#rest + 1] .. "\n" .. usage_mod.text(prog):sub(1, -2)) end
     local ent, addr, generic, specific, up = rest[1], rest[2], rest[3], rest[4], rest[5]
-    if ent ~= "" and not check_oid(ent) then return 1 end
+    if ent ~= "" and not check_oid(ent) then
+      io.stderr:write(usage_mod.text(prog))
+      return 1
+    end
     t.enterprise = ent
     t.agent_addr = addr
     if addr ~= "" and not addr:match("^%d+%.%d+%.%d+%.%d+$") then
