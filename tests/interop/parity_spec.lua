@@ -411,6 +411,39 @@ describe("parity with net-snmp's tools", function()
     return dir, files._unset and ("-u " .. files._unset .. " ") or ""
   end
 
+  -- a walk shows its progress on stderr only when stderr is a terminal
+  it("shows a walk's progress only on a terminal, never in a pipe", function()
+    local walk = BIN .. " walk -v2c -c pub " .. d.agent .. " .1.3.6.1"
+    local out, err, code = R.run(env(home) .. walk)
+    local nout = R.run(env(home) .. "snmpwalk -v2c -c pub " .. d.agent .. " .1.3.6.1")
+    assert.equal(0, code)
+    assert.equal("", err)
+    assert.equal(nout, out)
+    if not os.execute("command -v script >/dev/null 2>&1") then
+      pending("util-linux script is not installed")
+      return
+    end
+    for _, quiet in ipairs { false, true } do
+      local ts, file = os.tmpname(), os.tmpname()
+      local _, _, sc = R.run(string.format("script -qec '%s%s%s > %s' %s", env(home), walk, quiet and " -Ln" or "",
+        file, ts))
+      assert.equal(0, sc)
+      local f = assert(io.open(ts, "rb")); local typescript = f:read("a"); f:close()
+      f = assert(io.open(file, "rb")); local tout = f:read("a"); f:close()
+      os.remove(ts); os.remove(file)
+      -- stdout went to a file: unchanged
+      assert.equal(out, tout)
+      if quiet then
+        assert.is_nil(typescript:find("varbinds, ", 1, true))
+      else
+        -- "N varbinds, R/s, OID", drawn over and erased at the end
+        assert.matches("\r\27%[K%d+ varbinds, %d+/s, [^\r]+", typescript)
+        local last = typescript:match(".*(\r\27%[K[^\r]*)")
+        assert.matches("^\r\27%[K%s*$", last:gsub("Script done.*", ""))
+      end
+    end
+  end)
+
   -- one deliberate difference: a name whose module is missing from the
   -- MIB path gets one more line on stderr, after net-snmp's own
   it("adds one hint line when a name's module is not on the MIB path", function()

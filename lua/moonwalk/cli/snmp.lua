@@ -158,7 +158,52 @@ local function walk_loop(s, root, end_oid, flags, cf)
   return n, rc, status_ok
 end
 
-local function walk_cmd(s, cmd, root, flags, cf)
+-- Progress of a long walk on a terminal: "N varbinds, R/s, OID" on one
+-- stderr line, redrawn at most twice a second and erased at the end. Only
+-- when stderr is a terminal and logging is not off (-Ln); output that
+-- goes to a pipe or a file never changes. When stdout is the same
+-- terminal the line is erased before each batch of output.
+local progress = {}
+progress.__index = progress
+
+function progress.new(quiet)
+  if quiet or not core.isatty or not core.isatty(2) then return nil end
+  return setmetatable({ t0 = mw.now(), last = -1, shown = false, tty_out = core.isatty(1),
+                        width = math.max(20, (tonumber(os.getenv("COLUMNS")) or 80) - 1) }, progress)
+end
+
+function progress:clear()
+  if self.shown then
+    io.stderr:write("\r\27[K")
+    self.shown = false
+  end
+end
+
+-- before output is written
+function progress:before()
+  if self.tty_out then self:clear() end
+end
+
+-- n so far; what: the last chunk of ready-made lines, or the last varbind
+function progress:tick(n, what, flags)
+  local now = mw.now()
+  if self.last >= 0 and now - self.last < 0.5 then return end
+  self.last = now
+  local oid
+  if type(what) == "string" then
+    oid = what:match("([^\n]-) = [^\n]*\n$") or what:match("([^\n]*)\n$")
+  else
+    oid = fmt.oid(what.oid, flags)
+  end
+  local dt = now - self.t0
+  local line = string.format("%d varbinds, %.0f/s, %s", n, dt > 0 and n / dt or 0, oid or "")
+  if #line > self.width then line = line:sub(1, self.width) end
+  if self.tty_out then out:flush() end
+  io.stderr:write("\r\27[K", line)
+  self.shown = true
+end
+
+local function walk_cmd(s, cmd, root, flags, cf, quiet)
   local n = 0
   local rc = 0
   local t0 = mw.now()
@@ -190,8 +235,11 @@ local function walk_cmd(s, cmd, root, flags, cf)
     else
       it = s:walk(root, opts)
     end
+    local prog = progress.new(quiet)
     for vb, err in it do
+      if prog then prog:before() end
       if vb == false then
+        if prog then prog:clear() end
         rc = report(err, flags, cmd)
         -- net-snmp exits 1 on errors during a walk
         if rc == 2 then rc = 1 end
@@ -200,11 +248,14 @@ local function walk_cmd(s, cmd, root, flags, cf)
       if opts.format then
         out:write(vb)
         n = n + err -- the chunk's line count
+        if prog then prog:tick(n, vb) end
       else
         print_vb(vb, flags)
         n = n + 1
+        if prog then prog:tick(n, vb, flags) end
       end
     end
+    if prog then prog:clear() end
     if opts.end_of_mib then out:write("End of MIB\n") end
   end
   local t1 = mw.now()
@@ -706,7 +757,7 @@ function M.main(argv, cmd)
         if not vbs then rc = report(err2, flags, cmd) return end
         for _, vb in ipairs(vbs) do print_vb(vb, flags) end
       elseif cmd == "walk" or cmd == "bulkwalk" then
-        rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf)
+        rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf, (o.L or ""):match("^[nN]") ~= nil)
       elseif cmd == "set" then
         rc = set_cmd(s, rest, flags, o.I)
       elseif cmd == "table" then
