@@ -85,6 +85,11 @@ function M.default_dirs()
   dirs[#dirs + 1] = "/usr/share/snmp/mibs/ietf"
   local p = project_mibdir()
   if p then
+    -- the full IETF and IANA sets, when scripts/fetch-ietf-mibs.sh built
+    -- them; mibs/std's copies win
+    for _, sub in ipairs { "/iana", "/ietf" } do
+      if isdir(p .. sub) then dirs[#dirs + 1] = p .. sub end
+    end
     dirs[#dirs + 1] = p .. "/std"
     dirs[#dirs + 1] = p
   end

@@ -54,7 +54,8 @@ local by_prefix = {
 function C.missing_module(name)
   local ok, mib = pcall(require, "moonwalk.mib")
   if not ok or type(mib) ~= "table" or not mib.modules then return nil end
-  local module, label = name:match("^([%w-]+)::([%w-]+)")
+  local module = name:match("^([%w-]+)::")
+  local label
   if not module then
     label = name:match("^[%a][%w-]*")
     if not label then return nil end
@@ -88,7 +89,9 @@ end
 
 --- One line on stderr after net-snmp's "Unknown Object Identifier" when
 -- the name's module is missing from the MIB path.
+-- (a MODULE::name needs none: net-snmp's "Cannot find module" names it)
 function C.hint_missing(name)
+  if name:find("::", 1, true) then return end
   local module = C.missing_module(name)
   if module then
     io.stderr:write("moonwalk: ", module, " is not on the MIB search path (see -M, MIBDIRS, "
