@@ -454,7 +454,7 @@ describe("parity with net-snmp's tools", function()
   -- one deliberate difference: a name whose module is missing from the
   -- MIB path gets one more line on stderr, after net-snmp's own
   it("adds one hint line when a name's module is not on the MIB path", function()
-    local HINT = "moonwalk: %s is not on the MIB search path (see -M, MIBDIRS, scripts/fetch-mibs.sh)\n"
+    local HINT = "moonwalk: %s is not on the MIB search path (see -M, MIBDIRS, scripts/fetch-ietf-mibs.sh)\n"
     for _, c in ipairs {
       { "snmpget", "get", "-v2c -c pub {A} hrStorageDescr.1", "HOST-RESOURCES-MIB" },
       { "snmpget", "get", "-v2c -c pub {A} sysName.0 ipForwarding.0", "IP-MIB" },

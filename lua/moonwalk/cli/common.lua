@@ -95,7 +95,7 @@ function C.hint_missing(name)
   local module = C.missing_module(name)
   if module then
     io.stderr:write("moonwalk: ", module, " is not on the MIB search path (see -M, MIBDIRS, "
-      .. "scripts/fetch-mibs.sh)\n")
+      .. "scripts/fetch-ietf-mibs.sh)\n")
   end
 end
 
