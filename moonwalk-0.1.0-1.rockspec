@@ -53,6 +53,7 @@ build = {
       ["moonwalk.cli.agent"    ] = "lua/moonwalk/cli/agent.lua",
       ["moonwalk.cli.args"     ] = "lua/moonwalk/cli/args.lua",
       ["moonwalk.cli.common"   ] = "lua/moonwalk/cli/common.lua",
+      ["moonwalk.cli.conf"     ] = "lua/moonwalk/cli/conf.lua",
       ["moonwalk.cli.engineid" ] = "lua/moonwalk/cli/engineid.lua",
       ["moonwalk.cli.run"      ] = "lua/moonwalk/cli/run.lua",
       ["moonwalk.cli.snmp"     ] = "lua/moonwalk/cli/snmp.lua",

@@ -85,10 +85,25 @@ function M.default_dirs()
   dirs[#dirs + 1] = "/usr/share/snmp/mibs/ietf"
   local p = project_mibdir()
   if p then
+    -- the full IETF and IANA sets, when scripts/fetch-ietf-mibs.sh built
+    -- them; mibs/std's copies win
+    for _, sub in ipairs { "/iana", "/ietf" } do
+      if isdir(p .. sub) then dirs[#dirs + 1] = p .. sub end
+    end
     dirs[#dirs + 1] = p .. "/std"
     dirs[#dirs + 1] = p
   end
   return table.concat(dirs, ":")
+end
+
+-- MIBS and MIBDIRS: the environment, else what snmp.conf's mibs and
+-- mibdirs said (M.conf, filled by the command line from snmp.conf), as
+-- net-snmp's init_mib and netsnmp_get_mib_directory take them.
+M.conf = {}
+local function setting(name)
+  local v = os.getenv(name)
+  if v == nil then return M.conf[name] end
+  return v
 end
 
 -- Combines a base list with a net-snmp style setting: "+x" appends, "-x"
@@ -130,7 +145,7 @@ end
 -- Opens a fresh set on the given path (default: MIBDIRS / defaults).
 local function open(dirs)
   local ctx = core.mib_new()
-  dirs = dirs or combine(M.default_dirs(), os.getenv("MIBDIRS"))
+  dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
   ctx:add_dirs(dirs)
   state.ctx, state.dirs = ctx, dirs
   return ctx
@@ -141,7 +156,7 @@ end
 local function load_defaults(ctx)
   local present = {}
   for _, m in ipairs(ctx:modules()) do present[m.name] = true end
-  local env = os.getenv("MIBS")
+  local env = setting("MIBS")
   local list
   if env == nil then
     list = {}
@@ -179,7 +194,7 @@ end
 -- environment (MIBDIRS, MIBS) or the defaults.
 function M.setup(opts)
   opts = opts or {}
-  local dirs = combine(combine(M.default_dirs(), os.getenv("MIBDIRS")), opts.dirs)
+  local dirs = combine(combine(M.default_dirs(), setting("MIBDIRS")), opts.dirs)
   local c = open(dirs)
   if opts.modules == nil then
     load_defaults(c)
@@ -190,7 +205,7 @@ function M.setup(opts)
     for _, name in ipairs(M.default_modules) do
       if present[name] then defaults[#defaults + 1] = name end
     end
-    local env = os.getenv("MIBS")
+    local env = setting("MIBS")
     local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
     for _, name in ipairs(split(combine(base, opts.modules))) do c:load(name) end
     c:adopt()

@@ -18,6 +18,87 @@ function C.setup_mibs(o)
   return mib
 end
 
+-- Reads snmp.conf for a net-snmp tool name (first pass: the MIB
+-- directives, handed to the MIB layer); call cfg.finish() after the MIBs
+-- load and conf.apply(cfg, o) then.
+function C.load_conf(tool)
+  local conf = require "moonwalk.cli.conf"
+  local cfg = conf.load(tool)
+  local ok, mib = pcall(require, "moonwalk.mib")
+  if ok and type(mib) == "table" and mib.conf then
+    mib.conf.MIBS, mib.conf.MIBDIRS = cfg.MIBS, cfg.MIBDIRS
+  end
+  return cfg
+end
+
+-- Where the objects of the standard modules a net-snmp user expects live,
+-- by the prefix of their names (a prefix ends where a capital follows).
+local by_prefix = {
+  { "ipForward", "IP-FORWARD-MIB" }, { "ipCidrRoute", "IP-FORWARD-MIB" }, { "inetCidrRoute", "IP-FORWARD-MIB" },
+  { "ipv6", "IPV6-MIB" }, { "ip", "IP-MIB" }, { "icmp", "IP-MIB" }, { "tcp", "TCP-MIB" }, { "udp", "UDP-MIB" },
+  { "hr", "HOST-RESOURCES-MIB" }, { "ent", "ENTITY-MIB" }, { "dot1d", "BRIDGE-MIB" },
+  { "nlm", "NOTIFICATION-LOG-MIB" }, { "mte", "DISMAN-EVENT-MIB" }, { "sched", "DISMAN-SCHEDULE-MIB" },
+  { "appl", "NETWORK-SERVICES-MIB" }, { "mta", "MTA-MIB" }, { "diskIO", "UCD-DISKIO-MIB" },
+  { "lmSensors", "LM-SENSORS-MIB" }, { "lmTemp", "LM-SENSORS-MIB" }, { "lmFan", "LM-SENSORS-MIB" },
+  { "nsExtend", "NET-SNMP-EXTEND-MIB" }, { "nsModule", "NET-SNMP-AGENT-MIB" }, { "nsCache", "NET-SNMP-AGENT-MIB" },
+  { "ssCpu", "UCD-SNMP-MIB" }, { "ssIO", "UCD-SNMP-MIB" }, { "ssSys", "UCD-SNMP-MIB" }, { "mem", "UCD-SNMP-MIB" },
+  { "laLoad", "UCD-SNMP-MIB" }, { "laTable", "UCD-SNMP-MIB" }, { "dsk", "UCD-SNMP-MIB" },
+  { "prTable", "UCD-SNMP-MIB" }, { "extTable", "UCD-SNMP-MIB" }, { "snmpCommunity", "SNMP-COMMUNITY-MIB" },
+  { "vacm", "SNMP-VIEW-BASED-ACM-MIB" }, { "usm", "SNMP-USER-BASED-SM-MIB" }, { "snmpTarget", "SNMP-TARGET-MIB" },
+  { "snmpNotify", "SNMP-NOTIFICATION-MIB" }, { "if", "IF-MIB" },
+}
+
+--- The module a name that was not found belongs to, when that module is
+-- not on the MIB search path at all; nil otherwise (a module on the path
+-- but not loaded, or a name of no known module, gets no hint).
+function C.missing_module(name)
+  local ok, mib = pcall(require, "moonwalk.mib")
+  if not ok or type(mib) ~= "table" or not mib.modules then return nil end
+  local module = name:match("^([%w-]+)::")
+  local label
+  if not module then
+    label = name:match("^[%a][%w-]*")
+    if not label then return nil end
+    for _, p in ipairs(by_prefix) do
+      local n = #p[1]
+      if label:sub(1, n) == p[1] and (#label == n or label:sub(n + 1, n + 1):match("%u")) then
+        module = p[2]
+        break
+      end
+    end
+  end
+  if not module then return nil end
+  local listed, list = pcall(mib.modules)
+  if not listed then return nil end
+  for _, m in ipairs(list) do
+    if m.name == module then return nil end
+  end
+  return module
+end
+
+--- net-snmp loads the module a MODULE::name names on demand, and says
+-- so when it is not on the path ("MIB search path: ...", "Cannot find
+-- module (...)"), before the name's own error: those lines, or "".
+function C.module_errors(name)
+  local module = name:match("^([%w-]+)::")
+  if not module or not C.missing_module(name) then return "" end
+  local mib = require "moonwalk.mib"
+  mib.load(module)
+  return mib.errors()
+end
+
+--- One line on stderr after net-snmp's "Unknown Object Identifier" when
+-- the name's module is missing from the MIB path.
+-- (a MODULE::name needs none: net-snmp's "Cannot find module" names it)
+function C.hint_missing(name)
+  if name:find("::", 1, true) then return end
+  local module = C.missing_module(name)
+  if module then
+    io.stderr:write("moonwalk: ", module, " is not on the MIB search path (see -M, MIBDIRS, "
+      .. "scripts/fetch-ietf-mibs.sh)\n")
+  end
+end
+
 -- Builds session options from parsed net-snmp options.
 function C.session_opts(o, agent)
   local version = o.v or "1"
@@ -54,7 +135,9 @@ function C.session_opts(o, agent)
     end
     if bin.e and (#bin.e < 5 or #bin.e > 32) then return nil, "Invalid engine ID value after -e flag." end
     so.user = o.u
-    so.level = o.l
+    -- net-snmp's default level is noAuthNoPriv, pass phrases or not (the
+    -- Lua API infers it from them; the command line does as snmpget does)
+    so.level = o.l or "noAuthNoPriv"
     so.auth = o.a
     so.auth_pass = o.A
     so.priv = o.x

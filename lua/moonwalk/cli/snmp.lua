@@ -6,6 +6,7 @@ local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local session_mod = require "moonwalk.session"
 local usage_mod = require "moonwalk.cli.usage"
+local conf = require "moonwalk.cli.conf"
 
 local M = {}
 
@@ -25,8 +26,10 @@ end
 -- the net-snmp tool each command stands for, as it names itself in errors
 local tools = {
   get = "snmpget", getnext = "snmpgetnext", bulkget = "snmpbulkget", walk = "snmpwalk",
-  bulkwalk = "snmpbulkwalk", set = "snmpset", table = "snmptable",
+  bulkwalk = "snmpbulkwalk", set = "snmpset", table = "snmptable", trap = "snmptrap",
+  inform = "snmpinform",
 }
+M.tools = tools
 
 local function report(err, flags, cmd)
   if err.kind == "report" or err.kind == "usm" then
@@ -57,6 +60,7 @@ local function check_oids(list, flags)
     local ok, err = pcall(core.oid, s)
     if not ok then
       err = tostring(err):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
+      if err:find("Unknown Object Identifier", 1, true) then io.stderr:write(common.module_errors(s)) end
       if err:sub(1, #s + 27) == s .. ": Unknown Object Identifier" then
         -- the MIB layer's words, as snmp_parse_oid's
         io.stderr:write(err, "\n")
@@ -66,6 +70,7 @@ local function check_oids(list, flags)
       else
         io.stderr:write(s, ": ", err, "\n")
       end
+      if err:find("Unknown Object Identifier", 1, true) then common.hint_missing(s) end
       return false
     end
   end
@@ -153,7 +158,52 @@ local function walk_loop(s, root, end_oid, flags, cf)
   return n, rc, status_ok
 end
 
-local function walk_cmd(s, cmd, root, flags, cf)
+-- Progress of a long walk on a terminal: "N varbinds, R/s, OID" on one
+-- stderr line, redrawn at most twice a second and erased at the end. Only
+-- when stderr is a terminal and logging is not off (-Ln); output that
+-- goes to a pipe or a file never changes. When stdout is the same
+-- terminal the line is erased before each batch of output.
+local progress = {}
+progress.__index = progress
+
+function progress.new(quiet)
+  if quiet or not core.isatty or not core.isatty(2) then return nil end
+  return setmetatable({ t0 = mw.now(), last = -1, shown = false, tty_out = core.isatty(1),
+                        width = math.max(20, (tonumber(os.getenv("COLUMNS")) or 80) - 1) }, progress)
+end
+
+function progress:clear()
+  if self.shown then
+    io.stderr:write("\r\27[K")
+    self.shown = false
+  end
+end
+
+-- before output is written
+function progress:before()
+  if self.tty_out then self:clear() end
+end
+
+-- n so far; what: the last chunk of ready-made lines, or the last varbind
+function progress:tick(n, what, flags)
+  local now = mw.now()
+  if self.last >= 0 and now - self.last < 0.5 then return end
+  self.last = now
+  local oid
+  if type(what) == "string" then
+    oid = what:match("([^\n]-) = [^\n]*\n$") or what:match("([^\n]*)\n$")
+  else
+    oid = fmt.oid(what.oid, flags)
+  end
+  local dt = now - self.t0
+  local line = string.format("%d varbinds, %.0f/s, %s", n, dt > 0 and n / dt or 0, oid or "")
+  if #line > self.width then line = line:sub(1, self.width) end
+  if self.tty_out then out:flush() end
+  io.stderr:write("\r\27[K", line)
+  self.shown = true
+end
+
+local function walk_cmd(s, cmd, root, flags, cf, quiet)
   local n = 0
   local rc = 0
   local t0 = mw.now()
@@ -185,8 +235,11 @@ local function walk_cmd(s, cmd, root, flags, cf)
     else
       it = s:walk(root, opts)
     end
+    local prog = progress.new(quiet)
     for vb, err in it do
+      if prog then prog:before() end
       if vb == false then
+        if prog then prog:clear() end
         rc = report(err, flags, cmd)
         -- net-snmp exits 1 on errors during a walk
         if rc == 2 then rc = 1 end
@@ -195,11 +248,14 @@ local function walk_cmd(s, cmd, root, flags, cf)
       if opts.format then
         out:write(vb)
         n = n + err -- the chunk's line count
+        if prog then prog:tick(n, vb) end
       else
         print_vb(vb, flags)
         n = n + 1
+        if prog then prog:tick(n, vb, flags) end
       end
     end
+    if prog then prog:clear() end
     if opts.end_of_mib then out:write("End of MIB\n") end
   end
   local t1 = mw.now()
@@ -281,6 +337,7 @@ local function range_ok(ranges, n, what)
 end
 
 local function mib_value(oid, t, v, in_flags)
+  in_flags = in_flags or ""
   local mib = package.loaded["moonwalk.mib"]
   local info = fmt.mib_active() and mib.info(oid) or nil
   local check = info and simple[info.type or ""] ~= nil and not in_flags:find("r", 1, true)
@@ -352,6 +409,9 @@ local function mib_value(oid, t, v, in_flags)
   return letter, v
 end
 
+M.mib_value = mib_value
+M.check_oids = check_oids
+
 local function set_cmd(s, rest, flags, in_flags)
   local vbs, failures = {}, 0
   for i = 1, #rest, 3 do
@@ -418,6 +478,7 @@ local ctools = {
   bulkwalk = { c = toggle, i = toggle, p = toggle, n = bulk_number "bulkwalk", r = bulk_number "bulkwalk" },
   bulkget = { n = bulk_number "bulkget", r = bulk_number "bulkget" },
   set = { q = toggle },
+  trap = { i = toggle }, inform = { i = toggle },
 }
 
 -- snmptable's -C: w, c, f and r take the next argument, whatever follows
@@ -491,7 +552,9 @@ function M.parse(argv, cmd)
     elseif c == "h" then
       return use()
     elseif c == "H" then
-      io.stderr:write("Configuration directives understood:\n")
+      -- net-snmp reads the files first (init_snmp), so their errors show
+      common.load_conf(tools[cmd]).finish()
+      io.stderr:write(conf.help(tools[cmd]))
       return 0
     elseif c == "O" then
       local i = 1
@@ -605,7 +668,7 @@ function M.parse(argv, cmd)
       o["_" .. c] = list
     end
     return nil
-  end, cmd == "set")
+  end, cmd == "set" or cmd == "trap" or cmd == "inform")
   if not rest then
     if type(err) == "number" then return nil, err end
     local tool = tools[cmd] or cmd
@@ -622,10 +685,17 @@ end
 function M.main(argv, cmd)
   local o, rest, cf = M.parse(argv, cmd)
   if not o then return rest end
+  local cfg = common.load_conf(tools[cmd])
+  common.setup_mibs(o)
+  cfg.finish()
+  conf.apply(cfg, o)
+  if cmd == "walk" or cmd == "bulkwalk" then
+    -- snmpwalk.conf's toggles are set after the options, as net-snmp's
+    for l, on in pairs(cfg.walk_c) do cf[l] = on or nil end
+  end
   if o.d then core.udp_dump(true) end
   local flags = fmt.flags(o.O)
   if cf.q and cmd == "set" then flags._quiet = true end
-  common.setup_mibs(o)
   -- net-snmp's default version is 3 (no defVersion in snmp.conf)
   o.v = o.v or "3"
   local agent = table.remove(rest, 1)
@@ -633,6 +703,7 @@ function M.main(argv, cmd)
     io.stderr:write("No hostname specified.\n", usage_mod.text(cmd))
     return 1
   end
+  agent = conf.with_port(agent, cfg.values.defaultport)
   if (o.v == "1" or o.v == "2c") and not o.c then
     io.stderr:write("No community name specified.\n", usage_mod.text(cmd))
     return 1
@@ -686,7 +757,7 @@ function M.main(argv, cmd)
         if not vbs then rc = report(err2, flags, cmd) return end
         for _, vb in ipairs(vbs) do print_vb(vb, flags) end
       elseif cmd == "walk" or cmd == "bulkwalk" then
-        rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf)
+        rc = walk_cmd(s, cmd, rest[1] or "1.3.6.1.2.1", flags, cf, (o.L or ""):match("^[nN]") ~= nil)
       elseif cmd == "set" then
         rc = set_cmd(s, rest, flags, o.I)
       elseif cmd == "table" then

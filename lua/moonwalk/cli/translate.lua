@@ -163,10 +163,13 @@ function M.main(args, out, err)
     end
   end
 
+  -- snmp.conf: its MIB directives, and its messages for bad lines
+  local cfg = require("moonwalk.cli.common").load_conf("snmptranslate")
   mib.reset()
   mib.setup { dirs = dirs, modules = mods }
   local e = mib.errors()
   if e ~= "" then err:write(e) end
+  cfg.finish()
 
   if #names == 0 then
     if print_kind == 1 then
@@ -204,6 +207,7 @@ function M.main(args, out, err)
       oid = mib.oid(name, "random")
       if not oid then
         err:write("Unknown object identifier: ", name, "\n")
+        require("moonwalk.cli.common").hint_missing(name)
         return 2
       end
     elseif regex then
@@ -218,6 +222,7 @@ function M.main(args, out, err)
         e = mib.errors()
         if e ~= "" then err:write(e) end
         err:write(detail, "\n")
+        require("moonwalk.cli.common").hint_missing(name)
         return 2
       end
     end

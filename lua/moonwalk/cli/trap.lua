@@ -13,51 +13,45 @@ local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local session_mod = require "moonwalk.session"
 local notify = require "moonwalk.notify"
+local usage_mod = require "moonwalk.cli.usage"
 
 local M = {}
 
-local usage = [[
-USAGE: moonwalk %s [OPTIONS] AGENT TRAP-PARAMETERS
-
-  -v 1 TRAP-PARAMETERS:
-	 enterprise-oid agent trap-type specific-type uptime [OID TYPE VALUE]...
-  or
-  -v 2c|3 TRAP-PARAMETERS:
-	 uptime trapoid [OID TYPE VALUE] ...
-  -Ci  send an INFORM instead of a TRAP]]
 
 local function err(msg, code)
   io.stderr:write(msg, "\n")
   return code or 1
 end
 
+-- snmp_parse_oid's errors, as the other tools print them
 local function check_oid(s)
-  local ok, e = pcall(core.oid, s)
-  if ok then return true end
-  e = tostring(e):gsub("^bad argument #%d to '[^']*' %((.*)%)$", "%1")
-  if e:find("Unknown Object Identifier", 1, true) then
-    io.stderr:write(s, ": Unknown Object Identifier (Sub-id not found: (top) -> ", s, ")\n")
-  else
-    io.stderr:write(s, ": ", e, "\n")
-  end
-  return false
+  return require("moonwalk.cli.snmp").check_oids({ s }, {})
 end
 
--- OID TYPE VALUE triples -> varbinds, or nil after printing the error
-local function triples(rest, from)
+-- OID TYPE VALUE triples -> varbinds, or nil after printing the error;
+-- the values are checked against the MIB as snmptrap checks them (as
+-- snmpset does), unless -Ir
+local function triples(rest, from, in_flags)
+  local snmp = require "moonwalk.cli.snmp"
   local vbs = {}
   local i = from
   while i <= #rest do
     local oid, t, v = rest[i], rest[i + 1], rest[i + 2]
-    if not check_oid(oid) then return nil end
     if t == nil or v == nil then
       io.stderr:write(oid, ": Missing type/value for variable\n")
       return nil
     end
-    if #t ~= 1 or not session_mod.letters[t] then
+    if not check_oid(oid) then return nil end
+    if t ~= "=" and (#t ~= 1 or not session_mod.letters[t]) then
       io.stderr:write(oid, ": Bad variable type (\"", t, "\")\n")
       return nil
     end
+    local letter, val = snmp.mib_value(oid, t, v, in_flags)
+    if not letter then
+      io.stderr:write(oid, ": ", val, "\n")
+      return nil
+    end
+    t, v = letter, val
     if t == "x" then v = v:gsub("%s", "") end
     vbs[#vbs + 1] = { oid, t, v }
     i = i + 3
@@ -67,52 +61,61 @@ end
 
 function M.main(argv, cmd)
   local prog = cmd or "trap"
-  local o, rest = args.parse(argv)
-  if not o then return err(rest .. "\n" .. usage:format(prog)) end
-  if o.h then io.stderr:write(usage:format(prog), "\n") return 0 end
-  if o.V then print("moonwalk " .. core.version) return 0 end
-  if o.d then mw.log.set_level("debug") end
-  -- snmptrap knows one -C letter, i (send an INFORM)
-  local bad = o.C:match("[^i]")
-  if bad then return err("Unknown flag passed to -C: " .. bad) end
-  local cf = args.cflags(o.C)
-  local inform = prog == "inform" or cf.i
+  local snmp = require "moonwalk.cli.snmp"
+  local conf = require "moonwalk.cli.conf"
+  local o, rest, cf = snmp.parse(argv, prog)
+  if not o then return rest end
+  local cfg = common.load_conf(snmp.tools[prog])
   common.setup_mibs(o)
+  cfg.finish()
+  conf.apply(cfg, o)
+  if o.d then core.udp_dump(true) end
+  local inform = prog == "inform" or cf.i
   if inform and not o.v then o.v = "2c" end
   local agent = table.remove(rest, 1)
-  if not agent then return err("No hostname specified.\n" .. usage:format(prog)) end
+  if not agent then return err("No hostname specified.\n" .. usage_mod.text(prog):sub(1, -2)) end
   local so, serr = common.session_opts(o, agent)
   if not so then return err(serr) end
+  if so.version ~= "3" and not o.c then
+    return err("No community name specified.\n" .. usage_mod.text(prog):sub(1, -2))
+  end
+  if so.version == "3" and not so.user then
+    return err((inform and "snmpinform" or "snmptrap") .. ": No securityName specified")
+  end
   if inform and so.version == "1" then return err("Cannot send INFORM as SNMPv1 PDU") end
   local t = { version = so.version }
   for k, v in pairs(so) do t[k] = v end
   local first
   if so.version == "1" then
-    if #rest < 1 then return err("No enterprise oid\n" .. usage:format(prog)) end
-    if #rest < 5 then return err("Missing parameters\n" .. usage:format(prog)) end
+    local missing = { "No enterprise oid", "Missing agent parameter", "Missing generic-trap parameter",
+                      "Missing specific-trap parameter", "Missing uptime parameter" }
+    if #rest < 5 then return err(missing[#rest + 1] .. "\n" .. usage_mod.text(prog):sub(1, -2)) end
     local ent, addr, generic, specific, up = rest[1], rest[2], rest[3], rest[4], rest[5]
-    if ent ~= "" and not check_oid(ent) then return 1 end
+    if ent ~= "" and not check_oid(ent) then
+      io.stderr:write(usage_mod.text(prog))
+      return 1
+    end
     t.enterprise = ent
     t.agent_addr = addr
     if addr ~= "" and not addr:match("^%d+%.%d+%.%d+%.%d+$") then
       return err("unknown host: " .. addr)
     end
-    t.generic = math.tointeger(tonumber(generic))
-    t.specific = math.tointeger(tonumber(specific))
-    if not t.generic or not t.specific then return err("Invalid trap type or specific type\n" .. usage:format(prog)) end
+    -- atoi, as snmptrap reads them
+    t.generic = args.atoi(generic)
+    t.specific = args.atoi(specific)
     t.uptime = up
     first = 6
   else
-    if #rest < 2 then return err("Missing trap-oid parameter\n" .. usage:format(prog)) end
+    if #rest < 1 then return err("Missing up-time parameter\n" .. usage_mod.text(prog):sub(1, -2)) end
+    if #rest < 2 then return err("Missing trap-oid parameter\n" .. usage_mod.text(prog):sub(1, -2)) end
     t.uptime = rest[1]
     if not check_oid(rest[2]) then return 1 end
     t.trap_oid = rest[2]
     first = 3
   end
-  if t.uptime ~= "" and not math.tointeger(tonumber(t.uptime)) then
-    return err("Invalid uptime: " .. t.uptime)
-  end
-  t.varbinds = triples(rest, first)
+  -- atol, as snmptrap reads it
+  if t.uptime ~= "" then t.uptime = tostring(args.atoi(t.uptime)) end
+  t.varbinds = triples(rest, first, o.I)
   if not t.varbinds then return 1 end
   local rc = 0
   local ok, perr = pcall(function()
@@ -120,10 +123,12 @@ function M.main(argv, cmd)
       local res, e
       if inform then res, e = notify.inform(t) else res, e = notify.trap(t) end
       if not res then
+        -- snmp_sess_perror("snmpinform" / "snmptrap")
+        local who = inform and "snmpinform" or "snmptrap"
         if e and e.kind == "timeout" then
-          io.stderr:write("moonwalk ", prog, ": Timeout\n")
+          io.stderr:write(who, ": Timeout\n")
         else
-          io.stderr:write("moonwalk ", prog, ": ", tostring(e and e.message or e), "\n")
+          io.stderr:write(who, ": ", tostring(e and e.message or e), "\n")
         end
         rc = 1
       end

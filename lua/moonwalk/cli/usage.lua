@@ -128,6 +128,16 @@ U.tools = {
     "\to: OBJID, s: STRING, x: HEX STRING, d: DECIMAL STRING, b: BITS\n",
     "\tU: unsigned int64, I: signed int64, F: float, D: double\n",
   } },
+  trap = { args = " TRAP-PARAMETERS", tail = table.concat {
+    "  -C APPOPTS\t\tSet various application specific behaviour:\n",
+    "\t\t\t  i:  send an INFORM instead of a TRAP\n",
+    "\n",
+    "  -v 1 TRAP-PARAMETERS:\n",
+    "\t enterprise-oid agent trap-type specific-type uptime [OID TYPE VALUE]...\n",
+    "  or\n",
+    "  -v 2 TRAP-PARAMETERS:\n",
+    "\t uptime trapoid [OID TYPE VALUE] ...\n",
+  } },
   table = { args = " TABLE-OID", tail = table.concat {
     "  -C APPOPTS\t\tSet various application specific behaviours:\n",
     "\t\t\t  b:       brief field names\n",
@@ -143,6 +153,8 @@ U.tools = {
     "\t\t\t  w<NUM>:  print table in parts of <NUM> chars width\n",
   } },
 }
+
+U.tools.inform = U.tools.trap
 
 -- The first line: "USAGE: moonwalk get [OPTIONS] AGENT OID [OID]..."
 function U.line(cmd)

@@ -1,0 +1,393 @@
+-- snmp.conf as net-snmp's tools read it (read_config.c): the files, their
+-- order, the directives users rely on, and net-snmp's messages for bad
+-- lines. The command line wins over the files for the session settings
+-- (-v -c -u -l -a -A -x -X -n -t -r); the output toggles, set after the
+-- options as net-snmp sets them, win over -O.
+--
+-- Files: for each directory of $SNMPCONFPATH (or, unset,
+-- /etc/snmp:/usr/share/snmp:/usr/lib/x86_64-linux-gnu/snmp:$HOME/.snmp)
+-- snmp.conf then snmp.local.conf; without $SNMPCONFPATH the persistent
+-- directory's (persistentDir, $SNMP_PERSISTENT_DIR, /var/lib/snmp) after
+-- them. snmpwalk and snmpbulkwalk also read their own TOOL.conf.
+--
+-- One deliberate difference: Debian's /etc/snmp/snmp.conf holds a bare
+-- "mibs :" because its net-snmp packages come without MIB files; moonwalk
+-- ships its MIBs, so an empty "mibs" in /etc/snmp/snmp.conf is skipped.
+local core = require "moonwalk.core"
+
+local M = {}
+
+M.DEFAULT_PATH = "/etc/snmp:/usr/share/snmp:/usr/lib/x86_64-linux-gnu/snmp"
+M.PERSISTENT_DIR = "/var/lib/snmp"
+
+-- The directives of snmp.conf, in net-snmp 5.9.3's -H order, with the
+-- help text -H shows. kind: "bool", "int", "str" or a checker function
+-- (value -> ok, message); premib: read in net-snmp's first pass.
+local LIB = {
+  { "extraX509SubDir", "string" }, { "x509CRLFile", "string" }, { "tlsAlgorithms", "string" },
+  { "localCert", "string" }, { "peerCert", "string" }, { "alias", "NAME TRANSPORT_DEFINITION" },
+  { "doDebugging", "(1|0)" }, { "debugTokens", "token[,token...]" },
+  { "debugLogLevel", "(emerg|alert|crit|err|warning|notice|info|debug)" },
+  { "logTimestamp", "B" }, { "logOption", "string" },
+  { "mibdirs", "[mib-dirs|+mib-dirs|-mib-dirs]", premib = true },
+  { "mibs", "[mib-tokens|+mib-tokens|-mib-tokens]", premib = true },
+  { "mibfile", "mibfile-to-read", premib = true },
+  { "showMibErrors", "B", premib = true }, { "commentToEOL", "B", premib = true },
+  { "strictCommentTerm", "B", premib = true }, { "mibAllowUnderline", "B", premib = true },
+  { "mibWarningLevel", "I", premib = true }, { "mibReplaceWithLatest", "B", premib = true },
+  { "printNumericEnums", "B" }, { "printNumericOids", "B" }, { "escapeQuotes", "B" },
+  { "dontBreakdownOids", "B" }, { "quickPrinting", "B" }, { "numericTimeticks", "B" },
+  { "oidOutputFormat", "I" }, { "suffixPrinting", "I" }, { "extendedIndex", "B" },
+  { "printHexText", "B" }, { "printValueOnly", "B" }, { "dontPrintUnits", "B" },
+  { "hexOutputLength", "I" }, { "dumpPacket", "B" }, { "reverseEncodeBER", "B" },
+  { "defaultPort", "I" }, { "disableSNMPv3", "B" }, { "disableSNMPv1", "B" },
+  { "disableSNMPv2c", "B" }, { "defCommunity", "string" }, { "noTokenWarnings", "B" },
+  { "noRangeCheck", "B" }, { "persistentDir", "string" }, { "tempFilePattern", "string" },
+  { "noDisplayHint", "B" }, { "16bitIDs", "B" }, { "clientaddr", "string" },
+  { "clientaddrUsesPort", "B" }, { "serverSendBuf", "I" }, { "serverRecvBuf", "I" },
+  { "clientSendBuf", "I" }, { "clientRecvBuf", "I" }, { "sendMessageMaxSize", "I" },
+  { "noPersistentLoad", "B" }, { "noPersistentSave", "B" },
+  { "noContextEngineIDDiscovery", "B" }, { "timeout", "I" }, { "retries", "I" },
+  { "outputPrecision", "string" }, { "defDomain", "application domain" },
+  { "defTarget", "application domain target" }, { "dontLoadHostConfig", "B" },
+  { "defSecurityModel", "string" }, { "tsmUseTransportPrefix", "B" },
+  { "defAuthType", "MD5|SHA|SHA-512|SHA-384|SHA-256|SHA-224" },
+  { "defPrivType", "DES|AES|AES-128|AES-192|AES-256" },
+  { "defSecurityName", "string" }, { "defContext", "string" }, { "defPassphrase", "string" },
+  { "defAuthPassphrase", "string" }, { "defPrivPassphrase", "string" },
+  { "defAuthMasterKey", "string" }, { "defPrivMasterKey", "string" },
+  { "defAuthLocalizedKey", "string" }, { "defPrivLocalizedKey", "string" },
+  { "defVersion", "1|2c|3" }, { "defSecurityLevel", "noAuthNoPriv|authNoPriv|authPriv" },
+  { "trustCert", "trustCert FINGERPRINT|FILENAME" },
+}
+local APP = {
+  { "defDomain", "application domain" }, { "defTarget", "application domain target" },
+  { "sourceFilterType", "none|acceptlist|blocklist" }, { "sourceFilterAddress", "host" },
+  { "engineID", "string" }, { "engineIDType", "num" }, { "engineIDNic", "string" },
+}
+-- snmpwalk.conf (snmpbulkwalk.conf has the first four): the -C defaults
+local WALK = {
+  { "includeRequested", "B", c = "i" }, { "excludeRequested", "B", c = "I" },
+  { "printStatistics", "B", c = "p" }, { "dontCheckOrdering", "B", c = "c" },
+  { "timeResults", "B", c = "t" }, { "timeResultsSingle", "B", c = "T" },
+}
+local BULKWALK = { WALK[1], WALK[3], WALK[4] }
+
+local function expand(h)
+  if h == "B" then return "(1|yes|true|0|no|false)" end
+  if h == "I" then return "integerValue" end
+  return h
+end
+
+local function section(lines, file, list)
+  lines[#lines + 1] = "  In " .. file .. ".conf and " .. file .. ".local.conf:"
+  for _, d in ipairs(list) do
+    local name = d[1]
+    local pad = #name < 24 and string.rep(" ", 25 - #name) or " "
+    lines[#lines + 1] = "    " .. name .. pad .. expand(d[2])
+  end
+end
+
+-- The app-level file each tool reads beside snmp.conf, and its directives
+local function app_of(tool)
+  if tool == "snmpwalk" then return "snmpwalk", WALK end
+  if tool == "snmpbulkwalk" then return "snmpwalk", BULKWALK end
+  return nil
+end
+
+--- -H: the directives understood, as the net-snmp tool prints them.
+function M.help(tool)
+  local lines = { "Configuration directives understood:" }
+  local app, list = app_of(tool)
+  if app then section(lines, app, list) end
+  section(lines, "snmp", LIB)
+  section(lines, "snmpapp", APP)
+  return table.concat(lines, "\n") .. "\n"
+end
+
+local function index(list)
+  local t = {}
+  for _, d in ipairs(list) do t[d[1]:lower()] = d end
+  return t
+end
+local LIB_INDEX, APP_INDEX = index(LIB), index(APP)
+
+-- copy_nword: a word, or a quoted string without its quotes
+local function word(s)
+  s = s:match("^%s*(.-)$")
+  local q = s:sub(1, 1)
+  if q == '"' or q == "'" then
+    local body, after = s:match("^" .. q .. "(.-)" .. q .. "(.*)$")
+    if body then return body, after end
+    return s:sub(2), ""
+  end
+  local w, after = s:match("^(%S+)(.*)$")
+  return w or "", after or ""
+end
+
+local function bool(v)
+  local w = v:match("^%S+") or ""
+  w = w:lower()
+  return w == "yes" or w == "true" or w == "1"
+end
+
+local levels = { noauthnopriv = "noAuthNoPriv", authnopriv = "authNoPriv", authpriv = "authPriv" }
+
+-- value checks with net-snmp's error texts; return the value to keep or
+-- nil, message
+local checks = {
+  defversion = function(v)
+    local w = v:match("^%S+") or ""
+    if w == "1" or w == "2c" or w == "3" then return w end
+    return nil, "Unknown version specification"
+  end,
+  defsecuritylevel = function(v)
+    local w = v:match("^%S+") or ""
+    local l = levels[w:lower()]
+    if l then return l end
+    return nil, "Unknown security level: " .. v
+  end,
+  defauthtype = function(v)
+    local w = v:match("^%S+") or ""
+    if core.usm_auth_info(w) then return w end
+    return nil, "Unknown authentication type"
+  end,
+  defprivtype = function(v)
+    local w = v:match("^%S+") or ""
+    if core.usm_priv_info(w) then return w end
+    return nil, "Unknown privacy type"
+  end,
+}
+
+local function readable_dir(path)
+  local f = io.open(path .. "/.", "r")
+  if f then f:close() return true end
+  return false
+end
+
+-- The files to read, in order, for one file type ("snmp", "snmpwalk").
+local function files(ftype, persistent)
+  local list = {}
+  local path = os.getenv("SNMPCONFPATH")
+  local explicit = path ~= nil
+  if not path then
+    local home = os.getenv("HOME")
+    path = M.DEFAULT_PATH .. (home and (":" .. home .. "/.snmp") or "")
+  end
+  for dir in path:gmatch("[^:]+") do
+    if readable_dir(dir) then
+      list[#list + 1] = dir .. "/" .. ftype .. ".conf"
+      list[#list + 1] = dir .. "/" .. ftype .. ".local.conf"
+    end
+  end
+  if not explicit then
+    list[#list + 1] = persistent .. "/" .. ftype .. ".conf"
+    list[#list + 1] = persistent .. "/" .. ftype .. ".local.conf"
+  end
+  return list
+end
+
+-- Reads one pass over the files of a type; calls line(file, n, token,
+-- value) for each directive line.
+local function each_line(paths, fn)
+  for _, file in ipairs(paths) do
+    local f = io.open(file, "r")
+    if f then
+      local n = 0
+      for l in f:lines() do
+        n = n + 1
+        l = l:gsub("\r$", "")
+        if not l:match("^%s*#") and l:match("%S") then
+          local token, rest = l:match("^%s*(%S+)%s*(.-)%s*$")
+          fn(file, n, token, rest)
+        end
+      end
+      f:close()
+    end
+  end
+end
+
+--- Reads the configuration of one tool ("snmpget", "snmpwalk", ...) in
+-- net-snmp's two passes, writing its messages for bad lines to stderr.
+-- load() does the first (MIB directives: cfg.MIBS, cfg.MIBDIRS), to be
+-- read before the MIBs load; cfg.finish() the second (values, bools,
+-- walk_c: the -C letters of snmpwalk.conf).
+function M.load(tool)
+  local cfg = { values = {}, bools = {}, order = {}, walk_c = {} }
+  local errors = 0
+  local out = {}
+  local function err(file, n, msg)
+    out[#out + 1] = string.format("%s: line %d: Error: %s\n", file, n, msg)
+    errors = errors + 1
+  end
+  local function warn(file, n, msg)
+    out[#out + 1] = string.format("%s: line %d: Warning: %s\n", file, n, msg)
+  end
+  local function flush()
+    if errors > 0 then
+      out[#out + 1] = string.format("net-snmp: %d error(s) in config file(s)\n", errors)
+    end
+    io.stderr:write(table.concat(out))
+    out, errors = {}, 0
+  end
+
+  local persistent = os.getenv("SNMP_PERSISTENT_DIR") or M.PERSISTENT_DIR
+  local app, app_list = app_of(tool)
+  local app_index = app and index(app_list) or nil
+  local lib_files = files("snmp", persistent)
+
+  -- first pass: the MIB directives (read before the MIBs load)
+  each_line(lib_files, function(file, n, token, value)
+    local d = LIB_INDEX[token:lower()]
+    if not d then return end
+    if value == "" then
+      err(file, n, "Blank line following " .. d[1] .. " token.")
+      return
+    end
+    local t = d[1]
+    if t == "mibs" or t == "mibdirs" then
+      local v = value:match("^%S+")
+      if t == "mibs" and file == "/etc/snmp/snmp.conf" and v:gsub("[:, ]", "") == "" then
+        return -- Debian's "mibs :" (see the header)
+      end
+      local key = t == "mibs" and "MIBS" or "MIBDIRS"
+      local prev = cfg[key]
+      local c = v:sub(1, 1)
+      if prev and (c == "+" or c == "-") then
+        -- net-snmp's handle_mib*_conf: a prefix extends the earlier line
+        cfg[key] = c == "+" and (prev .. ":" .. v:sub(2)) or (v:sub(2) .. ":" .. prev)
+      else
+        cfg[key] = v
+      end
+    elseif t == "persistentDir" then
+      persistent = word(value)
+    end
+  end)
+  if persistent ~= (os.getenv("SNMP_PERSISTENT_DIR") or M.PERSISTENT_DIR) then
+    lib_files = files("snmp", persistent)
+  end
+  flush()
+
+  -- second pass: the rest
+  local function normal(index_t, file, n, token, value)
+    local d = index_t[token:lower()]
+    if not d then
+      if not LIB_INDEX[token:lower()] and not (APP_INDEX[token:lower()]) then
+        warn(file, n, "Unknown token: " .. token .. ".")
+      end
+      return
+    end
+    if value == "" then
+      err(file, n, "Blank line following " .. d[1] .. " token.")
+      return
+    end
+    local key = d[1]:lower()
+    if d.premib then return end
+    if d.c then
+      cfg.walk_c[d.c] = bool(value)
+      return
+    end
+    local check = checks[key]
+    if check then
+      local v, msg = check(value)
+      if not v then err(file, n, msg) return end
+      cfg.values[key] = v
+    elseif d[2] == "B" then
+      cfg.bools[key] = bool(value)
+      cfg.order[#cfg.order + 1] = key
+    elseif d[2] == "I" then
+      local v = value:match("^%S+")
+      if not v:match("^[+-]?%d+$") then err(file, n, "Bad integer value") return end
+      cfg.values[key] = math.tointeger(tonumber(v))
+      if key == "oidoutputformat" or key == "suffixprinting" then cfg.order[#cfg.order + 1] = key end
+    else
+      cfg.values[key] = (word(value))
+    end
+  end
+  cfg.finish = function()
+    each_line(lib_files, function(file, n, token, value) normal(LIB_INDEX, file, n, token, value) end)
+    if app then
+      each_line(files(app, persistent), function(file, n, token, value)
+        normal(app_index, file, n, token, value)
+      end)
+    end
+    flush()
+    return cfg
+  end
+  return cfg
+end
+
+-- oidOutputFormat / suffixPrinting values -> -O letters
+local oid_formats = { [1] = "s", [2] = "S", [3] = "f", [4] = "n", [5] = "u" }
+local toggles = {
+  printnumericenums = "e", escapequotes = "E", dontbreakdownoids = "b", quickprinting = "q",
+  numerictimeticks = "t", extendedindex = "X", printhextext = "T", printvalueonly = "v",
+  dontprintunits = "U",
+}
+
+--- The output letters after the options (net-snmp sets the toggles after
+-- reading -O, so the files win): O is the -O text given, returns the new.
+function M.output(cfg, O)
+  for _, key in ipairs(cfg.order) do
+    local l = toggles[key]
+    if l then
+      O = O:gsub(l, "")
+      if cfg.bools[key] then O = O .. l end
+    elseif key == "oidoutputformat" or key == "suffixprinting" then
+      local f = oid_formats[cfg.values[key]]
+      if key == "suffixprinting" then f = ({ [1] = "s", [2] = "S" })[cfg.values[key]] end
+      if f then O = O:gsub("[nfsSu]", "") .. f end
+    end
+  end
+  if cfg.bools.printnumericoids then O = O:gsub("[nfsSu]", "") .. "n" end
+  return O
+end
+
+-- session settings: option letter <- directive
+local session_keys = {
+  { "v", "defversion" }, { "c", "defcommunity" }, { "u", "defsecurityname" },
+  { "l", "defsecuritylevel" }, { "a", "defauthtype" }, { "x", "defprivtype" },
+  { "A", "defauthpassphrase" }, { "X", "defprivpassphrase" }, { "n", "defcontext" },
+  { "3m", "defauthmasterkey" }, { "3M", "defprivmasterkey" },
+  { "3k", "defauthlocalizedkey" }, { "3K", "defprivlocalizedkey" },
+}
+
+--- Fills the parsed options o from the files where the command line left
+-- them unset; returns o.
+function M.apply(cfg, o)
+  local v = cfg.values
+  for _, k in ipairs(session_keys) do
+    if o[k[1]] == nil and v[k[2]] ~= nil then o[k[1]] = v[k[2]] end
+  end
+  if v.defpassphrase then
+    o.A = o.A or v.defpassphrase
+    o.X = o.X or v.defpassphrase
+  end
+  if o.t == nil and v.timeout and v.timeout > 0 then o.t = tostring(v.timeout) end
+  if o.r == nil and v.retries and v.retries >= 0 then o.r = tostring(v.retries) end
+  if cfg.bools.dumppacket then o.d = true end
+  if cfg.bools.norangecheck and not (o.I or ""):find("r", 1, true) then o.I = (o.I or "") .. "r" end
+  if cfg.bools.nodisplayhint and not (o.I or ""):find("h", 1, true) then o.I = (o.I or "") .. "h" end
+  o.O = M.output(cfg, o.O or "")
+  return o
+end
+
+--- AGENT with defaultPort added when it names no port.
+function M.with_port(agent, port)
+  if not port or port <= 0 then return agent end
+  local prefix, rest = agent:match("^(%a[%w]*:)(.*)$")
+  if not prefix or not ({ ["udp:"] = 1, ["udp6:"] = 1, ["tcp:"] = 1, ["tcp6:"] = 1, ["udpv6:"] = 1,
+                          ["udpipv6:"] = 1 })[prefix:lower()] then
+    prefix, rest = "", agent
+  end
+  if rest:sub(1, 1) == "[" then
+    if rest:match("^%[.*%]:%d+$") then return agent end
+    return agent .. ":" .. port
+  end
+  local _, colons = rest:gsub(":", "")
+  if colons == 1 then return agent end
+  if colons > 1 then return prefix .. "[" .. rest .. "]:" .. port end
+  return agent .. ":" .. port
+end
+
+return M
