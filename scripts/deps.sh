@@ -5,8 +5,8 @@
 #   sh scripts/deps.sh build   run + the standard MIB modules (make, make install)
 #   sh scripts/deps.sh rock    build + luarocks (luarocks make, see README)
 #   sh scripts/deps.sh test    build + what the tests and benchmarks start
-#                              (make test, make bench, make fuzz, make deps);
-#                              also the default
+#                              (make test, make bench, make fuzz, make deps),
+#                              and the IETF/IANA MIB sets; also the default
 #   sh scripts/deps.sh fresh   what scripts/fresh-check.sh needs (debootstrap)
 #
 # Idempotent: when everything is present it only runs dpkg-query once (and
@@ -59,6 +59,7 @@ libclang-rt-14-dev
 prometheus
 influxdb
 socat
+patch
 luarocks
 curl
 bc
@@ -104,5 +105,11 @@ fi
 # mibs/std, which is on the default search path.
 if [ "$set_name" != run ] && [ "$set_name" != fresh ]; then
     "$here/scripts/fetch-mibs.sh"
+fi
+# The full IETF and IANA sets (mibs/ietf, mibs/iana) from Debian's
+# snmp-mibs-downloader, for the tests that load every module of net-snmp's
+# default list.
+if [ "$set_name" = test ]; then
+    "$here/scripts/fetch-ietf-mibs.sh"
 fi
 exit 0
