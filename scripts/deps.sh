@@ -32,6 +32,8 @@ LIST
 }
 build_pkgs() {
     run_pkgs
+    # the cluster (src/lua/l_nats.c): the NATS C client and its libevent adapter
+    echo libnats-dev
     # scripts/fetch-mibs.sh: Debian's erlang-snmp (apt-get download, no
     # install) and the npm package net-snmp (npm pack)
     cat <<'LIST'
@@ -63,6 +65,7 @@ luarocks
 curl
 bc
 time
+nats-server
 LIST
 }
 

@@ -17,6 +17,7 @@
 
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <event2/event_struct.h>
 #include <event2/util.h>
 
@@ -167,6 +168,11 @@ l_engine_init(lua_State *L)
     lengine_t *le = lua_newuserdatauv(L, sizeof *le, 0);
     memset(le, 0, sizeof *le);
     luaL_setmetatable(L, ENGINE_MT);
+    /* A thread-safe loop: the NATS client (l_nats.c) adds and removes its
+     * socket's events from its own threads (reconnect, pings). It must be
+     * set before the base exists; uncontended, the locks cost little. */
+    if (evthread_use_pthreads() < 0)
+        return luaL_error(L, "cannot make the event loop thread-safe");
     le->base = event_base_new();
     if (!le->base)
         return luaL_error(L, "cannot create event loop");
