@@ -1,0 +1,191 @@
+-- moonwalk run --cluster: membership and target ownership on a real
+-- nats-server with JetStream (tests/support/nats.lua). Each instance runs a
+-- script that writes, every 0.2 s, the members it sees and which of 300
+-- targets mw.shard(target) gives it; the specs read those files. Bounds are
+-- generous ("within N seconds"): the machine is shared.
+local core = require "moonwalk.core"
+local cjson = require "cjson"
+local nats = require "nats"
+local support = require "run"
+local sh, slurp = support.sh, support.slurp
+
+local ROOT = os.getenv("PWD")
+local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
+local ENV = "MOONWALK_LUADIR=" .. ROOT .. "/lua MIBS= "
+local NTARGETS = 300
+
+local SCRIPT = [[
+local mw = require "moonwalk"
+local out = ...
+local c = mw.cluster()
+local targets = {}
+for i = 1, 300 do targets[i] = string.format("node-%03d", i) end
+local function dump()
+  local owned = {}
+  for _, t in ipairs(targets) do
+    if mw.shard(t) then owned[#owned + 1] = t end
+    assert(mw.shard(t) == c:owns(t))
+  end
+  local path = out .. "/" .. c.id .. ".json"
+  local f = assert(io.open(path .. ".tmp", "w"))
+  f:write(mw.json.encode { id = c.id, members = c:members(), owned = owned })
+  f:close()
+  os.rename(path .. ".tmp", path)
+end
+c:on_change(function(members, joined, left)
+  local f = assert(io.open(out .. "/" .. c.id .. ".changes", "a"))
+  f:write(table.concat(members, ","), " +", table.concat(joined, ","), " -", table.concat(left, ","), "\n")
+  f:close()
+end)
+mw.every(0.2, dump)
+]]
+
+local tmp, server
+local procs = {} -- id -> pid
+
+local function start(id, url, extra)
+  local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name spec "
+    .. "--cluster-heartbeat 0.5 %s %s/member.lua -- %s >>%s/%s.log 2>&1 & echo $!",
+    ROOT, ENV, BIN, url, id, extra or "--cluster-timeout 3", tmp, tmp, tmp, id)
+  procs[id] = sh(cmd):match("(%d+)%s*$")
+  assert.truthy(procs[id])
+end
+
+local function stop(id, sig)
+  local pid = procs[id]
+  if not pid then return end
+  os.execute(string.format("kill -%s %s 2>/dev/null", sig or "KILL", pid))
+  local deadline = core.now() + 20
+  while os.execute("kill -0 " .. pid .. " 2>/dev/null") and core.now() < deadline do os.execute("sleep 0.05") end
+  procs[id] = nil
+end
+
+local function state(id)
+  local text = slurp(tmp .. "/" .. id .. ".json")
+  if text == "" then return nil end
+  local ok, v = pcall(cjson.decode, text)
+  return ok and v or nil
+end
+
+-- waits until every id in ids sees exactly the members `want` (sorted);
+-- returns { id = state }
+local function wait_members(ids, want, seconds)
+  local deadline = core.now() + seconds
+  local last = {}
+  while core.now() < deadline do
+    local all = true
+    for _, id in ipairs(ids) do
+      local st = state(id)
+      last[id] = st and table.concat(st.members, ",") or "(none)"
+      if not st or last[id] ~= table.concat(want, ",") then all = false end
+    end
+    if all then
+      local out = {}
+      for _, id in ipairs(ids) do out[id] = state(id) end
+      return out
+    end
+    os.execute("sleep 0.1")
+  end
+  local seen = {}
+  for id, m in pairs(last) do seen[#seen + 1] = id .. " sees " .. m end
+  error(string.format("members not %s within %d s: %s\n%s", table.concat(want, ","), seconds,
+    table.concat(seen, "; "), slurp(tmp .. "/" .. ids[1] .. ".log")))
+end
+
+-- every target owned by exactly one of the states; returns target -> id
+local function partition(states)
+  local owner = {}
+  for id, st in pairs(states) do
+    for _, t in ipairs(st.owned) do
+      assert.is_nil(owner[t], t .. " owned by " .. tostring(owner[t]) .. " and " .. id)
+      owner[t] = id
+    end
+  end
+  for i = 1, NTARGETS do
+    local t = string.format("node-%03d", i)
+    assert.truthy(owner[t], t .. " owned by nobody")
+  end
+  return owner
+end
+
+setup(function()
+  core.engine_init()
+  tmp = sh("mktemp -d /tmp/moonwalk-cluster.XXXXXX"):gsub("%s+$", "")
+  support.write(tmp .. "/member.lua", SCRIPT)
+  server = nats.start {}
+end)
+
+teardown(function()
+  for id in pairs(procs) do stop(id) end
+  if server then server:cleanup() end
+  if tmp then os.execute("rm -rf " .. tmp) end
+end)
+
+describe("moonwalk run --cluster (nats-server -js)", function()
+  it("3 instances agree on membership; SIGKILL one and the others take its targets; restarted, it takes back only its share", function()
+    for _, id in ipairs { "a", "b", "c" } do start(id, server.url) end
+    local three = wait_members({ "a", "b", "c" }, { "a", "b", "c" }, 60)
+    local owner3 = partition(three)
+    for _, id in ipairs { "a", "b", "c" } do
+      assert.is_true(#three[id].owned > NTARGETS / 3 / 2, id .. " owns " .. #three[id].owned)
+    end
+
+    -- b dies without a word: a and c drop it after the timeout (3 s)
+    stop("b", "KILL")
+    os.remove(tmp .. "/b.json")
+    local two = wait_members({ "a", "c" }, { "a", "c" }, 3 + 30)
+    local owner2 = partition(two)
+    for t, id in pairs(owner3) do
+      if id ~= "b" then assert.equal(id, owner2[t], t .. " moved though its owner lives") end
+    end
+
+    -- b comes back: the targets that move are exactly the ones it wins
+    start("b", server.url)
+    local back = wait_members({ "a", "b", "c" }, { "a", "b", "c" }, 60)
+    local owner3b = partition(back)
+    for t, id in pairs(owner2) do
+      if owner3b[t] ~= id then assert.equal("b", owner3b[t], t .. " moved to " .. owner3b[t]) end
+    end
+    assert.same(owner3, owner3b)
+    -- a logged the changes with who joined and who left
+    local changes = slurp(tmp .. "/a.changes")
+    assert.matches("a,c %+ %-b", changes)
+    assert.matches("a,b,c %+b %-", changes)
+    assert.matches("cluster spec: 2 member%(s%): a c %(%-b%)", slurp(tmp .. "/a.log"))
+    for _, id in ipairs { "a", "b", "c" } do stop(id, "TERM") end
+  end)
+
+  it("an instance stopped with SIGTERM leaves at once (the others do not wait for the timeout)", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    -- a timeout far longer than the bound below: only the delete of its
+    -- key on the way out can make the others drop it in time
+    for _, id in ipairs { "d", "e" } do start(id, server.url, "--cluster-timeout 300") end
+    wait_members({ "d", "e" }, { "d", "e" }, 60)
+    stop("e", "TERM")
+    wait_members({ "d" }, { "d" }, 30)
+    assert.matches("stopped", slurp(tmp .. "/e.log"))
+    stop("d", "TERM")
+  end)
+
+  it("says clearly when NATS is unreachable at start, retries, and joins once it is up", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    local port = nats.port()
+    local url = "nats://127.0.0.1:" .. port
+    start("x", url)
+    local deadline = core.now() + 30
+    while core.now() < deadline and not slurp(tmp .. "/x.log"):find("unreachable", 1, true) do
+      os.execute("sleep 0.1")
+    end
+    assert.matches("cluster spec: NATS at " .. url:gsub("%p", "%%%0") .. " unreachable, retrying", slurp(tmp .. "/x.log"))
+    -- alone, it owns every target meanwhile
+    local alone = wait_members({ "x" }, { "x" }, 30)
+    assert.equal(NTARGETS, #alone.x.owned)
+    local late = nats.start { port = port }
+    finally(function() late:cleanup() end)
+    start("y", url)
+    local both = wait_members({ "x", "y" }, { "x", "y" }, 60)
+    partition(both)
+    assert.matches("connected to NATS at " .. url:gsub("%p", "%%%0"), slurp(tmp .. "/x.log"))
+    for _, id in ipairs { "x", "y" } do stop(id, "TERM") end
+  end)
+end)
