@@ -197,9 +197,10 @@ static void
 on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *arg)
 {
     (void)nc;
-    (void)sub;
-    char msg[200];
-    snprintf(msg, sizeof msg, "NATS: %s", natsStatus_GetText(err));
+    char msg[300];
+    const char *subj = sub ? natsSubscription_GetSubject(sub) : NULL;
+    snprintf(msg, sizeof msg, "NATS reported %s%s%s", natsStatus_GetText(err),
+             subj ? " on subscription " : "", subj ? subj : "");
     post(arg, NE_ERROR, msg, 0);
 }
 

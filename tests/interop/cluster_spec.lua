@@ -188,4 +188,32 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     assert.matches("connected to NATS at " .. url:gsub("%p", "%%%0"), slurp(tmp .. "/x.log"))
     for _, id in ipairs { "x", "y" } do stop(id, "TERM") end
   end)
+
+  it("keeps the last known members while NATS is down, and watches again once it is back", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    for _, id in ipairs { "p", "q" } do start(id, server.url) end
+    wait_members({ "p", "q" }, { "p", "q" }, 60)
+    server:kill()
+    local deadline = core.now() + 30
+    while core.now() < deadline and not slurp(tmp .. "/p.log"):find("disconnected", 1, true) do
+      os.execute("sleep 0.1")
+    end
+    assert.matches("disconnected from NATS, retrying; keeping the last known 2 member%(s%)", slurp(tmp .. "/p.log"))
+    -- longer than the timeout (3 s): nobody is dropped while NATS is away
+    os.execute("sleep 5")
+    wait_members({ "p", "q" }, { "p", "q" }, 1)
+    server:start()
+    deadline = core.now() + 30
+    while core.now() < deadline and not slurp(tmp .. "/p.log"):find("NATS calls work again", 1, true) do
+      os.execute("sleep 0.1")
+    end
+    -- the bucket (in memory) went with the server: it is made again and
+    -- watched again, so a newcomer is seen by both
+    start("r", server.url)
+    wait_members({ "p", "q", "r" }, { "p", "q", "r" }, 60)
+    stop("q", "KILL")
+    wait_members({ "p", "r" }, { "p", "r" }, 3 + 30)
+    stop("p", "TERM")
+    stop("r", "TERM")
+  end)
 end)
