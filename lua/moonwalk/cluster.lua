@@ -9,6 +9,11 @@
 --   c:owns(target)   rendezvous hashing over the live set (moonwalk.shard);
 --                    mw.shard(target) follows the live set too
 --   c:on_change(fn)  fn(members, joined, left) as a task after each change
+--   c:on_gain(fn), c:on_loss(fn)   fn(targets) as a task when targets
+--                    become ours / stop being ours (to reset counter
+--                    baselines, say); the targets are those asked about
+--                    with mw.shard(t) or c:owns(t), and those of c:track(list)
+--   c:track(list [, keyfn])        targets to follow from the start
 --   c.id             this instance's id (id = ..., default HOST-PID)
 --   c:close()
 --
@@ -37,8 +42,10 @@ local View = {}
 View.__index = View
 
 -- view(self_id, timeout) -> view. self is always a member.
-function M.view(id, timeout)
-  return setmetatable({ id = id, timeout = timeout, seen = {}, list = { id } }, View)
+-- keep_keys: remember the keys owns() is asked about, for moved().
+function M.view(id, timeout, keep_keys)
+  return setmetatable({ id = id, timeout = timeout, seen = {}, list = { id },
+                        keys = keep_keys and {} or nil }, View)
 end
 
 local function sorted_ids(self)
@@ -105,7 +112,34 @@ end
 
 function View:members() return self.list end
 
-function View:owns(key) return shard.owner_of(key, self.list) == self.id end
+-- owns(key): is key ours among the live set? The keys asked about are
+-- remembered (self.keys) for moved(), when the view keeps them.
+function View:owns(key)
+  local keys = self.keys
+  if keys and keys[key] == nil then
+    keys[key] = true
+    self.nkeys = (self.nkeys or 0) + 1
+  end
+  return shard.owner_of(key, self.list) == self.id
+end
+
+-- moved(before) -> moved, gained, lost: of the keys remembered, how many
+-- changed owner going from the member list `before` to the current one,
+-- and which became ours / stopped being ours (lists, sorted).
+function View:moved(before)
+  local n, gained, lost = 0, {}, {}
+  for key in pairs(self.keys or {}) do
+    local o1, o2 = shard.owner_of(key, before), shard.owner_of(key, self.list)
+    if o1 ~= o2 then
+      n = n + 1
+      if o2 == self.id then gained[#gained + 1] = key end
+      if o1 == self.id then lost[#lost + 1] = key end
+    end
+  end
+  table.sort(gained, function(a, b) return tostring(a) < tostring(b) end)
+  table.sort(lost, function(a, b) return tostring(a) < tostring(b) end)
+  return n, gained, lost
+end
 
 -- ------------------------------------------------------------------
 -- Cluster: a View fed by the NATS binding
@@ -132,38 +166,69 @@ end
 
 function Cluster:owns(target) return self.view:owns(target) end
 
--- on_change(fn): fn(members, joined, left) runs as its own task after each
--- change of the live set. Returns fn. A handler added by a script of an
--- older generation (before a reload) is no longer called.
-function Cluster:on_change(fn)
-  if type(fn) ~= "function" then error("on_change expects a function", 2) end
+local function add_handler(self, kind, fn)
+  if type(fn) ~= "function" then error(kind .. " expects a function", 3) end
   local rt = package.loaded["moonwalk.runtime"]
-  self.handlers[#self.handlers + 1] = { fn = fn, gen = rt and rt.current() }
+  self.handlers[#self.handlers + 1] = { kind = kind, fn = fn, gen = rt and rt.current() }
   return fn
 end
 
-function Cluster:_changed(joined, left)
-  local list = self:members()
-  local parts = {}
-  for _, k in ipairs(joined) do parts[#parts + 1] = "+" .. k end
-  for _, k in ipairs(left) do parts[#parts + 1] = "-" .. k end
-  log.info("cluster %s: %d member(s): %s (%s)", self.name, #list, table.concat(list, " "),
-    table.concat(parts, " "))
-  self.changes = self.changes + 1
+-- on_change(fn): fn(members, joined, left) runs as its own task after each
+-- change of the live set. Returns fn. A handler added by a script of an
+-- older generation (before a reload) is no longer called.
+function Cluster:on_change(fn) return add_handler(self, "on_change", fn) end
+
+-- on_gain(fn) / on_loss(fn): fn(targets) as a task when targets become
+-- ours / stop being ours after a change of the live set.
+function Cluster:on_gain(fn) return add_handler(self, "on_gain", fn) end
+function Cluster:on_loss(fn) return add_handler(self, "on_loss", fn) end
+
+-- track(list [, keyfn]): follow these targets from now on (on_gain,
+-- on_loss and the moved counts in the log), as if mw.shard had been asked
+-- about each. keyfn(entry) gives the key (default: the entry, or
+-- entry.key / peer / host / name).
+function Cluster:track(list, keyfn)
+  keyfn = keyfn or function(e)
+    if type(e) == "table" then return e.key or e.peer or e.host or e.name or e[1] end
+    return e
+  end
+  for _, e in ipairs(list) do self.view:owns(keyfn(e)) end
+  return self
+end
+
+function Cluster:_fire(kind, ...)
   local rt = package.loaded["moonwalk.runtime"]
   local cur = rt and rt.current()
+  local args = table.pack(...)
   for _, h in ipairs(self.handlers) do
-    if h.gen == nil or h.gen == cur then
+    if h.kind == kind and (h.gen == nil or h.gen == cur) then
       sched.spawn(function()
-        local ok, err = xpcall(h.fn, debug.traceback, self:members(), joined, left)
-        if not ok then log.error("cluster %s: on_change: %s", self.name, tostring(err)) end
+        local ok, err = xpcall(h.fn, debug.traceback, table.unpack(args, 1, args.n))
+        if not ok then log.error("cluster %s: %s: %s", self.name, kind, tostring(err)) end
       end)
     end
   end
 end
 
+function Cluster:_changed(joined, left, before)
+  local list = self:members()
+  local parts = {}
+  for _, k in ipairs(joined) do parts[#parts + 1] = "+" .. k end
+  for _, k in ipairs(left) do parts[#parts + 1] = "-" .. k end
+  local moved, gained, lost = self.view:moved(before)
+  log.info("cluster %s: %d member(s): %s (%s); %d of %d known target(s) moved, %d to us, %d from us",
+    self.name, #list, table.concat(list, " "), table.concat(parts, " "), moved, self.view.nkeys or 0,
+    #gained, #lost)
+  self.changes = self.changes + 1
+  self.moved = (self.moved or 0) + moved
+  self:_fire("on_change", list, joined, left)
+  if #gained > 0 then self:_fire("on_gain", gained) end
+  if #lost > 0 then self:_fire("on_loss", lost) end
+end
+
 function Cluster:_event(kind, a, b)
   local now = core.now()
+  local before = self.view.list -- replaced, not changed, by a change
   local joined, left
   if kind == "put" then
     joined, left = self.view:put(a, now, b)
@@ -193,7 +258,7 @@ function Cluster:_event(kind, a, b)
   elseif kind == "left" then
     self.left = true
   end
-  if joined then self:_changed(joined, left) end
+  if joined then self:_changed(joined, left, before) end
 end
 
 -- close(): leaves the cluster (deletes our key, so the others drop us at
@@ -235,7 +300,7 @@ local function open(opts)
   if type(c.timeout) ~= "number" or c.timeout <= c.heartbeat then
     error("cluster: timeout must be longer than the heartbeat", 3)
   end
-  c.view = M.view(c.id, c.timeout)
+  c.view = M.view(c.id, c.timeout, true)
   local servers = opts.servers
   if type(servers) == "string" then servers = M.parse_servers(servers) end
   if type(servers) ~= "table" or #servers == 0 then error("cluster: servers must list nats:// URLs", 3) end

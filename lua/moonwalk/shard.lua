@@ -83,8 +83,8 @@ function M.owner_of(key, ids)
   return bestid
 end
 
--- follow(view) / follow(nil): view.id and view:members() (a sorted list of
--- ids) decide mine() from now on, instead of K/N.
+-- follow(view) / follow(nil): view:owns(key) decides mine() from now on,
+-- instead of K/N (a cluster's view: moonwalk.cluster).
 local follow
 function M.follow(view) follow = view end
 function M.following() return follow end
@@ -117,7 +117,7 @@ function M.config() return K, N end
 
 -- mine(key) -> true when this instance owns key
 function M.mine(key)
-  if follow then return M.owner_of(key, follow:members()) == follow.id end
+  if follow then return follow:owns(key) end
   if N == 1 then return true end
   return M.owner(key, N) == K
 end

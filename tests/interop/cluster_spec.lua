@@ -37,16 +37,25 @@ c:on_change(function(members, joined, left)
   f:write(table.concat(members, ","), " +", table.concat(joined, ","), " -", table.concat(left, ","), "\n")
   f:close()
 end)
+for _, kind in ipairs { "gain", "loss" } do
+  c["on_" .. kind](c, function(targets)
+    local f = assert(io.open(out .. "/" .. c.id .. "." .. kind, "a"))
+    f:write(table.concat(targets, " "), "\n")
+    f:close()
+  end)
+end
 mw.every(0.2, dump)
 ]]
 
 local tmp, server
 local procs = {} -- id -> pid
 
+-- each spec its own cluster name (bucket), so none sees another's members
+local cluster_name = "spec"
 local function start(id, url, extra)
-  local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name spec "
+  local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name %s "
     .. "--cluster-heartbeat 0.5 %s %s/member.lua -- %s >>%s/%s.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, url, id, extra or "--cluster-timeout 3", tmp, tmp, tmp, id)
+    ROOT, ENV, BIN, url, id, cluster_name, extra or "--cluster-timeout 3", tmp, tmp, tmp, id)
   procs[id] = sh(cmd):match("(%d+)%s*$")
   assert.truthy(procs[id])
 end
@@ -115,6 +124,11 @@ setup(function()
   server = nats.start {}
 end)
 
+-- a failed spec leaves no instance behind for the next one
+after_each(function()
+  for id in pairs(procs) do stop(id) end
+end)
+
 teardown(function()
   for id in pairs(procs) do stop(id) end
   if server then server:cleanup() end
@@ -135,11 +149,19 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     os.remove(tmp .. "/b.json")
     local two = wait_members({ "a", "c" }, { "a", "c" }, 3 + 30)
     local owner2 = partition(two)
+    local a_gains = {}
     for t, id in pairs(owner3) do
       if id ~= "b" then assert.equal(id, owner2[t], t .. " moved though its owner lives") end
+      if id == "b" and owner2[t] == "a" then a_gains[#a_gains + 1] = t end
     end
+    table.sort(a_gains)
+    -- a was told which targets became its own (on_gain), once
+    local deadline = core.now() + 10
+    while core.now() < deadline and slurp(tmp .. "/a.gain") == "" do os.execute("sleep 0.1") end
+    assert.equal(table.concat(a_gains, " ") .. "\n", slurp(tmp .. "/a.gain"))
 
     -- b comes back: the targets that move are exactly the ones it wins
+    local losses_before = select(2, slurp(tmp .. "/a.loss"):gsub("\n", ""))
     start("b", server.url)
     local back = wait_members({ "a", "b", "c" }, { "a", "b", "c" }, 60)
     local owner3b = partition(back)
@@ -147,16 +169,31 @@ describe("moonwalk run --cluster (nats-server -js)", function()
       if owner3b[t] ~= id then assert.equal("b", owner3b[t], t .. " moved to " .. owner3b[t]) end
     end
     assert.same(owner3, owner3b)
+    -- and a was told it lost exactly those again (on_loss; the lines
+    -- before are what it gave up as b and c joined at the start)
+    deadline = core.now() + 10
+    local last
+    while core.now() < deadline do
+      local lines = {}
+      for l in slurp(tmp .. "/a.loss"):gmatch("[^\n]+") do lines[#lines + 1] = l end
+      if #lines > losses_before then last = lines[#lines] break end
+      os.execute("sleep 0.1")
+    end
+    assert.equal(table.concat(a_gains, " "), last)
     -- a logged the changes with who joined and who left
     local changes = slurp(tmp .. "/a.changes")
     assert.matches("a,c %+ %-b", changes)
     assert.matches("a,b,c %+b %-", changes)
-    assert.matches("cluster spec: 2 member%(s%): a c %(%-b%)", slurp(tmp .. "/a.log"))
+    local nb = 0
+    for _, id in pairs(owner3) do if id == "b" then nb = nb + 1 end end
+    assert.matches(string.format("cluster spec: 2 member%%(s%%): a c %%(%%-b%%); %d of 300 known target%%(s%%) moved, %d to us, 0 from us",
+      nb, #a_gains), slurp(tmp .. "/a.log"))
     for _, id in ipairs { "a", "b", "c" } do stop(id, "TERM") end
   end)
 
   it("an instance stopped with SIGTERM leaves at once (the others do not wait for the timeout)", function()
     os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "leave"
     -- a timeout far longer than the bound below: only the delete of its
     -- key on the way out can make the others drop it in time
     for _, id in ipairs { "d", "e" } do start(id, server.url, "--cluster-timeout 300") end
@@ -169,6 +206,7 @@ describe("moonwalk run --cluster (nats-server -js)", function()
 
   it("says clearly when NATS is unreachable at start, retries, and joins once it is up", function()
     os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "late"
     local port = nats.port()
     local url = "nats://127.0.0.1:" .. port
     start("x", url)
@@ -176,7 +214,7 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     while core.now() < deadline and not slurp(tmp .. "/x.log"):find("unreachable", 1, true) do
       os.execute("sleep 0.1")
     end
-    assert.matches("cluster spec: NATS at " .. url:gsub("%p", "%%%0") .. " unreachable, retrying", slurp(tmp .. "/x.log"))
+    assert.matches("cluster late: NATS at " .. url:gsub("%p", "%%%0") .. " unreachable, retrying", slurp(tmp .. "/x.log"))
     -- alone, it owns every target meanwhile
     local alone = wait_members({ "x" }, { "x" }, 30)
     assert.equal(NTARGETS, #alone.x.owned)
@@ -191,6 +229,7 @@ describe("moonwalk run --cluster (nats-server -js)", function()
 
   it("keeps the last known members while NATS is down, and watches again once it is back", function()
     os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "restart"
     for _, id in ipairs { "p", "q" } do start(id, server.url) end
     wait_members({ "p", "q" }, { "p", "q" }, 60)
     server:kill()

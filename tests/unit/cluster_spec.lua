@@ -102,6 +102,43 @@ describe("cluster view", function()
   end)
 end)
 
+describe("cluster view moved()", function()
+  it("counts the remembered keys that changed owner, and which came to us or left us", function()
+    local v = cluster.view("a", 5, true)
+    v:put("b", 100, 0)
+    v:put("c", 100, 0)
+    local three = v:members()
+    for _, k in ipairs(names(300)) do v:owns(k) end
+    assert.equal(300, v.nkeys)
+    v:delete("b")
+    local moved, gained, lost = v:moved(three)
+    local want_gain, n = {}, 0
+    for _, k in ipairs(names(300)) do
+      if shard.owner_of(k, three) == "b" then
+        n = n + 1
+        if shard.owner_of(k, { "a", "c" }) == "a" then want_gain[#want_gain + 1] = k end
+      end
+    end
+    assert.equal(n, moved)
+    assert.same(want_gain, gained)
+    assert.same({}, lost)
+    -- b back: what a gives up is what b wins
+    local two = v:members()
+    v:put("b", 101, 0)
+    local moved2, gained2, lost2 = v:moved(two)
+    assert.equal(n, moved2)
+    assert.same({}, gained2)
+    assert.same(want_gain, lost2)
+  end)
+
+  it("remembers nothing unless asked (mw.cluster.view for plain use)", function()
+    local v = cluster.view("a", 5)
+    v:owns("x")
+    assert.is_nil(v.keys)
+    assert.equal(0, (v:moved({ "a", "b" })))
+  end)
+end)
+
 describe("mw.cluster options", function()
   it("parses --cluster URL lists", function()
     assert.same({ "nats://127.0.0.1:4222", "nats://127.0.0.1:4223" },
