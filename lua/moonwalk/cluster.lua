@@ -166,6 +166,17 @@ end
 
 function Cluster:owns(target) return self.view:owns(target) end
 
+-- stats() -> { members =, known =, owned =, connected =, changes =, moved = }
+-- (the Prometheus endpoint shows them as moonwalk_cluster_*)
+function Cluster:stats()
+  local owned = 0
+  for key in pairs(self.view.keys or {}) do
+    if shard.owner_of(key, self.view.list) == self.id then owned = owned + 1 end
+  end
+  return { members = #self.view.list, known = self.view.nkeys or 0, owned = owned,
+           connected = self.connected and 1 or 0, changes = self.changes, moved = self.moved or 0 }
+end
+
 local function add_handler(self, kind, fn)
   if type(fn) ~= "function" then error(kind .. " expects a function", 3) end
   local rt = package.loaded["moonwalk.runtime"]

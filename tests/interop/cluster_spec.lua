@@ -16,8 +16,9 @@ local NTARGETS = 300
 
 local SCRIPT = [[
 local mw = require "moonwalk"
-local out = ...
+local out, prom = ...
 local c = mw.cluster()
+if prom then assert(mw.prometheus { listen = "127.0.0.1:" .. prom }) end
 local targets = {}
 for i = 1, 300 do targets[i] = string.format("node-%03d", i) end
 local function dump()
@@ -52,10 +53,10 @@ local procs = {} -- id -> pid
 
 -- each spec its own cluster name (bucket), so none sees another's members
 local cluster_name = "spec"
-local function start(id, url, extra)
+local function start(id, url, extra, args)
   local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name %s "
-    .. "--cluster-heartbeat 0.5 %s %s/member.lua -- %s >>%s/%s.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, url, id, cluster_name, extra or "--cluster-timeout 3", tmp, tmp, tmp, id)
+    .. "--cluster-heartbeat 0.5 %s %s/member.lua -- %s %s >>%s/%s.log 2>&1 & echo $!",
+    ROOT, ENV, BIN, url, id, cluster_name, extra or "--cluster-timeout 3", tmp, tmp, args or "", tmp, id)
   procs[id] = sh(cmd):match("(%d+)%s*$")
   assert.truthy(procs[id])
 end
@@ -220,9 +221,16 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     assert.equal(NTARGETS, #alone.x.owned)
     local late = nats.start { port = port }
     finally(function() late:cleanup() end)
-    start("y", url)
+    local prom = core.free_udp_port()
+    start("y", url, nil, tostring(prom))
     local both = wait_members({ "x", "y" }, { "x", "y" }, 60)
     partition(both)
+    -- y's Prometheus endpoint shows the cluster's state
+    local metrics = sh(string.format("curl -s http://127.0.0.1:%d/metrics", prom))
+    assert.matches("\nmoonwalk_cluster_members 2\n", metrics)
+    assert.matches("\nmoonwalk_cluster_connected 1\n", metrics)
+    assert.matches("\nmoonwalk_cluster_known_targets 300\n", metrics)
+    assert.matches("\nmoonwalk_cluster_owned_targets " .. #both.y.owned .. "\n", metrics)
     assert.matches("connected to NATS at " .. url:gsub("%p", "%%%0"), slurp(tmp .. "/x.log"))
     for _, id in ipairs { "x", "y" } do stop(id, "TERM") end
   end)
