@@ -34,6 +34,13 @@ local shard = require "moonwalk.shard"
 
 local M = {}
 
+-- redact("nats://u:p@h:4222") -> "nats://u:***@h:4222" (for logs)
+local function redact(url)
+  return (tostring(url):gsub("^(%a+://[^:@/]+):[^@/]*@", "%1:***@"))
+end
+M.redact = redact
+
+
 -- ------------------------------------------------------------------
 -- View: the live set as this instance sees it
 -- ------------------------------------------------------------------
@@ -253,7 +260,7 @@ function Cluster:_event(kind, a, b)
       log.info("cluster %s: watching bucket %s as %s", self.name, self.bucket, self.id)
     end
   elseif kind == "connected" then
-    if not self.connected then log.info("cluster %s: connected to NATS at %s", self.name, tostring(a)) end
+    if not self.connected then log.info("cluster %s: connected to NATS at %s", self.name, redact(a)) end
     self.connected = true
     self.view:refresh(now)
   elseif kind == "disconnected" then
@@ -316,6 +323,13 @@ local function open(opts)
   if type(servers) == "string" then servers = M.parse_servers(servers) end
   if type(servers) ~= "table" or #servers == 0 then error("cluster: servers must list nats:// URLs", 3) end
   c.servers = servers
+  -- the NATS client's threads touch the loop: it needs libevent's locks,
+  -- which can only be had before the loop exists
+  if not core.loop_threads() then
+    error("cluster: the event loop already runs without the locks the NATS client needs: "
+      .. "use moonwalk run --cluster URL (the script's mw.cluster{...} may then add others), "
+      .. "or make the cluster before anything else in plain Lua", 3)
+  end
   core.engine_init()
   local tls = opts.tls or {}
   c.h = core.nats_cluster {
@@ -330,7 +344,11 @@ local function open(opts)
   if opts.shard ~= false then shard.follow(c.view) end
   if not M.active then M.active = c end
   log.info("cluster %s: instance %s, heartbeat %gs, timeout %gs, NATS %s", c.name, c.id, c.heartbeat,
-    c.timeout, table.concat(servers, ","))
+    c.timeout, table.concat((function()
+      local shown = {}
+      for i, u in ipairs(servers) do shown[i] = redact(u) end
+      return shown
+    end)(), ","))
   return c
 end
 

@@ -127,6 +127,16 @@ post(lcluster_t *c, int kind, const char *text, double age)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* The client's last error text on this thread, without its "(conn.c:1905): "
+ * prefix. */
+static const char *
+last_error(natsStatus *st)
+{
+    const char *why = nats_GetLastError(st);
+    const char *cut = why && why[0] == '(' ? strstr(why, "): ") : NULL;
+    return cut ? cut + 3 : why;
+}
+
 /* An error once per new message; "ok" once after errors. */
 static void
 post_error_text(lcluster_t *c, const char *msg)
@@ -143,7 +153,7 @@ post_error(lcluster_t *c, const char *what, natsStatus s)
 {
     char msg[256];
     natsStatus ls = NATS_OK;
-    const char *detail = nats_GetLastError(&ls);
+    const char *detail = last_error(&ls);
     if (ls != s)
         detail = NULL; /* a stale message of an earlier call */
     snprintf(msg, sizeof msg, "%s: %s%s%s", what, natsStatus_GetText(s),
@@ -334,7 +344,7 @@ worker_bucket(lcluster_t *c)
     s = js_CreateKeyValue(&c->kv, c->js, &cfg);
     if (s != NATS_OK) {
         char why[200];
-        const char *le = nats_GetLastError(NULL);
+        const char *le = last_error(NULL);
         snprintf(why, sizeof why, "creating the key-value bucket %s: %s", c->bucket,
                  le && *le ? le : natsStatus_GetText(s));
         s = js_KeyValue(&c->kv, c->js, c->bucket);
@@ -351,6 +361,21 @@ worker_bucket(lcluster_t *c)
     return s;
 }
 
+/* url with the password of nats://user:password@host hidden, for logs */
+static void
+redact_url(const char *url, char *out, size_t cap)
+{
+    const char *scheme = strstr(url, "://");
+    const char *start = scheme ? scheme + 3 : url;
+    const char *at = strchr(start, '@');
+    const char *colon = at ? memchr(start, ':', (size_t)(at - start)) : NULL;
+    if (!colon) {
+        snprintf(out, cap, "%s", url);
+        return;
+    }
+    snprintf(out, cap, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -360,13 +385,29 @@ worker_main(void *arg)
     int leave = 0;
     struct event_base *base = event_get_base(c->wake);
 
-    /* connect: with retry-on-failed-connect the client keeps trying in
+    /* connect: once plainly, for a precise error (refused, auth...);
+     * then with retry-on-failed-connect, where the client keeps trying in
      * its own thread and calls on_connected when it gets through */
     while (!worker_told(c, NULL)) {
         natsConnection *nc = NULL;
         s = worker_options(c, base);
         if (s == NATS_OK)
+            s = natsOptions_SetRetryOnFailedConnect(c->opts, false, NULL, NULL);
+        if (s == NATS_OK)
             s = natsConnection_Connect(&nc, c->opts);
+        if (s != NATS_OK && c->opts) {
+            char msg[400];
+            const char *why = last_error(NULL);
+            char shown[256];
+            redact_url(c->servers[0], shown, sizeof shown);
+            snprintf(msg, sizeof msg, "NATS at %s%s unreachable, retrying: %s", shown,
+                     c->nservers > 1 ? " (and the others listed)" : "",
+                     why && *why ? why : natsStatus_GetText(s));
+            post(c, NE_ERROR, msg, 0);
+            s = natsOptions_SetRetryOnFailedConnect(c->opts, true, on_connected, c);
+            if (s == NATS_OK)
+                s = natsConnection_Connect(&nc, c->opts);
+        }
         if (nc) {
             pthread_mutex_lock(&c->mu);
             c->nc = nc;
@@ -376,13 +417,8 @@ worker_main(void *arg)
             on_connected(c->nc, c);
             break;
         }
-        if (s == NATS_NOT_YET_CONNECTED) {
-            char msg[300];
-            snprintf(msg, sizeof msg, "NATS at %s%s unreachable, retrying", c->servers[0],
-                     c->nservers > 1 ? " (and the others listed)" : "");
-            post(c, NE_ERROR, msg, 0);
+        if (s == NATS_NOT_YET_CONNECTED)
             break;
-        }
         post_error(c, "connecting to NATS", s);
         natsOptions_Destroy(c->opts);
         c->opts = NULL;
@@ -742,6 +778,10 @@ l_nats_cluster(lua_State *L)
     c->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     struct event_base *base = mwl_event_base(L);
+    if (!mwl_loop_threaded())
+        return luaL_error(L, "cluster: the event loop was made without the locks the NATS client "
+                             "needs; use moonwalk run --cluster, or call core.loop_threads() before "
+                             "anything starts the loop");
     natsLibevent_Init(); /* the loop's locks; l_engine.c set them already */
     c->L = mwl_main_thread(L);
     c->wake = event_new(base, -1, 0, on_wake, c);

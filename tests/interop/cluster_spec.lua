@@ -263,4 +263,51 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     stop("p", "TERM")
     stop("r", "TERM")
   end)
+
+  it("passes credentials to NATS (in the --cluster URL, and user/password of mw.cluster{}); wrong ones are named in the log", function()
+    local secured = nats.start { args = "--user mw --pass s3cret" }
+    finally(function() secured:cleanup() end)
+    local with = function(pass) return "nats://mw:" .. pass .. "@127.0.0.1:" .. secured.port end
+    -- the script joins a second cluster with credentials of its own
+    support.write(tmp .. "/auth.lua", [[
+local mw = require "moonwalk"
+local out, url, id = ...
+local c = mw.cluster { servers = { url }, name = "auth", id = id, user = "mw", password = "s3cret",
+                       heartbeat = 0.5, timeout = 3 }
+assert(mw.cluster() ~= c and mw.cluster().name == "main")
+mw.every(0.2, function()
+  for _, cl in ipairs { c, mw.cluster() } do
+    local path = out .. "/" .. id .. "-" .. cl.name .. ".json"
+    local f = assert(io.open(path .. ".tmp", "w"))
+    f:write(mw.json.encode { members = cl:members(), owned = {} })
+    f:close()
+    os.rename(path .. ".tmp", path)
+  end
+end)
+]])
+    local function run(id, pass)
+      procs[id] = sh(string.format("cd %s && %s%s run --cluster %s --cluster-name main --cluster-id %s "
+        .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/auth.lua %s %s %s >>%s/%s.log 2>&1 & echo $!",
+        ROOT, ENV, BIN, with(pass), id, tmp, tmp, secured.url, id, tmp, id)):match("(%d+)%s*$")
+    end
+    run("g1", "s3cret")
+    run("g2", "s3cret")
+    run("bad", "wrong")
+    wait_members({ "g1-main", "g2-main" }, { "g1", "g2" }, 60)
+    wait_members({ "g1-auth", "g2-auth", "bad-auth" }, { "bad", "g1", "g2" }, 60)
+    local deadline = core.now() + 30
+    while core.now() < deadline and not slurp(tmp .. "/bad.log"):find("Authorization", 1, true) do
+      os.execute("sleep 0.1")
+    end
+    assert.matches("cluster main: NATS at nats://mw:***@127.0.0.1:" .. secured.port
+      .. " unreachable, retrying: Authorization Violation", slurp(tmp .. "/bad.log"), 1, true)
+    -- passwords never reach the logs
+    for _, id in ipairs { "g1", "g2", "bad" } do
+      local log = slurp(tmp .. "/" .. id .. ".log")
+      assert.is_nil(log:find("s3cret", 1, true), log)
+      assert.is_nil(log:find("wrong@", 1, true), log)
+    end
+    assert.same({ "bad" }, state("bad-main").members)
+    for _, id in ipairs { "g1", "g2", "bad" } do stop(id, "TERM") end
+  end)
 end)

@@ -6,6 +6,7 @@
 --   s:kill()  s:start()               stop it hard / start it again (same port)
 --   s:cleanup()                       stop it and remove its directory
 --   nats.port()                       a port to give start{port=} later
+--   nats.start{ args = "--user u --pass p" }   more options for the server
 local core = require "moonwalk.core"
 
 local N = {}
@@ -42,6 +43,7 @@ function N.start(opts)
   self.port = opts.port or N.port()
   self.url = "nats://127.0.0.1:" .. self.port
   self.starts = 0
+  self.args = opts.args or ""
   self:start()
   return self
 end
@@ -53,8 +55,8 @@ function Server:start()
   self.starts = self.starts + 1
   local log = string.format("%s/nats-%d.log", self.dir, self.starts)
   self.log = log
-  self.pid = sh(string.format("nats-server -js -a 127.0.0.1 -p %d -sd %s/js -l %s >/dev/null 2>&1 & echo $!",
-    self.port, self.dir, log)):match("(%d+)%s*$")
+  self.pid = sh(string.format("nats-server -js -a 127.0.0.1 -p %d -sd %s/js -l %s %s >/dev/null 2>&1 & echo $!",
+    self.port, self.dir, log, self.args)):match("(%d+)%s*$")
   local deadline = core.now() + 30
   while core.now() < deadline do
     local text = slurp(log)

@@ -140,6 +140,12 @@ describe("cluster view moved()", function()
 end)
 
 describe("mw.cluster options", function()
+  it("hides passwords of URLs in logs", function()
+    assert.equal("nats://mw:***@127.0.0.1:4222", cluster.redact("nats://mw:s3cret@127.0.0.1:4222"))
+    assert.equal("nats://tok@127.0.0.1:4222", cluster.redact("nats://tok@127.0.0.1:4222"))
+    assert.equal("nats://127.0.0.1:4222", cluster.redact("nats://127.0.0.1:4222"))
+  end)
+
   it("parses --cluster URL lists", function()
     assert.same({ "nats://127.0.0.1:4222", "nats://127.0.0.1:4223" },
       cluster.parse_servers("nats://127.0.0.1:4222,nats://127.0.0.1:4223"))
@@ -153,6 +159,16 @@ describe("mw.cluster options", function()
     assert.has_error(function()
       mw.cluster { servers = { "nats://127.0.0.1:1" }, name = "x", heartbeat = 2, timeout = 2 }
     end)
+  end)
+
+  it("refuses to start on a loop made without locks, with a clear message", function()
+    local core = require "moonwalk.core"
+    core.engine_init()
+    assert.is_false(core.loop_threads())
+    local ok, err = pcall(mw.cluster, { servers = { "nats://127.0.0.1:1" }, name = "nolocks" })
+    assert.is_false(ok)
+    assert.matches("without the locks the NATS client needs", err)
+    assert.is_nil(mw.cluster())
   end)
 
   it("is nil without --cluster (single-box use has no NATS)", function()

@@ -18,7 +18,8 @@ Options:
   --shard K/N            this instance is K of N (0 <= K < N): mw.shard(key)
                          tells which targets are ours (also MOONWALK_SHARD);
                          static: nothing notices an instance that dies
-  --cluster URL[,URL]    join the cluster on these NATS servers (JetStream):
+  --cluster URL[,URL]    join the cluster on these NATS servers (JetStream;
+                         nats://user:password@host:port for credentials):
                          mw.shard(key) and mw.cluster():owns(key) follow
                          the live members, so the targets of an instance
                          that dies go to the others (see README)
@@ -138,6 +139,11 @@ function M.main(argv)
   local k, n = sh.config()
   if n > 1 then log.info("shard %d of %d", k, n) end
   if cluster_opts then
+    -- the loop gets the locks the NATS client's threads need (only with
+    -- --cluster: single-box runs keep a loop without them)
+    if not require("moonwalk.core").loop_threads() then
+      return fail("--cluster: the event loop already exists")
+    end
     -- joined once the scripts have compiled, before they run; left after
     -- the loop has ended (the others drop us at once)
     local cluster
