@@ -310,4 +310,44 @@ end)
     assert.same({ "bad" }, state("bad-main").members)
     for _, id in ipairs { "g1", "g2", "bad" } do stop(id, "TERM") end
   end)
+
+  it("SIGHUP keeps the cluster; only the reloaded script's handlers are called", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "reload"
+    local body = [[
+local mw = require "moonwalk"
+local out = ...
+mw.cluster():on_change(function(members)
+  local f = assert(io.open(out .. "/h1.reload", "a"))
+  f:write("v%d ", table.concat(members, ","), "\n")
+  f:close()
+end)
+mw.every(0.2, function()
+  local f = assert(io.open(out .. "/h1.json.tmp", "w"))
+  f:write(mw.json.encode { members = mw.cluster():members(), owned = {}, v = %d })
+  f:close()
+  os.rename(out .. "/h1.json.tmp", out .. "/h1.json")
+end)
+]]
+    support.write(tmp .. "/reload.lua", body:format(1, 1))
+    procs.h1 = sh(string.format("cd %s && %s%s run --cluster %s --cluster-id h1 --cluster-name reload "
+      .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/reload.lua -- %s >>%s/h1.log 2>&1 & echo $!",
+      ROOT, ENV, BIN, server.url, tmp, tmp, tmp)):match("(%d+)%s*$")
+    wait_members({ "h1" }, { "h1" }, 60)
+    support.write(tmp .. "/reload.lua", body:format(2, 2))
+    os.execute("kill -HUP " .. procs.h1)
+    local deadline = core.now() + 30
+    while core.now() < deadline and (state("h1") or {}).v ~= 2 do os.execute("sleep 0.1") end
+    assert.equal(2, state("h1").v)
+    start("h2", server.url)
+    wait_members({ "h1" }, { "h1", "h2" }, 60)
+    deadline = core.now() + 10
+    while core.now() < deadline and slurp(tmp .. "/h1.reload") == "" do os.execute("sleep 0.1") end
+    assert.equal("v2 h1,h2\n", slurp(tmp .. "/h1.reload"))
+    -- joined once: the reload kept the connection and the member
+    local _, joins = slurp(tmp .. "/h1.log"):gsub("instance h1,", "")
+    assert.equal(1, joins)
+    stop("h1", "TERM")
+    stop("h2", "TERM")
+  end)
 end)
