@@ -18,7 +18,15 @@
  * Everything it and the client's callbacks learn goes into a queue under a
  * mutex; event_active() on a user event wakes the loop, which drains the
  * queue and calls on_event on the main Lua thread. Lua is never touched
- * from another thread.
+ * from another thread. The client's threads add and remove the socket's
+ * events, so the loop must have libevent's locks: core.loop_threads()
+ * before the loop is made (moonwalk run --cluster does it); on a loop
+ * without them nats_cluster refuses to start.
+ *
+ * Found on the way (libnats 3.4.1): kvConfig.TTL is in nanoseconds (it is
+ * the stream's MaxAge as it is); a key that expires by max age sends no
+ * delete to watchers, so members expire locally (moonwalk.cluster) and the
+ * max age only keeps dead keys out of a new watcher's initial state.
  *
  * on_event(kind, a, b):
  *   "put", key, age      a member's heartbeat (age: seconds since it was
