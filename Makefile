@@ -41,7 +41,8 @@ endif
 LUA_CFLAGS = $(eval LUA_CFLAGS := $(shell pkg-config --cflags lua5.4))$(LUA_CFLAGS)
 LUA_LIBS = $(eval LUA_LIBS := $(shell pkg-config --libs lua5.4))$(LUA_LIBS)
 # -levent_pthreads: the NATS client's threads (reconnect, pings) add and
-# remove events on the loop, so the loop is made thread-safe (l_engine.c)
+# remove events on the loop, so with --cluster the loop gets libevent's locks
+# (core.loop_threads, l_engine.c)
 EV_LIBS := -levent -levent_core -levent_pthreads
 TLS_LIBS := -lmbedcrypto
 # host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes through libproc2
