@@ -40,7 +40,10 @@ endif
 # kept; LUA_CFLAGS=... LUA_LIBS=... on the command line skip pkg-config.
 LUA_CFLAGS = $(eval LUA_CFLAGS := $(shell pkg-config --cflags lua5.4))$(LUA_CFLAGS)
 LUA_LIBS = $(eval LUA_LIBS := $(shell pkg-config --libs lua5.4))$(LUA_LIBS)
-EV_LIBS := -levent -levent_core
+# -levent_pthreads: the NATS client's threads (reconnect, pings) add and
+# remove events on the loop, so with --cluster the loop gets libevent's locks
+# (core.loop_threads, l_engine.c)
+EV_LIBS := -levent -levent_core -levent_pthreads
 TLS_LIBS := -lmbedcrypto
 # host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes through libproc2
 HOST_PKGS := libnl-route-3.0 libproc2
@@ -48,8 +51,12 @@ HOST_CFLAGS = $(eval HOST_CFLAGS := $(shell pkg-config --cflags $(HOST_PKGS)))$(
 HOST_LIBS = $(eval HOST_LIBS := $(shell pkg-config --libs $(HOST_PKGS)))$(HOST_LIBS)
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
-	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(HOST_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lm
+	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(HOST_CFLAGS) $(NATS_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
+# the cluster (src/lua/l_nats.c): the NATS C client, from pkg-config when it
+# has a .pc file (libnats-dev), else plain -lnats
+NATS_LIBS = $(eval NATS_LIBS := $(shell pkg-config --exists libnats 2>/dev/null && pkg-config --libs libnats || echo -lnats))$(NATS_LIBS)
+NATS_CFLAGS = $(eval NATS_CFLAGS := $(shell pkg-config --exists libnats 2>/dev/null && pkg-config --cflags libnats))$(NATS_CFLAGS)
+LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) $(NATS_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))

@@ -31,14 +31,16 @@ dependencies = {
 external_dependencies = {
   LIBEVENT = { header = "event2/event.h", library = "event" },
   MBEDCRYPTO = { header = "mbedtls/md.h", library = "mbedcrypto" },
+  -- the cluster (moonwalk.cluster): the NATS C client (Debian: libnats-dev)
+  NATS = { header = "nats/adapters/libevent.h", library = "nats" },
 }
 build = {
   type = "make",
   build_target = "all",
   build_variables = {
     B = "build/luarocks",
-    CFLAGS = "$(CFLAGS) -I$(LIBEVENT_INCDIR) -I$(MBEDCRYPTO_INCDIR)",
-    LDFLAGS = "-L$(LIBEVENT_LIBDIR) -L$(MBEDCRYPTO_LIBDIR)",
+    CFLAGS = "$(CFLAGS) -I$(LIBEVENT_INCDIR) -I$(MBEDCRYPTO_INCDIR) -I$(NATS_INCDIR)",
+    LDFLAGS = "-L$(LIBEVENT_LIBDIR) -L$(MBEDCRYPTO_LIBDIR) -L$(NATS_LIBDIR)",
     PREFIX = "$(PREFIX)",
     MIBDIR = "$(PREFIX)/mibs",
   },
@@ -50,6 +52,7 @@ build = {
       ["moonwalk.agent"        ] = "lua/moonwalk/agent.lua",
       ["moonwalk.agent_rowtable"] = "lua/moonwalk/agent_rowtable.lua",
       ["moonwalk.cli"          ] = "lua/moonwalk/cli.lua",
+      ["moonwalk.cluster"      ] = "lua/moonwalk/cluster.lua",
       ["moonwalk.cli.agent"    ] = "lua/moonwalk/cli/agent.lua",
       ["moonwalk.cli.args"     ] = "lua/moonwalk/cli/args.lua",
       ["moonwalk.cli.common"   ] = "lua/moonwalk/cli/common.lua",

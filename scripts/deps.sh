@@ -16,6 +16,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 set_name=${1:-test}
 
 # One package a line; a new need goes into the first set that needs it.
+# libnats-dev (the NATS C client and its libevent adapter, for the cluster:
+# src/lua/l_nats.c) is linked into the binary, so `make run` needs it too;
+# nats-server is only started by the tests.
 run_pkgs() {
     cat <<'LIST'
 build-essential
@@ -28,6 +31,7 @@ lua-cjson
 libnl-3-dev
 libnl-route-3-dev
 libproc2-dev
+libnats-dev
 LIST
 }
 build_pkgs() {
@@ -64,6 +68,7 @@ luarocks
 curl
 bc
 time
+nats-server
 LIST
 }
 

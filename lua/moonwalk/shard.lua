@@ -5,6 +5,12 @@
 --   if mw.shard(target) then ... end          is target ours?
 --   mw.shard.filter(list [, keyfn])           the part of list that is ours
 --   mw.shard.owner(key, n) -> 0..n-1          who owns key among n
+--   mw.shard.owner_of(key, ids) -> id         who owns key among named
+--                                             instances (the cluster's
+--                                             live set, moonwalk.cluster)
+--
+-- With a cluster (moonwalk run --cluster, mw.cluster{...}) mw.shard(key)
+-- follows the cluster's live member set instead of the fixed K/N.
 --
 -- Instances are numbered 0..N-1. For every key each instance gets a score
 -- hash(key, instance); the highest score owns the key. Going from N to N+1
@@ -53,6 +59,36 @@ function M.owner(key, n)
   return besti
 end
 
+-- owner_of(key, ids) -> the id of the list that owns key. Instances are
+-- named (a cluster member's id) and scored by the hash of their name: the
+-- same rendezvous rule, so a member joining takes only the keys it wins
+-- and one leaving gives away only its own.
+local id_hashes = {} -- id -> hash (a cluster has few members)
+local function id_hash(id)
+  local h = id_hashes[id]
+  if not h then
+    h = fnv1a(tostring(id))
+    id_hashes[id] = h
+  end
+  return h
+end
+
+function M.owner_of(key, ids)
+  local h = fnv1a(tostring(key))
+  local best, bestid = nil, nil
+  for _, id in ipairs(ids) do
+    local s = score(h, id_hash(id))
+    if best == nil or math.ult(best, s) or (s == best and id < bestid) then best, bestid = s, id end
+  end
+  return bestid
+end
+
+-- follow(view) / follow(nil): view:owns(key) decides mine() from now on,
+-- instead of K/N (a cluster's view: moonwalk.cluster).
+local follow
+function M.follow(view) follow = view end
+function M.following() return follow end
+
 -- parse("K/N") -> k, n   (0 <= K < N)
 function M.parse(spec)
   local k, n = tostring(spec):match("^%s*(%d+)%s*/%s*(%d+)%s*$")
@@ -81,6 +117,7 @@ function M.config() return K, N end
 
 -- mine(key) -> true when this instance owns key
 function M.mine(key)
+  if follow then return follow:owns(key) end
   if N == 1 then return true end
   return M.owner(key, N) == K
 end

@@ -15,6 +15,7 @@ int mwl_v3_open(lua_State *L) __attribute__((weak));
 int mwl_sys_open(lua_State *L) __attribute__((weak));
 int mwl_fmt_open(lua_State *L) __attribute__((weak));
 int mwl_snmpengine_open(lua_State *L) __attribute__((weak));
+int mwl_nats_open(lua_State *L) __attribute__((weak));
 
 int luaopen_moonwalk_core(lua_State *L);
 
@@ -44,7 +45,7 @@ luaopen_moonwalk_core(lua_State *L)
         mwl_oid_open, mwl_codec_open, mwl_engine_open, mwl_usm_open,
         mwl_mib_open, mwl_agent_open, mwl_notify_open, mwl_http_open,
         mwl_udp_open, mwl_v3_open, mwl_sys_open, mwl_fmt_open, mwl_alloc_open,
-        mwl_paths_open, mwl_snmpengine_open,
+        mwl_paths_open, mwl_snmpengine_open, mwl_nats_open,
     };
     lua_newtable(L);
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)

@@ -19,6 +19,7 @@
 
 #include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <event2/event_struct.h>
 
 #include "mwlua.h"
@@ -49,6 +50,29 @@ l_engine_gc(lua_State *L)
     return 0;
 }
 
+/* loop_threads() - asks for a thread-safe loop (libevent's locks), for the
+ * cluster; true when the loop is made so, false when it exists already
+ * without them. mwl_loop_threaded() tells the other bindings. */
+static int loop_threads;
+
+int
+mwl_loop_threaded(void)
+{
+    return loop_threads;
+}
+
+static int
+l_loop_threads(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, ENGINE_KEY);
+    int exists = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!exists)
+        loop_threads = 1;
+    lua_pushboolean(L, loop_threads);
+    return 1;
+}
+
 /* engine_init() - creates the loop once; later calls are no-ops. */
 static int
 l_engine_init(lua_State *L)
@@ -60,6 +84,12 @@ l_engine_init(lua_State *L)
     lengine_t *le = lua_newuserdatauv(L, sizeof *le, 0);
     memset(le, 0, sizeof *le);
     luaL_setmetatable(L, ENGINE_MT);
+    /* A thread-safe loop when asked before it exists (loop_threads): the
+     * NATS client (l_nats.c) adds and removes its socket's events from its
+     * own threads (reconnect, pings). Only then: the locks change how the
+     * loop runs (a burst of 10,000 requests loses answers with them). */
+    if (loop_threads && evthread_use_pthreads() < 0)
+        return luaL_error(L, "cannot make the event loop thread-safe");
     le->base = event_base_new();
     if (!le->base)
         return luaL_error(L, "cannot create event loop");
@@ -330,6 +360,7 @@ mwl_main_thread(lua_State *L)
 
 static const luaL_Reg engine_funcs[] = {
     { "engine_init", l_engine_init },
+    { "loop_threads", l_loop_threads },
     { "step", l_step },
     { "loopbreak", l_loopbreak },
     { "now", l_now },

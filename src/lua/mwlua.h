@@ -78,6 +78,9 @@ int mwl_alloc_open(lua_State *L);
 void *mwl_engine_running(void);
 void mwl_engine_memory_trip(void *task);
 
+/* Is the loop thread-safe (core.loop_threads() before it was made)? */
+int mwl_loop_threaded(void);
+
 /* The engine's loop and main thread, for the other bindings. */
 struct event_base;
 struct event_base *mwl_event_base(lua_State *L);

@@ -16,7 +16,17 @@ Options:
   --ident NAME           the syslog identity (default moonwalk)
   --syslog-socket PATH   the syslog daemon's socket (default /dev/log)
   --shard K/N            this instance is K of N (0 <= K < N): mw.shard(key)
-                         tells which targets are ours (also MOONWALK_SHARD)
+                         tells which targets are ours (also MOONWALK_SHARD);
+                         static: nothing notices an instance that dies
+  --cluster URL[,URL]    join the cluster on these NATS servers (JetStream;
+                         nats://user:password@host:port for credentials):
+                         mw.shard(key) and mw.cluster():owns(key) follow
+                         the live members, so the targets of an instance
+                         that dies go to the others (see README)
+  --cluster-name NAME    which cluster (default moonwalk; bucket moonwalk_NAME)
+  --cluster-id ID        this instance's id (default HOST-PID)
+  --cluster-heartbeat S  seconds between heartbeats (1)
+  --cluster-timeout S    a member not heard from for S seconds is gone (5)
   --grace SECONDS        how long SIGTERM waits for runs in flight (10)
   --max-instructions N   Lua instructions a task may run without waiting
                          before it is stopped (100000000; 0: no limit)
@@ -37,6 +47,7 @@ function M.main(argv)
   local opts = { paths = {}, args = {} }
   local syslog_facility, ident, syslog_socket
   local shard
+  local cluster_opts
   local i = 1
   local function value(a)
     local v = a:match("^%-%-[%w-]+=(.*)$")
@@ -62,6 +73,22 @@ function M.main(argv)
     elseif name == "--shard" then
       shard = value(a)
       if not shard then return fail("--shard needs K/N") end
+    elseif name == "--cluster" then
+      local v = value(a)
+      local list, err = require("moonwalk.cluster").parse_servers(v or "")
+      if not list then return fail("--cluster: " .. err) end
+      cluster_opts = cluster_opts or {}
+      cluster_opts.servers = list
+    elseif name == "--cluster-name" or name == "--cluster-id" then
+      local v = value(a)
+      if not v or v == "" then return fail(name .. " needs a value") end
+      cluster_opts = cluster_opts or {}
+      cluster_opts[name == "--cluster-name" and "name" or "id"] = v
+    elseif name == "--cluster-heartbeat" or name == "--cluster-timeout" then
+      local v = tonumber(value(a))
+      if not v or v <= 0 then return fail(name .. " needs seconds") end
+      cluster_opts = cluster_opts or {}
+      cluster_opts[name == "--cluster-heartbeat" and "heartbeat" or "timeout"] = v
     elseif name == "--grace" then
       local v = tonumber(value(a))
       if not v or v < 0 then return fail("--grace needs seconds") end
@@ -95,7 +122,11 @@ function M.main(argv)
   end
 
   local sh = require "moonwalk.shard"
-  shard = shard or os.getenv("MOONWALK_SHARD")
+  if cluster_opts and not cluster_opts.servers then
+    return fail("--cluster-name, --cluster-id and the other --cluster-* options need --cluster URL")
+  end
+  if cluster_opts and shard then return fail("--shard and --cluster exclude each other") end
+  shard = not cluster_opts and (shard or os.getenv("MOONWALK_SHARD")) or nil
   if shard and shard ~= "" then
     local k, n = sh.parse(shard)
     if not k then return fail(n) end
@@ -107,6 +138,25 @@ function M.main(argv)
   end
   local k, n = sh.config()
   if n > 1 then log.info("shard %d of %d", k, n) end
+  if cluster_opts then
+    -- the loop gets the locks the NATS client's threads need (only with
+    -- --cluster: single-box runs keep a loop without them)
+    if not require("moonwalk.core").loop_threads() then
+      return fail("--cluster: the event loop already exists")
+    end
+    -- joined once the scripts have compiled, before they run; left after
+    -- the loop has ended (the others drop us at once)
+    local cluster
+    opts.setup = function()
+      local ok, c = pcall(require("moonwalk.cluster").new, cluster_opts)
+      if not ok then return nil, tostring(c) end
+      cluster = c
+      return {}
+    end
+    opts.on_exit = function()
+      if cluster then cluster:close(true) end
+    end
+  end
   return require("moonwalk.runtime").main(opts)
 end
 

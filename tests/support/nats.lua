@@ -1,0 +1,89 @@
+-- Starts nats-server with JetStream as a test peer on 127.0.0.1, with its
+-- store in a temporary directory and a port chosen here.
+--
+--   local nats = require "nats"
+--   local s = nats.start{}            s.port, s.url ("nats://127.0.0.1:PORT")
+--   s:kill()  s:start()               stop it hard / start it again (same port)
+--   s:cleanup()                       stop it and remove its directory
+--   nats.port()                       a port to give start{port=} later
+--   nats.start{ args = "--user u --pass p" }   more options for the server
+local core = require "moonwalk.core"
+
+local N = {}
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+local function slurp(path)
+  local f = io.open(path)
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- A port nothing listens on now (TCP and UDP share the OS's free ranges;
+-- start() checks the server did bind it).
+function N.port()
+  core.engine_init()
+  return core.free_udp_port()
+end
+
+local Server = {}
+Server.__index = Server
+
+function N.start(opts)
+  opts = opts or {}
+  local self = setmetatable({}, Server)
+  self.dir = sh("mktemp -d /tmp/moonwalk-nats.XXXXXX"):gsub("%s+$", "")
+  self.port = opts.port or N.port()
+  self.url = "nats://127.0.0.1:" .. self.port
+  self.starts = 0
+  self.args = opts.args or ""
+  self:start()
+  return self
+end
+
+-- start(): launches the server (again) on the same port and store, and
+-- waits until it is ready.
+function Server:start()
+  assert(not self.pid, "nats-server already running")
+  self.starts = self.starts + 1
+  local log = string.format("%s/nats-%d.log", self.dir, self.starts)
+  self.log = log
+  self.pid = sh(string.format("nats-server -js -a 127.0.0.1 -p %d -sd %s/js -l %s %s >/dev/null 2>&1 & echo $!",
+    self.port, self.dir, log, self.args)):match("(%d+)%s*$")
+  local deadline = core.now() + 30
+  while core.now() < deadline do
+    local text = slurp(log)
+    if text:find("Server is ready", 1, true) then return self end
+    if not os.execute("kill -0 " .. self.pid .. " 2>/dev/null") then
+      self.pid = nil
+      error("nats-server did not start:\n" .. text)
+    end
+    os.execute("sleep 0.05")
+  end
+  error("nats-server not ready after 30 s:\n" .. slurp(log))
+end
+
+-- kill(): SIGKILL, and waits until it is gone.
+function Server:kill()
+  if not self.pid then return end
+  os.execute("kill -9 " .. self.pid .. " 2>/dev/null")
+  local deadline = core.now() + 10
+  while os.execute("kill -0 " .. self.pid .. " 2>/dev/null") and core.now() < deadline do
+    os.execute("sleep 0.02")
+  end
+  self.pid = nil
+end
+
+function Server:cleanup()
+  self:kill()
+  if self.dir and self.dir:match("^/tmp/moonwalk%-nats%.") then os.execute("rm -rf " .. self.dir) end
+end
+
+return N
