@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "../core/ber.h"
 #include "../net/udp.h"
 #include "../usm/usm.h"
 #include "../usm/usm_msg.h"
@@ -1725,28 +1726,6 @@ auth_failure(agent_t *a)
         a->authfail(a, a->authfail_arg);
 }
 
-/* Does the outer SEQUENCE span the whole datagram? */
-static int
-whole_message(const uint8_t *in, size_t n)
-{
-    size_t len, hdr;
-    if (n < 2)
-        return 0;
-    if (in[1] < 0x80) {
-        len = in[1];
-        hdr = 2;
-    } else {
-        size_t k = in[1] & 0x7F;
-        if (k == 0 || k > 4 || n < 2 + k)
-            return 0;
-        len = 0;
-        for (size_t i = 0; i < k; i++)
-            len = len << 8 | in[2 + i];
-        hdr = 2 + k;
-    }
-    return hdr + len == n;
-}
-
 static int process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t inlen,
                       const uint8_t **resp, size_t *resplen);
 
@@ -1762,7 +1741,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
     m.pdu.vbs = a->req_vbs;
     m.pdu.cap = REQ_CAP;
     rc = msg_decode(&m, in, inlen);
-    if (rc == 0 && !whole_message(in, inlen))
+    if (rc == 0 && !ber_is_whole_seq(in, inlen))
         rc = MW_ETRAILING;
     if (rc == MW_EVERSION) {
         a->st.in_bad_versions++;

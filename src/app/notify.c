@@ -1037,19 +1037,6 @@ cleanup:
     usm_keys_wipe(&keys);
 }
 
-/* Does the message's outer SEQUENCE end where the datagram does? */
-static int
-whole_message(const uint8_t *buf, size_t len)
-{
-    ber_rd_t r;
-    uint8_t tag;
-    uint32_t l;
-    ber_rd_init(&r, buf, len);
-    if (ber_read_tl(&r, &tag, &l) < 0 || tag != MW_T_SEQUENCE)
-        return 0;
-    return ber_rd_left(&r) == l;
-}
-
 int
 notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
                const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
@@ -1062,7 +1049,7 @@ notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
     n->st.packets++;
     if (listener < 0 || listener >= NOTIFY_MAX_LISTEN)
         listener = 0;
-    if (!whole_message(buf, len) || msg_peek_version(buf, len, &version) < 0)
+    if (!ber_is_whole_seq(buf, len) || msg_peek_version(buf, len, &version) < 0)
         n->st.parse_errors++;
     else if (version == MW_V1 || version == MW_V2C)
         rx_community(n, listener, buf, len, from, fromlen, version);
