@@ -170,8 +170,14 @@ typedef struct {
     int err;
 } ber_wr_t;
 
+/* Only the last 4 GiB of buf are used, so that no length written exceeds
+ * what ber_read_tl accepts. */
 static inline void ber_wr_init(ber_wr_t *w, uint8_t *buf, size_t cap)
-{ w->start = buf; w->end = w->p = buf + cap; w->err = 0; }
+{
+    w->end = w->p = buf + cap;
+    w->start = cap > 0xFFFFFFFFu ? w->end - 0xFFFFFFFFu : buf;
+    w->err = 0;
+}
 /* Bytes written so far, counted from the end: a mark for ber_put_wrap. */
 static inline size_t ber_wr_mark(const ber_wr_t *w) { return (size_t)(w->end - w->p); }
 static inline size_t ber_wr_len(const ber_wr_t *w) { return (size_t)(w->end - w->p); }
@@ -265,7 +271,10 @@ ber_put_tl(ber_wr_t *w, uint8_t tag, size_t len)
 static inline void
 ber_put_wrap(ber_wr_t *w, uint8_t tag, size_t mark)
 {
-    ber_put_tl(w, tag, ber_wr_mark(w) - mark);
+    size_t len = ber_wr_mark(w) - mark;
+    uint8_t *o = ber_wr_take(w, 1 + ber_len_size(len));
+    if (o)
+        ber_hdr_store(o, tag, len);
 }
 
 static inline void
