@@ -78,7 +78,7 @@ build(int i, uint8_t *buf, size_t cap)
     m.pdu.vbs = &vb;
     m.pdu.nvb = 1;
     m.pdu.cap = 1;
-    if (msg_encode(&m, buf, cap, &out, &outlen) < 0) {
+    if (pdu_msg_encode(&m, buf, cap, &out, &outlen) < 0) {
         fprintf(stderr, "agent_load: cannot encode\n");
         exit(2);
     }
@@ -180,7 +180,7 @@ main(int argc, char **argv)
             memset(&m, 0, sizeof m);
             m.pdu.vbs = vbs;
             m.pdu.cap = sizeof vbs / sizeof *vbs;
-            if (msg_decode(&m, rbuf[j], rmsg[j].msg_len) < 0)
+            if (pdu_msg_decode(&m, rbuf[j], rmsg[j].msg_len) < 0)
                 continue;
             int i = m.pdu.request_id & 1023;
             if (i >= inflight || !slots[i].busy || (m.pdu.request_id >> 10) != slots[i].reqid)

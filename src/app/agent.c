@@ -1591,7 +1591,7 @@ static int
 encode_msg(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, uint8_t **out, size_t *outlen)
 {
     if (m->version != MW_V3)
-        return msg_encode(m, a->out, limit, out, outlen);
+        return pdu_msg_encode(m, a->out, limit, out, outlen);
     int rc = usm_msg_encode(rq->keys, m, a->out, OUT_CAP, out, outlen);
     if (rc == 0 && *outlen > limit)
         rc = MW_ETOOBIG;
@@ -1667,7 +1667,7 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         rp->type = MW_PDU_RESPONSE;
         rp->error_status = 0;
         rp->error_index = 0;
-        if (msg_encode(m, a->out, OUT_CAP, &o, &ol) < 0) {
+        if (pdu_msg_encode(m, a->out, OUT_CAP, &o, &ol) < 0) {
             a->st.silent_drops++;
             return 0;
         }
@@ -1740,7 +1740,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
     memset(&m, 0, sizeof m);
     m.pdu.vbs = a->req_vbs;
     m.pdu.cap = REQ_CAP;
-    rc = msg_decode(&m, in, inlen);
+    rc = pdu_msg_decode(&m, in, inlen);
     if (rc == 0 && !ber_is_whole_seq(in, inlen))
         rc = MW_ETRAILING;
     if (rc == MW_EVERSION) {

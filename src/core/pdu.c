@@ -189,7 +189,7 @@ scoped_decode(mw_msg_t *m, ber_rd_t *r)
 }
 
 int
-msg_decode_scoped(mw_msg_t *m, const uint8_t *buf, size_t len)
+pdu_scoped_decode(mw_msg_t *m, const uint8_t *buf, size_t len)
 {
     ber_rd_t r;
     ber_rd_init(&r, buf, len);
@@ -222,7 +222,7 @@ usm_params_decode(mw_msg_t *m, const uint8_t *base, const uint8_t *p, uint32_t n
 }
 
 int
-msg_peek_version(const uint8_t *buf, size_t len, int32_t *version)
+pdu_msg_peek_version(const uint8_t *buf, size_t len, int32_t *version)
 {
     ber_rd_t r, s;
     int rc;
@@ -233,7 +233,7 @@ msg_peek_version(const uint8_t *buf, size_t len, int32_t *version)
 }
 
 int
-msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len)
+pdu_msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len)
 {
     ber_rd_t r, s;
     int rc;
@@ -381,7 +381,7 @@ scoped_encode(ber_wr_t *w, const mw_msg_t *m)
 }
 
 int
-msg_encode_scoped(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
+pdu_scoped_encode(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
 {
     ber_wr_t w;
     ber_wr_init(&w, buf, cap);
@@ -394,7 +394,7 @@ msg_encode_scoped(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, si
 }
 
 int
-msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
+pdu_msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen)
 {
     ber_wr_t w;
     size_t auth_from_end = 0;
