@@ -85,17 +85,6 @@ fmt_oid(const uint8_t *oid, size_t n, unsigned flags, char *buf, size_t cap)
     return b.len;
 }
 
-static int
-is_text(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (!((c >= 32 && c < 127) || (c >= 9 && c <= 13)))
-            return 0;
-    }
-    return 1;
-}
-
 /* The room left in b, for the renderers of core/text.h. */
 static inline char *
 room(sb_t *b, size_t *cap)
@@ -115,16 +104,9 @@ hexlines(sb_t *b, const uint8_t *p, size_t n)
 static void
 ascii(sb_t *b, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if ((c >= 32 && c < 127) || (c >= 9 && c <= 13)) {
-            if (c == '\\' || c == '"')
-                putc_(b, '\\');
-            putc_(b, (char)c);
-        } else {
-            putc_(b, '.');
-        }
-    }
+    size_t cap;
+    char *o = room(b, &cap);
+    b->len += text_ascii(p, n, o, cap);
 }
 
 static void
@@ -154,7 +136,7 @@ value(sb_t *b, const mw_value_t *v, unsigned f)
             PUTS(b, "\"\"");
             return;
         }
-        int hex = (f & FMT_X) ? 1 : (f & FMT_A) ? 0 : !is_text(v->p, v->len);
+        int hex = (f & FMT_X) ? 1 : (f & FMT_A) ? 0 : !text_is_printable(v->p, v->len);
         if (hex) {
             if (quick)
                 putc_(b, '"');

@@ -1,5 +1,6 @@
 /* ber.h - X.690 BER primitives as SNMP uses them: the one reader and
- * writer of the tree (pdu.c, usm_msg.c, the agent and the receiver).
+ * writer of the tree (pdu.c and oid.c; the agent, the receiver and the
+ * walk use its whole-message check and sub-identifier reader).
  *
  * Reading walks a [p, end) window and never allocates. Writing builds
  * backwards from the end of a caller-supplied buffer, so no length has to

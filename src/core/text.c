@@ -65,3 +65,34 @@ text_hex(const uint8_t *p, size_t n, size_t line, int with_text, char *buf, size
     }
     return need;
 }
+
+int
+text_is_printable(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!printable(p[i]))
+            return 0;
+    return 1;
+}
+
+size_t
+text_ascii(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    size_t need = n;
+    for (size_t i = 0; i < n; i++)
+        need += p[i] == '\\' || p[i] == '"';
+    if (need > cap)
+        return need;
+    char *o = buf;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (!printable(c)) {
+            *o++ = '.';
+            continue;
+        }
+        if (c == '\\' || c == '"')
+            *o++ = '\\';
+        *o++ = (char)c;
+    }
+    return need;
+}

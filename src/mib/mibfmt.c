@@ -14,12 +14,6 @@
 #include "mibfmt.h"
 
 
-static int
-is_print_or_space(int c)
-{
-    return isprint(c) || isspace(c);
-}
-
 static void
 hexstring(mibbuf_t *b, const uint8_t *cp, size_t len, const mibfmt_opts_t *o)
 {
@@ -36,15 +30,13 @@ hexstring(mibbuf_t *b, const uint8_t *cp, size_t len, const mibfmt_opts_t *o)
 static void
 asciistring(mibbuf_t *b, const uint8_t *cp, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (is_print_or_space(cp[i])) {
-            if (cp[i] == '\\' || cp[i] == '"')
-                mibbuf_cat(b, "\\");
-            mibbuf_add(b, (const char *)&cp[i], 1);
-        } else {
-            mibbuf_cat(b, ".");
-        }
-    }
+    size_t need = text_ascii(cp, len, NULL, 0);
+    char small[512], *t = need <= sizeof small ? small : malloc(need);
+    if (!t)
+        return;
+    mibbuf_add(b, t, text_ascii(cp, len, t, need));
+    if (t != small)
+        free(t);
 }
 
 static void
@@ -190,9 +182,7 @@ octet_string(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *hi
     } else if (o->string_format == 'x') {
         hex = 1;
     } else {
-        for (size_t i = 0; i < v->n; i++)
-            if (!is_print_or_space(v->s[i]))
-                hex = 1;
+        hex = !text_is_printable(v->s, v->n);
     }
     if (v->n == 0) {
         mibbuf_cat(b, "\"\"");

@@ -80,6 +80,16 @@ describe("uptime and hex text, with and without MIB knowledge", function()
     assert.equal("", fmt.hexlines(""))
   end)
 
+  it("STRING quoting and the text-or-hex choice the same both ways", function()
+    for _, s in ipairs { 'a "b" \\', "tab\tnew\nline\r", "\0abc", "caf\195\169", "~\127" } do
+      assert.equal(core.fmt_value("STRING", s), m:format_value(X, "OCTET STRING", s))
+      assert.equal(core.fmt_value("STRING", s, "a"), m:format_value(X, "OCTET STRING", s, { string_format = "a" }))
+    end
+    assert.equal('STRING: "a \\"b\\" \\\\"', m:format_value(X, "OCTET STRING", 'a "b" \\'))
+    assert.equal('STRING: ".abc"', m:format_value(X, "OCTET STRING", "\0abc", { string_format = "a" }))
+    assert.equal("Hex-STRING: 00 61 62 63 ", m:format_value(X, "OCTET STRING", "\0abc"))
+  end)
+
   it("-OT adds the text of each line, and the line length is the -O hex length", function()
     local s = "AB\0\1CDEFGHIJKLMNOPQ"  -- 19 octets
     assert.equal("Hex-STRING: 41 42 00 01 43 44 45 46 47 48 49 4A 4B 4C 4D 4E   [AB..CDEFGHIJKLMN]\n"
