@@ -78,6 +78,12 @@ describe("uptime and hex text, with and without MIB knowledge", function()
       assert.equal(core.fmt_value("STRING", s), "Hex-STRING: " .. fmt.hexlines(s))
     end
     assert.equal("", fmt.hexlines(""))
+    -- longer than the renderers' stack buffers: 300 octets, 900+ characters
+    local long = string.rep("\0\1\2", 100)
+    assert.equal(core.fmt_value("STRING", long), m:format_value(X, "OCTET STRING", long))
+    local text = string.rep('"\\', 300)
+    assert.equal(core.fmt_value("STRING", text), m:format_value(X, "OCTET STRING", text))
+    assert.equal(1 + 8 + 1200 + 1, #m:format_value(X, "OCTET STRING", text))
   end)
 
   it("STRING quoting and the text-or-hex choice the same both ways", function()
