@@ -139,7 +139,7 @@ build(int i, uint8_t *buf, size_t cap)
     m.pdu.cap = 1;
     if (v3)
         return encode_v3(&m, buf, cap, MW_FLAG_AUTH | MW_FLAG_PRIV | MW_FLAG_REPORTABLE);
-    if (msg_encode(&m, buf, cap, &out, &outlen) < 0) {
+    if (pdu_msg_encode(&m, buf, cap, &out, &outlen) < 0) {
         fprintf(stderr, "agent_load: cannot encode\n");
         exit(2);
     }
@@ -179,7 +179,7 @@ v3_exchange(int fd, uint8_t flags, mw_msg_t *m, uint8_t *rbuf, size_t cap)
         memset(m, 0, sizeof *m);
         m->pdu.vbs = vbs;
         m->pdu.cap = sizeof vbs / sizeof *vbs;
-        if (msg_decode(m, rbuf, (size_t)r) < 0 || m->version != MW_V3 || m->msg_id != q.msg_id)
+        if (pdu_msg_decode(m, rbuf, (size_t)r) < 0 || m->version != MW_V3 || m->msg_id != q.msg_id)
             continue;
         if ((m->msg_flags & MW_FLAG_AUTH)
             && usm_msg_decode(&keys, m, rbuf, (size_t)r, plain, sizeof plain) < 0)
@@ -354,7 +354,7 @@ main(int argc, char **argv)
             memset(&m, 0, sizeof m);
             m.pdu.vbs = vbs;
             m.pdu.cap = sizeof vbs / sizeof *vbs;
-            if (msg_decode(&m, rbuf[j], rmsg[j].msg_len) < 0)
+            if (pdu_msg_decode(&m, rbuf[j], rmsg[j].msg_len) < 0)
                 continue;
             int32_t id = v3 ? m.msg_id : m.pdu.request_id;
             int i = id & 1023;

@@ -3,12 +3,12 @@
  * Both sides work on the same v2c GetResponse (1, 10 and 50 varbinds, a
  * mix of OCTET STRING, INTEGER, Counter32, Counter64, OID, TimeTicks and
  * IpAddress):
- *   decode  moonwalk: msg_decode of the whole message into a caller array
+ *   decode  moonwalk: pdu_msg_decode of the whole message into a caller array
  *           (varbinds point into the packet: that is moonwalk's design);
  *           net-snmp: snmp_pdu_create + snmp_pdu_parse of the PDU only,
  *           which builds its allocated varbind list. The snmp_free_pdu that
  *           must follow is timed apart and not counted.
- *   encode  moonwalk: msg_encode of the message into a caller buffer;
+ *   encode  moonwalk: pdu_msg_encode of the message into a caller buffer;
  *           net-snmp: snmp_build of the same message from a netsnmp_pdu.
  * The two encodings are checked to be byte-identical first. Each figure is
  * the best of R rounds of about T seconds. */
@@ -227,7 +227,7 @@ mw_decode(bench_t *b, long iters)
     for (long k = 0; k < iters; k++) {
         m.pdu.vbs = vbs;
         m.pdu.cap = MAXVB;
-        if (msg_decode(&m, b->pkt, b->pkt_len) < 0)
+        if (pdu_msg_decode(&m, b->pkt, b->pkt_len) < 0)
             abort();
         acc += m.pdu.nvb + vbs[m.pdu.nvb - 1].val.num.u;
     }
@@ -244,7 +244,7 @@ mw_encode(bench_t *b, long iters)
     uint64_t acc = 0;
     double t0 = now();
     for (long k = 0; k < iters; k++) {
-        if (msg_encode(&b->mw, b->mw_buf, 65536, &out, &outlen) < 0)
+        if (pdu_msg_encode(&b->mw, b->mw_buf, 65536, &out, &outlen) < 0)
             abort();
         acc += outlen + out[outlen - 1];
     }
@@ -365,7 +365,7 @@ setup(bench_t *b, int n)
     b->mw_buf = malloc(65536);
     b->ns_buf_len = 65536;
     b->ns_buf = malloc(b->ns_buf_len);
-    if (msg_encode(&b->mw, b->mw_buf, 65536, &out, &outlen) < 0) {
+    if (pdu_msg_encode(&b->mw, b->mw_buf, 65536, &out, &outlen) < 0) {
         fprintf(stderr, "moonwalk encode failed\n");
         exit(1);
     }
@@ -404,7 +404,7 @@ setup(bench_t *b, int n)
     m.pdu.cap = MAXVB;
     size_t len = b->ns_pdu_len;
     netsnmp_pdu *p = snmp_pdu_create(0);
-    if (msg_decode(&m, b->pkt, b->pkt_len) < 0 || snmp_pdu_parse(p, b->ns_pdu, &len) != 0) {
+    if (pdu_msg_decode(&m, b->pkt, b->pkt_len) < 0 || snmp_pdu_parse(p, b->ns_pdu, &len) != 0) {
         fprintf(stderr, "decode failed\n");
         exit(1);
     }
@@ -448,8 +448,8 @@ main(int argc, char **argv)
 
     printf("codec: v2c GetResponse, moonwalk vs net-snmp %s; best of %d rounds of ~%.2fs\n",
            netsnmp_get_version(), rounds, round_sec);
-    printf("decode: moonwalk msg_decode (whole message) | net-snmp snmp_pdu_create+snmp_pdu_parse (PDU only; free not counted)\n");
-    printf("encode: moonwalk msg_encode | net-snmp snmp_build (same bytes, checked)\n\n");
+    printf("decode: moonwalk pdu_msg_decode (whole message) | net-snmp snmp_pdu_create+snmp_pdu_parse (PDU only; free not counted)\n");
+    printf("encode: moonwalk pdu_msg_encode | net-snmp snmp_build (same bytes, checked)\n\n");
     printf("%-6s %4s %6s | %10s %9s | %10s %9s | %6s\n", "op", "vbs", "bytes",
            "mw ns/msg", "mw ns/vb", "ns ns/msg", "ns ns/vb", "ratio");
     printf("-------------------+----------------------+----------------------+-------\n");

@@ -172,7 +172,7 @@ build(int i, const char *community, const char *tag, uint8_t *buf, size_t cap, u
         }
         return outlen;
     }
-    if (msg_encode(&m, buf, cap, start, &outlen) < 0) {
+    if (pdu_msg_encode(&m, buf, cap, start, &outlen) < 0) {
         fprintf(stderr, "trapd_load: cannot encode\n");
         exit(1);
     }

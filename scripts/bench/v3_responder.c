@@ -120,12 +120,12 @@ reply(const usm_keys_t *keys, const uint8_t *in, size_t len, uint8_t *buf, uint8
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vin;
     m.pdu.cap = MAXV;
-    if (msg_decode(&m, in, len) < 0)
+    if (pdu_msg_decode(&m, in, len) < 0)
         return -1;
     if (m.version != MW_V3) {
         r = m;
         answer(&m.pdu, &r.pdu);
-        return msg_encode(&r, buf, OUTCAP, out, outlen) < 0 ? -1 : 0;
+        return pdu_msg_encode(&r, buf, OUTCAP, out, outlen) < 0 ? -1 : 0;
     }
     memset(&r, 0, sizeof r);
     r.version = MW_V3;

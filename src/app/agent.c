@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "snmpengine.h"
+#include "../core/ber.h"
 #include "../net/udp.h"
 #include "../usm/usm.h"
 #include "../usm/usm_msg.h"
@@ -1534,7 +1535,7 @@ static int
 encode_msg(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, uint8_t **out, size_t *outlen)
 {
     if (m->version != MW_V3)
-        return msg_encode(m, a->out, limit, out, outlen);
+        return pdu_msg_encode(m, a->out, limit, out, outlen);
     int rc = usm_msg_encode(rq->keys, m, a->out, OUT_CAP, out, outlen);
     if (rc == 0 && *outlen > limit)
         rc = MW_ETOOBIG;
@@ -1610,7 +1611,7 @@ run_pdu(agent_t *a, agent_req_t *rq, mw_msg_t *m, size_t limit, const uint8_t **
         rp->type = MW_PDU_RESPONSE;
         rp->error_status = 0;
         rp->error_index = 0;
-        if (msg_encode(m, a->out, OUT_CAP, &o, &ol) < 0) {
+        if (pdu_msg_encode(m, a->out, OUT_CAP, &o, &ol) < 0) {
             a->st.silent_drops++;
             return 0;
         }
@@ -1669,28 +1670,6 @@ auth_failure(agent_t *a)
         a->authfail(a, a->authfail_arg);
 }
 
-/* Does the outer SEQUENCE span the whole datagram? */
-static int
-whole_message(const uint8_t *in, size_t n)
-{
-    size_t len, hdr;
-    if (n < 2)
-        return 0;
-    if (in[1] < 0x80) {
-        len = in[1];
-        hdr = 2;
-    } else {
-        size_t k = in[1] & 0x7F;
-        if (k == 0 || k > 4 || n < 2 + k)
-            return 0;
-        len = 0;
-        for (size_t i = 0; i < k; i++)
-            len = len << 8 | in[2 + i];
-        hdr = 2 + k;
-    }
-    return hdr + len == n;
-}
-
 static int process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t inlen,
                       const uint8_t **resp, size_t *resplen);
 
@@ -1705,8 +1684,8 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
     memset(&m, 0, sizeof m);
     m.pdu.vbs = a->req_vbs;
     m.pdu.cap = REQ_CAP;
-    rc = msg_decode(&m, in, inlen);
-    if (rc == 0 && !whole_message(in, inlen))
+    rc = pdu_msg_decode(&m, in, inlen);
+    if (rc == 0 && !ber_is_whole_seq(in, inlen))
         rc = MW_ETRAILING;
     if (rc == MW_EVERSION) {
         a->st.in_bad_versions++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/oid.h"
+#include "../core/text.h"
 #include "fmt.h"
 
 typedef struct {
@@ -84,61 +85,36 @@ fmt_oid(const uint8_t *oid, size_t n, unsigned flags, char *buf, size_t cap)
     return b.len;
 }
 
-static int
-is_text(const uint8_t *p, size_t n)
+/* The room left in b, for the renderers of core/text.h. */
+static inline char *
+room(sb_t *b, size_t *cap)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (!((c >= 32 && c < 127) || (c >= 9 && c <= 13)))
-            return 0;
-    }
-    return 1;
+    *cap = b->len < b->cap ? b->cap - b->len : 0;
+    return *cap ? b->p + b->len : NULL;
 }
 
 static void
 hexlines(sb_t *b, const uint8_t *p, size_t n)
 {
-    static const char hx[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        if (i && i % 16 == 0)
-            putc_(b, '\n');
-        char t[3] = { hx[p[i] >> 4], hx[p[i] & 15], ' ' };
-        put(b, t, 3);
-    }
+    size_t cap;
+    char *o = room(b, &cap);
+    b->len += text_hex(p, n, 16, 0, o, cap);
 }
 
 static void
 ascii(sb_t *b, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if ((c >= 32 && c < 127) || (c >= 9 && c <= 13)) {
-            if (c == '\\' || c == '"')
-                putc_(b, '\\');
-            putc_(b, (char)c);
-        } else {
-            putc_(b, '.');
-        }
-    }
+    size_t cap;
+    char *o = room(b, &cap);
+    b->len += text_ascii(p, n, o, cap);
 }
 
 static void
 uptime(sb_t *b, uint64_t t, int quick)
 {
-    char tmp[64];
-    unsigned cs = (unsigned)(t % 100);
-    t /= 100;
-    unsigned days = (unsigned)(t / 86400);
-    t %= 86400;
-    unsigned h = (unsigned)(t / 3600), m = (unsigned)(t % 3600 / 60), s = (unsigned)(t % 60);
-    int k;
-    if (quick)
-        k = snprintf(tmp, sizeof tmp, "%u:%u:%02u:%02u.%02u", days, h, m, s, cs);
-    else if (days == 0)
-        k = snprintf(tmp, sizeof tmp, "%u:%02u:%02u.%02u", h, m, s, cs);
-    else
-        k = snprintf(tmp, sizeof tmp, "%u day%s, %u:%02u:%02u.%02u", days, days == 1 ? "" : "s", h, m, s, cs);
-    put(b, tmp, (size_t)k);
+    size_t cap;
+    char *o = room(b, &cap);
+    b->len += text_uptime(t, quick, o, cap);
 }
 
 static void
@@ -160,7 +136,7 @@ value(sb_t *b, const mw_value_t *v, unsigned f)
             PUTS(b, "\"\"");
             return;
         }
-        int hex = (f & FMT_X) ? 1 : (f & FMT_A) ? 0 : !is_text(v->p, v->len);
+        int hex = (f & FMT_X) ? 1 : (f & FMT_A) ? 0 : !text_is_printable(v->p, v->len);
         if (hex) {
             if (quick)
                 putc_(b, '"');
@@ -287,22 +263,6 @@ fmt_value(const mw_value_t *v, unsigned flags, char *buf, size_t cap)
 {
     sb_t b = { buf, 0, cap };
     value(&b, v, flags);
-    return b.len;
-}
-
-size_t
-fmt_uptime(uint64_t ticks, int quick, char *buf, size_t cap)
-{
-    sb_t b = { buf, 0, cap };
-    uptime(&b, ticks, quick);
-    return b.len;
-}
-
-size_t
-fmt_hex(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-    sb_t b = { buf, 0, cap };
-    hexlines(&b, p, n);
     return b.len;
 }
 

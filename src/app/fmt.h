@@ -26,10 +26,7 @@ size_t fmt_varbind(const mw_varbind_t *vb, unsigned flags, char *buf, size_t cap
 /* The value part alone ("INTEGER: 5", "Timeticks: (100) 0:00:01.00", ...);
  * returns the length written or needed, like fmt_varbind. */
 size_t fmt_value(const mw_value_t *v, unsigned flags, char *buf, size_t cap);
-/* Time ticks as net-snmp spells them ("1 day, 0:00:00.00", or quick
- * "1:0:00:00.00"), and octets as its hex lines ("00 FF ", 16 per line). */
-size_t fmt_uptime(uint64_t ticks, int quick, char *buf, size_t cap);
-size_t fmt_hex(const uint8_t *p, size_t n, char *buf, size_t cap);
+/* Time ticks and hex lines alone: core/text.h (text_uptime, text_hex). */
 /* An OID (BER content octets) as net-snmp names it with no MIB loaded. */
 size_t fmt_oid(const uint8_t *oid, size_t n, unsigned flags, char *buf, size_t cap);
 

@@ -514,10 +514,10 @@ notify_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, s
     m.pdu.cap = NOTIFY_MAX_VB;
     /* a whole message starts with its version; a scopedPDU with an
      * OCTET STRING (the context engine ID) */
-    if (msg_peek_version(raw, len, &version) == 0)
-        rc = msg_decode(&m, raw, len);
+    if (pdu_msg_peek_version(raw, len, &version) == 0)
+        rc = pdu_msg_decode(&m, raw, len);
     else
-        rc = msg_decode_scoped(&m, raw, len);
+        rc = pdu_scoped_decode(&m, raw, len);
     if (rc < 0)
         return rc;
     m.pdu.cap = pdu->cap;
@@ -548,7 +548,7 @@ notify_pop(notify_t *n, notify_note_t *out)
         memset(&m, 0, sizeof m);
         m.pdu.vbs = n->vbs;
         m.pdu.cap = NOTIFY_MAX_VB;
-        rc = e->scoped ? msg_decode_scoped(&m, data, e->len) : msg_decode(&m, data, e->len);
+        rc = e->scoped ? pdu_scoped_decode(&m, data, e->len) : pdu_msg_decode(&m, data, e->len);
         if (rc < 0) { /* checked on arrival: cannot happen */
             n->st.parse_errors++;
             continue;
@@ -649,7 +649,7 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
     memset(&m, 0, sizeof m);
     m.pdu.vbs = n->vbs;
     m.pdu.cap = NOTIFY_MAX_VB;
-    if ((rc = msg_decode(&m, buf, len)) < 0) {
+    if ((rc = pdu_msg_decode(&m, buf, len)) < 0) {
         n->st.parse_errors++;
         return;
     }
@@ -680,7 +680,7 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
         m.pdu.type = MW_PDU_RESPONSE;
         m.pdu.error_status = 0;
         m.pdu.error_index = 0;
-        if (msg_encode(&m, n->out, OUT_CAP, &out, &outlen) == 0) {
+        if (pdu_msg_encode(&m, n->out, OUT_CAP, &out, &outlen) == 0) {
             set_reply(n, out, outlen);
             n->st.informs_answered++;
         }
@@ -908,7 +908,7 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
     memset(&keys, 0, sizeof keys);
     m.pdu.vbs = n->vbs;
     m.pdu.cap = NOTIFY_MAX_VB;
-    if ((rc = msg_decode(&m, buf, len)) < 0) {
+    if ((rc = pdu_msg_decode(&m, buf, len)) < 0) {
         if (rc == MW_ENOTSUPP)
             usm_fail(n, &n->st.unknown_sec_models);
         else
@@ -1058,19 +1058,6 @@ cleanup:
     usm_keys_wipe(&keys);
 }
 
-/* Does the message's outer SEQUENCE end where the datagram does? */
-static int
-whole_message(const uint8_t *buf, size_t len)
-{
-    ber_rd_t r;
-    uint8_t tag;
-    uint32_t l;
-    ber_rd_init(&r, buf, len);
-    if (ber_read_tl(&r, &tag, &l) < 0 || tag != MW_T_SEQUENCE)
-        return 0;
-    return ber_rd_left(&r) == l;
-}
-
 int
 notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
                const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
@@ -1083,7 +1070,7 @@ notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
     n->st.packets++;
     if (listener < 0 || listener >= NOTIFY_MAX_LISTEN)
         listener = 0;
-    if (!whole_message(buf, len) || msg_peek_version(buf, len, &version) < 0)
+    if (!ber_is_whole_seq(buf, len) || pdu_msg_peek_version(buf, len, &version) < 0)
         n->st.parse_errors++;
     else if (version == MW_V1 || version == MW_V2C)
         rx_community(n, listener, buf, len, from, fromlen, version);

@@ -491,7 +491,7 @@ pending_new(v3_sec_t *s, const mw_msg_t *msg)
     v3_pending_t *pd;
     t.context_engine_id = t.context_name = NULL;
     t.context_engine_id_len = t.context_name_len = 0;
-    if (msg_encode_scoped(&t, encbuf, sizeof encbuf, &sp, &splen) < 0)
+    if (pdu_scoped_encode(&t, encbuf, sizeof encbuf, &sp, &splen) < 0)
         return NULL;
     if (!(pd = malloc(sizeof *pd + splen))) {
         usm_wipe(sp, splen);
@@ -629,7 +629,7 @@ resend(v3_pending_t *pd, mw_req_t *req)
     m.version = MW_V3;
     m.pdu.vbs = vbs;
     m.pdu.cap = pd->nvb;
-    if ((rc = msg_decode_scoped(&m, pd->scoped, pd->len)) == 0)
+    if ((rc = pdu_scoped_decode(&m, pd->scoped, pd->len)) == 0)
         rc = engine_req_resend(req, &m);
     free(vbs);
     return rc < 0 ? rc : 1;

@@ -1,10 +1,11 @@
-/* ber.c - X.690 BER primitives. */
+/* ber.c - X.690 BER primitives: the general paths behind the inline
+ * readers and writers of ber.h. */
 #include <string.h>
 
 #include "ber.h"
 
 int
-ber_read_tl(ber_rd_t *r, uint8_t *tag, uint32_t *len)
+ber_read_tl_any(ber_rd_t *r, uint8_t *tag, uint32_t *len)
 {
     const uint8_t *p = r->p;
     size_t left = ber_rd_left(r);
@@ -39,23 +40,19 @@ ber_read_tl(ber_rd_t *r, uint8_t *tag, uint32_t *len)
 }
 
 int
-ber_read_expect(ber_rd_t *r, uint8_t tag, ber_rd_t *content)
+ber_is_whole_seq(const uint8_t *buf, size_t n)
 {
-    uint8_t t;
+    ber_rd_t r;
+    uint8_t tag;
     uint32_t l;
-    int rc = ber_read_tl(r, &t, &l);
-    if (rc < 0)
-        return rc;
-    if (t != tag)
-        return MW_EBADTAG;
-    content->p = r->p;
-    content->end = r->p + l;
-    r->p += l;
-    return 0;
+    ber_rd_init(&r, buf, n);
+    if (ber_read_tl(&r, &tag, &l) < 0 || tag != MW_T_SEQUENCE)
+        return 0;
+    return ber_rd_left(&r) == l;
 }
 
 int
-ber_dec_int32(const uint8_t *p, size_t n, int32_t *v)
+ber_dec_int32_any(const uint8_t *p, size_t n, int32_t *v)
 {
     if (n == 0)
         return MW_EBADLEN;
@@ -78,7 +75,7 @@ ber_dec_int64(const uint8_t *p, size_t n, int64_t *v)
 {
     if (n == 0)
         return MW_EBADLEN;
-    /* Redundant sign octets, as in ber_dec_int32. */
+    /* Redundant sign octets, as in ber_dec_int32_any. */
     while (n > 8) {
         if (!((p[0] == 0x00 && !(p[1] & 0x80)) || (p[0] == 0xFF && (p[1] & 0x80))))
             return MW_EINTLEN;
@@ -92,8 +89,8 @@ ber_dec_int64(const uint8_t *p, size_t n, int64_t *v)
     return 0;
 }
 
-static int
-dec_unsigned(const uint8_t *p, size_t n, size_t size, uint64_t *v)
+int
+ber_dec_uint_any(const uint8_t *p, size_t n, size_t size, uint64_t *v)
 {
     if (n == 0)
         return MW_EBADLEN;
@@ -112,170 +109,10 @@ dec_unsigned(const uint8_t *p, size_t n, size_t size, uint64_t *v)
     return 0;
 }
 
-int
-ber_dec_uint32(const uint8_t *p, size_t n, uint32_t *v)
-{
-    uint64_t u;
-    int rc = dec_unsigned(p, n, 4, &u);
-    if (rc == 0)
-        *v = (uint32_t)u;
-    return rc;
-}
-
-int
-ber_dec_uint64(const uint8_t *p, size_t n, uint64_t *v)
-{
-    return dec_unsigned(p, n, 8, v);
-}
-
-int
-ber_read_int32(ber_rd_t *r, uint8_t tag, int32_t *v)
-{
-    ber_rd_t c;
-    int rc = ber_read_expect(r, tag, &c);
-    if (rc < 0)
-        return rc;
-    return ber_dec_int32(c.p, ber_rd_left(&c), v);
-}
-
-int
-ber_read_octets(ber_rd_t *r, uint8_t tag, const uint8_t **p, uint32_t *n)
-{
-    ber_rd_t c;
-    int rc = ber_read_expect(r, tag, &c);
-    if (rc < 0)
-        return rc;
-    *p = c.p;
-    *n = (uint32_t)ber_rd_left(&c);
-    return 0;
-}
-
 void
 ber_put_raw(ber_wr_t *w, const void *data, size_t n)
 {
-    if (w->err)
-        return;
-    if ((size_t)(w->p - w->start) < n) {
-        w->err = MW_ETOOBIG;
-        return;
-    }
-    w->p -= n;
-    if (n)
-        memcpy(w->p, data, n);
-}
-
-/* Octets in the minimal length field for len (tag excluded). */
-static inline size_t
-len_size(size_t len)
-{
-    if (len < 0x80)
-        return 1;
-    return 1 + (size_t)(64 - __builtin_clzll((unsigned long long)len) + 7) / 8;
-}
-
-/* Writes tag and the k-octet length field (k from len_size) at p. */
-static inline void
-put_hdr(uint8_t *p, uint8_t tag, size_t len, size_t k)
-{
-    p[0] = tag;
-    if (k == 1) {
-        p[1] = (uint8_t)len;
-        return;
-    }
-    p[1] = (uint8_t)(0x80 | (k - 1));
-    for (size_t i = k; i > 1; i--) {
-        p[i] = (uint8_t)len;
-        len >>= 8;
-    }
-}
-
-/* Reserves n octets in front of what is written; NULL (and the sticky
- * error set) when they do not fit. */
-static inline uint8_t *
-wr_take(ber_wr_t *w, size_t n)
-{
-    if (w->err)
-        return NULL;
-    if ((size_t)(w->p - w->start) < n) {
-        w->err = MW_ETOOBIG;
-        return NULL;
-    }
-    w->p -= n;
-    return w->p;
-}
-
-void
-ber_put_tl(ber_wr_t *w, uint8_t tag, size_t len)
-{
-    if (len > 0xFFFFFFFFu) { /* more than ber_read_tl accepts */
-        if (!w->err)
-            w->err = MW_ETOOBIG;
-        return;
-    }
-    size_t k = len_size(len);
-    uint8_t *p = wr_take(w, k + 1);
-    if (p)
-        put_hdr(p, tag, len, k);
-}
-
-void
-ber_put_wrap(ber_wr_t *w, uint8_t tag, size_t mark)
-{
-    ber_put_tl(w, tag, ber_wr_mark(w) - mark);
-}
-
-void
-ber_put_int(ber_wr_t *w, uint8_t tag, int64_t v)
-{
-    /* Minimal two's complement: the bits beyond the sign, plus a sign bit. */
-    uint64_t m = v < 0 ? ~(uint64_t)v : (uint64_t)v;
-    size_t k = m ? (size_t)(64 - __builtin_clzll(m)) / 8 + 1 : 1;
-    uint8_t *p = wr_take(w, k + 2);
-    if (!p)
-        return;
-    p[0] = tag;
-    p[1] = (uint8_t)k;
-    uint64_t u = (uint64_t)v;
-    for (size_t i = k + 1; i > 1; i--) {
-        p[i] = (uint8_t)u;
-        u >>= 8;
-    }
-}
-
-void
-ber_put_uint(ber_wr_t *w, uint8_t tag, uint64_t v)
-{
-    /* A leading 0x00 when the top bit of the first octet is set. */
-    size_t k = v ? (size_t)(64 - __builtin_clzll(v)) / 8 + 1 : 1;
-    uint8_t *p = wr_take(w, k + 2);
-    if (!p)
-        return;
-    p[0] = tag;
-    p[1] = (uint8_t)k;
-    for (size_t i = k + 1; i > 1; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-void
-ber_put_octets(ber_wr_t *w, uint8_t tag, const void *p, size_t n)
-{
-    size_t k = len_size(n);
-    uint8_t *o = wr_take(w, n + k + 1);
-    if (!o)
-        return;
-    put_hdr(o, tag, n, k);
-    if (n)
-        memcpy(o + k + 1, p, n);
-}
-
-void
-ber_put_null(ber_wr_t *w, uint8_t tag)
-{
-    uint8_t *o = wr_take(w, 2);
-    if (o) {
-        o[0] = tag;
-        o[1] = 0;
-    }
+    uint8_t *o = ber_wr_take(w, n);
+    if (o && n)
+        memcpy(o, data, n);
 }

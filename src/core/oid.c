@@ -2,6 +2,7 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "ber.h"
 #include "oid.h"
 
 int
@@ -105,25 +106,6 @@ oid_append(oid_t *o, const uint32_t *arcs, size_t n)
     return 0;
 }
 
-/* Reads one base-128 sub-identifier; returns bytes used or <0. */
-static int
-subid_read(const uint8_t *p, size_t n, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    for (;;) {
-        if (i >= n)
-            return MW_ETRUNC;
-        v = (v << 7) | (p[i] & 0x7F);
-        if (v > 0xFFFFFFFFull + 80) /* first sub-id may carry 2*40 */
-            return MW_EOIDARC;
-        if (!(p[i++] & 0x80))
-            break;
-    }
-    *out = v;
-    return (int)i;
-}
-
 int
 oid_decode(oid_t *o, const uint8_t *p, size_t n)
 {
@@ -132,7 +114,7 @@ oid_decode(oid_t *o, const uint8_t *p, size_t n)
     o->len = 0;
     while (i < n) {
         uint64_t v;
-        int k = subid_read(p + i, n - i, &v);
+        int k = ber_read_subid(p + i, n - i, BER_SUBID_FIRST_MAX, &v);
         if (k < 0)
             return k;
         i += (size_t)k;
@@ -206,8 +188,8 @@ ber_cmp_arcs(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
     size_t i = 0, j = 0;
     while (i < an && j < bn) {
         uint64_t va = 0, vb = 0;
-        int ka = subid_read(a + i, an - i, &va);
-        int kb = subid_read(b + j, bn - j, &vb);
+        int ka = ber_read_subid(a + i, an - i, BER_SUBID_FIRST_MAX, &va);
+        int kb = ber_read_subid(b + j, bn - j, BER_SUBID_FIRST_MAX, &vb);
         if (ka < 0 || kb < 0) /* malformed sorts by raw bytes */
             return memcmp(a + i, b + j, (an - i) < (bn - j) ? an - i : bn - j) < 0 ? -1 : 1;
         if (va != vb)
@@ -276,24 +258,6 @@ put_dec(char *o, uint32_t v)
     return o;
 }
 
-/* Reads the sub-identifier at p[*i]. Same rules as oid_decode: leading
- * 0x80 octets are accepted as long as the value stays within 32 bits (+80
- * for the first). */
-static int
-ber_arc(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
-{
-    uint64_t x = 0;
-    do {
-        if (*i >= n)
-            return MW_ETRUNC;
-        x = (x << 7) | (p[*i] & 0x7F);
-        if (x > 0xFFFFFFFFull + 80)
-            return MW_EOIDARC;
-    } while (p[(*i)++] & 0x80);
-    *v = x;
-    return 0;
-}
-
 /* Writes the text of sub-identifier v at o: ".v", or "a.b" for the first
  * one, which carries two arcs. Returns the end, or NULL out of range. */
 static char *
@@ -331,9 +295,10 @@ oid_ber_format(const uint8_t *p, size_t n, char *buf, size_t cap)
             i++;
             continue;
         }
-        int rc = ber_arc(p, n, &i, &v);
+        int rc = ber_read_subid(p + i, n - i, BER_SUBID_FIRST_MAX, &v);
         if (rc < 0)
             return rc;
+        i += (size_t)rc;
         if (!(e = arc_text(o, v, first)))
             return MW_EOIDARC;
         first = 0;

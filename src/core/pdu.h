@@ -87,9 +87,9 @@ typedef struct {
  * the message. Header fields (request-id, ...) always stay 32-bit. */
 /* Decodes a whole message. For v3 with privacy, stops after the security
  * parameters and sets encrypted/encrypted_len: decrypt, then call
- * msg_decode_scoped on the plaintext. The pdu's vbs/cap must be set. */
-int msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len);
-int msg_decode_scoped(mw_msg_t *m, const uint8_t *buf, size_t len);
+ * pdu_scoped_decode on the plaintext. The pdu's vbs/cap must be set. */
+int pdu_msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len);
+int pdu_scoped_decode(mw_msg_t *m, const uint8_t *buf, size_t len);
 /* Decodes one PDU (tag included) from buf. */
 int pdu_decode(mw_pdu_t *pdu, const uint8_t *buf, size_t len);
 
@@ -98,11 +98,11 @@ int pdu_decode(mw_pdu_t *pdu, const uint8_t *buf, size_t len);
  * auth_params_len zero octets as msgAuthenticationParameters and stores
  * their offset (from *out) in m->auth_params_off. When encrypted is set,
  * it is written as the encrypted scopedPDU. */
-int msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen);
+int pdu_msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen);
 /* Encodes just the scopedPDU (for encryption). */
-int msg_encode_scoped(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen);
+int pdu_scoped_encode(const mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *outlen);
 
 /* Peeks version of a message without decoding it; <0 on malformed. */
-int msg_peek_version(const uint8_t *buf, size_t len, int32_t *version);
+int pdu_msg_peek_version(const uint8_t *buf, size_t len, int32_t *version);
 
 #endif

@@ -438,7 +438,7 @@ l_decode(lua_State *L)
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = DECODE_MAX_VB;
-    rc = msg_decode(&m, buf, n);
+    rc = pdu_msg_decode(&m, buf, n);
     if (rc < 0) {
         lua_pushnil(L);
         lua_pushstring(L, mw_strerror(rc));
@@ -486,7 +486,7 @@ l_decode_scoped(lua_State *L)
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = DECODE_MAX_VB;
-    if ((rc = msg_decode_scoped(&m, buf, n)) < 0) {
+    if ((rc = pdu_scoped_decode(&m, buf, n)) < 0) {
         lua_pushnil(L);
         lua_pushstring(L, mw_strerror(rc));
         return 2;
@@ -687,7 +687,7 @@ l_encode(lua_State *L)
         m.community = opt_str_field(L, 1, "community", &m.community_len);
     }
     buf = lua_newuserdatauv(L, cap, 0);
-    rc = msg_encode(&m, buf, cap, &out, &outlen);
+    rc = pdu_msg_encode(&m, buf, cap, &out, &outlen);
     if (rc < 0) {
         lua_pushnil(L);
         lua_pushstring(L, mw_strerror(rc));

@@ -3,6 +3,7 @@
  * when no MIB says otherwise. */
 #include "mwlua.h"
 #include "../app/fmt.h"
+#include "../core/text.h"
 
 /* fmt_value(type, value [, -O letters]) -> "INTEGER: 5" */
 static int
@@ -46,7 +47,7 @@ l_fmt_uptime(lua_State *L)
 {
     lua_Integer t = luaL_checkinteger(L, 1);
     char out[64];
-    size_t n = fmt_uptime((uint64_t)t, lua_toboolean(L, 2), out, sizeof out);
+    size_t n = text_uptime((uint64_t)t, lua_toboolean(L, 2), out, sizeof out);
     lua_pushlstring(L, out, n < sizeof out ? n : sizeof out);
     return 1;
 }
@@ -57,11 +58,11 @@ l_fmt_hex(lua_State *L)
 {
     size_t len;
     const uint8_t *p = (const uint8_t *)luaL_checklstring(L, 1, &len);
-    size_t need = len * 3 + len / 16 + 1;
+    size_t need = text_hex(p, len, 16, 0, NULL, 0);
     luaL_Buffer b;
-    char *out = luaL_buffinitsize(L, &b, need);
-    size_t n = fmt_hex(p, len, out, need);
-    luaL_pushresultsize(&b, n < need ? n : need);
+    char *out = luaL_buffinitsize(L, &b, need + 1);
+    size_t n = text_hex(p, len, 16, 0, out, need + 1);
+    luaL_pushresultsize(&b, n);
     return 1;
 }
 

@@ -13,6 +13,7 @@
 #include "l_engine.h"
 #include "../app/v3.h"
 #include "../app/fmt.h"
+#include "../core/ber.h"
 
 typedef union {
     struct sockaddr sa;
@@ -371,14 +372,11 @@ in_subtree(const oid_t *root, const uint8_t *rootber, size_t rootlen, const uint
     if (root->len == 0)
         return n > 0;
     /* one arc: look at the first sub-identifier, which carries two arcs */
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        v = (v << 7) | (p[i] & 0x7F);
-        if (!(p[i] & 0x80))
-            break;
-    }
+    uint64_t v;
+    if (ber_read_subid(p, n, BER_SUBID_FIRST_MAX, &v) < 0)
+        return 0;
     uint32_t a0 = v < 40 ? 0 : v < 80 ? 1 : 2;
-    return n > 0 && a0 == root->arcs[0];
+    return a0 == root->arcs[0];
 }
 
 static void

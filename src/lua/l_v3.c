@@ -79,7 +79,7 @@ l_msg_protect(lua_State *L)
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = V3_MAX_VB;
-    if ((rc = msg_decode(&m, raw, n)) < 0 || m.encrypted) {
+    if ((rc = pdu_msg_decode(&m, raw, n)) < 0 || m.encrypted) {
         usm_keys_wipe(&k);
         return fail_rc(L, rc < 0 ? rc : MW_EINVAL);
     }
@@ -95,7 +95,7 @@ l_msg_protect(lua_State *L)
 }
 
 /* usm_msg_check(keys|nil, bytes) -> scopedPDU (plaintext bytes) | nil, err
- * Runs msg_decode and usm_msg_decode; decode the result with
+ * Runs pdu_msg_decode and usm_msg_decode; decode the result with
  * decode_scoped. err is "wrong digest", "decryption error", ... */
 static int
 l_msg_check(lua_State *L)
@@ -112,11 +112,11 @@ l_msg_check(lua_State *L)
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = V3_MAX_VB;
-    if ((rc = msg_decode(&m, raw, n)) == 0)
+    if ((rc = pdu_msg_decode(&m, raw, n)) == 0)
         rc = usm_msg_decode(have ? &k : NULL, &m, raw, n, plain, V3_BUF);
     usm_keys_wipe(&k);
     if (rc == 0)
-        rc = msg_encode_scoped(&m, enc, V3_BUF, &sp, &splen);
+        rc = pdu_scoped_encode(&m, enc, V3_BUF, &sp, &splen);
     if (rc < 0) {
         usm_wipe(plain, V3_BUF);
         return fail_rc(L, rc);

@@ -8,56 +8,35 @@
 #include <string.h>
 
 #include "../core/mw.h"
+#include "../core/text.h"
 #include "mib.h"
 #include "mibbuf.h"
 #include "mibfmt.h"
 
 
-static int
-is_print_or_space(int c)
-{
-    return isprint(c) || isspace(c);
-}
-
-static void
-hexstring_line(mibbuf_t *b, const uint8_t *cp, size_t n, int hex_text)
-{
-    for (size_t i = 0; i < n; i++)
-        mibbuf_printf(b, "%02X ", cp[i]);
-    if (hex_text) {
-        mibbuf_cat(b, "  [");
-        for (size_t i = 0; i < n; i++) {
-            char c = is_print_or_space(cp[i]) ? (char)cp[i] : '.';
-            mibbuf_add(b, &c, 1);
-        }
-        mibbuf_cat(b, "]");
-    }
-}
-
 static void
 hexstring(mibbuf_t *b, const uint8_t *cp, size_t len, const mibfmt_opts_t *o)
 {
     size_t line = o->hex_line_len > 0 ? (size_t)o->hex_line_len : 16;
-    for (; len > line; len -= line) {
-        hexstring_line(b, cp, line, o->hex_text);
-        mibbuf_cat(b, "\n");
-        cp += line;
-    }
-    hexstring_line(b, cp, len, o->hex_text);
+    size_t need = text_hex(cp, len, line, o->hex_text, NULL, 0);
+    char small[512], *t = need <= sizeof small ? small : malloc(need);
+    if (!t)
+        return;
+    mibbuf_add(b, t, text_hex(cp, len, line, o->hex_text, t, need));
+    if (t != small)
+        free(t);
 }
 
 static void
 asciistring(mibbuf_t *b, const uint8_t *cp, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (is_print_or_space(cp[i])) {
-            if (cp[i] == '\\' || cp[i] == '"')
-                mibbuf_cat(b, "\\");
-            mibbuf_add(b, (const char *)&cp[i], 1);
-        } else {
-            mibbuf_cat(b, ".");
-        }
-    }
+    size_t need = text_ascii(cp, len, NULL, 0);
+    char small[512], *t = need <= sizeof small ? small : malloc(need);
+    if (!t)
+        return;
+    mibbuf_add(b, t, text_ascii(cp, len, t, need));
+    if (t != small)
+        free(t);
 }
 
 static void
@@ -203,9 +182,7 @@ octet_string(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *hi
     } else if (o->string_format == 'x') {
         hex = 1;
     } else {
-        for (size_t i = 0; i < v->n; i++)
-            if (!is_print_or_space(v->s[i]))
-                hex = 1;
+        hex = !text_is_printable(v->s, v->n);
     }
     if (v->n == 0) {
         mibbuf_cat(b, "\"\"");
@@ -371,28 +348,6 @@ counter(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
 }
 
 static void
-uptime_string(mibbuf_t *b, unsigned long timeticks, const mibfmt_opts_t *o)
-{
-    int centisecs, seconds, minutes, hours, days;
-    centisecs = (int)(timeticks % 100);
-    timeticks /= 100;
-    days = (int)(timeticks / (60 * 60 * 24));
-    timeticks %= (60 * 60 * 24);
-    hours = (int)(timeticks / (60 * 60));
-    timeticks %= (60 * 60);
-    minutes = (int)(timeticks / 60);
-    seconds = (int)(timeticks % 60);
-    if (o->quick)
-        mibbuf_printf(b, "%d:%d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
-    else if (days == 0)
-        mibbuf_printf(b, "%d:%02d:%02d.%02d", hours, minutes, seconds, centisecs);
-    else if (days == 1)
-        mibbuf_printf(b, "%d day, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
-    else
-        mibbuf_printf(b, "%d days, %d:%02d:%02d.%02d", days, hours, minutes, seconds, centisecs);
-}
-
-static void
 timeticks(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units,
           const mibfmt_opts_t *o)
 {
@@ -405,7 +360,8 @@ timeticks(mibbuf_t *b, struct mib *m, const mibfmt_value_t *v, const char *units
     }
     if (!o->quick)
         mibbuf_printf(b, "Timeticks: (%lu) ", t);
-    uptime_string(b, t, o);
+    char up[64];
+    mibbuf_add(b, up, text_uptime(t, o->quick, up, sizeof up));
     units_add(b, units);
 }
 

@@ -384,7 +384,7 @@ encode_into(mw_req_t *r, mw_msg_t *msg)
         rc = e->v3.outgoing(r->sec, r, msg, e->enc, ENC_CAP, &out, &outlen);
     } else {
         msg->pdu.request_id = r->id;
-        rc = msg_encode(msg, e->enc, ENC_CAP, &out, &outlen);
+        rc = pdu_msg_encode(msg, e->enc, ENC_CAP, &out, &outlen);
     }
     if (rc < 0)
         return rc;
@@ -542,7 +542,7 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
     (void)fromlen;
 
     e->st.received++;
-    if (msg_peek_version(buf, len, &version) < 0) {
+    if (pdu_msg_peek_version(buf, len, &version) < 0) {
         e->st.parse_errors++;
         return;
     }
@@ -553,7 +553,7 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
         memset(&m, 0, sizeof m);
         m.pdu.vbs = e->vbs;
         m.pdu.cap = VB_CAP;
-        if (msg_decode(&m, buf, len) < 0) {
+        if (pdu_msg_decode(&m, buf, len) < 0) {
             /* encrypted payloads decode lazily; a header that fails here
              * is malformed */
             e->st.parse_errors++;
@@ -584,7 +584,7 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
         e->st.bad_versions++;
         return;
     }
-    if ((rc = msg_decode(&m, buf, len)) < 0) {
+    if ((rc = pdu_msg_decode(&m, buf, len)) < 0) {
         e->st.parse_errors++;
         return;
     }

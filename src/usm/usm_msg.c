@@ -42,7 +42,7 @@ usm_msg_encode(const usm_keys_t *keys, mw_msg_t *m, uint8_t *buf, size_t cap, ui
             return MW_ETOOBIG;
         /* plaintext at the end (with room to pad), encrypted in place; the
          * message is then written in front of the ciphertext */
-        if ((rc = msg_encode_scoped(m, buf, cap - PAD_ROOM, &sp, &splen)) < 0)
+        if ((rc = pdu_scoped_encode(m, buf, cap - PAD_ROOM, &sp, &splen)) < 0)
             return rc;
         rc = usm_encrypt(keys->priv, keys->priv_key, m->engine_boots, m->engine_time, sp, splen,
                          sp, &ctlen, pp);
@@ -63,7 +63,7 @@ usm_msg_encode(const usm_keys_t *keys, mw_msg_t *m, uint8_t *buf, size_t cap, ui
         m->priv_params_len = 0;
     }
 
-    rc = msg_encode(m, region, region_cap, out, outlen);
+    rc = pdu_msg_encode(m, region, region_cap, out, outlen);
     m->encrypted = saved_enc;
     m->encrypted_len = saved_enclen;
     m->priv_params = saved_pp;
@@ -105,7 +105,7 @@ usm_msg_decode(const usm_keys_t *keys, mw_msg_t *m, const uint8_t *buf, size_t l
         return rc;
     /* with the wrong key AES yields noise, not an error: noise that does
      * not decode as a scopedPDU is what a decryption failure looks like */
-    if ((rc = msg_decode_scoped(m, plain, n)) < 0)
+    if ((rc = pdu_scoped_decode(m, plain, n)) < 0)
         return rc == MW_ETOOMANY ? rc : USM_EDECRYPT;
     return 0;
 }

@@ -25,7 +25,7 @@
 int usm_msg_encode(const usm_keys_t *keys, mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out,
                    size_t *outlen);
 
-/* After msg_decode(m, buf, len): verifies the digest (AUTH), decrypts
+/* After pdu_msg_decode(m, buf, len): verifies the digest (AUTH), decrypts
  * (PRIV) into plain (cap bytes) and decodes the scopedPDU into m (whose
  * pdu.vbs/cap must be set; names and values then point into plain).
  * Returns 0, USM_EWRONGDIGEST (bad MAC, or a MAC of the wrong length),

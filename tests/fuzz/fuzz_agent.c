@@ -538,7 +538,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.pdu.vbs = resp_vbs;
         m.pdu.cap = sizeof resp_vbs / sizeof *resp_vbs;
         FZ_CHECK(resplen > 0 && resplen <= 8192);
-        FZ_CHECK(msg_decode(&m, resp, resplen) == 0);
+        FZ_CHECK(pdu_msg_decode(&m, resp, resplen) == 0);
         if (m.encrypted) {
             /* an authPriv answer: it decrypts with the user's keys */
             static uint8_t plain[65536];

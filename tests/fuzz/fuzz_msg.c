@@ -1,6 +1,6 @@
 /* fuzz_msg.c - libFuzzer target for SNMP message decoding.
  *
- * Feeds the input to msg_decode and, for v3, msg_decode_scoped (on the
+ * Feeds the input to pdu_msg_decode and, for v3, pdu_scoped_decode (on the
  * encrypted part as if it were the plaintext, and on the input itself);
  * pdu_decode on every sub-slice that starts with a PDU tag. Every message
  * that decodes is re-encoded, and the checks below hold for it:
@@ -71,7 +71,7 @@ roundtrip(mw_msg_t *m)
     int rc;
 
     pdu_check(&m->pdu);
-    rc = msg_encode(m, enc1, sizeof enc1, &out1, &n1);
+    rc = pdu_msg_encode(m, enc1, sizeof enc1, &out1, &n1);
     if (rc < 0) {
         /* Only an oversized auth field is refused by the encoder. */
         CHECK(rc == MW_EINVAL && m->version == MW_V3);
@@ -80,20 +80,20 @@ roundtrip(mw_msg_t *m)
     CHECK(out1 + n1 == enc1 + sizeof enc1);
 
     msg_reset(&m2, vbs2);
-    rc = msg_decode(&m2, out1, n1);
+    rc = pdu_msg_decode(&m2, out1, n1);
     CHECK(rc == 0);
     CHECK(m2.version == m->version);
     CHECK(m2.pdu.type == m->pdu.type || m->encrypted);
     CHECK(m2.pdu.nvb == m->pdu.nvb || m->encrypted);
-    rc = msg_encode(&m2, enc2, sizeof enc2, &out2, &n2);
+    rc = pdu_msg_encode(&m2, enc2, sizeof enc2, &out2, &n2);
     CHECK(rc == 0);
     CHECK(n1 == n2 && memcmp(out1, out2, n1) == 0);
 
     /* An exact fit works. */
-    rc = msg_encode(&m2, enc2 + sizeof enc2 - n1, n1, &out2, &n2);
+    rc = pdu_msg_encode(&m2, enc2 + sizeof enc2 - n1, n1, &out2, &n2);
     CHECK(rc == 0 && n2 == n1 && memcmp(out1, out2, n1) == 0);
     /* One byte short is "too big", cleanly. */
-    rc = msg_encode(&m2, enc2 + sizeof enc2 - (n1 - 1), n1 - 1, &out2, &n2);
+    rc = pdu_msg_encode(&m2, enc2 + sizeof enc2 - (n1 - 1), n1 - 1, &out2, &n2);
     CHECK(rc == MW_ETOOBIG);
 }
 
@@ -106,15 +106,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int32_t version;
     int rc;
 
-    (void)msg_peek_version(data, size, &version);
+    (void)pdu_msg_peek_version(data, size, &version);
 
     msg_reset(&m, vbs);
-    rc = msg_decode(&m, data, size);
+    rc = pdu_msg_decode(&m, data, size);
     if (rc == 0) {
         if (m.version == MW_V3 && m.encrypted) {
             /* Treat the encrypted part as the decrypted plaintext. */
             mw_msg_t s = m;
-            if (msg_decode_scoped(&s, m.encrypted, m.encrypted_len) == 0) {
+            if (pdu_scoped_decode(&s, m.encrypted, m.encrypted_len) == 0) {
                 s.encrypted = NULL;
                 s.encrypted_len = 0;
                 roundtrip(&s);
@@ -127,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg_reset(&m, vbs);
     m.version = MW_V3;
     m.sec_model = MW_SEC_MODEL_USM;
-    if (msg_decode_scoped(&m, data, size) == 0)
+    if (pdu_scoped_decode(&m, data, size) == 0)
         pdu_check(&m.pdu);
 
     /* Every sub-slice that starts with a PDU tag, up to 32 of them. */

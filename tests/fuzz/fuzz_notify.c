@@ -117,7 +117,7 @@ run(const uint8_t *data, size_t size)
         memset(&m, 0, sizeof m);
         m.pdu.vbs = vbs2;
         m.pdu.cap = NVB;
-        CHECK(msg_decode(&m, reply, reply_len) == 0);
+        CHECK(pdu_msg_decode(&m, reply, reply_len) == 0);
         CHECK(m.pdu.type == MW_PDU_RESPONSE || m.pdu.type == MW_PDU_REPORT || m.encrypted);
     }
     while (notify_pop(rx, &nt)) {
@@ -149,7 +149,7 @@ resign(const uint8_t *data, size_t size, int own_time, uint8_t **out, size_t *ou
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = NVB;
-    if (msg_decode(&m, data, size) < 0 || m.version != MW_V3 || !(m.msg_flags & MW_FLAG_AUTH))
+    if (pdu_msg_decode(&m, data, size) < 0 || m.version != MW_V3 || !(m.msg_flags & MW_FLAG_AUTH))
         return 0;
     if (m.engine_id_len < 5 || m.engine_id_len > USM_MAX_ENGINE_ID)
         return 0;
@@ -169,7 +169,7 @@ resign(const uint8_t *data, size_t size, int own_time, uint8_t **out, size_t *ou
         memset(&s, 0, sizeof s);
         s.pdu.vbs = vbs;
         s.pdu.cap = NVB;
-        if (msg_decode_scoped(&s, m.encrypted, m.encrypted_len) < 0)
+        if (pdu_scoped_decode(&s, m.encrypted, m.encrypted_len) < 0)
             return 0;
         m.context_engine_id = s.context_engine_id;
         m.context_engine_id_len = s.context_engine_id_len;

@@ -153,7 +153,7 @@ roundtrip(const usm_keys_t *keys, mw_msg_t *m)
     mw_msg_t m2;
     int rc;
 
-    rc = msg_encode_scoped(m, scoped1, sizeof scoped1, &s1, &n1);
+    rc = pdu_scoped_encode(m, scoped1, sizeof scoped1, &s1, &n1);
     if (rc < 0)
         return; /* e.g. an over-long context the decoder took */
     m->encrypted = NULL;
@@ -164,9 +164,9 @@ roundtrip(const usm_keys_t *keys, mw_msg_t *m)
         return;
     }
     msg_init(&m2, vbs2);
-    FZ_CHECK(msg_decode(&m2, out, n) == 0);
+    FZ_CHECK(pdu_msg_decode(&m2, out, n) == 0);
     FZ_CHECK(usm_msg_decode(keys, &m2, out, n, plain2, sizeof plain2) == 0);
-    FZ_CHECK(msg_encode_scoped(&m2, scoped2, sizeof scoped2, &s2, &n2) == 0);
+    FZ_CHECK(pdu_scoped_encode(&m2, scoped2, sizeof scoped2, &s2, &n2) == 0);
     FZ_CHECK(n1 == n2 && memcmp(s1, s2, n1) == 0);
 }
 
@@ -177,13 +177,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     usm_keys_t other;
 
     msg_init(&m, vbs);
-    if (msg_decode(&m, data, size) != 0 || m.version != MW_V3)
+    if (pdu_msg_decode(&m, data, size) != 0 || m.version != MW_V3)
         return 0;
     cur_ok = keys_for(m.user, m.user_len, m.engine_id, m.engine_id_len, &cur_keys) == 0;
     if (fz_resign(cur_lookup, data, size, signed_buf, sizeof signed_buf)) {
         data = signed_buf;
         msg_init(&m, vbs);
-        FZ_CHECK(msg_decode(&m, data, size) == 0);
+        FZ_CHECK(pdu_msg_decode(&m, data, size) == 0);
     }
     mw_msg_t saved = m;
 

@@ -95,7 +95,7 @@ fz_encode_comm(uint8_t *buf, size_t cap, int32_t version, const char *community,
     m.community = (const uint8_t *)community;
     m.community_len = (uint32_t)strlen(community);
     m.pdu = *pdu;
-    FZ_CHECK(msg_encode(&m, buf, cap, &out, &n) == 0);
+    FZ_CHECK(pdu_msg_encode(&m, buf, cap, &out, &n) == 0);
     *start = out;
     return n;
 }
@@ -151,7 +151,7 @@ fz_resign(fz_lookup_fn lookup, const uint8_t *in, size_t n, uint8_t *buf, size_t
     memset(&m, 0, sizeof m);
     m.pdu.vbs = vbs;
     m.pdu.cap = 8192;
-    if (n > cap || msg_decode(&m, in, n) != 0)
+    if (n > cap || pdu_msg_decode(&m, in, n) != 0)
         return 0;
     if (m.version != MW_V3 || !(m.msg_flags & MW_FLAG_AUTH) || !m.auth_params)
         return 0;

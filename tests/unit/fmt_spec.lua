@@ -54,3 +54,55 @@ describe("net-snmp value printing", function()
     assert.equal('iso.3.6.1.2.1.1.5.0 = "vm"', fmt.varbind(vb, fmt.flags "Q"))
   end)
 end)
+
+-- TimeTicks and hex lines have one renderer (src/core/text.c) behind both
+-- the MIB-less printer (fmt.c) and the MIB-aware one (mibfmt.c).
+describe("uptime and hex text, with and without MIB knowledge", function()
+  local m = core.mib_new()
+  local X = "1.3.6.1.4.1.99999.1.0"  -- no MIB node: type-driven rendering
+
+  it("TimeTicks the same both ways, at the day, days and 2^32-1 edges", function()
+    for _, t in ipairs { 0, 99, 8639999, 8640000, 17280000, 864000099, 4294967295 } do
+      assert.equal(core.fmt_value("Timeticks", t), m:format_value(X, "Timeticks", t))
+      assert.equal(core.fmt_value("Timeticks", t, "q"), m:format_value(X, "Timeticks", t, { quick = true }))
+    end
+    assert.equal("Timeticks: (4294967295) 497 days, 2:27:52.95", m:format_value(X, "Timeticks", 4294967295))
+    assert.equal("1:0:00:00.00", fmt.uptime(8640000, true))
+    assert.equal("497:2:27:52.95", m:format_value(X, "Timeticks", 4294967295, { quick = true }))
+  end)
+
+  it("Hex-STRING lines the same both ways: 15, 16, 17 and 33 octets", function()
+    for _, n in ipairs { 1, 15, 16, 17, 32, 33 } do
+      local s = string.rep("\1\255", n):sub(1, n)
+      assert.equal(core.fmt_value("STRING", s), m:format_value(X, "OCTET STRING", s))
+      assert.equal(core.fmt_value("STRING", s), "Hex-STRING: " .. fmt.hexlines(s))
+    end
+    assert.equal("", fmt.hexlines(""))
+    -- longer than the renderers' stack buffers: 300 octets, 900+ characters
+    local long = string.rep("\0\1\2", 100)
+    assert.equal(core.fmt_value("STRING", long), m:format_value(X, "OCTET STRING", long))
+    local text = string.rep('"\\', 300)
+    assert.equal(core.fmt_value("STRING", text), m:format_value(X, "OCTET STRING", text))
+    assert.equal(1 + 8 + 1200 + 1, #m:format_value(X, "OCTET STRING", text))
+  end)
+
+  it("STRING quoting and the text-or-hex choice the same both ways", function()
+    for _, s in ipairs { 'a "b" \\', "tab\tnew\nline\r", "\0abc", "caf\195\169", "~\127" } do
+      assert.equal(core.fmt_value("STRING", s), m:format_value(X, "OCTET STRING", s))
+      assert.equal(core.fmt_value("STRING", s, "a"), m:format_value(X, "OCTET STRING", s, { string_format = "a" }))
+    end
+    assert.equal('STRING: "a \\"b\\" \\\\"', m:format_value(X, "OCTET STRING", 'a "b" \\'))
+    assert.equal('STRING: ".abc"', m:format_value(X, "OCTET STRING", "\0abc", { string_format = "a" }))
+    assert.equal("Hex-STRING: 00 61 62 63 ", m:format_value(X, "OCTET STRING", "\0abc"))
+  end)
+
+  it("-OT adds the text of each line, and the line length is the -O hex length", function()
+    local s = "AB\0\1CDEFGHIJKLMNOPQ"  -- 19 octets
+    assert.equal("Hex-STRING: 41 42 00 01 43 44 45 46 47 48 49 4A 4B 4C 4D 4E   [AB..CDEFGHIJKLMN]\n"
+      .. "4F 50 51   [OPQ]", m:format_value(X, "OCTET STRING", s, { hex_text = true }))
+    assert.equal("Hex-STRING: 41 42 00 01 43 44 45 46 \n47 48 49 4A 4B 4C 4D 4E \n4F 50 51 ",
+      m:format_value(X, "OCTET STRING", s, { hex_line_len = 8 }))
+    assert.equal("Hex-STRING: 41 42 00   [AB.]\n01 43   [.C]",
+      m:format_value(X, "OCTET STRING", "AB\0\1C", { hex_text = true, hex_line_len = 3 }))
+  end)
+end)

@@ -1,4 +1,4 @@
-/* errors.c - names for error codes and error-status values. */
+/* mw.c - names for the error codes and error-status values of mw.h. */
 #include "mw.h"
 
 const char *
