@@ -52,11 +52,11 @@ HOST_LIBS = $(eval HOST_LIBS := $(shell pkg-config --libs $(HOST_PKGS)))$(HOST_L
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
 	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(HOST_CFLAGS) $(NATS_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
-# the cluster (src/lua/l_nats.c): the NATS C client, from pkg-config when it
-# has a .pc file (libnats-dev), else plain -lnats
-NATS_LIBS = $(eval NATS_LIBS := $(shell pkg-config --exists libnats 2>/dev/null && pkg-config --libs libnats || echo -lnats))$(NATS_LIBS)
+# the cluster (src/lua/l_nats.c): the NATS C client's headers (libnats-dev);
+# the library itself is opened with dlopen when a cluster is asked for, so
+# a start that needs none does not load it (nor OpenSSL with it)
 NATS_CFLAGS = $(eval NATS_CFLAGS := $(shell pkg-config --exists libnats 2>/dev/null && pkg-config --cflags libnats))$(NATS_CFLAGS)
-LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) $(NATS_LIBS) -lpthread -lm
+LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))

@@ -31,7 +31,8 @@ dependencies = {
 external_dependencies = {
   LIBEVENT = { header = "event2/event.h", library = "event" },
   MBEDCRYPTO = { header = "mbedtls/md.h", library = "mbedcrypto" },
-  -- the cluster (moonwalk.cluster): the NATS C client (Debian: libnats-dev)
+  -- the cluster (moonwalk.cluster): the NATS C client (Debian: libnats-dev),
+  -- opened at run time when a cluster is asked for
   NATS = { header = "nats/adapters/libevent.h", library = "nats" },
 }
 build = {

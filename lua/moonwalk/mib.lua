@@ -146,30 +146,38 @@ end
 local function open(dirs)
   local ctx = core.mib_new()
   dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
-  ctx:add_dirs(dirs)
+  -- read when a module is first looked up: a start with numeric OIDs only
+  -- reads no directory
+  ctx:add_dirs(dirs, true)
   state.ctx, state.dirs = ctx, dirs
   return ctx
 end
 
 -- Loads the modules MIBS names (or the defaults), quietly skipping default
 -- modules that are not on the path.
-local function load_defaults(ctx)
+-- The modules of net-snmp's default list that are on the path, as
+-- "A:B:C" (this reads the path's directories).
+local function present_defaults(ctx)
   local present = {}
   for _, m in ipairs(ctx:modules()) do present[m.name] = true end
-  local env = setting("MIBS")
-  local list
-  if env == nil then
-    list = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then list[#list + 1] = name end
-    end
-  else
-    local defaults = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then defaults[#defaults + 1] = name end
-    end
-    list = split(combine(table.concat(defaults, ":"), env))
+  local defaults = {}
+  for _, name in ipairs(M.default_modules) do
+    if present[name] then defaults[#defaults + 1] = name end
   end
+  return table.concat(defaults, ":")
+end
+
+-- combine(the defaults, setting), looking at the path only when the
+-- setting builds on the defaults ("+X", "-X", or none): MIBS= or -m X
+-- alone reads no directory before a module is looked up.
+local function with_defaults(ctx, setting)
+  if setting ~= nil and not setting:match("^[+-]") then return setting end
+  return combine(present_defaults(ctx), setting)
+end
+
+local function load_defaults(ctx)
+  local env = setting("MIBS")
+  local list = split(with_defaults(ctx, env))
   for _, name in ipairs(list) do ctx:load(name) end
   ctx:adopt()
   if env == nil then
@@ -199,15 +207,14 @@ function M.setup(opts)
   if opts.modules == nil then
     load_defaults(c)
   else
-    local present = {}
-    for _, m in ipairs(c:modules()) do present[m.name] = true end
-    local defaults = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then defaults[#defaults + 1] = name end
-    end
     local env = setting("MIBS")
-    local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
-    for _, name in ipairs(split(combine(base, opts.modules))) do c:load(name) end
+    local list
+    if not opts.modules:match("^[+-]") then
+      list = opts.modules
+    else
+      list = combine(with_defaults(c, env), opts.modules)
+    end
+    for _, name in ipairs(split(list)) do c:load(name) end
     c:adopt()
     collect(c)
   end

@@ -44,12 +44,18 @@ l_mib_gc(lua_State *L)
     return 0;
 }
 
-/* m:add_dirs("dir:dir") -> number of modules found */
+/* m:add_dirs("dir:dir") -> number of modules found;
+ * m:add_dirs("dir:dir", true): read when a module is first looked up */
 static int
 l_mib_add_dirs(lua_State *L)
 {
     mib_t *m = check_mib(L, 1);
-    lua_pushinteger(L, mib_add_dirs(m, luaL_checkstring(L, 2)));
+    const char *dirs = luaL_checkstring(L, 2);
+    if (lua_toboolean(L, 3)) {
+        mib_defer_dirs(m, dirs);
+        return 0;
+    }
+    lua_pushinteger(L, mib_add_dirs(m, dirs));
     return 1;
 }
 

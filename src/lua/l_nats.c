@@ -49,9 +49,148 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <dlfcn.h>
 #include <nats/nats.h>
-/* The adapter is a header of non-static functions: included here only. */
+
+/* libnats is opened when a cluster is first asked for, not linked: it
+ * brings OpenSSL and protobuf-c with it, and loading them at every start
+ * cost a one-shot command more CPU than the rest of its start-up. Every
+ * libnats function used here (and by the libevent adapter below) is called
+ * through a pointer nats_load() fills. */
+#define NATS_FUNCS(X) \
+    X(jsCtx_Destroy) \
+    X(jsOptions_Init) \
+    X(js_CreateKeyValue) \
+    X(js_KeyValue) \
+    X(kvConfig_Init) \
+    X(kvEntry_Created) \
+    X(kvEntry_Destroy) \
+    X(kvEntry_Key) \
+    X(kvEntry_Operation) \
+    X(kvStore_Delete) \
+    X(kvStore_Destroy) \
+    X(kvStore_PutString) \
+    X(kvStore_WatchAll) \
+    X(kvWatcher_Destroy) \
+    X(kvWatcher_Next) \
+    X(natsConnection_Close) \
+    X(natsConnection_Connect) \
+    X(natsConnection_Destroy) \
+    X(natsConnection_GetConnectedUrl) \
+    X(natsConnection_JetStream) \
+    X(natsConnection_ProcessReadEvent) \
+    X(natsConnection_ProcessWriteEvent) \
+    X(natsConnection_Status) \
+    X(natsOptions_Create) \
+    X(natsOptions_Destroy) \
+    X(natsOptions_LoadCATrustedCertificates) \
+    X(natsOptions_LoadCertificatesChain) \
+    X(natsOptions_SetClosedCB) \
+    X(natsOptions_SetDisconnectedCB) \
+    X(natsOptions_SetErrorHandler) \
+    X(natsOptions_SetEventLoop) \
+    X(natsOptions_SetMaxReconnect) \
+    X(natsOptions_SetName) \
+    X(natsOptions_SetReconnectWait) \
+    X(natsOptions_SetReconnectedCB) \
+    X(natsOptions_SetRetryOnFailedConnect) \
+    X(natsOptions_SetSecure) \
+    X(natsOptions_SetServers) \
+    X(natsOptions_SetTimeout) \
+    X(natsOptions_SetToken) \
+    X(natsOptions_SetUserCredentialsFromFiles) \
+    X(natsOptions_SetUserInfo) \
+    X(natsStatus_GetText) \
+    X(natsSubscription_GetSubject) \
+    X(nats_GetLastError) \
+    X(nats_ReleaseThreadMemory)
+
+#define NATS_PTR(f) static __typeof__(f) *p_##f;
+NATS_FUNCS(NATS_PTR)
+#undef NATS_PTR
+#define jsCtx_Destroy p_jsCtx_Destroy
+#define jsOptions_Init p_jsOptions_Init
+#define js_CreateKeyValue p_js_CreateKeyValue
+#define js_KeyValue p_js_KeyValue
+#define kvConfig_Init p_kvConfig_Init
+#define kvEntry_Created p_kvEntry_Created
+#define kvEntry_Destroy p_kvEntry_Destroy
+#define kvEntry_Key p_kvEntry_Key
+#define kvEntry_Operation p_kvEntry_Operation
+#define kvStore_Delete p_kvStore_Delete
+#define kvStore_Destroy p_kvStore_Destroy
+#define kvStore_PutString p_kvStore_PutString
+#define kvStore_WatchAll p_kvStore_WatchAll
+#define kvWatcher_Destroy p_kvWatcher_Destroy
+#define kvWatcher_Next p_kvWatcher_Next
+#define natsConnection_Close p_natsConnection_Close
+#define natsConnection_Connect p_natsConnection_Connect
+#define natsConnection_Destroy p_natsConnection_Destroy
+#define natsConnection_GetConnectedUrl p_natsConnection_GetConnectedUrl
+#define natsConnection_JetStream p_natsConnection_JetStream
+#define natsConnection_ProcessReadEvent p_natsConnection_ProcessReadEvent
+#define natsConnection_ProcessWriteEvent p_natsConnection_ProcessWriteEvent
+#define natsConnection_Status p_natsConnection_Status
+#define natsOptions_Create p_natsOptions_Create
+#define natsOptions_Destroy p_natsOptions_Destroy
+#define natsOptions_LoadCATrustedCertificates p_natsOptions_LoadCATrustedCertificates
+#define natsOptions_LoadCertificatesChain p_natsOptions_LoadCertificatesChain
+#define natsOptions_SetClosedCB p_natsOptions_SetClosedCB
+#define natsOptions_SetDisconnectedCB p_natsOptions_SetDisconnectedCB
+#define natsOptions_SetErrorHandler p_natsOptions_SetErrorHandler
+#define natsOptions_SetEventLoop p_natsOptions_SetEventLoop
+#define natsOptions_SetMaxReconnect p_natsOptions_SetMaxReconnect
+#define natsOptions_SetName p_natsOptions_SetName
+#define natsOptions_SetReconnectWait p_natsOptions_SetReconnectWait
+#define natsOptions_SetReconnectedCB p_natsOptions_SetReconnectedCB
+#define natsOptions_SetRetryOnFailedConnect p_natsOptions_SetRetryOnFailedConnect
+#define natsOptions_SetSecure p_natsOptions_SetSecure
+#define natsOptions_SetServers p_natsOptions_SetServers
+#define natsOptions_SetTimeout p_natsOptions_SetTimeout
+#define natsOptions_SetToken p_natsOptions_SetToken
+#define natsOptions_SetUserCredentialsFromFiles p_natsOptions_SetUserCredentialsFromFiles
+#define natsOptions_SetUserInfo p_natsOptions_SetUserInfo
+#define natsStatus_GetText p_natsStatus_GetText
+#define natsSubscription_GetSubject p_natsSubscription_GetSubject
+#define nats_GetLastError p_nats_GetLastError
+#define nats_ReleaseThreadMemory p_nats_ReleaseThreadMemory
+
+/* The adapter is a header of non-static functions: included here only,
+ * after the names above point at the loaded library. */
 #include <nats/adapters/libevent.h>
+
+#define NATS_STR_(x) #x
+#define NATS_STR(x) NATS_STR_(x)
+#define NATS_SONAME "libnats.so." NATS_STR(NATS_VERSION_MAJOR) "." NATS_STR(NATS_VERSION_MINOR)
+
+/* nats_load() - opens libnats once; NULL, or why it cannot be used */
+static const char *
+nats_load(void)
+{
+    static int tried;
+    static char why[256];
+    if (tried)
+        return why[0] ? why : NULL;
+    tried = 1;
+    void *h = dlopen(NATS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        h = dlopen("libnats.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(why, sizeof why, "cannot load the NATS client library (%s): %s",
+                 NATS_SONAME, e ? e : "not found");
+        return why;
+    }
+#define NATS_SYM(f)                                                              \
+    if (!(*(void **)&p_##f = dlsym(h, #f))) {                                    \
+        snprintf(why, sizeof why, "the NATS client library (%s) has no %s",     \
+                 NATS_SONAME, #f);                                               \
+        return why;                                                              \
+    }
+    NATS_FUNCS(NATS_SYM)
+#undef NATS_SYM
+    return NULL;
+}
 
 #include "mwlua.h"
 
@@ -740,6 +879,9 @@ static int
 l_nats_cluster(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    const char *why = nats_load();
+    if (why)
+        return luaL_error(L, "%s", why);
     lcluster_t *c = lua_newuserdatauv(L, sizeof *c, 0);
     memset(c, 0, sizeof *c);
     c->fnref = LUA_NOREF;

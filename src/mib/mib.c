@@ -220,6 +220,7 @@ typedef struct {
 
 struct mib {
     chunk_t *arena;             /* owns every node, string and list */
+    char *pending;              /* owned: directories added but not read yet */
     mib_module_t *module_head;
     mib_module_t **modules;     /* by modid */
     int nmodules, capmodules;
@@ -656,9 +657,12 @@ module_by_name(mib_t *m, const char *name)
     return NULL;
 }
 
+static void index_pending(mib_t *m);
+
 static int
 which_module(mib_t *m, const char *name)
 {
+    index_pending(m);
     mib_module_t *mp = module_by_name(m, name);
     return mp ? mp->modid : -1;
 }
@@ -713,12 +717,14 @@ new_module(mib_t *m, const char *name, const char *file)
 int
 mib_module_count(mib_t *m)
 {
+    index_pending(m);
     return m->nmodules;
 }
 
 int
 mib_module_info(mib_t *m, int i, const char **name, const char **file, int *loaded)
 {
+    index_pending(m);
     if (i < 0 || i >= m->nmodules)
         return -1;
     *name = m->modules[i]->name;
@@ -3033,6 +3039,7 @@ file_release(char *buf, size_t len)
 static int
 read_module_internal(mib_t *m, const char *name)
 {
+    index_pending(m);
     mib_module_t *mp = module_by_name(m, name);
     if (mp) {
         if (mp->no_imports != -1)
@@ -3228,13 +3235,10 @@ add_mibdir(mib_t *m, const char *dirname)
     return count;
 }
 
-int
-mib_add_dirs(mib_t *m, const char *dirs)
+/* Appends dirs to the search path that error messages show. */
+static void
+note_dirs(mib_t *m, const char *dirs)
 {
-    char *copy = strdup(dirs), *save = NULL, *entry;
-    int count = 0;
-    if (!copy)
-        return -1;
     if (m->dirs) {
         size_t n = strlen(m->dirs) + strlen(dirs) + 2;
         char *nd = malloc(n);
@@ -3246,6 +3250,16 @@ mib_add_dirs(mib_t *m, const char *dirs)
     } else {
         m->dirs = strdup(dirs);
     }
+}
+
+/* Registers the modules of each directory of dirs, in order. */
+static int
+index_dirs(mib_t *m, const char *dirs)
+{
+    char *copy = strdup(dirs), *save = NULL, *entry;
+    int count = 0;
+    if (!copy)
+        return -1;
     for (entry = strtok_r(copy, ":", &save); entry; entry = strtok_r(NULL, ":", &save)) {
         int n = add_mibdir(m, entry);
         if (n > 0)
@@ -3255,9 +3269,54 @@ mib_add_dirs(mib_t *m, const char *dirs)
     return count;
 }
 
+/* Reads the directories mib_defer_dirs left for later, before anything
+ * looks a module up. */
+static void
+index_pending(mib_t *m)
+{
+    char *d = m->pending;
+    if (!d)
+        return;
+    m->pending = NULL;
+    index_dirs(m, d);
+    free(d);
+}
+
+int
+mib_add_dirs(mib_t *m, const char *dirs)
+{
+    index_pending(m);
+    note_dirs(m, dirs);
+    return index_dirs(m, dirs);
+}
+
+/* As mib_add_dirs, but the directories are read (each file's first
+ * octets, for its module name) only when a module is first looked up: a
+ * start that loads no module, or uses numeric OIDs only, reads none. */
+void
+mib_defer_dirs(mib_t *m, const char *dirs)
+{
+    note_dirs(m, dirs);
+    if (m->pending) {
+        size_t n = strlen(m->pending) + strlen(dirs) + 2;
+        char *nd = malloc(n);
+        if (!nd) {
+            index_pending(m);
+            index_dirs(m, dirs);
+            return;
+        }
+        snprintf(nd, n, "%s:%s", m->pending, dirs);
+        free(m->pending);
+        m->pending = nd;
+    } else if (!(m->pending = strdup(dirs))) {
+        index_dirs(m, dirs);
+    }
+}
+
 int
 mib_load(mib_t *m, const char *name)
 {
+    index_pending(m);
     if (!strcmp(name, "ALL")) {
         for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
             if (mp->no_imports == -1)
@@ -3343,6 +3402,7 @@ mib_free(mib_t *m)
     free(m->errbuf);
     free(m->last_err_module);
     free(m->dirs);
+    free(m->pending);
     free(m);
 }
 

@@ -112,6 +112,8 @@ void mib_free(mib_t *m);
 /* Search path: ':'-separated directories, scanned in order (a module found
  * in a later directory replaces an earlier one, as in net-snmp). */
 int mib_add_dirs(mib_t *m, const char *dirs);
+/* the same, read when a module is first looked up */
+void mib_defer_dirs(mib_t *m, const char *dirs);
 /* Loads one module by name, or a file when name contains '/'. "ALL" loads
  * every module on the path. 0, or -1 when the module was not found. */
 int mib_load(mib_t *m, const char *name);
