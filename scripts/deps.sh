@@ -68,6 +68,7 @@ luarocks
 curl
 bc
 time
+strace
 nats-server
 LIST
 }

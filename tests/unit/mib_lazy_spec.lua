@@ -1,0 +1,70 @@
+-- MIB directories are read when a module is first looked up: a command
+-- with numeric OIDs and no module to load (MIBS=, -m '') opens none of
+-- their files; one that loads a module opens them. Seen with strace.
+local ROOT = os.getenv("MOONWALK_ROOT") or "."
+local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
+
+local MODULE = [[
+LAZY-TEST-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises FROM SNMPv2-SMI;
+lazyTest OBJECT IDENTIFIER ::= { enterprises 99977 }
+lazyObject OBJECT IDENTIFIER ::= { lazyTest 1 }
+END
+]]
+
+local function run(cmd)
+  local f = assert(io.popen(cmd .. " 2>&1"))
+  local out = f:read("a")
+  f:close()
+  return out
+end
+
+local function slurp(path)
+  local f = io.open(path)
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+describe("MIB directories read on first use", function()
+  local dir, trace
+
+  setup(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir .. "/mibs")
+    local f = assert(io.open(dir .. "/mibs/LAZY-TEST-MIB.txt", "w"))
+    f:write(MODULE)
+    f:close()
+    trace = dir .. "/trace"
+  end)
+  teardown(function() os.execute("rm -rf " .. dir) end)
+
+  local function traced(env, args)
+    os.remove(trace)
+    local out = run(string.format("env %s strace -f -qq -e trace=openat -o %s %s %s",
+      env, trace, BIN, args))
+    return out, slurp(trace)
+  end
+
+  it("a numeric translate with MIBS= opens no file of the path", function()
+    local out, t = traced("MIBS= MIBDIRS=+" .. dir .. "/mibs", "translate -On .1.3.6.1.4.1.99977.1")
+    assert.equal(".1.3.6.1.4.1.99977.1\n", out)
+    assert.is_truthy(t:find("openat", 1, true), "strace recorded nothing")
+    assert.is_nil(t:find("LAZY-TEST-MIB.txt", 1, true))
+  end)
+
+  it("a numeric get with -m '' opens no file of the path", function()
+    local out, t = traced("MIBDIRS=+" .. dir .. "/mibs",
+      "get -m '' -v2c -c public -On -r 0 -t 0.1 127.0.0.1:9 .1.3.6.1.2.1.1.1.0")
+    assert.matches("Timeout", out)
+    assert.is_nil(t:find("LAZY-TEST-MIB.txt", 1, true))
+  end)
+
+  it("loading a module reads the path, and finds the module there", function()
+    local out, t = traced("MIBS= MIBDIRS=+" .. dir .. "/mibs", "translate -m LAZY-TEST-MIB -On LAZY-TEST-MIB::lazyObject")
+    assert.equal(".1.3.6.1.4.1.99977.1\n", out)
+    assert.is_truthy(t:find("LAZY-TEST-MIB.txt", 1, true))
+  end)
+end)
