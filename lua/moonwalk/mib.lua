@@ -136,39 +136,95 @@ local function open(dirs)
   return ctx
 end
 
+-- The compiled cache (src/mib/mibcache.h): its directory, or nil when
+-- MOONWALK_MIB_CACHE=off. MOONWALK_MIB_CACHE=DIR chooses the directory,
+-- else $XDG_CACHE_HOME/moonwalk or ~/.cache/moonwalk.
+function M.cache_dir()
+  local v = os.getenv("MOONWALK_MIB_CACHE")
+  if v == "off" then return nil end
+  if v and v ~= "" then return v end
+  local x = os.getenv("XDG_CACHE_HOME")
+  if x and x ~= "" and x:sub(1, 1) == "/" then return x .. "/moonwalk" end
+  local home = os.getenv("HOME")
+  if home and home ~= "" and home:sub(1, 1) == "/" then return home .. "/.cache/moonwalk" end
+  return nil
+end
+
+local function fnv64(s)
+  local h = -3750763034362895579       -- 14695981039346656037 as a Lua integer
+  for i = 1, #s do h = (h ~ s:byte(i)) * 1099511628211 end
+  return string.format("%016x", h)
+end
+
+-- Opens a set on dirs and loads what list(set) names, then adopts orphans;
+-- request says what was asked for (the part of the cache key besides the
+-- path). From the compiled cache when it holds this request and no file of
+-- the path changed; else parsed, and written to the cache. Paths that are
+-- not absolute (they depend on the working directory) are not cached.
+local function build(dirs, request, list)
+  local dir = M.cache_dir()
+  local key, file
+  if dir then
+    key = "moonwalk-mib 1\n" .. dirs .. "\n" .. request
+    for d in dirs:gmatch("[^:]+") do
+      if d:sub(1, 1) ~= "/" then key = nil break end
+    end
+    if key then
+      file = dir .. "/" .. fnv64(key) .. ".mibc"
+      local c = core.mib_cache_load(file, key)
+      if c then
+        state.ctx, state.dirs = c, dirs
+        return c
+      end
+    end
+  end
+  local c = open(dirs)
+  local names = list(c)
+  for _, name in ipairs(names) do
+    if key and name:find("/", 1, true) and name:sub(1, 1) ~= "/" then key = nil end
+    c:load(name)
+  end
+  c:adopt()
+  if key then c:cache_save(file, key) end
+  return c
+end
+
 -- Loads the modules MIBS names (or the defaults), quietly skipping default
 -- modules that are not on the path.
-local function load_defaults(ctx)
-  local present = {}
-  for _, m in ipairs(ctx:modules()) do present[m.name] = true end
+local function load_defaults(dirs)
   local env = os.getenv("MIBS")
-  local list
-  if env == nil then
-    list = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then list[#list + 1] = name end
+  local request = "defaults " .. table.concat(M.default_modules, ":") .. "\n" ..
+                  (env == nil and "-" or "=" .. env)
+  local c = build(dirs, request, function(c)
+    local present = {}
+    for _, m in ipairs(c:modules()) do present[m.name] = true end
+    local list
+    if env == nil then
+      list = {}
+      for _, name in ipairs(M.default_modules) do
+        if present[name] then list[#list + 1] = name end
+      end
+    else
+      local defaults = {}
+      for _, name in ipairs(M.default_modules) do
+        if present[name] then defaults[#defaults + 1] = name end
+      end
+      list = split(combine(table.concat(defaults, ":"), env))
     end
-  else
-    local defaults = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then defaults[#defaults + 1] = name end
-    end
-    list = split(combine(table.concat(defaults, ":"), env))
-  end
-  for _, name in ipairs(list) do ctx:load(name) end
-  ctx:adopt()
+    return list
+  end)
   if env == nil then
     -- net-snmp prints a page of warnings for its default list; the
     -- implicit defaults stay quiet (errors of modules asked for are shown)
-    ctx:errors()
+    c:errors()
   else
-    collect(ctx)
+    collect(c)
   end
 end
 
 local function ctx()
   if not state.ctx then
-    load_defaults(open())
+    load_defaults(combine(M.default_dirs(), os.getenv("MIBDIRS")))
   end
   return state.ctx
 end
@@ -180,20 +236,22 @@ end
 function M.setup(opts)
   opts = opts or {}
   local dirs = combine(combine(M.default_dirs(), os.getenv("MIBDIRS")), opts.dirs)
-  local c = open(dirs)
   if opts.modules == nil then
-    load_defaults(c)
+    load_defaults(dirs)
   else
-    local present = {}
-    for _, m in ipairs(c:modules()) do present[m.name] = true end
-    local defaults = {}
-    for _, name in ipairs(M.default_modules) do
-      if present[name] then defaults[#defaults + 1] = name end
-    end
     local env = os.getenv("MIBS")
-    local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
-    for _, name in ipairs(split(combine(base, opts.modules))) do c:load(name) end
-    c:adopt()
+    local request = "setup " .. table.concat(M.default_modules, ":") .. "\n" ..
+                    (env == nil and "-" or "=" .. env) .. "\n" .. opts.modules
+    local c = build(dirs, request, function(c)
+      local present = {}
+      for _, m in ipairs(c:modules()) do present[m.name] = true end
+      local defaults = {}
+      for _, name in ipairs(M.default_modules) do
+        if present[name] then defaults[#defaults + 1] = name end
+      end
+      local base = env and combine(table.concat(defaults, ":"), env) or table.concat(defaults, ":")
+      return split(combine(base, opts.modules))
+    end)
     collect(c)
   end
   return true
