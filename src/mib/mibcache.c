@@ -742,8 +742,8 @@ mibcache_load(const char *path, const char *key, char *why, size_t whycap)
     for (uint32_t i = 0; i < h.nsources; i++) {
         const char *p = r_str(&r, src[i].path);
         if (!p || source_changed(&src[i], p)) {
-            munmap(map, len);
             set_why(why, whycap, "stale: %s", p ? p : "?");
+            munmap(map, len);
             return NULL;
         }
     }
