@@ -821,9 +821,38 @@ mibcache_load(const char *path, const char *key, char *why, size_t whycap)
     }
 
     const mc_node_t *nr = (const mc_node_t *)((const char *)map + h.nodes_off);
-    mib_node_t *nodes = h.nnodes ? mib_arena_alloc(m, h.nnodes * sizeof *nodes) : NULL;
+    /* one zeroed block, its pages mapped at once (not a fault per page) */
+    mib_node_t *nodes = NULL;
+    if (h.nnodes) {
+        size_t nlen = h.nnodes * sizeof *nodes;
+        void *nm = mmap(NULL, nlen, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (nm == MAP_FAILED) {
+            mib_free(m);
+            set_why(why, whycap, "out of memory", NULL);
+            return NULL;
+        }
+        m->cache_nodes = nm;
+        m->cache_nodes_len = nlen;
+        nodes = nm;
+    }
 #define NODE(ix) ((ix) == NONE ? NULL : (ix) < h.nnodes ? &nodes[ix] : (r.bad = 1, NULL))
+    /* the node records are read once: their pages are given back as the
+     * nodes are built, so they and the nodes are not resident together */
+    long pagesize = sysconf(_SC_PAGESIZE);
+    uintptr_t given = ((uintptr_t)nr) & ~(uintptr_t)(pagesize - 1);
     for (uint32_t i = 0; i < h.nnodes && !r.bad; i++) {
+        if ((i & 4095) == 4095) {
+            uintptr_t upto = ((uintptr_t)&nr[i]) & ~(uintptr_t)(pagesize - 1);
+            if (upto > given + (uintptr_t)pagesize) {
+                /* not the first page: it may hold the sections before */
+                uintptr_t from = given == (((uintptr_t)nr) & ~(uintptr_t)(pagesize - 1)) ?
+                                 given + (uintptr_t)pagesize : given;
+                if (upto > from)
+                    madvise((void *)from, upto - from, MADV_DONTNEED);
+                given = upto;
+            }
+        }
         const mc_node_t *q = &nr[i];
         mib_node_t *n = &nodes[i];
         const uint32_t *it = NULL;
@@ -879,8 +908,10 @@ mibcache_release(mib_t *m)
 {
     if (m->cache_map)
         munmap(m->cache_map, m->cache_len);
-    m->cache_map = NULL;
-    m->cache_len = 0;
+    if (m->cache_nodes)
+        munmap(m->cache_nodes, m->cache_nodes_len);
+    m->cache_map = m->cache_nodes = NULL;
+    m->cache_len = m->cache_nodes_len = 0;
 }
 
 void
