@@ -602,6 +602,8 @@ r_enums(reader_t *r, mib_t *m, uint32_t ref)
     mib_enum_t *e = mib_arena_alloc(m, n * sizeof *e);
     for (uint32_t i = 0; i < n; i++) {
         e[i].label = r_str(r, it[2 * i]);
+        if (!e[i].label)
+            r->bad = 1;
         e[i].value = (int32_t)it[2 * i + 1];
         *tail = &e[i];
         tail = &e[i].next;
@@ -638,6 +640,8 @@ r_indexes(reader_t *r, mib_t *m, uint32_t ref)
     mib_index_t *e = mib_arena_alloc(m, n * sizeof *e);
     for (uint32_t i = 0; i < n; i++) {
         e[i].label = r_str(r, it[2 * i]);
+        if (!e[i].label)
+            r->bad = 1;
         e[i].implied = (int)it[2 * i + 1];
         *tail = &e[i];
         tail = &e[i].next;
@@ -656,6 +660,8 @@ r_varbinds(reader_t *r, mib_t *m, uint32_t ref)
     mib_varbind_t *e = mib_arena_alloc(m, n * sizeof *e);
     for (uint32_t i = 0; i < n; i++) {
         e[i].label = r_str(r, it[i]);
+        if (!e[i].label)
+            r->bad = 1;
         *tail = &e[i];
         tail = &e[i].next;
     }
@@ -880,6 +886,13 @@ mibcache_load(const char *path, const char *key, char *why, size_t whycap)
         n->description_at.len = q->desc_len;
         n->reference_at.off = q->ref_off;
         n->reference_at.len = q->ref_len;
+        /* indexes the rest of the code trusts */
+        if (!n->label || n->tc < -1 || n->tc >= m->ntcs || n->modid < -1 ||
+            n->modid >= m->nmodules)
+            r.bad = 1;
+        for (int k = 0; k < n->nmodules; k++)
+            if (n->modules[k] < -1 || n->modules[k] >= m->nmodules)
+                r.bad = 1;
         n->parent = NODE(q->parent);
         n->child = NODE(q->child);
         n->peer = NODE(q->peer);
