@@ -89,7 +89,7 @@ typedef struct {
 static void
 buf_put(buf_t *b, const void *d, size_t n)
 {
-    if (b->failed)
+    if (b->failed || n == 0)
         return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
