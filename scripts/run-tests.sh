@@ -17,6 +17,10 @@ state=$(mktemp -d /tmp/moonwalk-netsnmp.XXXXXX)
 mkdir -p "$state/persist" "$state/conf"
 export SNMP_PERSISTENT_DIR="$state/persist"
 export SNMPCONFPATH="$state/conf"
+# The compiled MIB cache goes to this run's directory, never to ~/.cache
+# (MOONWALK_MIB_CACHE=off or =DIR from the caller is kept: a second run
+# with the same DIR runs every spec on warm caches).
+export MOONWALK_MIB_CACHE="${MOONWALK_MIB_CACHE:-$state/mibcache}"
 if [ "${SANITIZE:-}" = 1 ]; then
     asan=$(gcc -print-file-name=libasan.so)
     ubsan=$(gcc -print-file-name=libubsan.so)

@@ -153,6 +153,59 @@ local function open(dirs)
   return ctx
 end
 
+-- The compiled cache (src/mib/mibcache.h): its directory, or nil when
+-- MOONWALK_MIB_CACHE=off. MOONWALK_MIB_CACHE=DIR chooses the directory,
+-- else $XDG_CACHE_HOME/moonwalk or ~/.cache/moonwalk.
+function M.cache_dir()
+  local v = os.getenv("MOONWALK_MIB_CACHE")
+  if v == "off" then return nil end
+  if v and v ~= "" then return v end
+  local x = os.getenv("XDG_CACHE_HOME")
+  if x and x ~= "" and x:sub(1, 1) == "/" then return x .. "/moonwalk" end
+  local home = os.getenv("HOME")
+  if home and home ~= "" and home:sub(1, 1) == "/" then return home .. "/.cache/moonwalk" end
+  return nil
+end
+
+local function fnv64(s)
+  local h = -3750763034362895579       -- 14695981039346656037 as a Lua integer
+  for i = 1, #s do h = (h ~ s:byte(i)) * 1099511628211 end
+  return string.format("%016x", h)
+end
+
+-- Opens a set on dirs and loads what list(set) names, then adopts orphans;
+-- request says what was asked for (the part of the cache key besides the
+-- path). From the compiled cache when it holds this request and no file of
+-- the path changed; else parsed, and written to the cache. Paths that are
+-- not absolute (they depend on the working directory) are not cached.
+local function build(dirs, request, list)
+  local dir = M.cache_dir()
+  local key, file
+  if dir then
+    key = "moonwalk-mib 1\n" .. dirs .. "\n" .. request
+    for d in dirs:gmatch("[^:]+") do
+      if d:sub(1, 1) ~= "/" then key = nil break end
+    end
+    if key then
+      file = dir .. "/" .. fnv64(key) .. ".mibc"
+      local c = core.mib_cache_load(file, key)
+      if c then
+        state.ctx, state.dirs = c, dirs
+        return c
+      end
+    end
+  end
+  local c = open(dirs)
+  local names = list(c)
+  for _, name in ipairs(names) do
+    if key and name:find("/", 1, true) and name:sub(1, 1) ~= "/" then key = nil end
+    c:load(name)
+  end
+  c:adopt()
+  if key then c:cache_save(file, key) end
+  return c
+end
+
 -- Loads the modules MIBS names (or the defaults), quietly skipping default
 -- modules that are not on the path.
 -- The modules of net-snmp's default list that are on the path, as
@@ -168,30 +221,42 @@ local function present_defaults(ctx)
 end
 
 -- combine(the defaults, setting), looking at the path only when the
--- setting builds on the defaults ("+X", "-X", or none): MIBS= or -m X
--- alone reads no directory before a module is looked up.
+-- setting builds on the defaults ("+X", "-X", or none).
 local function with_defaults(ctx, setting)
   if setting ~= nil and not setting:match("^[+-]") then return setting end
   return combine(present_defaults(ctx), setting)
 end
 
-local function load_defaults(ctx)
+-- A module list that names nothing, whatever the path holds (MIBS=, -m ''):
+-- the set is opened without reading the path (nor the cache); the path is
+-- read only if a module is looked up later.
+local function names_nothing(setting)
+  return setting ~= nil and not setting:match("^[+-]") and #split(setting) == 0
+end
+
+local function load_defaults(dirs)
   local env = setting("MIBS")
-  local list = split(with_defaults(ctx, env))
-  for _, name in ipairs(list) do ctx:load(name) end
-  ctx:adopt()
+  local c
+  if names_nothing(env) then
+    c = open(dirs)
+    c:adopt()
+  else
+    local request = "defaults " .. table.concat(M.default_modules, ":") .. "\n" ..
+                    (env == nil and "-" or "=" .. env)
+    c = build(dirs, request, function(set) return split(with_defaults(set, env)) end)
+  end
   if env == nil then
     -- net-snmp prints a page of warnings for its default list; the
     -- implicit defaults stay quiet (errors of modules asked for are shown)
-    ctx:errors()
+    c:errors()
   else
-    collect(ctx)
+    collect(c)
   end
 end
 
 local function ctx()
   if not state.ctx then
-    load_defaults(open())
+    load_defaults(combine(M.default_dirs(), setting("MIBDIRS")))
   end
   return state.ctx
 end
@@ -203,19 +268,22 @@ end
 function M.setup(opts)
   opts = opts or {}
   local dirs = combine(combine(M.default_dirs(), setting("MIBDIRS")), opts.dirs)
-  local c = open(dirs)
   if opts.modules == nil then
-    load_defaults(c)
+    load_defaults(dirs)
   else
     local env = setting("MIBS")
-    local list
-    if not opts.modules:match("^[+-]") then
-      list = opts.modules
+    local c
+    if names_nothing(opts.modules) then
+      c = open(dirs)
+      c:adopt()
     else
-      list = combine(with_defaults(c, env), opts.modules)
+      local request = "setup " .. table.concat(M.default_modules, ":") .. "\n" ..
+                      (env == nil and "-" or "=" .. env) .. "\n" .. opts.modules
+      c = build(dirs, request, function(set)
+        if not opts.modules:match("^[+-]") then return split(opts.modules) end
+        return split(combine(with_defaults(set, env), opts.modules))
+      end)
     end
-    for _, name in ipairs(split(list)) do c:load(name) end
-    c:adopt()
     collect(c)
   end
   return true

@@ -6,6 +6,7 @@
 
 #include "mwlua.h"
 #include "../mib/mib.h"
+#include "../mib/mibcache.h"
 #include "../mib/mibfmt.h"
 
 #define MWL_MIB_MT "moonwalk.mib"
@@ -32,6 +33,34 @@ l_mib_new(lua_State *L)
     u->mib = mib_new();
     if (!u->mib)
         return luaL_error(L, "out of memory");
+    return 1;
+}
+
+/* core.mib_cache_load(path, key) -> set | nil, reason: the set a compiled
+ * cache file holds when it is sound and up to date (src/mib/mibcache.h) */
+static int
+l_mib_cache_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1), *key = luaL_checkstring(L, 2);
+    char why[512];
+    lmib_t *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->mib = NULL;
+    luaL_setmetatable(L, MWL_MIB_MT);
+    u->mib = mibcache_load(path, key, why, sizeof why);
+    if (!u->mib) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    return 1;
+}
+
+/* m:cache_save(path, key) -> true | false */
+static int
+l_mib_cache_save(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    lua_pushboolean(L, mibcache_save(m, luaL_checkstring(L, 2), luaL_checkstring(L, 3)) == 0);
     return 1;
 }
 
@@ -648,6 +677,7 @@ static const luaL_Reg mib_methods[] = {
     { "ascii_dump", l_mib_ascii_dump },
     { "oid_report", l_mib_oid_report },
     { "wild_all", l_mib_wild_all },
+    { "cache_save", l_mib_cache_save },
     { "close", l_mib_gc },
     { NULL, NULL },
 };
@@ -666,6 +696,8 @@ mwl_mib_open(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_mib_new);
     lua_setfield(L, -2, "mib_new");
+    lua_pushcfunction(L, l_mib_cache_load);
+    lua_setfield(L, -2, "mib_cache_load");
     lua_pushcfunction(L, l_mib_set_resolver);
     lua_setfield(L, -2, "mib_set_resolver");
     return 0;

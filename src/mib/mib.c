@@ -26,10 +26,6 @@
 #define MAXQUOTESTR 4096
 #define ANON "anonymous#"
 #define ANON_LEN 10
-#define NHASH 128
-#define THASH 16384
-#define MHASH 4096  /* modules by name */
-#define TCHASH 4096 /* textual conventions by descriptor */
 
 /* Tokens (net-snmp's values; SYNTAX_MASK marks syntax tokens). */
 #define SYNTAX_MASK 0x80
@@ -187,70 +183,24 @@ static const struct {
 enum { MODULE_NOT_FOUND = 0, MODULE_LOADED_OK = 1, MODULE_ALREADY_LOADED = 2,
        MODULE_SYNTAX_ERROR = 4 };
 
-typedef struct {
-    const char *label;
-    int modid;
-} mib_import_t;
+#include "mibint.h"
 
-typedef struct mib_module {
-    const char *name, *file;
-    int modid;
-    mib_import_t *imports;
-    int no_imports;             /* -1: not loaded yet */
-    struct mib_module *next;
-    struct mib_module *hnext;   /* name hash chain */
-} mib_module_t;
-
-typedef struct objgroup {
-    const char *name;
-    int line;
-    struct objgroup *next;
-} objgroup_t;
-
-typedef struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    char data[];
-} chunk_t;
-
-typedef struct {
-    const char *p, *end;
-    const char *base;           /* start of the file's text */
-} lex_t;
-
-struct mib {
-    chunk_t *arena;             /* owns every node, string and list */
-    char *pending;              /* owned: directories added but not read yet */
-    mib_module_t *module_head;
-    mib_module_t **modules;     /* by modid */
-    int nmodules, capmodules;
-    mib_tc_t *tcs;              /* owned (realloc) */
-    int ntcs, captcs;
-    mib_node_t *nbuckets[NHASH];
-    mib_node_t *tbuckets[THASH];
-    mib_node_t *tree_head;
-    mib_node_t *orphan_nodes;
-    mib_import_t root_imports[3];
-    int anonymous;
-    int current_module;
-    const char *file;           /* file being parsed */
-    int line;
-    lex_t *lx;
-    int syntax_error;           /* gMibError */
-    char *last_err_module;      /* owned */
-    int first_err_module;
-    char *dirs;                 /* owned: the search path as given */
-    objgroup_t *objgroups, *objects, *notifs;
-    char *errbuf;               /* owned */
-    size_t errlen, errcap;
-    int nerrors;
-    mib_text_t quote;           /* where the last quoted string was */
-    mib_node_t *free_nodes;     /* parse nodes copied into the tree, for reuse */
-    mib_module_t *mbuckets[MHASH];  /* modules by name (names are unique) */
-    int tcbuckets[TCHASH];      /* index + 1 of the newest TC of a hash chain */
-};
 
 /* ---- memory ---------------------------------------------------------- */
+
+static void *arena_alloc(mib_t *m, size_t n);
+
+void *
+mib_arena_alloc(mib_t *m, size_t n)
+{
+    return arena_alloc(m, n);
+}
+
+unsigned
+mib_str_hash(const char *s)
+{
+    return str_hash(s);
+}
 
 static void *
 arena_alloc(mib_t *m, size_t n)
@@ -1186,6 +1136,8 @@ mib_adopt_orphans(mib_t *m)
     mib_node_t *np, *onp, *tp;
     int i, adopted = 1;
 
+    if (m->cached)
+        mibcache_materialize(m);
     if (!m->orphan_nodes)
         return;
     memset(m->nbuckets, 0, sizeof m->nbuckets);
@@ -3285,6 +3237,8 @@ index_pending(mib_t *m)
 int
 mib_add_dirs(mib_t *m, const char *dirs)
 {
+    if (m->cached)
+        mibcache_materialize(m);
     index_pending(m);
     note_dirs(m, dirs);
     return index_dirs(m, dirs);
@@ -3296,6 +3250,8 @@ mib_add_dirs(mib_t *m, const char *dirs)
 void
 mib_defer_dirs(mib_t *m, const char *dirs)
 {
+    if (m->cached)
+        mibcache_materialize(m);
     note_dirs(m, dirs);
     if (m->pending) {
         size_t n = strlen(m->pending) + strlen(dirs) + 2;
@@ -3316,6 +3272,17 @@ mib_defer_dirs(mib_t *m, const char *dirs)
 int
 mib_load(mib_t *m, const char *name)
 {
+    size_t nl = strlen(name);
+    if (m->cached)
+        mibcache_materialize(m);
+    char *j = realloc(m->journal, m->journal_len + nl + 2);
+    if (j) {
+        memcpy(j + m->journal_len, name, nl);
+        j[m->journal_len + nl] = '\n';
+        j[m->journal_len + nl + 1] = 0;
+        m->journal = j;
+        m->journal_len += nl + 1;
+    }
     index_pending(m);
     if (!strcmp(name, "ALL")) {
         for (mib_module_t *mp = m->module_head; mp; mp = mp->next)
@@ -3393,6 +3360,8 @@ mib_free(mib_t *m)
 {
     if (!m)
         return;
+    mibcache_release(m);
+    free(m->journal);
     for (chunk_t *c = m->arena, *n; c; c = n) {
         n = c->next;
         free(c);

@@ -62,8 +62,19 @@ describe("MIB directories read on first use", function()
     assert.is_nil(t:find("LAZY-TEST-MIB.txt", 1, true))
   end)
 
+  it("nothing to load: no cache file is read or written either", function()
+    local cache = dir .. "/cache"
+    local out = traced("MIBS= MOONWALK_MIB_CACHE=" .. cache .. " MIBDIRS=+" .. dir .. "/mibs",
+      "translate -On .1.3.6.1.4.1.99977.1")
+    assert.equal(".1.3.6.1.4.1.99977.1\n", out)
+    local f = io.popen("ls -A " .. cache .. " 2>/dev/null")
+    local listing = f:read("a")
+    f:close()
+    assert.equal("", listing)
+  end)
+
   it("loading a module reads the path, and finds the module there", function()
-    local out, t = traced("MIBS= MIBDIRS=+" .. dir .. "/mibs", "translate -m LAZY-TEST-MIB -On LAZY-TEST-MIB::lazyObject")
+    local out, t = traced("MIBS= MOONWALK_MIB_CACHE=off MIBDIRS=+" .. dir .. "/mibs", "translate -m LAZY-TEST-MIB -On LAZY-TEST-MIB::lazyObject")
     assert.equal(".1.3.6.1.4.1.99977.1\n", out)
     assert.is_truthy(t:find("LAZY-TEST-MIB.txt", 1, true))
   end)
