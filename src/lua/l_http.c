@@ -177,7 +177,22 @@ typedef struct {
     lua_State *L;    /* main thread */
     int ref;         /* the waiting task */
     int done;
+    struct evhttp_connection *conn;
+    struct event_base *base;
 } lhttp_call_t;
+
+/* The connection of a finished request, freed from the loop once its
+ * callback has returned (libevent must not have it freed from inside the
+ * callback). Not evhttp_connection_free_on_completion: libevent 2.1 does
+ * not free a connection whose connect failed (refused, timed out), and a
+ * poller writing to an InfluxDB that is down lost one per request. */
+static void
+free_conn_later(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    evhttp_connection_free(arg);
+}
 
 static struct evdns_base *
 client_dns(lua_State *L)
@@ -232,6 +247,9 @@ on_http_done(struct evhttp_request *req, void *arg)
     if (c->done)
         return;
     c->done = 1;
+    const struct timeval now = { 0, 0 };
+    if (event_base_once(c->base, -1, EV_TIMEOUT, free_conn_later, c->conn, &now) != 0)
+        evhttp_connection_free_on_completion(c->conn);
     lua_checkstack(L, 8);
     if (!req || evhttp_request_get_response_code(req) == 0) {
         lua_pushnil(L);
@@ -340,6 +358,8 @@ l_http_request(lua_State *L)
         return luaL_error(L, "out of memory");
     }
     c->L = mwl_main_thread(L);
+    c->conn = conn;
+    c->base = mwl_event_base(L);
     struct evhttp_request *req = evhttp_request_new(on_http_done, c);
     if (!req) {
         free(c);
@@ -374,12 +394,12 @@ l_http_request(lua_State *L)
     }
     c->ref = mwl_wait_ref(L);
     evhttp_uri_free(uri);
-    /* the connection frees itself once this request is over */
-    evhttp_connection_free_on_completion(conn);
+    /* the connection is freed once this request is over (on_http_done) */
     if (evhttp_make_request(conn, req, cmd, target) != 0) {
         /* evhttp freed req; on_http_done was not called */
         mwl_drop_ref(L, c->ref);
         free(c);
+        evhttp_connection_free(conn);
         lua_pushnil(L);
         lua_pushliteral(L, "cannot send HTTP request");
         return 2;
