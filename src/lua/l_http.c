@@ -177,9 +177,50 @@ typedef struct {
     lua_State *L;    /* main thread */
     int ref;         /* the waiting task */
     int done;
-    struct evhttp_connection *conn;
+    struct lhttp_conn *rec;
     struct event_base *base;
 } lhttp_call_t;
+
+/* Every client connection until it is freed: after its request, from the
+ * loop; at exit (the last request may still be in flight, or its free not
+ * yet run), by the client's finalizer. */
+typedef struct lhttp_conn {
+    struct evhttp_connection *conn;
+    lhttp_call_t *call;          /* the request in flight, NULL once answered */
+    struct lhttp_conn *prev, *next;
+} lhttp_conn_t;
+static lhttp_conn_t *live_conns;
+
+static lhttp_conn_t *
+conn_track(struct evhttp_connection *conn, lhttp_call_t *call)
+{
+    lhttp_conn_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = conn;
+    r->call = call;
+    r->next = live_conns;
+    if (live_conns)
+        live_conns->prev = r;
+    live_conns = r;
+    return r;
+}
+
+/* unlinks r and frees it with its connection (and a request never
+ * answered: only at exit) */
+static void
+conn_release(lhttp_conn_t *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        live_conns = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    evhttp_connection_free(r->conn);
+    free(r->call);
+    free(r);
+}
 
 /* The connection of a finished request, freed from the loop once its
  * callback has returned (libevent must not have it freed from inside the
@@ -191,7 +232,7 @@ free_conn_later(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    evhttp_connection_free(arg);
+    conn_release(arg);
 }
 
 static struct evdns_base *
@@ -210,6 +251,10 @@ static int
 l_dns_gc(lua_State *L)
 {
     struct evdns_base **pd = lua_touserdata(L, 1);
+    /* at exit: the connections still here, before their loop goes (this
+     * object was made after the loop, so it is finalized before it) */
+    while (live_conns)
+        conn_release(live_conns);
     if (pd && *pd) {
         evdns_base_free(*pd, 0);
         *pd = NULL;
@@ -247,9 +292,11 @@ on_http_done(struct evhttp_request *req, void *arg)
     if (c->done)
         return;
     c->done = 1;
+    lhttp_conn_t *rec = c->rec;
+    rec->call = NULL;
     const struct timeval now = { 0, 0 };
-    if (event_base_once(c->base, -1, EV_TIMEOUT, free_conn_later, c->conn, &now) != 0)
-        evhttp_connection_free_on_completion(c->conn);
+    /* if this fails, the finalizer frees it at exit */
+    event_base_once(c->base, -1, EV_TIMEOUT, free_conn_later, rec, &now);
     lua_checkstack(L, 8);
     if (!req || evhttp_request_get_response_code(req) == 0) {
         lua_pushnil(L);
@@ -358,12 +405,16 @@ l_http_request(lua_State *L)
         return luaL_error(L, "out of memory");
     }
     c->L = mwl_main_thread(L);
-    c->conn = conn;
     c->base = mwl_event_base(L);
-    struct evhttp_request *req = evhttp_request_new(on_http_done, c);
-    if (!req) {
+    if (!(c->rec = conn_track(conn, c))) {
         free(c);
         evhttp_connection_free(conn);
+        evhttp_uri_free(uri);
+        return luaL_error(L, "out of memory");
+    }
+    struct evhttp_request *req = evhttp_request_new(on_http_done, c);
+    if (!req) {
+        conn_release(c->rec);
         evhttp_uri_free(uri);
         return luaL_error(L, "out of memory");
     }
@@ -398,8 +449,7 @@ l_http_request(lua_State *L)
     if (evhttp_make_request(conn, req, cmd, target) != 0) {
         /* evhttp freed req; on_http_done was not called */
         mwl_drop_ref(L, c->ref);
-        free(c);
-        evhttp_connection_free(conn);
+        conn_release(c->rec);
         lua_pushnil(L);
         lua_pushliteral(L, "cannot send HTTP request");
         return 2;
