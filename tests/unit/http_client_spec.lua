@@ -5,12 +5,12 @@
 -- an InfluxDB that is down grew without bound.
 local ROOT = os.getenv("MOONWALK_ROOT") or "."
 local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
+local R = require "run"
 
 describe("mw.http_request", function()
   it("5,000 refused requests leave the resident size where it was", function()
     local script = os.tmpname()
-    local f = assert(io.open(script, "w"))
-    f:write([[
+    R.write(script, [[
       local mw = require "moonwalk"
       local port = require("moonwalk.core").free_udp_port()
       local function rss()
@@ -32,15 +32,12 @@ describe("mw.http_request", function()
       collectgarbage()
       print(failed, rss() - before)
     ]])
-    f:close()
     -- a sanitizer build keeps freed blocks in quarantine, which would show
     -- as growth: without it, its leak check still applies
     local env = ""
     local asan = os.getenv("ASAN_OPTIONS")
     if asan then env = "env ASAN_OPTIONS=" .. asan .. ":quarantine_size_mb=0 " end
-    local p = assert(io.popen(env .. BIN .. " run " .. script .. " 2>&1"))
-    local out = p:read("a")
-    p:close()
+    local out = R.sh(env .. BIN .. " run " .. script)
     os.remove(script)
     local failed, grew = out:match("^(%d+)%s+(%-?%d+)")
     assert.is_truthy(failed, out)

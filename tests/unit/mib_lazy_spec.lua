@@ -3,6 +3,7 @@
 -- their files; one that loads a module opens them. Seen with strace.
 local ROOT = os.getenv("MOONWALK_ROOT") or "."
 local BIN = os.getenv("MOONWALK_BIN") or (ROOT .. "/build/moonwalk")
+local R = require "run"
 
 local MODULE = [[
 LAZY-TEST-MIB DEFINITIONS ::= BEGIN
@@ -12,21 +13,6 @@ lazyObject OBJECT IDENTIFIER ::= { lazyTest 1 }
 END
 ]]
 
-local function run(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1"))
-  local out = f:read("a")
-  f:close()
-  return out
-end
-
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 describe("MIB directories read on first use", function()
   local dir, trace
 
@@ -34,9 +20,7 @@ describe("MIB directories read on first use", function()
     dir = os.tmpname()
     os.remove(dir)
     os.execute("mkdir -p " .. dir .. "/mibs")
-    local f = assert(io.open(dir .. "/mibs/LAZY-TEST-MIB.txt", "w"))
-    f:write(MODULE)
-    f:close()
+    R.write(dir .. "/mibs/LAZY-TEST-MIB.txt", MODULE)
     trace = dir .. "/trace"
   end)
   teardown(function() os.execute("rm -rf " .. dir) end)
@@ -47,9 +31,9 @@ describe("MIB directories read on first use", function()
     -- leaks in the other specs, not under strace
     local asan = os.getenv("ASAN_OPTIONS")
     if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
-    local out = run(string.format("env %s strace -f -qq -e trace=openat -o %s %s %s",
+    local out = R.sh(string.format("env %s strace -f -qq -e trace=openat -o %s %s %s",
       env, trace, BIN, args))
-    return out, slurp(trace)
+    return out, R.slurp(trace)
   end
 
   it("a numeric translate with MIBS= opens no file of the path", function()
@@ -71,10 +55,7 @@ describe("MIB directories read on first use", function()
     local out = traced("MIBS= MOONWALK_MIB_CACHE=" .. cache .. " MIBDIRS=+" .. dir .. "/mibs",
       "translate -On .1.3.6.1.4.1.99977.1")
     assert.equal(".1.3.6.1.4.1.99977.1\n", out)
-    local f = io.popen("ls -A " .. cache .. " 2>/dev/null")
-    local listing = f:read("a")
-    f:close()
-    assert.equal("", listing)
+    assert.equal("", (R.run("ls -A " .. cache)))
   end)
 
   it("loading a module reads the path, and finds the module there", function()
