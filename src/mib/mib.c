@@ -20,7 +20,7 @@
 
 #include "mib.h"
 #include "mibbuf.h"
-#include "mibfmt.h"
+#include "mibhint.h"
 
 #define MAXTOKEN 128
 #define MAXQUOTESTR 4096
@@ -3574,7 +3574,7 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                     buffer[i] = (uint8_t)objid[i];
                 {
                     char hb[4096];
-                    mibfmt_octets_hint(buffer, numids, tp->hint, hb, sizeof hb);
+                    mibhint_octets(buffer, numids, tp->hint, hb, sizeof hb);
                     if (!(flags & MIB_F_QUICK))
                         mibbuf_cat(b, "STRING: ");
                     mibbuf_cat(b, hb);
@@ -3936,7 +3936,7 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
                 {
                     uint8_t hv[OID_MAX_LEN];
                     size_t hn = 0;
-                    if (tp->hint && mibfmt_parse_hint(tp->hint, cp, hv, sizeof hv, &hn) == 0) {
+                    if (tp->hint && mibhint_parse(tp->hint, cp, hv, sizeof hv, &hn) == 0) {
                         for (size_t k = 0; k < hn; k++) {
                             if (o->len >= maxlen)
                                 goto bad_id;
