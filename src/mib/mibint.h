@@ -128,7 +128,8 @@ struct mib {
     size_t cache_nodes_len;
 };
 
-/* mib.c: the arena (zeroed memory, freed with the mib_t), the error text, modules by name and number. */
+/* mib.c: the arena (zeroed memory, freed with the mib_t), the error
+ * text, modules by name and number. */
 void *mib_arena_alloc(mib_t *m, size_t n);
 unsigned mib_str_hash(const char *s);
 char *mib_arena_strdup(mib_t *m, const char *s);
@@ -140,12 +141,14 @@ int mib_which_module(mib_t *m, const char *name);
 mib_module_t *mib_find_module(mib_t *m, int modid);
 void mib_new_module(mib_t *m, const char *name, const char *file);
 
-/* miblex.c: miblex_token reads one token into token (maxtlen bytes) and returns its type; miblex_ungetc gives back one character. */
+/* miblex.c: miblex_token reads one token into token (maxtlen bytes) and
+ * returns its type; miblex_ungetc gives back one character. */
 void miblex_init(void);
 void miblex_ungetc(mib_t *m, int ch);
 int miblex_token(mib_t *m, char *token, int maxtlen);
 
-/* mibtree.c: nodes, their linking into the tree, nodes by label, textual conventions. */
+/* mibtree.c: nodes, their linking into the tree, nodes by label,
+ * textual conventions. */
 mib_node_t *mibtree_alloc_node(mib_t *m, int modid);
 void mibtree_hash_add(mib_t *m, mib_node_t *tp);
 mib_node_t *mibtree_find(mib_t *m, const char *name, int modid);
@@ -154,10 +157,12 @@ void mibtree_linkup(mib_t *m, mib_module_t *mp, mib_node_t *np);
 int mibtree_get_tc(mib_t *m, const char *descriptor, int modid, int *tc_index,
                    mib_enum_t **ep, mib_range_t **rp, const char **hint);
 
-/* mibparse.c: parses the module file m->lx holds. 0, or -1 on a syntax error that abandons the module. */
+/* mibparse.c: parses the module file m->lx holds. 0, or -1 on a syntax
+ * error that abandons the module. */
 int mibparse_module(mib_t *m);
 
-/* mibpath.c: modules read by name (their IMPORTS first), old names replaced, directories indexed when first needed. */
+/* mibpath.c: modules read by name (their IMPORTS first), old names
+ * replaced, directories indexed when first needed. */
 /* A module's file parsed, when not yet loaded: MODULE_* */
 int mibpath_load_module(mib_t *m, const char *name);
 void mibpath_read_module(mib_t *m, const char *name);
