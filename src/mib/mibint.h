@@ -124,8 +124,6 @@ struct mib {
     int cached;                 /* restored from a compiled cache (mibcache.c) */
     void *cache_map;            /* owned: the mapped cache file, or NULL */
     size_t cache_len;
-    void *cache_nodes;          /* owned: the restored nodes (anonymous map) */
-    size_t cache_nodes_len;
 };
 
 /* mib.c: the arena (zeroed memory, freed with the mib_t), the error
