@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mib.h"
 #include "mibint.h"
@@ -35,26 +36,37 @@ mib_str_hash(const char *s)
 
 /* ---- memory ---------------------------------------------------------- */
 
+/* Chunks are mapped whole and at once (MAP_POPULATE), from 64 KiB up to
+ * 2 MiB as the set grows: a large set takes tens of MB, and faulting its
+ * pages in one by one was a good part of its load time. Mapped memory is
+ * zeroed, and the arena never reuses what it handed out. */
+#define CHUNK_MIN (64u << 10)
+#define CHUNK_MAX (2u << 20)
+
 void *
 mib_arena_alloc(mib_t *m, size_t n)
 {
     chunk_t *c = m->arena;
     n = (n + 15) & ~(size_t)15;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
-        c = malloc(sizeof *c + cap);
-        if (!c) {
+        size_t len = c ? (sizeof *c + c->cap) * 2 : CHUNK_MIN;
+        if (len > CHUNK_MAX)
+            len = CHUNK_MAX;
+        if (len < sizeof *c + n)
+            len = (sizeof *c + n + 4095) & ~(size_t)4095;
+        c = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
+        if (c == MAP_FAILED) {
             fprintf(stderr, "moonwalk: out of memory\n");
             abort();
         }
-        c->cap = cap;
+        c->cap = len - sizeof *c;
         c->used = 0;
         c->next = m->arena;
         m->arena = c;
     }
     void *p = c->data + c->used;
     c->used += n;
-    memset(p, 0, n);
     return p;
 }
 
@@ -263,10 +275,11 @@ mib_free(mib_t *m)
     free(m->journal);
     for (chunk_t *c = m->arena, *n; c; c = n) {
         n = c->next;
-        free(c);
+        munmap(c, sizeof *c + c->cap);
     }
     free(m->modules);
     free(m->tcs);
+    free(m->kids);
     free(m->errbuf);
     free(m->last_err_module);
     free(m->dirs);

@@ -78,6 +78,16 @@ typedef struct objgroup {
     struct objgroup *next;
 } objgroup_t;
 
+/* One entry of the index of children (mibtree.c): the first child of
+ * parent with subid, or with subid KIDS_TAIL its last child (NULL: the
+ * parent is not indexed); valid while epoch is the parent's. */
+typedef struct {
+    const struct mib_node *parent;
+    long subid;
+    struct mib_node *node;
+    unsigned epoch;
+} mib_kid_t;
+
 typedef struct chunk {
     struct chunk *next;
     size_t used, cap;
@@ -117,6 +127,9 @@ struct mib {
     int nerrors;
     mib_text_t quote;           /* where the last quoted string was */
     mib_node_t *free_nodes;     /* parse nodes copied into the tree, for reuse */
+    mib_kid_t *kids;            /* owned: children of long child lists by subid */
+    size_t nkids, capkids;
+    unsigned kids_epoch;
     mib_module_t *mbuckets[MHASH];  /* modules by name (names are unique) */
     int tcbuckets[TCHASH];      /* index + 1 of the newest TC of a hash chain */
     char *journal;              /* owned: names given to mib_load, each + '\n' */

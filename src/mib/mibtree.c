@@ -3,6 +3,9 @@
  * definitions, orphans kept for a later adoption), nodes by label, and
  * the textual conventions. */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mib.h"
@@ -84,9 +87,120 @@ unlink_tbucket(mib_t *m, mib_node_t *tp)
         *pp = tp->hnext;
 }
 
+/* Children by sub-identifier. Linking a node scans its parent's children
+ * for its sub-identifier (net-snmp's order: before the first child with
+ * it, else at the end); under enterprises, with a thousand vendor modules,
+ * those scans were most of the linking. A parent with KIDS_MIN children or
+ * more gets an index of its first child of each sub-identifier and of its
+ * last child, kept by do_subtree's insertions; any other change of its
+ * child list (anonymous nodes merged, a node unlinked) drops the parent's
+ * index, and the next lookup scans its children again. */
+#define KIDS_MIN 16
+#define KIDS_TAIL LONG_MIN
+
+static mib_kid_t *
+kids_slot(mib_kid_t *t, size_t cap, const mib_node_t *parent, long subid)
+{
+    size_t h = (size_t)((((uintptr_t)parent >> 4) ^ (uintptr_t)subid * 0x9e3779b1u) *
+                        2654435761u) & (cap - 1);
+    while (t[h].parent && (t[h].parent != parent || t[h].subid != subid))
+        h = (h + 1) & (cap - 1);
+    return &t[h];
+}
+
+static mib_kid_t *
+kids_find(mib_t *m, const mib_node_t *parent, long subid)
+{
+    if (!m->nkids)
+        return NULL;
+    mib_kid_t *k = kids_slot(m->kids, m->capkids, parent, subid);
+    return k->parent ? k : NULL;
+}
+
+/* 0, or -1 when out of memory. */
+static int
+kids_put(mib_t *m, const mib_node_t *parent, long subid, mib_node_t *node, unsigned epoch)
+{
+    if ((m->nkids + 1) * 2 > m->capkids) {
+        size_t cap = m->capkids ? m->capkids * 2 : 1024;
+        mib_kid_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < m->capkids; i++)
+            if (m->kids[i].parent)
+                *kids_slot(t, cap, m->kids[i].parent, m->kids[i].subid) = m->kids[i];
+        free(m->kids);
+        m->kids = t;
+        m->capkids = cap;
+    }
+    mib_kid_t *k = kids_slot(m->kids, m->capkids, parent, subid);
+    if (!k->parent)
+        m->nkids++;
+    k->parent = parent;
+    k->subid = subid;
+    k->node = node;
+    k->epoch = epoch;
+    return 0;
+}
+
+/* parent's child list changed other than through kids_added */
+static void
+kids_drop(mib_t *m, const mib_node_t *parent)
+{
+    mib_kid_t *k = parent ? kids_find(m, parent, KIDS_TAIL) : NULL;
+    if (k)
+        k->node = NULL;
+}
+
+/* Whether parent's children are indexed (now, when they are many); *epoch
+ * is then the index's. */
+static int
+kids_indexed(mib_t *m, const mib_node_t *parent, unsigned *epoch)
+{
+    mib_kid_t *k = kids_find(m, parent, KIDS_TAIL);
+    if (k && k->node) {
+        *epoch = k->epoch;
+        return 1;
+    }
+    int n = 0;
+    mib_node_t *c, *last = NULL;
+    for (c = parent->child; c; c = c->peer, n++)
+        last = c;
+    if (n < KIDS_MIN)
+        return 0;
+    unsigned e = ++m->kids_epoch;
+    for (c = parent->child; c; c = c->peer)
+        if (!(k = kids_find(m, parent, c->subid)) || k->epoch != e)
+            if (kids_put(m, parent, c->subid, c, e))
+                return 0;
+    if (kids_put(m, parent, KIDS_TAIL, last, e))
+        return 0;
+    *epoch = e;
+    return 1;
+}
+
+/* The first child of an indexed parent with subid, or NULL. */
+static mib_node_t *
+kids_get(mib_t *m, const mib_node_t *parent, long subid, unsigned epoch)
+{
+    mib_kid_t *k = kids_find(m, parent, subid);
+    return k && k->epoch == epoch ? k->node : NULL;
+}
+
+/* tp was just linked under an indexed parent: before the first child with
+ * its sub-identifier, or at the end. */
+static void
+kids_added(mib_t *m, const mib_node_t *parent, mib_node_t *tp, unsigned epoch)
+{
+    if (kids_put(m, parent, tp->subid, tp, epoch) ||
+        (!tp->peer && kids_put(m, parent, KIDS_TAIL, tp, epoch)))
+        kids_drop(m, parent);
+}
+
 static void
 unlink_tree(mib_t *m, mib_node_t *tp)
 {
+    kids_drop(m, tp->parent);
     if (tp->parent) {
         mib_node_t **pp = &tp->parent->child;
         while (*pp && *pp != tp)
@@ -179,12 +293,16 @@ merge_anon_children(mib_t *m, mib_node_t *tp1, mib_node_t *tp2)
 {
     mib_node_t *child1, *child2, *previous;
 
+    kids_drop(m, tp1);
+    kids_drop(m, tp2);
+
     for (child1 = tp1->child; child1;) {
         for (child2 = tp2->child, previous = NULL; child2;
              previous = child2, child2 = child2->peer) {
             if (child1->subid == child2->subid) {
                 if (!strncmp(child1->label, ANON, ANON_LEN)) {
                     merge_anon_children(m, child1, child2);
+                    kids_drop(m, child1);
                     child1->child = NULL;
                     previous = child1;
                     child1 = child1->peer;
@@ -207,6 +325,8 @@ merge_anon_children(mib_t *m, mib_node_t *tp1, mib_node_t *tp2)
                 } else if (!strcmp(child1->label, child2->label)) {
                     continue;
                 } else {
+                    kids_drop(m, child1);
+                    kids_drop(m, child2);
                     if (child2->child) {
                         for (previous = child2->child; previous->peer; previous = previous->peer)
                             ;
@@ -267,14 +387,25 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
 
     for (np = child_list; np; np = np->next) {
         mib_node_t *otp = NULL, *xxroot = xroot;
+        int indexed = 0;
+        unsigned epoch = 0;
         anon_tp = NULL;
         tp = xroot->child;
         if (np->subid == -1) {
             np->subid = xroot->subid;
             tp = xroot;
             xxroot = xroot->parent;
+        } else if ((indexed = kids_indexed(m, xroot, &epoch))) {
+            /* as the scan below: the first child with the sub-identifier
+             * and the one before it, else the last child */
+            tp = kids_get(m, xroot, np->subid, epoch);
+            if (!tp)
+                otp = kids_get(m, xroot, KIDS_TAIL, epoch);
+            else if (tp != xroot->child)
+                for (otp = xroot->child; otp->peer != tp; otp = otp->peer)
+                    ;
         }
-        while (tp) {
+        while (tp && !indexed) {
             if (tp->subid == np->subid)
                 break;
             otp = tp;
@@ -305,6 +436,8 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
             m->tree_head = tp;
         }
         mibtree_hash_add(m, tp);
+        if (indexed)
+            kids_added(m, xroot, tp, epoch);
         do_subtree(m, tp, nodes);
 
         if (anon_tp) {
@@ -335,6 +468,8 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
                 anon_tp->access = tp->access;
                 anon_tp->status = tp->status;
                 anon_tp->parent = tp->parent;
+                kids_drop(m, anon_tp);
+                kids_drop(m, tp);
                 for (mib_node_t *ntp = anon_tp->child; ntp; ntp = ntp->peer)
                     ntp->parent = anon_tp;
                 mibtree_hash_add(m, anon_tp);
