@@ -37,11 +37,11 @@ mib_str_hash(const char *s)
 /* ---- memory ---------------------------------------------------------- */
 
 /* Chunks are mapped whole and at once (MAP_POPULATE), from 64 KiB up to
- * 2 MiB as the set grows: a large set takes tens of MB, and faulting its
+ * 1 MiB as the set grows: a large set takes tens of MB, and faulting its
  * pages in one by one was a good part of its load time. Mapped memory is
  * zeroed, and the arena never reuses what it handed out. */
 #define CHUNK_MIN (64u << 10)
-#define CHUNK_MAX (2u << 20)
+#define CHUNK_MAX (1u << 20)
 
 void *
 mib_arena_alloc(mib_t *m, size_t n)

@@ -673,12 +673,20 @@ set_why(char *why, size_t cap, const char *fmt, const char *arg)
         snprintf(why, cap, fmt, arg ? arg : "");
 }
 
-/* 1 when a source no longer is as it was recorded. */
+/* 1 when a source no longer is as it was recorded. A file of the
+ * directory dir (open as dfd, its path dirlen bytes) is looked up from
+ * it: one name instead of the whole path, for each of thousands. */
 static int
-source_changed(const mc_source_t *s, const char *path)
+source_changed(const mc_source_t *s, const char *path, int dfd, const char *dir, size_t dirlen)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    int rc;
+    if (dfd >= 0 && !strncmp(path, dir, dirlen) && path[dirlen] == '/' &&
+        !strchr(path + dirlen + 1, '/'))
+        rc = fstatat(dfd, path + dirlen + 1, &st, 0);
+    else
+        rc = stat(path, &st);
+    if (rc != 0)
         return s->size != -1;
     if (s->size == -1)
         return 1;
@@ -786,14 +794,27 @@ mibcache_load(const char *path, const char *key, char *why, size_t whycap)
         return NULL;
     }
     const mc_source_t *src = (const mc_source_t *)(map + h.sources_off);
+    const char *dir = NULL;
+    int dfd = -1;
     for (uint32_t i = 0; i < h.nsources; i++) {
         const char *p = map_str(map, len, src[i].path);
-        if (!p || source_changed(&src[i], p)) {
+        if (!p || source_changed(&src[i], p, dfd, dir, dir ? strlen(dir) : 0)) {
+            if (dfd >= 0)
+                close(dfd);
             set_why(why, whycap, "stale: %s", p ? p : "?");
             munmap(map, len);
             return NULL;
         }
+        if (src[i].isdir) {
+            /* the files after a directory are its own (sources_put) */
+            if (dfd >= 0)
+                close(dfd);
+            dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            dir = p;
+        }
     }
+    if (dfd >= 0)
+        close(dfd);
     int moved = map != (char *)want;
     if (moved && relocate(map, len, &h)) {
         munmap(map, len);
