@@ -36,8 +36,9 @@ l_mib_new(lua_State *L)
     return 1;
 }
 
-/* core.mib_cache_load(path, key) -> set | nil, reason: the set a compiled
- * cache file holds when it is sound and up to date (src/mib/mibcache.h) */
+/* core.mib_cache_load(path, key) -> set, "ok" | "ok: relocated" | nil,
+ * reason: the set a compiled cache file holds when it is sound and up to
+ * date (src/mib/mibcache.h) */
 static int
 l_mib_cache_load(lua_State *L)
 {
@@ -52,7 +53,8 @@ l_mib_cache_load(lua_State *L)
         lua_pushstring(L, why);
         return 2;
     }
-    return 1;
+    lua_pushstring(L, why);
+    return 2;
 }
 
 /* m:cache_save(path, key) -> true | false */
