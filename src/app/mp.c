@@ -228,7 +228,9 @@ mp_user_find(const mp_t *mp, const uint8_t *name, size_t len)
 void
 mp_in_clear(mp_in_t *r)
 {
-    usm_keys_wipe(&r->other);
+    if (r->keys == &r->other)
+        usm_keys_wipe(&r->other);
+    r->keys = NULL;
 }
 
 /* --- Reports ---------------------------------------------------------------- */
@@ -478,6 +480,7 @@ usm_receive(mp_t *mp, const uint8_t *in, size_t len, mw_msg_t *m, uint8_t *plain
             r->keys = &u->local;
         } else {
             size_t hl = usm_auth_hash_len(u->auth);
+            r->keys = &r->other; /* set first: mp_in_clear wipes it whatever happens */
             if (usm_keys_from_master(u->auth, u->priv, u->auth_master, hl,
                                      u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
                                      u->priv != USM_PRIV_NONE ? hl : 0, m->engine_id,
@@ -485,7 +488,6 @@ usm_receive(mp_t *mp, const uint8_t *in, size_t len, mw_msg_t *m, uint8_t *plain
                 st->snmpInASNParseErrs++; /* cannot happen with a checked engine ID */
                 return MP_FAIL_PARSE;
             }
-            r->keys = &r->other;
         }
     }
     /* 3.2.6 and 3.2.8 */
@@ -536,8 +538,13 @@ mp_receive(mp_t *mp, const uint8_t *in, size_t len, mw_msg_t *m, uint8_t *plain,
     mp_stats_t *st = &mp->st;
     int rc;
 
-    memset(r, 0, sizeof *r);
     r->user = -1;
+    r->level = 0;
+    r->own = 0;
+    r->keys = NULL;
+    r->report = NULL;
+    r->report_len = 0;
+    r->report_failed = 0; /* r->other is written only when used */
     st->snmpInPkts++;
     if (!ber_is_whole_seq(in, len)) {
         st->snmpInASNParseErrs++;

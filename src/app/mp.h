@@ -79,7 +79,8 @@ typedef struct mp_in {
     int level;                 /* v3: MP_NOAUTH ... as the message was sent */
     int own;                   /* v3: the local engine is its authoritative engine */
     const usm_keys_t *keys;    /* v3 AUTH: the keys that checked it (answers use them) */
-    usm_keys_t other;          /* keys localised to another engine: wiped by mp_in_clear */
+    usm_keys_t other;          /* keys localised to another engine (keys points here
+                                * when used): wiped by mp_in_clear */
     const uint8_t *report;     /* a Report to send back (in mp's buffer), or NULL */
     size_t report_len;
     int report_failed;         /* a Report was due but did not encode (or was too big) */
