@@ -222,7 +222,7 @@ describe("message processing: the receiver takes other engines' traps", function
   local TRAP_VBS = { { oid = "1.3.6.1.2.1.1.3.0", type = "Timeticks", value = 1 },
     { oid = "1.3.6.1.6.3.1.1.4.1.0", type = "OID", value = LINKDOWN } }
   -- an authNoPriv trap from the engine OTHER, fields overriding
-  local function fill(fields)
+  local function from_other(fields)
     local m = msg { engine_id = mw.fromhex(OTHER), msg_flags = 1, engine_boots = 3, engine_time = 1000,
       auth_params_len = 12, pdu = { type = "trap", request_id = 5, varbinds = TRAP_VBS } }
     for k, v in pairs(fields) do m[k] = v end
@@ -230,15 +230,15 @@ describe("message processing: the receiver takes other engines' traps", function
   end
 
   it("a trap signed with keys localised to its sender's engine is taken, without a Report", function()
-    local raw = signed(fill {}, nil, mw.fromhex(OTHER))
+    local raw = signed(from_other {}, nil, mw.fromhex(OTHER))
     assert.is_nil(r:process(raw))
     assert.equal(1, r:stats().received)
     assert.equal(1, r:stats().engines)
   end)
 
   it("3.2.7 b: a replayed trap from an older boot is usmStatsNotInTimeWindows, without a Report", function()
-    assert.is_nil(r:process(signed(fill {}, nil, mw.fromhex(OTHER))))
-    assert.is_nil(r:process(signed(fill { engine_boots = 2, msg_flags = 5 }, nil, mw.fromhex(OTHER))))
+    assert.is_nil(r:process(signed(from_other {}, nil, mw.fromhex(OTHER))))
+    assert.is_nil(r:process(signed(from_other { engine_boots = 2, msg_flags = 5 }, nil, mw.fromhex(OTHER))))
     local st = r:stats()
     assert.equal(1, st.usmStatsNotInTimeWindows)
     assert.equal(1, st.received)
@@ -246,7 +246,7 @@ describe("message processing: the receiver takes other engines' traps", function
   end)
 
   it("an inform for another engine gets usmStatsUnknownEngineIDs (its receiver is authoritative)", function()
-    local m = fill { msg_flags = 5 }
+    local m = from_other { msg_flags = 5 }
     m.pdu = { type = "inform", request_id = 6, varbinds = TRAP_VBS }
     local out = assert(r:process(signed(m, nil, mw.fromhex(OTHER))))
     local rep = assert(mw.decode(out))
@@ -258,7 +258,7 @@ describe("message processing: the receiver takes other engines' traps", function
   it("the agent refuses the same trap: the local engine must be authoritative", function()
     local a = mw.agent { listen = "udp:127.0.0.1:0", engine_id = EID, users = {
       { name = "u", auth = "SHA", auth_pass = "authpass123", priv = "AES", priv_pass = "privpass123" } } }
-    assert.is_nil(a:process(signed(fill {}, nil, mw.fromhex(OTHER)))) -- not reportable: no Report
+    assert.is_nil(a:process(signed(from_other {}, nil, mw.fromhex(OTHER)))) -- not reportable: no Report
     assert.equal(1, a:stats().usmStatsUnknownEngineIDs)
     a:close()
   end)
