@@ -29,9 +29,13 @@
 -- wait in a bounded queue there (queue entries, queue_bytes); at most
 -- max_tasks handlers run at once, in worker tasks that are reused; what
 -- does not fit is dropped and counted, never queued without bound.
--- rx:stats() returns the counters (packets, received, handled, dropped =
--- dropped_queue + dropped_socket, auth_failures and its parts,
--- parse_errors, informs_answered, reports_sent, handler_errors, ...); they
+-- rx:stats() returns the counters (message processing's by their MIB
+-- names, as the agent's: snmpInPkts, snmpInASNParseErrs, snmpInvalidMsgs,
+-- usmStatsWrongDigests, ...; then received, handled, dropped =
+-- dropped_queue + dropped_socket, auth_failures (the sum of the
+-- authentication failures), informs_answered, reports_sent,
+-- handler_errors, ...; the former names packets, parse_errors,
+-- wrong_digests, not_in_time_window ... stay as aliases); they
 -- are logged every stats_interval seconds. rx.port is the first listening
 -- port, rx:addresses() all of them; rx:close() stops the receiver.
 --
@@ -39,7 +43,7 @@
 -- The receiver keeps them per sending engine (learnt from authenticated
 -- traps only; at most `engines` engines, 10,000 by default, the least
 -- recently seen forgotten first) and drops a trap with older boots or a
--- time more than 150 s behind, counted in not_in_time_window (RFC 3414
+-- time more than 150 s behind, counted in usmStatsNotInTimeWindows (RFC 3414
 -- 3.2.7 b, as snmptrapd). stats: engines (kept now), engines_evicted.
 -- rx:process(bytes[, "udp:addr:port"]) runs one datagram through the
 -- receive path without a socket and returns the reply it calls for.

@@ -548,14 +548,25 @@ l_recv_stats(lua_State *L)
     lrecv_t *r = check_recv(L, 1);
     notify_stats_t st;
     notify_stats(r->n, &st);
-    lua_createtable(L, 0, 27);
+    lua_createtable(L, 0, 45);
+    mwl_push_mp_stats(L, &st.mp);
 #define F(x) set_int(L, #x, (lua_Integer)st.x)
-    F(packets); F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
-    F(parse_errors); F(bad_versions); F(wrong_pdu); F(malformed); F(auth_failures); F(bad_community);
-    F(unknown_users); F(unsupported_levels); F(wrong_digests); F(decryption_errors);
-    F(unknown_sec_models); F(unknown_engine_ids); F(not_in_time_window);
+    F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
+    F(wrong_pdu); F(malformed); F(auth_failures);
     F(informs_answered); F(reports_sent); F(send_errors); F(queue_len); F(queue_bytes);
     F(queue_peak); F(engines); F(engines_evicted);
+    /* the names these counters had before they took the MIB's, which
+     * scripts, the trapd log line and the specs use */
+#define ALIAS(k, x) set_int(L, k, (lua_Integer)st.mp.x)
+    ALIAS("packets", snmpInPkts); ALIAS("parse_errors", snmpInASNParseErrs);
+    ALIAS("bad_versions", snmpInBadVersions); ALIAS("bad_community", snmpInBadCommunityNames);
+    ALIAS("unknown_users", usmStatsUnknownUserNames);
+    ALIAS("unsupported_levels", usmStatsUnsupportedSecLevels);
+    ALIAS("wrong_digests", usmStatsWrongDigests); ALIAS("decryption_errors", usmStatsDecryptionErrors);
+    ALIAS("unknown_sec_models", snmpUnknownSecurityModels);
+    ALIAS("unknown_engine_ids", usmStatsUnknownEngineIDs);
+    ALIAS("not_in_time_window", usmStatsNotInTimeWindows);
+#undef ALIAS
 #undef F
     return 1;
 }

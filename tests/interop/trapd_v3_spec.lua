@@ -179,7 +179,8 @@ describe("snmpinform v3 -> moonwalk trapd", function()
       -- privacy without authentication is an invalid message
       assert(sock:send("udp:127.0.0.1:" .. rx.port, assert(mw.encode{ version = 3, msg_id = 2, msg_flags = 6,
         engine_id = mw.fromhex("8000000005aabbccdd"), user = "sha-aes", encrypted = "xxxxxxxx" })))
-      assert.is_true(td.wait_until(function() return rx:stats().parse_errors == 1 end))
+      assert.is_true(td.wait_until(function() return rx:stats().snmpInvalidMsgs == 1 end))
+      assert.equal(0, rx:stats().parse_errors) -- RFC 3412 7.2 step 5, not a parse error
       sock:close()
     end)
   end)
