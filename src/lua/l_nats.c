@@ -103,7 +103,29 @@
     X(natsStatus_GetText) \
     X(natsSubscription_GetSubject) \
     X(nats_GetLastError) \
-    X(nats_ReleaseThreadMemory)
+    X(nats_ReleaseThreadMemory) \
+    X(js_AddStream) \
+    X(js_GetStreamInfo) \
+    X(jsStreamInfo_Destroy) \
+    X(jsStreamConfig_Init) \
+    X(js_Publish) \
+    X(jsPubOptions_Init) \
+    X(jsPubAck_Destroy) \
+    X(js_PullSubscribe) \
+    X(jsSubOptions_Init) \
+    X(jsConsumerConfig_Init) \
+    X(natsSubscription_Fetch) \
+    X(natsSubscription_Destroy) \
+    X(natsMsgList_Destroy) \
+    X(natsMsg_GetData) \
+    X(natsMsg_GetDataLength) \
+    X(natsMsg_Destroy) \
+    X(natsMsgHeader_Get) \
+    X(natsMsg_GetMetaData) \
+    X(jsMsgMetaData_Destroy) \
+    X(natsMsg_Ack) \
+    X(natsMsg_NakWithDelay) \
+    X(natsMsg_Term)
 
 #define NATS_PTR(f) static __typeof__(f) *p_##f;
 NATS_FUNCS(NATS_PTR)
@@ -154,6 +176,28 @@ NATS_FUNCS(NATS_PTR)
 #define natsSubscription_GetSubject p_natsSubscription_GetSubject
 #define nats_GetLastError p_nats_GetLastError
 #define nats_ReleaseThreadMemory p_nats_ReleaseThreadMemory
+#define js_AddStream p_js_AddStream
+#define js_GetStreamInfo p_js_GetStreamInfo
+#define jsStreamInfo_Destroy p_jsStreamInfo_Destroy
+#define jsStreamConfig_Init p_jsStreamConfig_Init
+#define js_Publish p_js_Publish
+#define jsPubOptions_Init p_jsPubOptions_Init
+#define jsPubAck_Destroy p_jsPubAck_Destroy
+#define js_PullSubscribe p_js_PullSubscribe
+#define jsSubOptions_Init p_jsSubOptions_Init
+#define jsConsumerConfig_Init p_jsConsumerConfig_Init
+#define natsSubscription_Fetch p_natsSubscription_Fetch
+#define natsSubscription_Destroy p_natsSubscription_Destroy
+#define natsMsgList_Destroy p_natsMsgList_Destroy
+#define natsMsg_GetData p_natsMsg_GetData
+#define natsMsg_GetDataLength p_natsMsg_GetDataLength
+#define natsMsg_Destroy p_natsMsg_Destroy
+#define natsMsgHeader_Get p_natsMsgHeader_Get
+#define natsMsg_GetMetaData p_natsMsg_GetMetaData
+#define jsMsgMetaData_Destroy p_jsMsgMetaData_Destroy
+#define natsMsg_Ack p_natsMsg_Ack
+#define natsMsg_NakWithDelay p_natsMsg_NakWithDelay
+#define natsMsg_Term p_natsMsg_Term
 
 /* The adapter is a header of non-static functions: included here only,
  * after the names above point at the loaded library. */
@@ -197,14 +241,27 @@ nats_load(void)
 #define CLUSTER_MT "moonwalk.nats.cluster"
 #define MAX_SERVERS 16
 
-enum { NE_PUT, NE_DELETE, NE_READY, NE_CONNECTED, NE_DISCONNECTED, NE_ERROR, NE_OK, NE_LEFT };
+enum { NE_PUT, NE_DELETE, NE_READY, NE_CONNECTED, NE_DISCONNECTED, NE_ERROR, NE_OK, NE_LEFT,
+       NE_STORED, NE_MSG };
 
 typedef struct nevent {
     struct nevent *next;
     int kind;
     char *text;             /* owned: key, url or message */
     double age;
+    int64_t token;          /* NE_STORED: the publisher's token */
+    int dup;                /* NE_STORED: the stream had it already */
+    natsMsg *msg;           /* NE_MSG: owned until handed to a slot */
 } nevent_t;
+
+/* A notification (or any payload) waiting to be stored in the stream. */
+typedef struct pubitem {
+    struct pubitem *next;
+    char *subject, *msg_id;     /* owned */
+    char *data;                 /* owned */
+    size_t len;
+    int64_t token;              /* > 0: say "stored" with it */
+} pubitem_t;
 
 typedef struct {
     /* configuration, written before the worker starts, then read-only */
@@ -214,6 +271,16 @@ typedef struct {
     char *user, *password, *token, *creds, *tls_ca, *tls_cert, *tls_key; /* owned, may be NULL */
     int64_t hb_ms, ttl_ms;
     int replicas;
+    /* stream mode (nats_stream): publish into a stream, pull from it */
+    int stream_mode;
+    char *stream;               /* owned: the stream's name */
+    char *subjects[4];          /* owned: the subjects it captures */
+    int nsubjects;
+    char *consume;              /* owned, may be NULL: filter subject to pull */
+    char *durable;              /* owned: the pull consumer's name */
+    int64_t dup_ms, ack_wait_ms;
+    int file_storage, batch, max_inflight;
+    size_t buffer_cap;
 
     /* shared with the worker and the client's threads, under mu */
     pthread_mutex_t mu;
@@ -225,6 +292,10 @@ typedef struct {
     int closed_cb;              /* the client's closed callback has run */
     int dead;                   /* close is freeing: post nothing more */
     natsConnection *nc;         /* owned; set by the worker once made */
+    pubitem_t *pub_head, *pub_tail; /* owned: waiting to be stored */
+    size_t buffered;
+    int inflight;               /* messages handed to the loop, not yet acked */
+    uint64_t n_stored, n_dups, n_dropped, n_pub_errors, n_fetched, n_fetch_errors;
 
     /* the worker's own (the loop thread touches them only after join) */
     pthread_t thread;
@@ -233,6 +304,8 @@ typedef struct {
     jsCtx *js;                  /* owned */
     kvStore *kv;                /* owned */
     kvWatcher *w;               /* owned */
+    pthread_t cthread;          /* the consumer's thread (stream mode) */
+    int cstarted;
 
     /* the loop thread's */
     struct event *wake;         /* owned: user event, activated by others */
@@ -240,6 +313,8 @@ typedef struct {
     lua_State *L;               /* main thread */
     int fnref;
     int closed;
+    natsMsg **slots;            /* owned: messages handed to Lua, by slot */
+    int nslots;
 } lcluster_t;
 
 /* --- the queue (any thread) ---------------------------------------- */
@@ -523,18 +598,14 @@ redact_url(const char *url, char *out, size_t cap)
     snprintf(out, cap, "%.*s:***%s", (int)(colon - url), url, at);
 }
 
-static void *
-worker_main(void *arg)
+/* Connects: once plainly, for a precise error (refused, auth...); then
+ * with retry-on-failed-connect, where the client keeps trying in its own
+ * thread and calls on_connected when it gets through. Returns with c->nc
+ * set, or told to stop. */
+static void
+worker_connect(lcluster_t *c, struct event_base *base)
 {
-    lcluster_t *c = arg;
     natsStatus s;
-    int64_t next_hb = 0, seen_self = 0;
-    int leave = 0;
-    struct event_base *base = event_get_base(c->wake);
-
-    /* connect: once plainly, for a precise error (refused, auth...);
-     * then with retry-on-failed-connect, where the client keeps trying in
-     * its own thread and calls on_connected when it gets through */
     while (!worker_told(c, NULL)) {
         natsConnection *nc = NULL;
         s = worker_options(c, base);
@@ -572,6 +643,18 @@ worker_main(void *arg)
         if (worker_pause(c, 1000))
             break;
     }
+}
+
+static void *
+worker_main(void *arg)
+{
+    lcluster_t *c = arg;
+    natsStatus s;
+    int64_t next_hb = 0, seen_self = 0;
+    int leave = 0;
+    struct event_base *base = event_get_base(c->wake);
+
+    worker_connect(c, base);
 
     while (c->nc && !worker_told(c, NULL)) {
         int64_t now = mono_ms();
@@ -656,12 +739,293 @@ worker_main(void *arg)
     return NULL;
 }
 
+
+/* --- stream mode: the publisher (worker) and the consumer threads ------ */
+
+static void
+pubitem_free(pubitem_t *p)
+{
+    free(p->subject);
+    free(p->msg_id);
+    free(p->data);
+    free(p);
+}
+
+static void
+post_stored(lcluster_t *c, int64_t token, int dup)
+{
+    nevent_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return;
+    e->kind = NE_STORED;
+    e->token = token;
+    e->dup = dup;
+    pthread_mutex_lock(&c->mu);
+    if (c->dead) {
+        pthread_mutex_unlock(&c->mu);
+        free(e);
+        return;
+    }
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    event_active(c->wake, EV_READ, 0);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Hands a fetched message to the loop; 0 when it could not (the caller
+ * destroys it: the server redelivers it after ack_wait). */
+static int
+post_msg(lcluster_t *c, natsMsg *m)
+{
+    nevent_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return 0;
+    e->kind = NE_MSG;
+    e->msg = m;
+    pthread_mutex_lock(&c->mu);
+    if (c->dead) {
+        pthread_mutex_unlock(&c->mu);
+        free(e);
+        return 0;
+    }
+    c->inflight++;
+    c->n_fetched++;
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    event_active(c->wake, EV_READ, 0);
+    pthread_mutex_unlock(&c->mu);
+    return 1;
+}
+
+static natsStatus
+worker_js(lcluster_t *c, jsCtx **js)
+{
+    jsOptions jo;
+    natsStatus s;
+    if (*js)
+        return NATS_OK;
+    jsOptions_Init(&jo);
+    jo.Wait = 3000;
+    s = natsConnection_JetStream(js, c->nc, &jo);
+    if (s != NATS_OK)
+        post_error(c, "JetStream", s);
+    return s;
+}
+
+/* Makes the stream when it is not there; an existing one is used as it is. */
+static natsStatus
+worker_stream(lcluster_t *c)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_GetStreamInfo(&si, c->js, c->stream, NULL, &jerr);
+    if (s == NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return s;
+    }
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = c->stream;
+    cfg.Subjects = (const char **)c->subjects;
+    cfg.SubjectsLen = c->nsubjects;
+    cfg.Storage = c->file_storage ? js_FileStorage : js_MemoryStorage;
+    cfg.Replicas = c->replicas;
+    cfg.Duplicates = c->dup_ms * 1000000; /* nanoseconds */
+    s = js_AddStream(&si, c->js, &cfg, NULL, &jerr);
+    if (s == NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return s;
+    }
+    char what[200];
+    snprintf(what, sizeof what, "creating the stream %s", c->stream);
+    post_error(c, what, s);
+    return s;
+}
+
+/* Waits up to ms for something to publish, or to be told to stop. */
+static void
+pub_wait(lcluster_t *c, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&c->mu);
+    while (!c->stop && !c->pub_head)
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The publisher: stores what publish() queued, one message at a time, in
+ * order, each with its Nats-Msg-Id; what fails stays first in the queue
+ * and is tried again (the server's duplicate window makes a retry of a
+ * message it did store harmless). */
+static void *
+stream_worker_main(void *arg)
+{
+    lcluster_t *c = arg;
+    int ready = 0;
+    worker_connect(c, event_get_base(c->wake));
+    while (c->nc && !worker_told(c, NULL)) {
+        if (!nats_up(c->nc)) {
+            worker_pause(c, 100);
+            continue;
+        }
+        if (!ready) {
+            if (worker_js(c, &c->js) != NATS_OK || worker_stream(c) != NATS_OK) {
+                worker_pause(c, 500);
+                continue;
+            }
+            ready = 1;
+            post_ok(c);
+        }
+        pthread_mutex_lock(&c->mu);
+        pubitem_t *p = c->pub_head;
+        pthread_mutex_unlock(&c->mu);
+        if (!p) {
+            pub_wait(c, 250);
+            continue;
+        }
+        jsPubOptions po;
+        jsPubAck *pa = NULL;
+        jsErrCode jerr = 0;
+        jsPubOptions_Init(&po);
+        po.MsgId = p->msg_id;
+        natsStatus s = js_Publish(&pa, c->js, p->subject, p->data, (int)p->len, &po, &jerr);
+        if (s != NATS_OK) {
+            pthread_mutex_lock(&c->mu);
+            c->n_pub_errors++;
+            pthread_mutex_unlock(&c->mu);
+            post_error(c, "storing in the stream", s);
+            if (jerr == JSStreamNotFoundErr || s == NATS_NO_RESPONDERS)
+                ready = 0; /* made again (a server lost it) */
+            worker_pause(c, 200);
+            continue;
+        }
+        int dup = pa && pa->Duplicate;
+        if (pa)
+            jsPubAck_Destroy(pa);
+        pthread_mutex_lock(&c->mu);
+        c->pub_head = p->next;
+        if (!c->pub_head)
+            c->pub_tail = NULL;
+        c->buffered--;
+        if (dup)
+            c->n_dups++;
+        else
+            c->n_stored++;
+        pthread_mutex_unlock(&c->mu);
+        if (p->token > 0)
+            post_stored(c, p->token, dup);
+        pubitem_free(p);
+        post_ok(c);
+    }
+    nats_ReleaseThreadMemory();
+    return NULL;
+}
+
+/* The consumer: pulls from the durable consumer shared by every instance,
+ * at most max_inflight messages handed to the loop and not yet acked. */
+static void *
+stream_consumer_main(void *arg)
+{
+    lcluster_t *c = arg;
+    jsCtx *js = NULL;
+    natsSubscription *sub = NULL;
+    int errors = 0;
+    while (!worker_told(c, NULL)) {
+        pthread_mutex_lock(&c->mu);
+        natsConnection *nc = c->nc;
+        int room = c->max_inflight - c->inflight;
+        pthread_mutex_unlock(&c->mu);
+        if (!nc || !nats_up(nc)) {
+            worker_pause(c, 100);
+            continue;
+        }
+        if (!sub) {
+            if (worker_js(c, &js) != NATS_OK) {
+                worker_pause(c, 500);
+                continue;
+            }
+            jsOptions jo;
+            jsSubOptions so;
+            jsErrCode jerr = 0;
+            jsOptions_Init(&jo);
+            jo.Wait = 3000;
+            jsSubOptions_Init(&so);
+            jsConsumerConfig_Init(&so.Config);
+            so.Stream = c->stream;
+            so.Config.AckPolicy = js_AckExplicit;
+            so.Config.AckWait = c->ack_wait_ms * 1000000;
+            so.Config.MaxDeliver = -1; /* dead letters: counted by the loop */
+            so.Config.MaxAckPending = c->max_inflight * 4;
+            natsStatus s = js_PullSubscribe(&sub, js, c->consume, c->durable, &jo, &so, &jerr);
+            if (s != NATS_OK) {
+                sub = NULL;
+                post_error(c, "subscribing to the stream", s);
+                worker_pause(c, 500);
+                continue;
+            }
+        }
+        if (room <= 0) {
+            worker_pause(c, 10);
+            continue;
+        }
+        natsMsgList list = { 0 };
+        jsErrCode jerr = 0;
+        natsStatus s = natsSubscription_Fetch(&list, sub, room < c->batch ? room : c->batch, 500, &jerr);
+        if (s == NATS_OK) {
+            errors = 0;
+            for (int i = 0; i < list.Count; i++) {
+                if (post_msg(c, list.Msgs[i]))
+                    list.Msgs[i] = NULL;
+            }
+            natsMsgList_Destroy(&list);
+            continue;
+        }
+        natsMsgList_Destroy(&list);
+        if (s == NATS_TIMEOUT)
+            continue;
+        if (worker_told(c, NULL))
+            break;
+        pthread_mutex_lock(&c->mu);
+        c->n_fetch_errors++;
+        pthread_mutex_unlock(&c->mu);
+        if (++errors >= 3) {
+            /* its consumer may have gone with a server: subscribe again */
+            post_error(c, "pulling from the stream", s);
+            natsSubscription_Destroy(sub);
+            sub = NULL;
+            errors = 0;
+        }
+        worker_pause(c, 200);
+    }
+    if (sub)
+        natsSubscription_Destroy(sub);
+    if (js)
+        jsCtx_Destroy(js);
+    nats_ReleaseThreadMemory();
+    return NULL;
+}
+
 /* --- the loop thread ------------------------------------------------- */
 
 static const char *const kind_names[] = {
     [NE_PUT] = "put", [NE_DELETE] = "delete", [NE_READY] = "ready",
     [NE_CONNECTED] = "connected", [NE_DISCONNECTED] = "disconnected",
     [NE_ERROR] = "error", [NE_OK] = "ok", [NE_LEFT] = "left",
+    [NE_STORED] = "stored", [NE_MSG] = "msg",
 };
 
 static void
@@ -687,6 +1051,82 @@ call_lua(lcluster_t *c, const char *kind, const char *text, int with_age, double
     lua_settop(L, top);
 }
 
+
+/* A message handed to Lua is done with (acked, nacked, terminated, or
+ * dropped at close): one less in flight. */
+static void
+msg_done(lcluster_t *c, natsMsg *m)
+{
+    natsMsg_Destroy(m);
+    pthread_mutex_lock(&c->mu);
+    c->inflight--;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void
+call_stored(lcluster_t *c, int64_t token, int dup)
+{
+    lua_State *L = c->L;
+    int top = lua_gettop(L);
+    lua_checkstack(L, 4);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->fnref);
+    lua_pushliteral(L, "stored");
+    lua_pushinteger(L, (lua_Integer)token);
+    lua_pushboolean(L, dup);
+    if (lua_pcall(L, 3, 0, 0) != LUA_OK)
+        fprintf(stderr, "moonwalk: stream event handler: %s\n", lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
+/* on_event("msg", slot, data, delivered, msg_id): the loop owns m in its
+ * slot until ack, nak or term. */
+static void
+call_msg(lcluster_t *c, natsMsg *m)
+{
+    int slot = -1;
+    for (int i = 0; i < c->nslots; i++)
+        if (!c->slots[i]) {
+            slot = i;
+            break;
+        }
+    if (slot < 0) {
+        int n = c->nslots ? c->nslots * 2 : 64;
+        natsMsg **ns = realloc(c->slots, (size_t)n * sizeof *ns);
+        if (!ns) {
+            msg_done(c, m); /* redelivered after ack_wait */
+            return;
+        }
+        memset(ns + c->nslots, 0, (size_t)(n - c->nslots) * sizeof *ns);
+        slot = c->nslots;
+        c->slots = ns;
+        c->nslots = n;
+    }
+    c->slots[slot] = m;
+    jsMsgMetaData *meta = NULL;
+    uint64_t delivered = 1;
+    if (natsMsg_GetMetaData(&meta, m) == NATS_OK && meta) {
+        delivered = meta->NumDelivered;
+        jsMsgMetaData_Destroy(meta);
+    }
+    const char *id = NULL;
+    natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
+    lua_State *L = c->L;
+    int top = lua_gettop(L);
+    lua_checkstack(L, 6);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, c->fnref);
+    lua_pushliteral(L, "msg");
+    lua_pushinteger(L, slot + 1);
+    lua_pushlstring(L, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+    lua_pushinteger(L, (lua_Integer)delivered);
+    if (id)
+        lua_pushstring(L, id);
+    else
+        lua_pushnil(L);
+    if (lua_pcall(L, 5, 0, 0) != LUA_OK)
+        fprintf(stderr, "moonwalk: stream event handler: %s\n", lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
@@ -700,8 +1140,17 @@ on_wake(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&c->mu);
     while (e) {
         nevent_t *next = e->next;
-        if (!c->closed)
+        if (e->kind == NE_STORED) {
+            if (!c->closed)
+                call_stored(c, e->token, e->dup);
+        } else if (e->kind == NE_MSG) {
+            if (c->closed)
+                msg_done(c, e->msg);
+            else
+                call_msg(c, e->msg);
+        } else if (!c->closed) {
             call_lua(c, kind_names[e->kind], e->text, e->kind == NE_PUT, e->age);
+        }
         free(e->text);
         free(e);
         e = next;
@@ -730,8 +1179,12 @@ cluster_free_config(lcluster_t *c)
     for (int i = 0; i < c->nservers; i++)
         free(c->servers[i]);
     c->nservers = 0;
+    for (int i = 0; i < c->nsubjects; i++)
+        free(c->subjects[i]);
+    c->nsubjects = 0;
     char **strs[] = { &c->bucket, &c->id, &c->user, &c->password, &c->token, &c->creds,
-                      &c->tls_ca, &c->tls_cert, &c->tls_key };
+                      &c->tls_ca, &c->tls_cert, &c->tls_key, &c->stream, &c->consume,
+                      &c->durable };
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         if (*strs[i] == c->password && c->password)
             memset(c->password, 0, strlen(c->password));
@@ -764,6 +1217,10 @@ cluster_close(lua_State *L, lcluster_t *c)
             natsConnection_Close(nc);
         pthread_join(c->thread, NULL);
         c->started = 0;
+        if (c->cstarted) {
+            pthread_join(c->cthread, NULL);
+            c->cstarted = 0;
+        }
         if (c->nc) {
             /* wait (bounded) for the client's callbacks to be done with c */
             struct timespec ts;
@@ -780,6 +1237,12 @@ cluster_close(lua_State *L, lcluster_t *c)
     c->dead = 1;
     pthread_mutex_unlock(&c->mu);
     worker_drop_kv(c);
+    for (int i = 0; i < c->nslots; i++)
+        if (c->slots[i])
+            natsMsg_Destroy(c->slots[i]);
+    free(c->slots);
+    c->slots = NULL;
+    c->nslots = 0;
     if (c->js) {
         jsCtx_Destroy(c->js);
         c->js = NULL;
@@ -803,11 +1266,21 @@ cluster_close(lua_State *L, lcluster_t *c)
     nevent_t *e = c->head;
     while (e) {
         nevent_t *next = e->next;
+        if (e->msg)
+            natsMsg_Destroy(e->msg);
         free(e->text);
         free(e);
         e = next;
     }
     c->head = c->tail = NULL;
+    pubitem_t *p = c->pub_head;
+    while (p) {
+        pubitem_t *next = p->next;
+        pubitem_free(p);
+        p = next;
+    }
+    c->pub_head = c->pub_tail = NULL;
+    c->buffered = 0;
     if (c->fnref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, c->fnref);
         c->fnref = LUA_NOREF;
@@ -848,6 +1321,126 @@ l_cluster_leave(lua_State *L)
     return 1;
 }
 
+
+/* --- stream mode: the loop thread's calls ---------------------------- */
+
+static lcluster_t *
+check_stream(lua_State *L)
+{
+    lcluster_t *c = check_cluster(L, 1);
+    if (!c->stream_mode)
+        luaL_error(L, "not a stream handle");
+    return c;
+}
+
+/* h:publish(subject, msg_id, data[, token]) -> true | false (the buffer
+ * is full: dropped and counted) */
+static int
+l_stream_publish(lua_State *L)
+{
+    lcluster_t *c = check_stream(L);
+    size_t len;
+    const char *subject = luaL_checkstring(L, 2);
+    const char *id = luaL_checkstring(L, 3);
+    const char *data = luaL_checklstring(L, 4, &len);
+    lua_Integer token = luaL_optinteger(L, 5, 0);
+    if (c->closed)
+        return luaL_error(L, "stream is closed");
+    pthread_mutex_lock(&c->mu);
+    int full = c->buffered >= c->buffer_cap;
+    if (full)
+        c->n_dropped++;
+    pthread_mutex_unlock(&c->mu);
+    if (full) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    pubitem_t *p = calloc(1, sizeof *p);
+    if (!p || !(p->subject = strdup(subject)) || !(p->msg_id = strdup(id))
+        || !(p->data = malloc(len ? len : 1))) {
+        if (p)
+            pubitem_free(p);
+        return luaL_error(L, "out of memory");
+    }
+    memcpy(p->data, data, len);
+    p->len = len;
+    p->token = token;
+    pthread_mutex_lock(&c->mu);
+    if (c->pub_tail)
+        c->pub_tail->next = p;
+    else
+        c->pub_head = p;
+    c->pub_tail = p;
+    c->buffered++;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static natsMsg *
+take_slot(lua_State *L, lcluster_t *c)
+{
+    lua_Integer i = luaL_checkinteger(L, 2);
+    if (i < 1 || i > c->nslots || !c->slots[i - 1])
+        return NULL;
+    natsMsg *m = c->slots[i - 1];
+    c->slots[i - 1] = NULL;
+    return m;
+}
+
+/* h:ack(slot), h:nak(slot, delay_seconds), h:term(slot) -> true | nil, err */
+static int
+stream_settle(lua_State *L, int how)
+{
+    lcluster_t *c = check_stream(L);
+    double delay = how == 1 ? luaL_optnumber(L, 3, 0) : 0;
+    natsMsg *m = take_slot(L, c);
+    if (!m) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "no such message");
+        return 2;
+    }
+    natsStatus s = how == 0 ? natsMsg_Ack(m, NULL)
+                 : how == 1 ? natsMsg_NakWithDelay(m, (int64_t)(delay * 1000), NULL)
+                 : natsMsg_Term(m, NULL);
+    msg_done(c, m);
+    if (s != NATS_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, natsStatus_GetText(s));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int l_stream_ack(lua_State *L) { return stream_settle(L, 0); }
+static int l_stream_nak(lua_State *L) { return stream_settle(L, 1); }
+static int l_stream_term(lua_State *L) { return stream_settle(L, 2); }
+
+/* h:stats() -> { stored, duplicates, buffered, dropped, publish_errors,
+ *               fetched, fetch_errors, inflight, connected } */
+static int
+l_stream_stats(lua_State *L)
+{
+    lcluster_t *c = check_stream(L);
+    pthread_mutex_lock(&c->mu);
+    uint64_t v[] = { c->n_stored, c->n_dups, c->buffered, c->n_dropped, c->n_pub_errors,
+                     c->n_fetched, c->n_fetch_errors, (uint64_t)c->inflight };
+    int up = c->nc && !c->closed && nats_up(c->nc);
+    pthread_mutex_unlock(&c->mu);
+    static const char *const names[] = { "stored", "duplicates", "buffered", "dropped",
+                                         "publish_errors", "fetched", "fetch_errors", "inflight" };
+    lua_createtable(L, 0, 9);
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        lua_pushinteger(L, (lua_Integer)v[i]);
+        lua_setfield(L, -2, names[i]);
+    }
+    lua_pushboolean(L, up);
+    lua_setfield(L, -2, "connected");
+    return 1;
+}
+
 static char *
 opt_string(lua_State *L, int t, const char *name, const char *def)
 {
@@ -874,9 +1467,51 @@ opt_ms(lua_State *L, int t, const char *name, double def, double min)
     return (int64_t)(v * 1000);
 }
 
-/* nats_cluster{...} */
+/* stream mode's options (see the top of this file) */
+static void
+stream_options(lua_State *L, lcluster_t *c)
+{
+    c->stream_mode = 1;
+    c->stream = opt_string(L, 1, "stream", NULL);
+    luaL_argcheck(L, c->stream && strlen(c->stream) > 0 && !strpbrk(c->stream, ". *>"), 1,
+                  "stream must be a name without '.', '*', '>' or spaces");
+    lua_getfield(L, 1, "subjects");
+    luaL_argcheck(L, lua_istable(L, -1), 1, "subjects must be a list");
+    for (int i = 1; i <= 4; i++) {
+        if (lua_rawgeti(L, -1, i) == LUA_TNIL) {
+            lua_pop(L, 1);
+            break;
+        }
+        if (!(c->subjects[c->nsubjects] = strdup(luaL_checkstring(L, -1))))
+            luaL_error(L, "out of memory");
+        c->nsubjects++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    luaL_argcheck(L, c->nsubjects > 0, 1, "subjects must list at least one subject");
+    c->consume = opt_string(L, 1, "consume", NULL);
+    c->durable = opt_string(L, 1, "durable", "moonwalk");
+    c->id = opt_string(L, 1, "id", "moonwalk");
+    c->dup_ms = opt_ms(L, 1, "duplicates", 120, 0.1);
+    c->ack_wait_ms = opt_ms(L, 1, "ack_wait", 30, 0.1);
+    char *storage = opt_string(L, 1, "storage", "file");
+    c->file_storage = strcmp(storage, "memory") != 0;
+    free(storage);
+    lua_getfield(L, 1, "batch");
+    c->batch = (int)luaL_optinteger(L, -1, 64);
+    lua_getfield(L, 1, "max_inflight");
+    c->max_inflight = (int)luaL_optinteger(L, -1, 256);
+    lua_getfield(L, 1, "buffer");
+    lua_Integer cap = luaL_optinteger(L, -1, 100000);
+    lua_pop(L, 3);
+    luaL_argcheck(L, c->batch >= 1 && c->max_inflight >= 1 && cap >= 1, 1,
+                  "batch, max_inflight and buffer must be positive");
+    c->buffer_cap = (size_t)cap;
+}
+
+/* nats_cluster{...} and nats_stream{...} */
 static int
-l_nats_cluster(lua_State *L)
+nats_open(lua_State *L, int stream_mode)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     const char *why = nats_load();
@@ -906,9 +1541,13 @@ l_nats_cluster(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_argcheck(L, c->nservers > 0, 1, "servers must list at least one nats:// URL");
-    c->bucket = opt_string(L, 1, "bucket", NULL);
-    c->id = opt_string(L, 1, "id", NULL);
-    luaL_argcheck(L, c->bucket && c->id, 1, "bucket and id are required");
+    if (stream_mode) {
+        stream_options(L, c);
+    } else {
+        c->bucket = opt_string(L, 1, "bucket", NULL);
+        c->id = opt_string(L, 1, "id", NULL);
+        luaL_argcheck(L, c->bucket && c->id, 1, "bucket and id are required");
+    }
     c->user = opt_string(L, 1, "user", NULL);
     c->password = opt_string(L, 1, "password", NULL);
     c->token = opt_string(L, 1, "token", NULL);
@@ -939,13 +1578,22 @@ l_nats_cluster(lua_State *L)
     if (!c->wake || !c->tick)
         return luaL_error(L, "cluster: cannot create events");
     struct timeval tv = { (time_t)(tick_ms / 1000), (suseconds_t)((tick_ms % 1000) * 1000) };
-    event_add(c->tick, &tv);
-    if (pthread_create(&c->thread, NULL, worker_main, c) != 0)
+    if (!stream_mode)
+        event_add(c->tick, &tv);
+    if (pthread_create(&c->thread, NULL, stream_mode ? stream_worker_main : worker_main, c) != 0)
         return luaL_error(L, "cluster: cannot start its thread: %s", strerror(errno));
     c->started = 1;
+    if (stream_mode && c->consume) {
+        if (pthread_create(&c->cthread, NULL, stream_consumer_main, c) != 0)
+            return luaL_error(L, "cluster: cannot start its thread: %s", strerror(errno));
+        c->cstarted = 1;
+    }
     lua_settop(L, ud);
     return 1;
 }
+
+static int l_nats_cluster(lua_State *L) { return nats_open(L, 0); }
+static int l_nats_stream(lua_State *L) { return nats_open(L, 1); }
 
 int mwl_nats_open(lua_State *L);
 int
@@ -954,6 +1602,11 @@ mwl_nats_open(lua_State *L)
     static const luaL_Reg methods[] = {
         { "close", l_cluster_close },
         { "leave", l_cluster_leave },
+        { "publish", l_stream_publish },
+        { "ack", l_stream_ack },
+        { "nak", l_stream_nak },
+        { "term", l_stream_term },
+        { "stats", l_stream_stats },
         { NULL, NULL },
     };
     if (luaL_newmetatable(L, CLUSTER_MT)) {
@@ -965,5 +1618,7 @@ mwl_nats_open(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_nats_cluster);
     lua_setfield(L, -2, "nats_cluster");
+    lua_pushcfunction(L, l_nats_stream);
+    lua_setfield(L, -2, "nats_stream");
     return 0;
 }
