@@ -7,6 +7,15 @@
 --   s:cleanup()                       stop it and remove its directory
 --   nats.port()                       a port to give start{port=} later
 --   nats.start{ args = "--user u --pass p" }   more options for the server
+--
+--   local cl = nats.cluster{}         three nodes with JetStream, routed to
+--                                     each other (--cluster, --routes),
+--                                     each with its own store and ports;
+--                                     returns once a metadata leader is
+--                                     elected (R3 streams can be made)
+--   cl.url ("nats://...:P1,nats://...:P2,nats://...:P3"), cl.urls, cl.nodes[i]
+--   cl:kill(i)  cl:start(i)           one node down / back (same ports, store)
+--   cl:cleanup()
 local core = require "moonwalk.core"
 
 local N = {}
@@ -84,6 +93,70 @@ end
 function Server:cleanup()
   self:kill()
   if self.dir and self.dir:match("^/tmp/moonwalk%-nats%.") then os.execute("rm -rf " .. self.dir) end
+end
+
+-- distinct free ports
+local function ports(k)
+  local got, seen = {}, {}
+  while #got < k do
+    local p = N.port()
+    if not seen[p] then seen[p] = true got[#got + 1] = p end
+  end
+  return got
+end
+
+local Cluster = {}
+Cluster.__index = Cluster
+
+function N.cluster(opts)
+  opts = opts or {}
+  local size = opts.size or 3
+  local p = ports(2 * size)
+  local routes = {}
+  for i = 1, size do routes[i] = "nats://127.0.0.1:" .. p[size + i] end
+  local self = setmetatable({ nodes = {}, urls = {} }, Cluster)
+  local name = "c" .. p[1]
+  for i = 1, size do
+    local node = setmetatable({}, Server)
+    node.dir = sh("mktemp -d /tmp/moonwalk-nats.XXXXXX"):gsub("%s+$", "")
+    node.port = p[i]
+    node.url = "nats://127.0.0.1:" .. p[i]
+    node.starts = 0
+    node.args = string.format("--server_name n%d --cluster_name %s --cluster nats://127.0.0.1:%d --routes %s %s",
+      i, name, p[size + i], table.concat(routes, ","), opts.args or "")
+    self.nodes[i] = node
+    self.urls[i] = node.url
+  end
+  self.url = table.concat(self.urls, ",")
+  for i = 1, size do self.nodes[i]:start() end
+  self:wait_leader()
+  return self
+end
+
+-- wait_leader(): until a node's log says the JetStream metadata leader is
+-- elected (or one already knows it).
+function Cluster:wait_leader(seconds)
+  local deadline = core.now() + (seconds or 30)
+  while core.now() < deadline do
+    for _, node in ipairs(self.nodes) do
+      if node.pid then
+        local text = slurp(node.log)
+        if text:find("JetStream cluster new metadata leader", 1, true)
+           or text:find("Self is new JetStream cluster metadata leader", 1, true) then
+          return true
+        end
+      end
+    end
+    os.execute("sleep 0.05")
+  end
+  error("no JetStream metadata leader after " .. (seconds or 30) .. " s")
+end
+
+function Cluster:kill(i) self.nodes[i]:kill() end
+function Cluster:start(i) self.nodes[i]:start() end
+
+function Cluster:cleanup()
+  for _, node in ipairs(self.nodes) do node:cleanup() end
 end
 
 return N
