@@ -15,6 +15,9 @@
 --                                     elected (R3 streams can be made)
 --   cl.url ("nats://...:P1,nats://...:P2,nats://...:P3"), cl.urls, cl.nodes[i]
 --   cl:kill(i)  cl:start(i)           one node down / back (same ports, store)
+--   cl:stream_state(name)             the stream's state as a live node's
+--                                     monitoring port (/jsz) shows it:
+--                                     { messages =, bytes =, ... } | nil
 --   cl:cleanup()
 local core = require "moonwalk.core"
 
@@ -111,7 +114,7 @@ Cluster.__index = Cluster
 function N.cluster(opts)
   opts = opts or {}
   local size = opts.size or 3
-  local p = ports(2 * size)
+  local p = ports(3 * size)
   local routes = {}
   for i = 1, size do routes[i] = "nats://127.0.0.1:" .. p[size + i] end
   local self = setmetatable({ nodes = {}, urls = {} }, Cluster)
@@ -122,8 +125,9 @@ function N.cluster(opts)
     node.port = p[i]
     node.url = "nats://127.0.0.1:" .. p[i]
     node.starts = 0
-    node.args = string.format("--server_name n%d --cluster_name %s --cluster nats://127.0.0.1:%d --routes %s %s",
-      i, name, p[size + i], table.concat(routes, ","), opts.args or "")
+    node.monitor = p[2 * size + i]
+    node.args = string.format("--server_name n%d --cluster_name %s --cluster nats://127.0.0.1:%d --routes %s -m %d %s",
+      i, name, p[size + i], table.concat(routes, ","), node.monitor, opts.args or "")
     self.nodes[i] = node
     self.urls[i] = node.url
   end
@@ -150,6 +154,24 @@ function Cluster:wait_leader(seconds)
     os.execute("sleep 0.05")
   end
   error("no JetStream metadata leader after " .. (seconds or 30) .. " s")
+end
+
+function Cluster:stream_state(stream)
+  local cjson = require "cjson"
+  for _, node in ipairs(self.nodes) do
+    if node.pid then
+      local body = sh(string.format("curl -s --max-time 5 'http://127.0.0.1:%d/jsz?streams=true'", node.monitor))
+      local ok, j = pcall(cjson.decode, body)
+      if ok and type(j) == "table" then
+        for _, acc in ipairs(j.account_details or {}) do
+          for _, st in ipairs(acc.stream_detail or {}) do
+            if st.name == stream then return st.state end
+          end
+        end
+      end
+    end
+  end
+  return nil
 end
 
 function Cluster:kill(i) self.nodes[i]:kill() end

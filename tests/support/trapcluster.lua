@@ -26,10 +26,11 @@ T.ENV = "MOONWALK_LUADIR=" .. ROOT .. "/lua MIBS= "
 -- that raises for the value RAISE (and logs each try in DIR/ID.raised)
 T.RX = [[
 local mw = require "moonwalk"
-local port, dir, id, max_deliveries, ack_wait, replicas, raise, handle = ...
+local port, dir, id, max_deliveries, ack_wait, replicas, raise, handle, buffer = ...
 local rx = assert(mw.trapd { listen = "udp:127.0.0.1:" .. port, community = "public", cluster = true,
   max_deliveries = tonumber(max_deliveries), ack_wait = tonumber(ack_wait), retry_delay = 0.2,
-  replicas = tonumber(replicas), stats_interval = 0, queue = 100000, consume = handle ~= "no" })
+  replicas = tonumber(replicas), stats_interval = 0, queue = 100000, consume = handle ~= "no",
+  buffer = tonumber(buffer) })
 local f = assert(io.open(dir .. "/" .. id .. ".handled", "a"))
 f:setvbuf("line") -- a SIGKILL loses no line of what was handled
 rx:on(function(n)
@@ -100,9 +101,9 @@ function Env:receiver(id, url, o)
   local port = self.ports[id] or core.free_udp_port()
   self.ports[id] = port
   local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name %s "
-    .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/rx.lua -- %d %s %s %s %s %s %s %s >>%s/%s.log 2>&1 & echo $!",
+    .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/rx.lua -- %d %s %s %s %s %s %s %s %s >>%s/%s.log 2>&1 & echo $!",
     ROOT, T.ENV, T.BIN, url, id, o.name or "traps", self.dir, port, self.dir, id, o.max_deliveries or 5,
-    o.ack_wait or 30, o.replicas or 1, o.raise or "-", o.handle == false and "no" or "yes", self.dir, id)
+    o.ack_wait or 30, o.replicas or 1, o.raise or "-", o.handle == false and "no" or "yes", o.buffer or 100000, self.dir, id)
   self.procs[id] = sh(cmd):match("(%d+)%s*$")
   assert(self.procs[id], "receiver did not start")
   return port
