@@ -1,5 +1,7 @@
-/* l_nats.c - cluster membership on NATS JetStream key-value, for
- * moonwalk.cluster.
+/* l_nats.c - NATS JetStream for moonwalk: cluster membership on a
+ * key-value bucket (moonwalk.cluster), and streams that notifications
+ * and poll results are stored in and pulled from (moonwalk.trapstream,
+ * moonwalk.output).
  *
  *   nats_cluster{ servers = {url...}, bucket =, id =, heartbeat =, ttl =,
  *                 replicas =, tick =, user =, password =, token =, creds =,
@@ -7,6 +9,27 @@
  *   handle:leave()   asks the worker to delete this instance's key and stop
  *                    (returns at once; on_event("left") follows)
  *   handle:close()   stops everything now (joins the worker)
+ *
+ *   nats_stream{ servers =, (credentials, tls_* as above), id =,
+ *                stream = NAME, subjects = {...}, replicas =, storage =
+ *                "file"|"memory", duplicates = seconds (120), buffer = N
+ *                (100000), consume = SUBJECT, durable = NAME, ack_wait =
+ *                seconds (30), batch = N (64), max_inflight = N (256),
+ *                on_event = fn } -> handle
+ *   handle:publish(subject, msg_id, data[, token]) -> true | false (the
+ *                    buffer is full: dropped and counted)
+ *   handle:ack(slot), :nak(slot, delay), :term(slot), :stats(), :close()
+ *
+ * A stream handle makes the stream when it is not there (an existing one
+ * is used as it is). Its worker stores what publish() queued, in order,
+ * one js_Publish at a time with the Nats-Msg-Id given (so the server's
+ * duplicate window drops a second copy); what fails stays first in the
+ * queue and is tried again, so nothing is lost while NATS is away short
+ * of the buffer's bound. With consume, a second thread pulls from the
+ * durable pull consumer on that subject (explicit acks, no MaxDeliver:
+ * the caller counts deliveries) and hands each message to the loop,
+ * at most max_inflight not yet settled; the loop keeps them in slots
+ * until ack, nak or term.
  *
  * The connection runs on moonwalk's libevent loop through the client's
  * libevent adapter: its socket is read and written by the loop. The NATS
@@ -39,6 +62,12 @@
  *   "ok"                 the calls work again after an error
  *   "left"               the worker deleted our key and stopped (leave)
  *   "tick"               every `tick` seconds, for local expiry
+ * and for streams:
+ *   "stored", token, dup the message published with token > 0 is stored
+ *                        (dup: the stream had it already)
+ *   "msg", slot, data, delivered, msg_id, subject
+ *                        a message from the consumer (delivered: the
+ *                        server's count of deliveries, 1 the first time)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -125,7 +154,8 @@
     X(jsMsgMetaData_Destroy) \
     X(natsMsg_Ack) \
     X(natsMsg_NakWithDelay) \
-    X(natsMsg_Term)
+    X(natsMsg_Term) \
+    X(natsMsg_GetSubject)
 
 #define NATS_PTR(f) static __typeof__(f) *p_##f;
 NATS_FUNCS(NATS_PTR)
@@ -198,6 +228,7 @@ NATS_FUNCS(NATS_PTR)
 #define natsMsg_Ack p_natsMsg_Ack
 #define natsMsg_NakWithDelay p_natsMsg_NakWithDelay
 #define natsMsg_Term p_natsMsg_Term
+#define natsMsg_GetSubject p_natsMsg_GetSubject
 
 /* The adapter is a header of non-static functions: included here only,
  * after the names above point at the loaded library. */
@@ -1078,7 +1109,7 @@ call_stored(lcluster_t *c, int64_t token, int dup)
     lua_settop(L, top);
 }
 
-/* on_event("msg", slot, data, delivered, msg_id): the loop owns m in its
+/* on_event("msg", slot, data, delivered, msg_id, subject): the loop owns m in its
  * slot until ack, nak or term. */
 static void
 call_msg(lcluster_t *c, natsMsg *m)
@@ -1122,7 +1153,8 @@ call_msg(lcluster_t *c, natsMsg *m)
         lua_pushstring(L, id);
     else
         lua_pushnil(L);
-    if (lua_pcall(L, 5, 0, 0) != LUA_OK)
+    lua_pushstring(L, natsMsg_GetSubject(m));
+    if (lua_pcall(L, 6, 0, 0) != LUA_OK)
         fprintf(stderr, "moonwalk: stream event handler: %s\n", lua_tostring(L, -1));
     lua_settop(L, top);
 }
