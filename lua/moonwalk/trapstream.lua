@@ -36,6 +36,8 @@ local FIELDS = { "source", "port", "transport", "version", "type", "time", "user
   "engine_id", "context_engine_id", "context", "msg_id", "community", "enterprise", "agent_addr",
   "generic", "specific", "timestamp", "request_id", "uptime", "trap_oid" }
 
+local INTEGERS = { "port", "generic", "specific", "timestamp", "request_id", "uptime", "msg_id" }
+
 -- encode(n, receiver) -> JSON text: the notification's fields, raw in
 -- hex, and the id of the receiver that stored it.
 function S.encode(n, receiver)
@@ -52,6 +54,10 @@ function S.decode(text, mt)
   t.raw = core.fromhex(t.raw)
   if not t.raw then return nil, "not a notification" end
   for k, v in pairs(t) do if v == json().null then t[k] = nil end end
+  -- JSON numbers come back as floats
+  for _, k in ipairs(INTEGERS) do
+    if type(t[k]) == "number" then t[k] = math.tointeger(t[k]) or t[k] end
+  end
   return setmetatable(t, mt)
 end
 

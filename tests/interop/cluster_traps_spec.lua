@@ -78,6 +78,38 @@ describe("clustered trap receivers (nats-server -js)", function()
     os.execute("kill " .. sender .. " 2>/dev/null")
   end)
 
+  it("moonwalk trapd --cluster: two receivers print each of the same traps once", function()
+    local core = require "moonwalk.core"
+    local R = require "run"
+    local ports, pids = {}, {}
+    for _, id in ipairs { "p", "q" } do
+      ports[#ports + 1] = core.free_udp_port()
+      pids[#pids + 1] = R.sh(string.format("%s%s trapd --listen udp:127.0.0.1:%d -c public --cluster %s "
+        .. "--cluster-id %s --stats-interval 0 >%s/%s.out 2>%s/%s.err & echo $!", tc.ENV, tc.BIN, ports[#ports],
+        server.url, id, env.dir, id, env.dir, id)):match("(%d+)%s*$")
+    end
+    local deadline = core.now() + 30
+    while core.now() < deadline do
+      local a, b = R.slurp(env.dir .. "/p.err"), R.slurp(env.dir .. "/q.err")
+      if a:find("trapd: cluster moonwalk: connected", 1, true) and b:find("trapd: cluster moonwalk: connected", 1, true) then break end
+      os.execute("sleep 0.05")
+    end
+    env:send(1, 100, ports)
+    local count
+    deadline = core.now() + 30
+    repeat
+      local text = R.slurp(env.dir .. "/p.out") .. R.slurp(env.dir .. "/q.out")
+      count = {}
+      for v in text:gmatch('STRING: "(t%-%d+)"') do count[v] = (count[v] or 0) + 1 end
+      local n = 0
+      for _ in pairs(count) do n = n + 1 end
+      if n == 100 then break end
+      os.execute("sleep 0.1")
+    until core.now() > deadline
+    for _, pid in ipairs(pids) do os.execute("kill " .. pid .. " 2>/dev/null") end
+    for i = 1, 100 do assert.equal(1, count["t-" .. i], "t-" .. i) end
+  end)
+
   it("a handler that raises is redelivered, then dead-lettered after max_deliveries", function()
     local pa = env:receiver("a", server.url, { max_deliveries = 3, raise = "t-7" })
     env:wait_ready("a", true)

@@ -91,7 +91,9 @@ describe("trap stream: encoding", function()
     local back = assert(S.decode(S.encode(n, "rx-1"), r:note_mt()))
     for _, k in ipairs { "source", "port", "version", "type", "community", "request_id", "trap_oid", "uptime" } do
       assert.equal(n[k], back[k])
+      assert.equal(math.type(n[k]), math.type(back[k]), k)
     end
+    assert.equal(require("moonwalk.trapd").format_text(n), require("moonwalk.trapd").format_text(back))
     assert.equal("rx-1", back.receiver)
     assert.equal(n.raw, back.raw)
     assert.equal("edge-7", back.varbinds[3].value)
