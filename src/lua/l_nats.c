@@ -155,7 +155,9 @@
     X(natsMsg_Ack) \
     X(natsMsg_NakWithDelay) \
     X(natsMsg_Term) \
-    X(natsMsg_GetSubject)
+    X(natsMsg_GetSubject) \
+    X(js_PublishMsgAsync) \
+    X(natsMsg_Create)
 
 #define NATS_PTR(f) static __typeof__(f) *p_##f;
 NATS_FUNCS(NATS_PTR)
@@ -229,6 +231,8 @@ NATS_FUNCS(NATS_PTR)
 #define natsMsg_NakWithDelay p_natsMsg_NakWithDelay
 #define natsMsg_Term p_natsMsg_Term
 #define natsMsg_GetSubject p_natsMsg_GetSubject
+#define js_PublishMsgAsync p_js_PublishMsgAsync
+#define natsMsg_Create p_natsMsg_Create
 
 /* The adapter is a header of non-static functions: included here only,
  * after the names above point at the loaded library. */
@@ -324,7 +328,10 @@ typedef struct {
     int dead;                   /* close is freeing: post nothing more */
     natsConnection *nc;         /* owned; set by the worker once made */
     pubitem_t *pub_head, *pub_tail; /* owned: waiting to be stored */
-    size_t buffered;
+    pubitem_t *sent;            /* owned: published, their acks awaited */
+    int nsent;
+    int retry_pause;            /* a publish failed: the worker waits a little */
+    size_t buffered;            /* waiting and awaited */
     int inflight;               /* messages handed to the loop, not yet acked */
     uint64_t n_stored, n_dups, n_dropped, n_pub_errors, n_fetched, n_fetch_errors;
 
@@ -879,9 +886,71 @@ worker_stream(lcluster_t *c)
     return s;
 }
 
-/* Waits up to ms for something to publish, or to be told to stop. */
+/* The library's acknowledgement of an asynchronous publish (its thread):
+ * the message is stored, or it failed (an error from the server, or no
+ * acknowledgement within MaxWait) and goes back to the queue's front. */
 static void
-pub_wait(lcluster_t *c, int64_t ms)
+on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    lcluster_t *c = closure;
+    const char *id = NULL;
+    (void)js;
+    natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
+    pthread_mutex_lock(&c->mu);
+    pubitem_t *p = NULL, **pp = &c->sent;
+    if (!c->dead && id)
+        for (; *pp; pp = &(*pp)->next)
+            if (strcmp((*pp)->msg_id, id) == 0) {
+                p = *pp;
+                *pp = p->next;
+                c->nsent--;
+                break;
+            }
+    if (!p) {
+        pthread_mutex_unlock(&c->mu);
+        natsMsg_Destroy(msg);
+        return;
+    }
+    int64_t token = 0;
+    int dup = 0;
+    natsStatus err = NATS_OK;
+    if (pa && !pae) {
+        dup = pa->Duplicate;
+        if (dup)
+            c->n_dups++;
+        else
+            c->n_stored++;
+        c->buffered--;
+        token = p->token;
+    } else {
+        err = pae ? pae->Err : NATS_ERR;
+        c->n_pub_errors++;
+        c->retry_pause = 1;
+        p->next = c->pub_head; /* tried again, first */
+        c->pub_head = p;
+        if (!c->pub_tail)
+            c->pub_tail = p;
+        p = NULL;
+    }
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    natsMsg_Destroy(msg);
+    if (p) {
+        if (token > 0)
+            post_stored(c, token, dup);
+        pubitem_free(p);
+        post_ok(c);
+    } else {
+        char msgtext[200];
+        snprintf(msgtext, sizeof msgtext, "storing in the stream: %s", natsStatus_GetText(err));
+        post_error_text(c, msgtext);
+    }
+}
+
+/* Waits up to ms until there is something to publish and room for it, or
+ * the worker is told to stop. */
+static void
+pub_wait_room(lcluster_t *c, int window, int64_t ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -892,16 +961,20 @@ pub_wait(lcluster_t *c, int64_t ms)
         ts.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&c->mu);
-    while (!c->stop && !c->pub_head)
+    while (!c->stop && !(c->pub_head && c->nsent < window))
         if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
             break;
     pthread_mutex_unlock(&c->mu);
 }
 
-/* The publisher: stores what publish() queued, one message at a time, in
- * order, each with its Nats-Msg-Id; what fails stays first in the queue
- * and is tried again (the server's duplicate window makes a retry of a
- * message it did store harmless). */
+#define PUB_WINDOW 256          /* publishes awaiting their acks */
+#define PUB_MAX_WAIT 5000       /* ms before an unacknowledged one is sent again */
+
+/* The publisher: stores what publish() queued, each with its Nats-Msg-Id,
+ * up to PUB_WINDOW at a time (asynchronous publishes); what fails goes
+ * back to the queue's front and is sent again (the server's duplicate
+ * window makes a second copy of a message it did store harmless), so
+ * nothing is lost while NATS is away, short of the buffer's bound. */
 static void *
 stream_worker_main(void *arg)
 {
@@ -914,7 +987,21 @@ stream_worker_main(void *arg)
             continue;
         }
         if (!ready) {
-            if (worker_js(c, &c->js) != NATS_OK || worker_stream(c) != NATS_OK) {
+            if (!c->js) {
+                jsOptions jo;
+                jsOptions_Init(&jo);
+                jo.Wait = 3000;
+                jo.PublishAsync.MaxPending = PUB_WINDOW * 2;
+                jo.PublishAsync.AckHandler = on_pub_ack;
+                jo.PublishAsync.AckHandlerClosure = c;
+                natsStatus s = natsConnection_JetStream(&c->js, c->nc, &jo);
+                if (s != NATS_OK) {
+                    post_error(c, "JetStream", s);
+                    worker_pause(c, 500);
+                    continue;
+                }
+            }
+            if (worker_stream(c) != NATS_OK) {
                 worker_pause(c, 500);
                 continue;
             }
@@ -922,45 +1009,56 @@ stream_worker_main(void *arg)
             post_ok(c);
         }
         pthread_mutex_lock(&c->mu);
-        pubitem_t *p = c->pub_head;
-        pthread_mutex_unlock(&c->mu);
-        if (!p) {
-            pub_wait(c, 250);
-            continue;
+        int pause = c->retry_pause;
+        c->retry_pause = 0;
+        pubitem_t *p = NULL;
+        if (!pause && c->pub_head && c->nsent < PUB_WINDOW) {
+            p = c->pub_head;
+            c->pub_head = p->next;
+            if (!c->pub_head)
+                c->pub_tail = NULL;
+            p->next = c->sent;
+            c->sent = p;
+            c->nsent++;
         }
-        jsPubOptions po;
-        jsPubAck *pa = NULL;
-        jsErrCode jerr = 0;
-        jsPubOptions_Init(&po);
-        po.MsgId = p->msg_id;
-        natsStatus s = js_Publish(&pa, c->js, p->subject, p->data, (int)p->len, &po, &jerr);
-        if (s != NATS_OK) {
-            pthread_mutex_lock(&c->mu);
-            c->n_pub_errors++;
-            pthread_mutex_unlock(&c->mu);
-            post_error(c, "storing in the stream", s);
-            if (jerr == JSStreamNotFoundErr || s == NATS_NO_RESPONDERS)
-                ready = 0; /* made again (a server lost it) */
+        pthread_mutex_unlock(&c->mu);
+        if (pause) {
             worker_pause(c, 200);
             continue;
         }
-        int dup = pa && pa->Duplicate;
-        if (pa)
-            jsPubAck_Destroy(pa);
-        pthread_mutex_lock(&c->mu);
-        c->pub_head = p->next;
-        if (!c->pub_head)
-            c->pub_tail = NULL;
-        c->buffered--;
-        if (dup)
-            c->n_dups++;
-        else
-            c->n_stored++;
-        pthread_mutex_unlock(&c->mu);
-        if (p->token > 0)
-            post_stored(c, p->token, dup);
-        pubitem_free(p);
-        post_ok(c);
+        if (!p) {
+            pub_wait_room(c, PUB_WINDOW, 250);
+            continue;
+        }
+        natsMsg *m = NULL;
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = p->msg_id;
+        po.MaxWait = PUB_MAX_WAIT;
+        natsStatus s = natsMsg_Create(&m, p->subject, NULL, p->data, (int)p->len);
+        if (s == NATS_OK)
+            s = js_PublishMsgAsync(c->js, &m, &po);
+        natsMsg_Destroy(m); /* nothing when the library took it */
+        if (s != NATS_OK) {
+            /* not sent: back to the front, unless the ack handler had it */
+            pthread_mutex_lock(&c->mu);
+            for (pubitem_t **pp = &c->sent; *pp; pp = &(*pp)->next)
+                if (*pp == p) {
+                    *pp = p->next;
+                    c->nsent--;
+                    p->next = c->pub_head;
+                    c->pub_head = p;
+                    if (!c->pub_tail)
+                        c->pub_tail = p;
+                    break;
+                }
+            c->n_pub_errors++;
+            pthread_mutex_unlock(&c->mu);
+            post_error(c, "storing in the stream", s);
+            if (s == NATS_NO_RESPONDERS)
+                ready = 0; /* made again (a server lost it) */
+            worker_pause(c, 200);
+        }
     }
     nats_ReleaseThreadMemory();
     return NULL;
@@ -1305,13 +1403,16 @@ cluster_close(lua_State *L, lcluster_t *c)
         e = next;
     }
     c->head = c->tail = NULL;
-    pubitem_t *p = c->pub_head;
-    while (p) {
-        pubitem_t *next = p->next;
-        pubitem_free(p);
-        p = next;
-    }
-    c->pub_head = c->pub_tail = NULL;
+    pthread_mutex_lock(&c->mu);
+    pubitem_t *lists[] = { c->pub_head, c->sent };
+    c->pub_head = c->pub_tail = c->sent = NULL;
+    c->nsent = 0;
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < 2; i++)
+        for (pubitem_t *p = lists[i], *next; p; p = next) {
+            next = p->next;
+            pubitem_free(p);
+        }
     c->buffered = 0;
     if (c->fnref != LUA_NOREF) {
         luaL_unref(L, LUA_REGISTRYINDEX, c->fnref);

@@ -13,7 +13,7 @@ local env, server
 
 before_each(function()
   env = tc.new()
-  server = nats.start {}
+  server = nats.start { monitor = true }
 end)
 
 after_each(function()
@@ -43,15 +43,20 @@ describe("clustered trap receivers (nats-server -js)", function()
     local sa, sb
     repeat
       sa, sb = env:stats("a"), env:stats("b")
-      if sa.stream_stored + sa.stream_duplicates + sb.stream_stored + sb.stream_duplicates == 2 * N then break end
+      if sa.stream_stored + sa.stream_duplicates + sb.stream_stored + sb.stream_duplicates == 2 * N
+         and sa.stream_handled + sb.stream_handled == N then break end
       os.execute("sleep 0.2")
     until require("moonwalk.core").now() > deadline
     assert.equal(N, sa.received)
     assert.equal(N, sb.received)
-    assert.equal(N, sa.stream_stored + sb.stream_stored)
-    assert.equal(N, sa.stream_duplicates + sb.stream_duplicates)
+    -- (stored counts confirmed stores: one whose acknowledgement came too
+    -- late is sent again and then counts as a duplicate)
+    local stored, errors = sa.stream_stored + sb.stream_stored, sa.stream_publish_errors + sb.stream_publish_errors
+    assert.is_true(stored <= N and stored >= N - errors, stored .. " stored, " .. errors .. " errors")
     assert.equal(N, sa.stream_handled + sb.stream_handled)
     assert.equal(0, sa.stream_dropped + sb.stream_dropped)
+    -- the stream holds each trap once
+    assert.equal(N, server:stream_state("moonwalk_traps_traps").messages)
   end)
 
   it("a receiver killed (SIGKILL) mid-burst loses nothing: the other stores and handles every trap", function()

@@ -7,6 +7,7 @@
 --   s:cleanup()                       stop it and remove its directory
 --   nats.port()                       a port to give start{port=} later
 --   nats.start{ args = "--user u --pass p" }   more options for the server
+--   nats.start{ monitor = true }      with a monitoring port: s:stream_state(name)
 --
 --   local cl = nats.cluster{}         three nodes with JetStream, routed to
 --                                     each other (--cluster, --routes),
@@ -56,6 +57,10 @@ function N.start(opts)
   self.url = "nats://127.0.0.1:" .. self.port
   self.starts = 0
   self.args = opts.args or ""
+  if opts.monitor then
+    self.monitor = N.port()
+    self.args = self.args .. " -m " .. self.monitor
+  end
   self:start()
   return self
 end
@@ -156,10 +161,11 @@ function Cluster:wait_leader(seconds)
   error("no JetStream metadata leader after " .. (seconds or 30) .. " s")
 end
 
-function Cluster:stream_state(stream)
+-- the state of a stream as the monitoring port of a live node shows it
+local function stream_state(nodes, stream)
   local cjson = require "cjson"
-  for _, node in ipairs(self.nodes) do
-    if node.pid then
+  for _, node in ipairs(nodes) do
+    if node.pid and node.monitor then
       local body = sh(string.format("curl -s --max-time 5 'http://127.0.0.1:%d/jsz?streams=true'", node.monitor))
       local ok, j = pcall(cjson.decode, body)
       if ok and type(j) == "table" then
@@ -172,6 +178,12 @@ function Cluster:stream_state(stream)
     end
   end
   return nil
+end
+
+function Cluster:stream_state(stream) return stream_state(self.nodes, stream) end
+function Server:stream_state(stream)
+  assert(self.monitor, "started without monitor = true")
+  return stream_state({ self }, stream)
 end
 
 function Cluster:kill(i) self.nodes[i]:kill() end

@@ -6,7 +6,8 @@
 --   local tc = require "trapcluster"
 --   local env = tc.new()                         env.dir: files of this run
 --   env:receiver(id, nats_url, { max_deliveries =, ack_wait =, replicas =,
---                                name =, raise = "value" })   -> port
+--                                name =, raise = "value", buffer =,
+--                                handle = false (store only) | "count" })   -> port
 --   env:send(first, last, ports [, { inform = true, wait = true }])
 --   env:handled(ids) -> value -> { deliveries... }, lines
 --   env:stats(id) -> the receiver's rx:stats() (written every 0.2 s)
@@ -34,6 +35,7 @@ local rx = assert(mw.trapd { listen = "udp:127.0.0.1:" .. port, community = "pub
 local f = assert(io.open(dir .. "/" .. id .. ".handled", "a"))
 f:setvbuf("line") -- a SIGKILL loses no line of what was handled
 rx:on(function(n)
+  if handle == "count" then return end -- benchmarks: stream_handled counts
   local v = n.varbinds[3] and n.varbinds[3].value or "?"
   if v == raise then
     local r = assert(io.open(dir .. "/" .. id .. ".raised", "a"))
@@ -103,7 +105,8 @@ function Env:receiver(id, url, o)
   local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name %s "
     .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/rx.lua -- %d %s %s %s %s %s %s %s %s >>%s/%s.log 2>&1 & echo $!",
     ROOT, T.ENV, T.BIN, url, id, o.name or "traps", self.dir, port, self.dir, id, o.max_deliveries or 5,
-    o.ack_wait or 30, o.replicas or 1, o.raise or "-", o.handle == false and "no" or "yes", o.buffer or 100000, self.dir, id)
+    o.ack_wait or 30, o.replicas or 1, o.raise or "-", o.handle == false and "no" or o.handle == "count" and "count" or "yes", o.buffer or 100000,
+    self.dir, id)
   self.procs[id] = sh(cmd):match("(%d+)%s*$")
   assert(self.procs[id], "receiver did not start")
   return port
