@@ -490,19 +490,26 @@ nats_up(natsConnection *nc)
     return natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
+/* ts = now + ms, on the clock pthread_cond_timedwait uses */
+static void
+deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
 /* Waits up to ms unless told to stop or leave; returns 1 when told. */
 static int
 worker_pause(lcluster_t *c, int64_t ms)
 {
     struct timespec ts;
     int told;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    deadline_in(&ts, ms);
     pthread_mutex_lock(&c->mu);
     while (!c->stop && !c->leave)
         if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
@@ -953,13 +960,7 @@ static void
 pub_wait_room(lcluster_t *c, int window, int64_t ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    deadline_in(&ts, ms);
     pthread_mutex_lock(&c->mu);
     while (!c->stop && !(c->pub_head && c->nsent < window))
         if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
@@ -1354,8 +1355,7 @@ cluster_close(lua_State *L, lcluster_t *c)
         if (c->nc) {
             /* wait (bounded) for the client's callbacks to be done with c */
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 3;
+            deadline_in(&ts, 3000);
             pthread_mutex_lock(&c->mu);
             while (!c->closed_cb)
                 if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)

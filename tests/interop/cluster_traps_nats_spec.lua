@@ -13,17 +13,7 @@ local env
 before_each(function() env = tc.new() end)
 after_each(function() if env then env:cleanup() end end)
 
-local function wait_stats(id, pred, seconds, what)
-  local deadline = core.now() + seconds
-  local s
-  repeat
-    s = env:stats(id)
-    if s and pred(s) then return s end
-    os.execute("sleep 0.1")
-  until core.now() > deadline
-  error(what .. " not within " .. seconds .. " s: " .. require("cjson").encode(s or {}) .. "\n"
-    .. R.slurp(env.dir .. "/" .. id .. ".log"))
-end
+local function wait_stats(id, pred, seconds, what) return env:wait_stats(id, pred, seconds, what) end
 
 describe("clustered trap receivers when NATS fails", function()
   it("one NATS node of three killed mid-burst: nothing lost, stored once, handled twice only what was in flight", function()

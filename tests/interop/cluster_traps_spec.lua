@@ -39,14 +39,12 @@ describe("clustered trap receivers (nats-server -js)", function()
     assert.equal(N, lines) -- nothing twice
     -- every trap was received twice and stored once: the other copy was a
     -- duplicate the stream refused
-    local deadline = require("moonwalk.core").now() + 20
-    local sa, sb
-    repeat
-      sa, sb = env:stats("a"), env:stats("b")
-      if sa.stream_stored + sa.stream_duplicates + sb.stream_stored + sb.stream_duplicates == 2 * N
-         and sa.stream_handled + sb.stream_handled == N then break end
-      os.execute("sleep 0.2")
-    until require("moonwalk.core").now() > deadline
+    local sb
+    local sa = env:wait_stats("a", function(x)
+      sb = env:stats("b")
+      return sb and x.stream_stored + x.stream_duplicates + sb.stream_stored + sb.stream_duplicates == 2 * N
+        and x.stream_handled + sb.stream_handled == N
+    end, 20, "every copy published and every trap handled")
     assert.equal(N, sa.received)
     assert.equal(N, sb.received)
     -- (stored counts confirmed stores: one whose acknowledgement came too
@@ -120,14 +118,7 @@ describe("clustered trap receivers (nats-server -js)", function()
     env:wait_ready("a", true)
     env:send(1, 10, { pa })
     env:wait_handled({ "a" }, 9, 30)
-    local core = require "moonwalk.core"
-    local deadline = core.now() + 30
-    local s
-    repeat
-      s = env:stats("a")
-      if s.stream_dead_letters >= 1 then break end
-      os.execute("sleep 0.1")
-    until core.now() > deadline
+    local s = env:wait_stats("a", function(x) return x.stream_dead_letters >= 1 end, 30, "a dead letter")
     assert.equal(1, s.stream_dead_letters)
     assert.equal(2, s.stream_redeliveries)
     -- tried three times, deliveries 1, 2 and 3
@@ -136,12 +127,7 @@ describe("clustered trap receivers (nats-server -js)", function()
     f:close()
     -- the dead letter went into the stream (under .dead): stored, not a
     -- duplicate
-    deadline = core.now() + 10
-    repeat
-      s = env:stats("a")
-      if s.stream_stored >= 11 then break end
-      os.execute("sleep 0.1")
-    until core.now() > deadline
+    s = env:wait_stats("a", function(x) return x.stream_stored >= 11 end, 10, "the dead letter stored")
     assert.equal(11, s.stream_stored)
     assert.matches("dead%-lettered to moonwalk%.traps%.traps%.dead", require("run").slurp(env.dir .. "/a.log"))
   end)

@@ -11,6 +11,7 @@
 --   env:send(first, last, ports [, { inform = true, wait = true }])
 --   env:handled(ids) -> value -> { deliveries... }, lines
 --   env:stats(id) -> the receiver's rx:stats() (written every 0.2 s)
+--   env:wait_stats(id, pred, seconds, what) -> stats once pred(stats)
 --   env:kill(id [, sig])  env:cleanup()
 local core = require "moonwalk.core"
 local R = require "run"
@@ -129,6 +130,20 @@ function Env:stats(id)
   if text == "" then return nil end
   local ok, v = pcall(require("cjson").decode, text)
   return ok and v or nil
+end
+
+-- wait_stats(id, pred, seconds, what) -> stats once pred(stats) holds
+-- (they are written every 0.2 s: counters settle after the handled lines)
+function Env:wait_stats(id, pred, seconds, what)
+  local deadline = core.now() + seconds
+  local s
+  repeat
+    s = self:stats(id)
+    if s and pred(s) then return s end
+    os.execute("sleep 0.1")
+  until core.now() > deadline
+  error((what or "stats") .. " not within " .. seconds .. " s: " .. require("cjson").encode(s or {}) .. "\n"
+    .. slurp(self.dir .. "/" .. id .. ".log"))
 end
 
 function Env:kill(id, sig)
