@@ -357,6 +357,22 @@ typedef struct {
 
 /* --- the queue (any thread) ---------------------------------------- */
 
+/* Appends e to the loop's queue and wakes the loop; mu is held. 0 when
+ * close is freeing (e is not taken). */
+static int
+enqueue_locked(lcluster_t *c, nevent_t *e)
+{
+    if (c->dead)
+        return 0;
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    event_active(c->wake, EV_READ, 0);
+    return 1;
+}
+
 static void
 post(lcluster_t *c, int kind, const char *text, double age)
 {
@@ -370,21 +386,14 @@ post(lcluster_t *c, int kind, const char *text, double age)
         return;
     }
     pthread_mutex_lock(&c->mu);
-    if (c->dead) {
-        pthread_mutex_unlock(&c->mu);
+    if (!c->dead && kind == NE_ERROR)
+        snprintf(c->last_err, sizeof c->last_err, "%s", text ? text : "");
+    int taken = enqueue_locked(c, e);
+    pthread_mutex_unlock(&c->mu);
+    if (!taken) {
         free(e->text);
         free(e);
-        return;
     }
-    if (kind == NE_ERROR)
-        snprintf(c->last_err, sizeof c->last_err, "%s", text ? text : "");
-    if (c->tail)
-        c->tail->next = e;
-    else
-        c->head = e;
-    c->tail = e;
-    event_active(c->wake, EV_READ, 0);
-    pthread_mutex_unlock(&c->mu);
 }
 
 /* The client's last error text on this thread, without its "(conn.c:1905): "
@@ -806,18 +815,10 @@ post_stored(lcluster_t *c, int64_t token, int dup)
     e->token = token;
     e->dup = dup;
     pthread_mutex_lock(&c->mu);
-    if (c->dead) {
-        pthread_mutex_unlock(&c->mu);
-        free(e);
-        return;
-    }
-    if (c->tail)
-        c->tail->next = e;
-    else
-        c->head = e;
-    c->tail = e;
-    event_active(c->wake, EV_READ, 0);
+    int taken = enqueue_locked(c, e);
     pthread_mutex_unlock(&c->mu);
+    if (!taken)
+        free(e);
 }
 
 /* Hands a fetched message to the loop; 0 when it could not (the caller
@@ -831,21 +832,15 @@ post_msg(lcluster_t *c, natsMsg *m)
     e->kind = NE_MSG;
     e->msg = m;
     pthread_mutex_lock(&c->mu);
-    if (c->dead) {
-        pthread_mutex_unlock(&c->mu);
-        free(e);
-        return 0;
+    int taken = enqueue_locked(c, e);
+    if (taken) {
+        c->inflight++;
+        c->n_fetched++;
     }
-    c->inflight++;
-    c->n_fetched++;
-    if (c->tail)
-        c->tail->next = e;
-    else
-        c->head = e;
-    c->tail = e;
-    event_active(c->wake, EV_READ, 0);
     pthread_mutex_unlock(&c->mu);
-    return 1;
+    if (!taken)
+        free(e);
+    return taken;
 }
 
 static natsStatus
