@@ -1109,13 +1109,19 @@ stream_consumer_main(void *arg)
         }
         natsMsgList list = { 0 };
         jsErrCode jerr = 0;
-        natsStatus s = natsSubscription_Fetch(&list, sub, room < c->batch ? room : c->batch, 500, &jerr);
+        int want = room < c->batch ? room : c->batch;
+        natsStatus s = natsSubscription_Fetch(&list, sub, want, 500, &jerr);
         if (s == NATS_OK) {
             errors = 0;
-            for (int i = 0; i < list.Count; i++) {
+            /* libnats 3.4.1 can report a Count past the array it made
+             * (want entries; seen under AddressSanitizer): what lies
+             * beyond is not readable, and comes again after ack_wait */
+            int n = list.Count < want ? list.Count : want;
+            for (int i = 0; i < n; i++) {
                 if (post_msg(c, list.Msgs[i]))
                     list.Msgs[i] = NULL;
             }
+            list.Count = n; /* so its destroy stays inside the array too */
             natsMsgList_Destroy(&list);
             continue;
         }
