@@ -292,6 +292,7 @@ typedef struct nevent {
 /* A notification (or any payload) waiting to be stored in the stream. */
 typedef struct pubitem {
     struct pubitem *next;
+    int64_t sent_ms;            /* when last handed to the library */
     char *subject, *msg_id;     /* owned */
     char *data;                 /* owned */
     size_t len;
@@ -966,6 +967,36 @@ pub_wait_room(lcluster_t *c, int window, int64_t ms)
 #define PUB_WINDOW 256          /* publishes awaiting their acks */
 #define PUB_MAX_WAIT 5000       /* ms before an unacknowledged one is sent again */
 
+/* What waits for its acknowledgement well past PUB_MAX_WAIT (the library
+ * said nothing, as can happen when the server it went to dies) goes back
+ * to the queue's front; a late acknowledgement then finds nothing, and
+ * the copy sent again is a duplicate the stream drops. */
+static void
+sweep_sent(lcluster_t *c)
+{
+    int64_t old = mono_ms() - PUB_MAX_WAIT - 2000;
+    int moved = 0;
+    pthread_mutex_lock(&c->mu);
+    for (pubitem_t **pp = &c->sent; *pp;) {
+        pubitem_t *p = *pp;
+        if (p->sent_ms > old) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        c->nsent--;
+        p->next = c->pub_head;
+        c->pub_head = p;
+        if (!c->pub_tail)
+            c->pub_tail = p;
+        c->n_pub_errors++;
+        moved++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (moved)
+        post_error_text(c, "storing in the stream: no acknowledgement, sending again");
+}
+
 /* The publisher: stores what publish() queued, each with its Nats-Msg-Id,
  * up to PUB_WINDOW at a time (asynchronous publishes); what fails goes
  * back to the queue's front and is sent again (the server's duplicate
@@ -976,6 +1007,7 @@ stream_worker_main(void *arg)
 {
     lcluster_t *c = arg;
     int ready = 0;
+    int64_t next_sweep = 0;
     worker_connect(c, event_get_base(c->wake));
     while (c->nc && !worker_told(c, NULL)) {
         if (!nats_up(c->nc)) {
@@ -1014,10 +1046,15 @@ stream_worker_main(void *arg)
             if (!c->pub_head)
                 c->pub_tail = NULL;
             p->next = c->sent;
+            p->sent_ms = mono_ms();
             c->sent = p;
             c->nsent++;
         }
         pthread_mutex_unlock(&c->mu);
+        if (mono_ms() >= next_sweep) {
+            sweep_sent(c);
+            next_sweep = mono_ms() + 1000;
+        }
         if (pause) {
             worker_pause(c, 200);
             continue;

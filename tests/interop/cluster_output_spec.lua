@@ -28,10 +28,14 @@ reader = core.nats_stream { servers = c.conn.servers, stream = "moonwalk_poll",
     if #got == 3 then
       table.sort(got)
       print(table.concat(got, "\n"))
-      local s = out:stats()
-      print("stored " .. s.stored .. " dropped " .. s.dropped)
-      io.stdout:flush()
-      os.exit(0)
+      -- the acknowledgements of the publishes may come after the messages
+      mw.spawn(function()
+        while out:stats().stored < 3 do mw.sleep(0.05) end
+        local s = out:stats()
+        print("stored " .. s.stored .. " dropped " .. s.dropped)
+        io.stdout:flush()
+        os.exit(0)
+      end)
     end
   end }
 mw.after(30, function() print("timeout") os.exit(1) end)

@@ -32,10 +32,12 @@ describe("clustered trap receivers when NATS fails", function()
       for i = 1, N do assert.truthy(seen["t-" .. i], "t-" .. i .. " lost") end
       -- stored exactly once: every trap came twice, one copy refused as a
       -- duplicate, also across the change of stream leader
-      wait_stats("a", function(sa)
+      local ok2, err2 = pcall(wait_stats, "a", function(sa)
         local sb = env:stats("b")
         return sb and sa.stream_stored + sa.stream_duplicates + sb.stream_stored + sb.stream_duplicates == 2 * N
       end, 30, "all published")
+      assert(ok2, tostring(err2) .. "\nb: " .. require("cjson").encode(env:stats("b") or {}) .. "\n"
+        .. R.slurp(env.dir .. "/b.log"))
       -- (a store whose acknowledgement went with the node is tried again
       -- and then counts as a duplicate: stored counts confirmed stores)
       local sa, sb = env:stats("a"), env:stats("b")
@@ -65,7 +67,7 @@ describe("clustered trap receivers when NATS fails", function()
     assert(ok, err)
   end)
 
-  it("NATS down at start, then up, down and back: notifications wait in memory and are all stored and handled once", function()
+  it("NATS down at start, then up, killed and back: notifications wait in memory and are all stored and handled", function()
     local port = nats.port()
     local pa = env:receiver("a", "nats://127.0.0.1:" .. port)
     env:wait_ready("a", false)
@@ -83,9 +85,12 @@ describe("clustered trap receivers when NATS fails", function()
       env:send(201, 400, { pa })
       wait_stats("a", function(x) return x.stream_buffered == 200 end, 20, "200 more buffered")
       server:start()
-      local seen, lines = env:wait_handled({ "a" }, 400, 60)
+      local seen = env:wait_handled({ "a" }, 400, 60)
       for i = 1, 400 do assert.truthy(seen["t-" .. i], "t-" .. i .. " lost") end
-      assert.equal(400, lines)
+      -- the buffered ones once; of those handled before the server was
+      -- killed, some may come again: a server killed hard forgets the
+      -- acknowledgements it had not yet written to disk (at-least-once)
+      for i = 201, 400 do assert.equal(1, #seen["t-" .. i], "t-" .. i .. " handled more than once") end
       s = wait_stats("a", function(x) return x.stream_stored == 400 end, 20, "400 stored")
       assert.equal(0, s.stream_dropped)
       assert.matches("disconnected from NATS", R.slurp(env.dir .. "/a.log"))
