@@ -113,6 +113,28 @@ describe("clustered trap receivers (nats-server -js)", function()
     for i = 1, 100 do assert.equal(1, count["t-" .. i], "t-" .. i) end
   end)
 
+  it("moonwalk trapd loads the NATS client only with --cluster", function()
+    local core = require "moonwalk.core"
+    local R = require "run"
+    local function maps(extra)
+      local port = core.free_udp_port()
+      local pid = R.sh(string.format("%s%s trapd --listen udp:127.0.0.1:%d -c public --stats-interval 0 %s "
+        .. ">/dev/null 2>%s/maps.err & echo $!", tc.ENV, tc.BIN, port, extra, env.dir)):match("(%d+)%s*$")
+      local deadline, text = core.now() + 20, ""
+      while core.now() < deadline do
+        text = R.slurp(env.dir .. "/maps.err")
+        if text:find("listening on", 1, true) then break end
+        os.execute("sleep 0.05")
+      end
+      local m = R.slurp("/proc/" .. pid .. "/maps")
+      os.execute("kill " .. pid)
+      assert.truthy(text:find("listening on", 1, true), text)
+      return m
+    end
+    assert.is_nil(maps(""):find("libnats", 1, true))
+    assert.truthy(maps("--cluster " .. server.url):find("libnats", 1, true))
+  end)
+
   it("a handler that raises is redelivered, then dead-lettered after max_deliveries", function()
     local pa = env:receiver("a", server.url, { max_deliveries = 3, raise = "t-7" })
     env:wait_ready("a", true)
