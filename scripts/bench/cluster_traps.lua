@@ -98,3 +98,5 @@ for _, k in ipairs { 1, 3 } do
   print(string.format("%-44s %10.0f %10.0f   (%.2fx of alone; %d dropped)",
     string.format("%d receiver%s through JetStream (nats-server -js)", k, k > 1 and "s" or ""), st, h, h / a, dropped))
 end
+print(string.format("command: scripts/bench/cluster_traps -n %d -r %d; load average now: %s", N, RATE,
+  (R.slurp("/proc/loadavg"):match("^(%S+ %S+ %S+)") or "?")))
