@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "snmpengine.h"
 #include "../net/udp.h"
+#include "../usm/crypto.h"
 #include "../usm/usm_msg.h"
 
 #ifndef SO_MEMINFO
@@ -26,6 +27,7 @@
 /* One queued notification. Its message bytes live in the byte ring. */
 typedef struct {
     uint32_t off, len;          /* in ring */
+    uint32_t rlen;              /* a deferred Response's bytes, after the message's */
     notify_addr_t from;
     socklen_t fromlen;
     int64_t time_ms;
@@ -70,6 +72,7 @@ struct notify {
     mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
     uint8_t *enc;               /* owned: ENC_CAP, decrypted scopedPDUs */
     uint8_t *out;               /* owned: OUT_CAP, Responses and Reports */
+    int defer_informs;          /* informs are answered by notify_answer, later */
     const uint8_t *reply;       /* the answer to the datagram in process, in out */
     size_t reply_len;
     uint8_t conv[1024];         /* v1 -> v2 conversion data */
@@ -294,23 +297,27 @@ ring_alloc(notify_t *n, size_t len, uint32_t *off)
     return n->ring + at;
 }
 
-/* Appends an entry with data; the caller fills the rest of *e. */
+/* Appends an entry with data (and a deferred reply, rlen bytes, kept
+ * after it); the caller fills the rest of *e. */
 static nentry_t *
-queue_push(notify_t *n, const uint8_t *data, size_t len)
+queue_push(notify_t *n, const uint8_t *data, size_t len, const uint8_t *reply, size_t rlen)
 {
     uint32_t off;
     uint8_t *p;
-    if (n->qcount >= n->qcap || !(p = ring_alloc(n, len, &off))) {
+    if (n->qcount >= n->qcap || !(p = ring_alloc(n, len + rlen, &off))) {
         n->st.dropped_queue++;
         return NULL;
     }
     memcpy(p, data, len);
+    if (rlen)
+        memcpy(p + len, reply, rlen);
     nentry_t *e = &n->q[(n->qhead + n->qcount) % n->qcap];
     memset(e, 0, offsetof(nentry_t, user));
     e->off = off;
     e->len = (uint32_t)len;
-    n->rhead = off + len;
-    n->rused += len;
+    e->rlen = (uint32_t)rlen;
+    n->rhead = off + len + rlen;
+    n->rused += len + rlen;
     n->qcount++;
     if (n->qcount > n->qpeak)
         n->qpeak = n->qcount;
@@ -447,7 +454,7 @@ notify_pop(notify_t *n, notify_note_t *out)
         const uint8_t *data = n->ring + e->off;
         n->qhead = (n->qhead + 1) % n->qcap;
         n->qcount--;
-        n->rused -= e->len;
+        n->rused -= e->len + e->rlen;
         if (n->qcount > 0)
             n->rtail = n->q[n->qhead].off;
         else
@@ -487,6 +494,8 @@ notify_pop(notify_t *n, notify_note_t *out)
         }
         out->raw = data;
         out->raw_len = e->len;
+        out->reply = e->rlen ? data + e->len : NULL;
+        out->reply_len = e->rlen;
         out->pdu = m.pdu;
         out->pdu.cap = NOTIFY_MAX_VB + 5;
         if (m.pdu.type == MW_PDU_TRAPV1) /* agent_addr is pointed at: convert in out */
@@ -495,6 +504,67 @@ notify_pop(notify_t *n, notify_note_t *out)
         return 1;
     }
     return 0;
+}
+
+/* --- content identity ---------------------------------------------------- */
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+int
+notify_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32])
+{
+    size_t nvb = pdu->nvb, k = 0;
+    crypto_iov_t *iov = malloc((4 + 3 * nvb) * sizeof *iov);
+    uint8_t (*hdr)[13] = malloc((nvb ? nvb : 1) * sizeof *hdr);
+    uint8_t head[40];
+    int rc = MW_ENOMEM;
+    if (!iov || !hdr)
+        goto cleanup;
+    /* each piece is framed by its length, so no two contents run together */
+    put_be32(head, (uint32_t)sender_len);
+    iov[k++] = (crypto_iov_t){ head, 4 };
+    iov[k++] = (crypto_iov_t){ sender, sender_len };
+    head[4] = pdu->type;
+    put_be32(head + 5, (uint32_t)pdu->request_id);
+    if (pdu->type == MW_PDU_TRAPV1) {
+        memcpy(head + 9, pdu->agent_addr, 4);
+        put_be32(head + 13, (uint32_t)pdu->generic_trap);
+        put_be32(head + 17, (uint32_t)pdu->specific_trap);
+        put_be32(head + 21, pdu->timestamp);
+        put_be32(head + 25, pdu->enterprise_len);
+        iov[k++] = (crypto_iov_t){ head + 4, 25 };
+        iov[k++] = (crypto_iov_t){ pdu->enterprise, pdu->enterprise_len };
+    } else {
+        iov[k++] = (crypto_iov_t){ head + 4, 5 };
+    }
+    for (size_t i = 0; i < nvb; i++) {
+        const mw_varbind_t *vb = &pdu->vbs[i];
+        uint8_t *h = hdr[i];
+        put_be32(h, vb->oid_len);
+        iov[k++] = (crypto_iov_t){ vb->oid, vb->oid_len };
+        h[4] = vb->val.type;
+        if (vb->val.p) {
+            put_be32(h + 5, vb->val.len);
+            iov[k++] = (crypto_iov_t){ h, 9 };
+            iov[k++] = (crypto_iov_t){ vb->val.p, vb->val.len };
+        } else {
+            put_be32(h + 5, (uint32_t)(vb->val.num.u >> 32));
+            put_be32(h + 9, (uint32_t)vb->val.num.u);
+            iov[k++] = (crypto_iov_t){ h, 13 };
+        }
+    }
+    rc = crypto_hash(USM_AUTH_SHA256, iov, k, out) < 0 ? MW_EINVAL : 0;
+cleanup:
+    free(iov);
+    free(hdr);
+    return rc;
 }
 
 /* --- receive --------------------------------------------------------------- */
@@ -537,6 +607,41 @@ set_reply(notify_t *n, const uint8_t *p, size_t len)
     n->reply_len = len;
 }
 
+/* An inform's Response: sent now, or (defer_informs) kept with the
+ * notification for notify_answer once the layer above has kept it. */
+static void
+answer_or_defer(notify_t *n, const uint8_t *p, size_t len, const uint8_t **deferred,
+                size_t *deferred_len)
+{
+    if (n->defer_informs) {
+        *deferred = p;
+        *deferred_len = len;
+        return;
+    }
+    set_reply(n, p, len);
+    n->st.informs_answered++;
+}
+
+void
+notify_defer_informs(notify_t *n, int on)
+{
+    n->defer_informs = on != 0;
+}
+
+int
+notify_answer(notify_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
+              const uint8_t *reply, size_t len)
+{
+    if (listener < 0 || listener >= n->nlisten || !n->listen[listener].sock)
+        return MW_EINVAL;
+    if (udp_send(n->listen[listener].sock, to, tolen, reply, len) < 0) {
+        n->st.send_errors++;
+        return MW_EINVAL;
+    }
+    n->st.informs_answered++;
+    return 0;
+}
+
 /* RFC 3416 4.2.6, 4.2.7: sysUpTime.0 (TimeTicks), then snmpTrapOID.0 (an
  * OID), come first in an SNMPv2-Trap-PDU or InformRequest-PDU. Without
  * them a notification has no trap OID to dispatch on: it is malformed. */
@@ -571,6 +676,8 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
         n->st.malformed++;
         return;
     }
+    const uint8_t *deferred = NULL;
+    size_t deferred_len = 0;
     if (t == MW_PDU_INFORM) {
         uint8_t *out;
         size_t outlen;
@@ -583,12 +690,10 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
         m->pdu.type = MW_PDU_RESPONSE;
         m->pdu.error_status = 0;
         m->pdu.error_index = 0;
-        if (pdu_msg_encode(m, n->out, OUT_CAP, &out, &outlen) == 0) {
-            set_reply(n, out, outlen);
-            n->st.informs_answered++;
-        }
+        if (pdu_msg_encode(m, n->out, OUT_CAP, &out, &outlen) == 0)
+            answer_or_defer(n, out, outlen, &deferred, &deferred_len);
     }
-    nentry_t *e = queue_push(n, buf, len);
+    nentry_t *e = queue_push(n, buf, len, deferred, deferred_len);
     if (e)
         fill_entry(e, listener, from, fromlen, m->version);
 }
@@ -615,6 +720,8 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
         n->st.dropped_queue++;
         return;
     }
+    const uint8_t *deferred = NULL;
+    size_t deferred_len = 0;
     if (m->pdu.type == MW_PDU_INFORM) {
         mw_msg_t r = *m;
         uint8_t *out;
@@ -628,14 +735,12 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
         r.pdu.type = MW_PDU_RESPONSE;
         r.pdu.error_status = 0;
         r.pdu.error_index = 0;
-        if (usm_msg_encode(in->keys, &r, n->out, OUT_CAP, &out, &outlen) == 0) {
-            set_reply(n, out, outlen);
-            n->st.informs_answered++;
-        } else {
+        if (usm_msg_encode(in->keys, &r, n->out, OUT_CAP, &out, &outlen) == 0)
+            answer_or_defer(n, out, outlen, &deferred, &deferred_len);
+        else
             n->st.send_errors++;
-        }
     }
-    nentry_t *e = queue_push(n, data, dlen);
+    nentry_t *e = queue_push(n, data, dlen, deferred, deferred_len);
     if (e) {
         fill_entry(e, listener, from, fromlen, MW_V3);
         e->scoped = m->encrypted != NULL;

@@ -126,6 +126,9 @@ typedef struct {
      * privacy the decrypted scopedPDU (notify_decode takes either). */
     const uint8_t *raw;
     uint32_t raw_len;
+    /* An inform's Response, when informs are deferred (notify_answer). */
+    const uint8_t *reply;
+    uint32_t reply_len;
 } notify_note_t;
 
 /* Called from the loop (a zero timer) when entries wait in the queue. */
@@ -184,6 +187,21 @@ int notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
 
 /* Takes the oldest notification. 1 with *out filled, 0 when empty. */
 int notify_pop(notify_t *n, notify_note_t *out);
+
+/* With on, an inform is not answered when it arrives: its Response rides
+ * with the notification (reply, reply_len) and the layer above sends it
+ * with notify_answer once it has kept the inform (stored it elsewhere);
+ * informs_answered counts what notify_answer sent. */
+void notify_defer_informs(notify_t *n, int on);
+
+/* The content identity of a notification, SHA-256 into out: its sender
+ * (v3: the sending engine ID; v1, v2c: the sender's address, as the
+ * caller gives it) and its PDU (v2c, v3: request-id and varbinds; v1: the
+ * whole Trap-PDU). The same notification received twice, by one receiver
+ * or two, has the same identity. 0 or MW_ENOMEM. */
+int notify_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32]);
+int notify_answer(notify_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
+                  const uint8_t *reply, size_t len);
 size_t notify_pending(const notify_t *n);
 
 void notify_stats(const notify_t *n, notify_stats_t *st);
