@@ -131,6 +131,10 @@ local state = {
   ctx = nil,          -- the loaded set (moonwalk.mib userdata)
   dirs = nil,         -- search path in use
   explicit = false,   -- modules came from the caller, not the defaults
+  -- how many modules are loaded, nil when not known: 0 for a list that
+  -- names nothing (known without reading the path); forgotten when a
+  -- module may have loaded since (a load, a MODULE::name looked up)
+  loaded = nil,
 }
 
 -- Errors and warnings from loading, as net-snmp prints them; callers that
@@ -145,6 +149,7 @@ end
 -- Opens a fresh set on the given path (default: MIBDIRS / defaults).
 local function open(dirs)
   local ctx = core.mib_new()
+  state.loaded = nil
   dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
   -- read when a module is first looked up: a start with numeric OIDs only
   -- reads no directory
@@ -190,7 +195,7 @@ local function build(dirs, request, list)
       file = dir .. "/" .. fnv64(key) .. ".mibc"
       local c = core.mib_cache_load(file, key)
       if c then
-        state.ctx, state.dirs = c, dirs
+        state.ctx, state.dirs, state.loaded = c, dirs, nil
         return c
       end
     end
@@ -240,6 +245,7 @@ local function load_defaults(dirs)
   if names_nothing(env) then
     c = open(dirs)
     c:adopt()
+    state.loaded = 0
   else
     local request = "defaults " .. table.concat(M.default_modules, ":") .. "\n" ..
                     (env == nil and "-" or "=" .. env)
@@ -276,6 +282,7 @@ function M.setup(opts)
     if names_nothing(opts.modules) then
       c = open(dirs)
       c:adopt()
+      state.loaded = 0
     else
       local request = "setup " .. table.concat(M.default_modules, ":") .. "\n" ..
                       (env == nil and "-" or "=" .. env) .. "\n" .. opts.modules
@@ -294,6 +301,7 @@ end
 -- module was not found or had errors; the other modules still load.
 function M.load(...)
   local c = ctx()
+  state.loaded = nil
   local ok = true
   local before = c:error_count()
   for i = 1, select("#", ...) do
@@ -343,7 +351,10 @@ function M.oid(name, mode)
     local ok, o = pcall(core.oid, name)
     if ok then return o end
   end
-  local o, detail = ctx():parse_oid(name, mode)
+  -- a MODULE::name loads its module
+  local c = ctx()
+  state.loaded = nil
+  local o, detail = c:parse_oid(name, mode)
   if not o then
     local msg = name .. ": Unknown Object Identifier"
     if detail and detail ~= "" then msg = msg .. " (" .. detail .. ")" end
@@ -552,11 +563,9 @@ end
 
 --- Number of modules loaded (0: no MIB knowledge; names print numeric).
 function M.loaded_count()
-  local n = 0
-  for _, m in ipairs(ctx():modules()) do
-    if m.loaded then n = n + 1 end
-  end
-  return n
+  local c = ctx()
+  if not state.loaded then state.loaded = c:loaded_count() end
+  return state.loaded
 end
 
 --- The name of column col (a number) of the table entry entry_oid, or nil.
@@ -582,7 +591,7 @@ end
 --- Drops the loaded set; the next call loads the defaults again.
 function M.reset()
   if state.ctx then state.ctx:close() end
-  state.ctx = nil
+  state.ctx, state.loaded = nil, nil
   pending = {}
 end
 

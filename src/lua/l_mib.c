@@ -539,6 +539,23 @@ l_mib_modules(lua_State *L)
     return 1;
 }
 
+/* m:loaded_count() -> how many modules are loaded (m:modules() without
+ * building the list) */
+static int
+l_mib_loaded_count(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    int n = mib_module_count(m), loaded_n = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name, *file;
+        int loaded;
+        if (mib_module_info(m, i, &name, &file, &loaded) == 0 && loaded)
+            loaded_n++;
+    }
+    lua_pushinteger(L, loaded_n);
+    return 1;
+}
+
 typedef struct {
     lua_State *L;
     lua_Integer i;
@@ -672,6 +689,7 @@ static const luaL_Reg mib_methods[] = {
     { "node", l_mib_node },
     { "format_value", l_mib_format_value },
     { "modules", l_mib_modules },
+    { "loaded_count", l_mib_loaded_count },
     { "report", l_mib_report },
     { "tree", l_mib_tree },
     { "ascii_dump", l_mib_ascii_dump },
