@@ -135,6 +135,7 @@ local state = {
   -- names nothing (known without reading the path); forgotten when a
   -- module may have loaded since (a load, a MODULE::name looked up)
   loaded = nil,
+  later = nil,        -- function giving the path of a set not opened yet
 }
 
 -- Errors and warnings from loading, as net-snmp prints them; callers that
@@ -149,7 +150,7 @@ end
 -- Opens a fresh set on the given path (default: MIBDIRS / defaults).
 local function open(dirs)
   local ctx = core.mib_new()
-  state.loaded = nil
+  state.loaded, state.later = nil, nil
   dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
   -- read when a module is first looked up: a start with numeric OIDs only
   -- reads no directory
@@ -195,7 +196,7 @@ local function build(dirs, request, list)
       file = dir .. "/" .. fnv64(key) .. ".mibc"
       local c = core.mib_cache_load(file, key)
       if c then
-        state.ctx, state.dirs, state.loaded = c, dirs, nil
+        state.ctx, state.dirs, state.loaded, state.later = c, dirs, nil, nil
         return c
       end
     end
@@ -239,14 +240,21 @@ local function names_nothing(setting)
   return setting ~= nil and not setting:match("^[+-]") and #split(setting) == 0
 end
 
+-- A list that names nothing: the set is opened on first use (a numeric
+-- one-shot command never opens one); path() gives its search path.
+local function open_later(path)
+  state.ctx, state.dirs, state.later, state.loaded = nil, nil, path, 0
+end
+
+-- dirs: the search path, or a function that gives it
 local function load_defaults(dirs)
   local env = setting("MIBS")
   local c
   if names_nothing(env) then
-    c = open(dirs)
-    c:adopt()
-    state.loaded = 0
+    open_later(type(dirs) == "function" and dirs or function() return dirs end)
+    return
   else
+    if type(dirs) == "function" then dirs = dirs() end
     local request = "defaults " .. table.concat(M.default_modules, ":") .. "\n" ..
                     (env == nil and "-" or "=" .. env)
     c = build(dirs, request, function(set) return split(with_defaults(set, env)) end)
@@ -261,8 +269,15 @@ local function load_defaults(dirs)
 end
 
 local function ctx()
+  if not state.ctx and not state.later then
+    local mibdirs = setting("MIBDIRS")
+    load_defaults(function() return combine(M.default_dirs(), mibdirs) end)
+  end
   if not state.ctx then
-    load_defaults(combine(M.default_dirs(), setting("MIBDIRS")))
+    local c = open(state.later())
+    state.later = nil
+    c:adopt()
+    state.loaded = 0
   end
   return state.ctx
 end
@@ -273,17 +288,19 @@ end
 -- environment (MIBDIRS, MIBS) or the defaults.
 function M.setup(opts)
   opts = opts or {}
-  local dirs = combine(combine(M.default_dirs(), setting("MIBDIRS")), opts.dirs)
+  state.later = nil
+  local mibdirs = setting("MIBDIRS")
+  local function path() return combine(combine(M.default_dirs(), mibdirs), opts.dirs) end
   if opts.modules == nil then
-    load_defaults(dirs)
+    load_defaults(path)
   else
     local env = setting("MIBS")
     local c
     if names_nothing(opts.modules) then
-      c = open(dirs)
-      c:adopt()
-      state.loaded = 0
+      open_later(path)
+      return true
     else
+      local dirs = path()
       local request = "setup " .. table.concat(M.default_modules, ":") .. "\n" ..
                       (env == nil and "-" or "=" .. env) .. "\n" .. opts.modules
       c = build(dirs, request, function(set)
@@ -322,7 +339,7 @@ end
 
 --- Text of errors and warnings collected while loading (and clears it).
 function M.errors()
-  collect(ctx())
+  if state.ctx or not state.later then collect(ctx()) end
   local s = table.concat(pending)
   pending = {}
   return s
@@ -330,6 +347,7 @@ end
 
 --- The search path in use.
 function M.path()
+  if not state.ctx and state.later then return state.later() end
   ctx()
   return state.dirs
 end
@@ -563,8 +581,7 @@ end
 
 --- Number of modules loaded (0: no MIB knowledge; names print numeric).
 function M.loaded_count()
-  local c = ctx()
-  if not state.loaded then state.loaded = c:loaded_count() end
+  if not state.loaded then state.loaded = ctx():loaded_count() end
   return state.loaded
 end
 
@@ -591,7 +608,7 @@ end
 --- Drops the loaded set; the next call loads the defaults again.
 function M.reset()
   if state.ctx then state.ctx:close() end
-  state.ctx, state.loaded = nil, nil
+  state.ctx, state.loaded, state.later = nil, nil, nil
   pending = {}
 end
 
