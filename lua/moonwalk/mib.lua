@@ -173,12 +173,6 @@ function M.cache_dir()
   return nil
 end
 
-local function fnv64(s)
-  local h = -3750763034362895579       -- 14695981039346656037 as a Lua integer
-  for i = 1, #s do h = (h ~ s:byte(i)) * 1099511628211 end
-  return string.format("%016x", h)
-end
-
 -- Opens a set on dirs and loads what list(set) names, then adopts orphans;
 -- request says what was asked for (the part of the cache key besides the
 -- path). From the compiled cache when it holds this request and no file of
@@ -193,7 +187,7 @@ local function build(dirs, request, list)
       if d:sub(1, 1) ~= "/" then key = nil break end
     end
     if key then
-      file = dir .. "/" .. fnv64(key) .. ".mibc"
+      file = dir .. "/" .. core.mib_cache_name(key) .. ".mibc"  -- FNV-1a 64 of the key
       local c = core.mib_cache_load(file, key)
       if c then
         state.ctx, state.dirs, state.loaded, state.later = c, dirs, nil, nil

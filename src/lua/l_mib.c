@@ -1,6 +1,8 @@
 /* l_mib.c - the MIB class: a set of loaded MIB modules (src/mib), names
  * <-> OIDs, node details and value rendering. lua/moonwalk/mib.lua builds
  * mw.mib on top of it. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,22 @@ l_mib_cache_load(lua_State *L)
         lua_pushstring(L, why);
         return 2;
     }
+    return 1;
+}
+
+/* core.mib_cache_name(key) -> 16 hex digits: the FNV-1a 64 hash of the
+ * key, which names its cache file */
+static int
+l_mib_cache_name(lua_State *L)
+{
+    size_t n;
+    const unsigned char *k = (const unsigned char *)luaL_checklstring(L, 1, &n);
+    uint64_t h = 14695981039346656037ull;
+    char hex[17];
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 1099511628211ull;
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    lua_pushstring(L, hex);
     return 1;
 }
 
@@ -716,6 +734,8 @@ mwl_mib_open(lua_State *L)
     lua_setfield(L, -2, "mib_new");
     lua_pushcfunction(L, l_mib_cache_load);
     lua_setfield(L, -2, "mib_cache_load");
+    lua_pushcfunction(L, l_mib_cache_name);
+    lua_setfield(L, -2, "mib_cache_name");
     lua_pushcfunction(L, l_mib_set_resolver);
     lua_setfield(L, -2, "mib_set_resolver");
     return 0;
