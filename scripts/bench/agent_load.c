@@ -7,7 +7,10 @@
  *   requests=N responses=N varbinds=N seconds=S req/s=R vb/s=V lost=L
  * get and getnext ask for OID every time; bulkwalk runs INFLIGHT
  * independent GETBULK walks of the subtree under OID (max-repetitions
- * MAXREP, default 25), each starting over at the end. Requests and
+ * MAXREP, default 25), each starting over at the end. For bulkwalk OID
+ * may be a comma-separated list of subtrees (up to 16), walked one after
+ * the other as one walk; varbinds counts only those inside the subtree
+ * being walked (not the ones a response carries past its end). Requests and
  * responses use moonwalk's codec; sends and receives are batched
  * (sendmmsg/recvmmsg), so one core drives well over 100k requests/s.
  * A request unanswered for 200 ms is counted as lost and replaced.
@@ -22,7 +25,9 @@
  *
  * PID (optional, after MAXREP): the agent's process; adds
  * cpu_us=U, its CPU time (user + system, all threads) per response over
- * the run, read from the kernel's per-process CPU clock. */
+ * the run, read from the kernel's per-process CPU clock, and cpu_vb_us=V,
+ * the same per varbind. Always printed last: gen_busy=B, the CPU time of
+ * this generator over the run's wall time (1.00: it was the bottleneck). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -46,6 +51,7 @@ typedef struct {
     int32_t reqid;
     double sent;
     oid_t cur; /* bulkwalk: where this walk is */
+    int tree;  /* bulkwalk: which of roots[] it is in */
 } slot_t;
 
 static double
@@ -59,6 +65,10 @@ now(void)
 static slot_t slots[MAXFLIGHT];
 static int mode; /* 0 get, 1 getnext, 2 bulkwalk */
 static oid_t root;
+#define MAXROOTS 16
+static oid_t roots[MAXROOTS]; /* bulkwalk: the subtrees, walked in turn */
+static uint8_t root_ber[MAXROOTS][OID_MAX_LEN * 5];
+static int root_berlen[MAXROOTS], nroots;
 static const char *community = "public";
 static int maxrep = 25;
 static int32_t next_id = 1;
@@ -272,10 +282,24 @@ main(int argc, char **argv)
     }
     mode = strcmp(argv[3], "get") == 0 ? 0 : strcmp(argv[3], "getnext") == 0 ? 1
          : strcmp(argv[3], "bulkwalk") == 0 ? 2 : -1;
-    if (mode < 0 || oid_parse(&root, argv[4], strlen(argv[4])) < 0) {
+    for (const char *o = argv[4]; mode >= 0;) {
+        size_t n = strcspn(o, ",");
+        if (nroots == MAXROOTS || (nroots > 0 && mode != 2)
+            || oid_parse(&roots[nroots], o, n) < 0 || roots[nroots].len < 2) {
+            mode = -1;
+            break;
+        }
+        root_berlen[nroots] = oid_encode(&roots[nroots], root_ber[nroots], sizeof root_ber[0]);
+        nroots++;
+        if (!o[n])
+            break;
+        o += n + 1;
+    }
+    if (mode < 0) {
         fprintf(stderr, "agent_load: bad mode or OID\n");
         return 2;
     }
+    root = roots[0];
     double seconds = atof(argv[5]);
     int inflight = atoi(argv[6]);
     if (inflight < 1 || inflight > MAXFLIGHT) {
@@ -318,9 +342,10 @@ main(int argc, char **argv)
     int pending[MAXFLIGHT], npending = 0;
     for (int i = 0; i < inflight; i++) {
         slots[i].cur = root;
+        slots[i].tree = 0;
         pending[npending++] = i;
     }
-    double cpu0 = proc_cpu(pid);
+    double cpu0 = proc_cpu(pid), self0 = proc_cpu(getpid());
     double start = now(), end = start + seconds, last_check = start;
     for (;;) {
         double t = now();
@@ -368,21 +393,29 @@ main(int argc, char **argv)
                 continue;
             }
             responses++;
-            varbinds += m.pdu.nvb;
             slots[i].busy = 0;
-            if (mode == 2) {
-                int restart = m.pdu.error_status != 0 || m.pdu.nvb == 0;
-                if (!restart) {
-                    const mw_varbind_t *lastvb = &m.pdu.vbs[m.pdu.nvb - 1];
-                    oid_t o;
-                    if (lastvb->val.type == MW_T_ENDOFMIBVIEW || oid_decode(&o, lastvb->oid, lastvb->oid_len) < 0
-                        || !oid_is_prefix(&root, &o))
-                        restart = 1;
-                    else
-                        slots[i].cur = o;
+            if (mode != 2) {
+                varbinds += m.pdu.nvb;
+            } else {
+                /* varbinds inside the subtree: its encoded OID begins
+                 * with the subtree's (arcs are prefix-free in BER) */
+                int t = slots[i].tree, in = 0;
+                size_t rl = (size_t)root_berlen[t];
+                while (in < (int)m.pdu.nvb && m.pdu.vbs[in].oid_len > rl
+                       && m.pdu.vbs[in].val.type != MW_T_ENDOFMIBVIEW
+                       && memcmp(m.pdu.vbs[in].oid, root_ber[t], rl) == 0)
+                    in++;
+                varbinds += (uint64_t)in;
+                int next = m.pdu.error_status != 0 || in == 0 || in < (int)m.pdu.nvb;
+                oid_t o;
+                if (!next && oid_decode(&o, m.pdu.vbs[in - 1].oid, m.pdu.vbs[in - 1].oid_len) < 0)
+                    next = 1;
+                if (next) {
+                    slots[i].tree = (t + 1) % nroots;
+                    slots[i].cur = roots[slots[i].tree];
+                } else {
+                    slots[i].cur = o;
                 }
-                if (restart)
-                    slots[i].cur = root;
             }
             pending[npending++] = i;
         }
@@ -399,7 +432,7 @@ main(int argc, char **argv)
             }
         }
     }
-    double el = now() - start, cpu1 = proc_cpu(pid);
+    double el = now() - start, cpu1 = proc_cpu(pid), self1 = proc_cpu(getpid());
     printf("requests=%llu responses=%llu varbinds=%llu seconds=%.2f req/s=%.0f vb/s=%.0f lost=%llu",
            (unsigned long long)requests, (unsigned long long)responses,
            (unsigned long long)varbinds, el, (double)responses / el, (double)varbinds / el,
@@ -408,7 +441,9 @@ main(int argc, char **argv)
         printf(" errors=%llu", (unsigned long long)errors);
     if (cpu0 >= 0 && cpu1 >= 0 && responses > 0)
         printf(" cpu_us=%.2f", (cpu1 - cpu0) * 1e6 / (double)responses);
-    printf("\n");
+    if (cpu0 >= 0 && cpu1 >= 0 && varbinds > 0)
+        printf(" cpu_vb_us=%.3f", (cpu1 - cpu0) * 1e6 / (double)varbinds);
+    printf(" gen_busy=%.2f\n", (self1 - self0) / el);
     usm_keys_wipe(&keys);
     return 0;
 }

@@ -1218,10 +1218,17 @@ do_getnext(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res)
     resp->nvb = req->nvb;
 }
 
+/* GETBULK keeps the names found in the last row, decoded, for up to this
+ * many repeaters (a walk has one): the next row starts from them without
+ * decoding the names it has just encoded. */
+#define BULK_KEEP 8
+
 /* GETBULK (RFC 3416 4.2.3), trimmed to `room` octets of varbinds. */
 static void
 do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, size_t room)
 {
+    oid_t kept[2][BULK_KEEP]; /* the last row's names, the row being built's */
+    int cur = 0;
     size_t nvb = req->nvb;
     size_t n = req->error_status < 0 ? 0 : (size_t)req->error_status;
     size_t m = req->error_index < 0 ? 0 : (size_t)req->error_index;
@@ -1229,6 +1236,7 @@ do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, si
     if (n > nvb)
         n = nvb;
     size_t rcols = nvb - n;
+    int keep = rcols <= BULK_KEEP;
     /* the repetition cap (an amplifier otherwise: a 37-octet request could
      * ask for 2^31-1 repetitions) */
     if (rq->a->max_reps && rcols > 0) {
@@ -1247,9 +1255,10 @@ do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, si
             break;
         if (name_of(&req->vbs[i], &name) < 0)
             name.len = 0;
-        rc = find_next(rq, &name, &found, &out->val);
+        oid_t *fp = keep && i >= n ? &kept[cur][i - n] : &found;
+        rc = find_next(rq, &name, fp, &out->val);
         if (rc == 0) {
-            if (put_name(rq, out, &found) < 0)
+            if (put_name(rq, out, fp) < 0)
                 goto trim;
         } else if (rc == AGENT_END) {
             out->oid = req->vbs[i].oid;
@@ -1279,6 +1288,7 @@ do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, si
         }
         if (all_end)
             break;
+        cur ^= 1;
         for (size_t j = 0; j < rcols; j++) {
             const mw_varbind_t *prev = &resp->vbs[row + j];
             mw_varbind_t *out = &resp->vbs[k];
@@ -1289,11 +1299,17 @@ do_getbulk(agent_req_t *rq, mw_pdu_t *req, mw_pdu_t *resp, pdu_result_t *res, si
             if (prev->val.type == MW_T_ENDOFMIBVIEW) {
                 *out = *prev;
             } else {
-                if (name_of(prev, &name) < 0)
+                const oid_t *np = &name;
+                oid_t *fp = &found;
+                if (keep) {
+                    np = &kept[cur ^ 1][j];
+                    fp = &kept[cur][j];
+                } else if (name_of(prev, &name) < 0) {
                     name.len = 0;
-                rc = find_next(rq, &name, &found, &out->val);
+                }
+                rc = find_next(rq, np, fp, &out->val);
                 if (rc == 0) {
-                    if (put_name(rq, out, &found) < 0)
+                    if (put_name(rq, out, fp) < 0)
                         goto trim;
                 } else if (rc == AGENT_END) {
                     out->oid = prev->oid;

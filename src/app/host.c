@@ -193,10 +193,19 @@ host_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out, mw
     int rc = fresh(m, rq);
     if (rc < 0)
         return rc;
-    const host_tab_t *t = &m->tabs[o->tab];
+    host_tab_t *t = &m->tabs[o->tab];
     size_t i = 0;
-    if (oid_is_prefix(&r->root, after) && after->len > r->root.len)
-        i = row_lower(t, after->arcs + r->root.len, after->len - r->root.len, 1);
+    if (oid_is_prefix(&r->root, after) && after->len > r->root.len) {
+        const uint32_t *s = after->arcs + r->root.len;
+        size_t sn = after->len - r->root.len;
+        /* a walk asks for the row after the one answered last */
+        const host_idx_t *x = t->last < t->nrows
+            ? (const host_idx_t *)((const char *)t->rows + t->last * t->rowsize) : NULL;
+        if (x && idx_cmp(x->a, x->n, s, sn) == 0)
+            i = t->last + 1;
+        else
+            i = row_lower(t, s, sn, 1);
+    }
     for (; i < t->nrows; i++) {
         const host_idx_t *x = (const host_idx_t *)((const char *)t->rows + i * t->rowsize);
         if (r->root.len + x->n > OID_MAX_LEN)
@@ -210,6 +219,7 @@ host_next(agent_req_t *rq, agent_region_t *r, const oid_t *after, oid_t *out, mw
         memcpy(out->arcs, r->root.arcs, r->root.len * sizeof *out->arcs);
         memcpy(out->arcs + out->len, x->a, x->n * sizeof *x->a);
         out->len += x->n;
+        t->last = i;
         return 0;
     }
     return AGENT_END;

@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
     void *rows;               /* owned; rows of rowsize octets */
     size_t nrows, cap, rowsize;
+    size_t last;              /* row host.c answered last (a walk's next is after it) */
 } host_tab_t;
 
 /* One object: a scalar (tab < 0, instance .0) or a table column. */

@@ -114,6 +114,12 @@ oid_decode(oid_t *o, const uint8_t *p, size_t n)
     o->len = 0;
     while (i < n) {
         uint64_t v;
+        if (!first && p[i] < 0x80) { /* one octet: most arcs */
+            if (o->len >= OID_MAX_LEN)
+                return MW_EOIDLEN;
+            o->arcs[o->len++] = p[i++];
+            continue;
+        }
         int k = ber_read_subid(p + i, n - i, BER_SUBID_FIRST_MAX, &v);
         if (k < 0)
             return k;
@@ -175,9 +181,14 @@ oid_encode(const oid_t *o, uint8_t *buf, size_t cap)
     }
     if ((rc = subid_put(first, buf, cap, &pos)) < 0)
         return rc;
-    for (uint32_t i = 2; i < o->len; i++)
+    for (uint32_t i = 2; i < o->len; i++) {
+        if (o->arcs[i] < 0x80 && pos < cap) { /* one octet: most arcs */
+            buf[pos++] = (uint8_t)o->arcs[i];
+            continue;
+        }
         if ((rc = subid_put(o->arcs[i], buf, cap, &pos)) < 0)
             return rc;
+    }
     return (int)pos;
 }
 

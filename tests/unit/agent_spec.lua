@@ -158,6 +158,20 @@ describe("agent: GETBULK", function()
     assert.equal(ENT .. ".2.1.3.3", p.varbinds[7].oid)
   end)
 
+  it("many repeaters (more than the names kept between rows) continue each from its own last name", function()
+    local oids = {}
+    for i = 1, 10 do oids[i] = ENT .. ".2.1." .. (i % 2 == 1 and 2 or 3) .. "." .. i end
+    local p = bulk(0, 3, oids)
+    assert.equal(0, p.error_status)
+    assert.equal(30, #p.varbinds)
+    for rep = 0, 2 do
+      for i = 1, 10 do
+        assert.equal(ENT .. ".2.1." .. (i % 2 == 1 and 2 or 3) .. "." .. (i + rep + 1),
+          p.varbinds[rep * 10 + i].oid)
+      end
+    end
+  end)
+
   it("max-repetitions 0 answers only the non-repeaters", function()
     local p = bulk(1, 0, { "1.3.6.1.2.1.1", ENT .. ".2.1.2" })
     assert.equal(0, p.error_status)
