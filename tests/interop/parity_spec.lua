@@ -179,6 +179,27 @@ case("snmpget", "get", "-v3 -t 0.2 -r 0 {A} .1.3.6.1.2.1.1.5.0")
 case("snmpget", "get", "-v1 -c pub -Cf {A} sysName sysName.0")
 case("snmpget", "get", V3 .. " {A} sysName.0 sysContact.0")
 case("snmpget", "get", "-v2c -c pub -d {A} sysName.0")
+-- an agent that does not answer: each tool's timeout line
+for _, t in ipairs {
+  { "snmpget", "get", "sysContact.0" }, { "snmpgetnext", "getnext", "sysContact.0" },
+  { "snmpwalk", "walk", "system" }, { "snmpbulkwalk", "bulkwalk", "system" },
+  { "snmpbulkget", "bulkget", "sysContact.0" }, { "snmpset", "set", "sysContact.0 s x" },
+  { "snmptable", "table", "ifTable" },
+} do
+  case(t[1], t[2], "-v2c -c pub -t 0.2 -r 0 127.0.0.1:9 " .. t[3])
+end
+case("snmpbulkwalk", "bulkwalk", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 system")
+case("snmpbulkget", "bulkget", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 sysName")
+-- wrong pass phrases: the agent's usmStatsWrongDigests report, or no answer
+for _, a in ipairs {
+  "-l authNoPriv -a SHA-256 -A wrongpass12 -r 1 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a SHA-256 -A wrongpass12 -x AES -X privpass123 -r 1 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a SHA-256 -A authpass123 -x AES -X wrongpriv12 -r 0 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a MD5 -A authpass123 -x AES -X privpass123 -r 0 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+} do
+  case("snmpget", "get", "-v3 -u authPrivUser " .. a)
+  case("snmpwalk", "walk", "-v3 -u authPrivUser " .. a:gsub("%.5%.0$", ""))
+end
 case("snmpgetnext", "getnext", "-h")
 case("snmpwalk", "walk", "-h")
 case("snmpbulkwalk", "bulkwalk", "-h")
@@ -474,6 +495,44 @@ describe("parity with net-snmp's tools", function()
       assert.equal(nc, mc, a)
       assert.equal(ne .. HINT:format(c[4]), me, a)
     end
+  end)
+
+  -- replies whose digest does not verify (a relay flips a bit of each
+  -- authenticated reply's msgAuthenticationParameters): one line per
+  -- message, then the timeout
+  it("says Authentication failed for USER once per reply with a wrong digest", function()
+    local dir = snmpd.tmpdir()
+    local pid = tonumber(R.sh(string.format("python3 -u %s/tests/support/digest_proxy.py %d >%s/port 2>/dev/null & echo $!",
+      ROOT, d.port, dir)))
+    local port
+    for _ = 1, 50 do
+      port = tonumber(R.slurp(dir .. "/port"))
+      if port then break end
+      R.sleep(0.1)
+    end
+    assert.is_number(port)
+    local V3p = "-v3 -u authPrivUser -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -t 0.3 "
+    local ok, why = pcall(function()
+      for _, c in ipairs {
+        { "snmpget", "get", V3p .. "-r 2 127.0.0.1:" .. port .. " sysName.0", 3 },
+        { "snmpget", "get", V3p .. "-r 0 127.0.0.1:" .. port .. " sysName.0 sysContact.0", 1 },
+        { "snmpwalk", "walk", V3p .. "-r 1 127.0.0.1:" .. port .. " system", 2 },
+        { "snmpbulkwalk", "bulkwalk", V3p .. "-r 1 127.0.0.1:" .. port .. " system", 2 },
+        { "snmptable", "table", V3p .. "-r 1 127.0.0.1:" .. port .. " ifTable", 2 },
+        { "snmpset", "set", V3p .. "-r 1 127.0.0.1:" .. port .. " sysContact.0 s x", 2 },
+      } do
+        local no, ne, nc = R.run(env(home) .. c[1] .. " " .. c[3])
+        local mo, me, mc = R.run(env(home) .. BIN .. " " .. c[2] .. " " .. c[3])
+        assert.equal(no, mo, c[3])
+        assert.equal(ne, me, c[3])
+        assert.equal(nc, mc, c[3])
+        local _, n = me:gsub("Authentication failed for authPrivUser\n", "")
+        assert.equal(c[4], n, c[3])
+      end
+    end)
+    os.execute("kill " .. pid)
+    os.execute("rm -rf " .. dir)
+    assert(ok, why)
   end)
 
   it("prints what net-snmp prints, case by case", function()

@@ -157,4 +157,31 @@ function C.parse(argv, extra)
   return args.parse(argv, extra)
 end
 
+-- net-snmp's usm_process_in_msg logs "Authentication failed for USER"
+-- for each message whose digest does not verify, and drops it. The
+-- manager drops such replies too and counts them (usmStatsWrongDigests);
+-- this wraps a session so that each request and each step of a walk
+-- writes one such line per message counted while it ran.
+function C.digest_warnings(s, user)
+  local v3 = require "moonwalk.v3"
+  local seen = v3.stats().usmStatsWrongDigests or 0
+  local function flush(...)
+    local n = v3.stats().usmStatsWrongDigests or 0
+    for _ = seen + 1, n do io.stderr:write("Authentication failed for ", user, "\n") end
+    seen = n
+    return ...
+  end
+  return setmetatable({}, { __index = function(_, k)
+    local f = s[k]
+    if type(f) ~= "function" then return f end
+    return function(_, ...)
+      if k == "walk" or k == "bulkwalk" then
+        local it, st, ctl = f(s, ...)
+        return function(a, b) return flush(it(a, b)) end, st, ctl
+      end
+      return flush(f(s, ...))
+    end
+  end })
+end
+
 return C

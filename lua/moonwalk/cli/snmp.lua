@@ -37,7 +37,8 @@ local function report(err, flags, cmd)
     io.stderr:write(tools[cmd] or cmd, ": ", err.message, "\n")
     return 1
   elseif err.kind == "timeout" then
-    if cmd == "walk" or cmd == "bulkwalk" then
+    -- snmpget and snmpgetnext end the line with a period, the others not
+    if cmd ~= "get" and cmd ~= "getnext" then
       io.stderr:write((err.message:gsub("%.$", "")), "\n")
     else
       io.stderr:write(err.message, "\n")
@@ -231,6 +232,9 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
     local it
     if cmd == "bulkwalk" then
       opts.max_repetitions = cf.r or 10
+      -- snmpbulkwalk gives up at the first timeout or tooBig; the library
+      -- would retry with fewer repetitions
+      opts.adaptive = false
       it = s:bulkwalk(root, opts)
     else
       it = s:walk(root, opts)
@@ -748,6 +752,7 @@ function M.main(argv, cmd)
         return
       end
       if not s then rc = report(err, flags, cmd) return end
+      if so.version == "3" then s = common.digest_warnings(s, so.user or "") end
       if cmd == "get" then
         rc = get_like(s, "get", rest, flags, cf.f)
       elseif cmd == "getnext" then
