@@ -268,10 +268,34 @@ for _, t in ipairs {
   "numericTimeticks yes", "printNumericEnums yes", "extendedIndex yes", "oidOutputFormat 1",
   "oidOutputFormat 2", "oidOutputFormat 3", "oidOutputFormat 4", "oidOutputFormat 5", "suffixPrinting 1",
   "suffixPrinting 2", "dontBreakdownOids yes", "printHexText yes", "escapeQuotes yes", "dontPrintUnits yes",
-  "quickPrinting yes\nprintNumericOids 1",
+  "quickPrinting yes\nprintNumericOids 1", "hexOutputLength 4", "hexOutputLength 0", "hexOutputLength -2",
+  "noDisplayHint yes", "noDisplayHint 1\nhexOutputLength 5", "noDisplayHint 0",
 } do
   conf("snmpget", "get", "{A} sysName.0 ifAdminStatus.2 ifPhysAddress.2 sysORUpTime.1", V2 .. t .. "\n")
   conf("snmpwalk", "walk", "-Of {A} snmpTargetAddrTable", V2 .. t .. "\n")
+end
+for _, t in ipairs { "hexOutputLength 4", "hexOutputLength 0", "noDisplayHint yes", "hexOutputLength 7\nprintHexText 1" } do
+  conf("snmpbulkwalk", "bulkwalk", "{A} usmUserEngineID", V2 .. t .. "\n")
+  conf("snmptable", "table", "-Cw 70 {A} ifTable", V2 .. t .. "\n")
+  conf("snmpbulkget", "bulkget", "-Cr3 {A} ifDescr", V2 .. t .. "\n")
+end
+-- -Ih on the command line (snmptable keeps the hints)
+conf("snmpget", "get", "-Ih {A} sysName.0 ifPhysAddress.2", V2)
+conf("snmpget", "get", "-Ih {A} sysName.0 ifPhysAddress.2", V2 .. "noDisplayHint 1\n")
+conf("snmpwalk", "walk", "-Ih {A} usmUserEngineID", V2)
+conf("snmptable", "table", "-Ih -Cw 70 {A} ifTable", V2)
+-- snmptranslate reads the output toggles too
+for _, t in ipairs {
+  "printNumericOids yes", "oidOutputFormat 1", "oidOutputFormat 2", "oidOutputFormat 3", "oidOutputFormat 4",
+  "oidOutputFormat 5", "suffixPrinting 1", "suffixPrinting 2", "dontBreakdownOids yes", "extendedIndex yes",
+  "quickPrinting yes", "printNumericEnums 1", "escapeQuotes 1", "noDisplayHint 1", "hexOutputLength 3",
+} do
+  for _, a in ipairs {
+    ".1.3.6.1.2.1.2.2.1.2.3", "-IR -Tz sysName", "-Td -IR ifAdminStatus", "-Of .1.3.6.1.2.1.1.5.0",
+    ".1.3.6.1.6.3.12.1.2.1.2.116.46.111.110.101", "-IR -Tl sysName", "-IR -TB ifDesc",
+  } do
+    conf("snmptranslate", "translate", a, t .. "\n")
+  end
 end
 conf("snmpget", "get", "-Oq {A} sysName.0", V2 .. "quickPrinting no\n")
 conf("snmpget", "get", "-Of {A} sysName.0", V2 .. "printNumericOids yes\n")

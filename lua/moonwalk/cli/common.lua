@@ -157,6 +157,20 @@ function C.parse(argv, extra)
   return args.parse(argv, extra)
 end
 
+--- The value rendering settings without an -O letter: -Ih (or
+-- noDisplayHint) prints strings without their DISPLAY-HINT, and
+-- hexOutputLength breaks Hex-STRINGs after that many bytes (16 by
+-- default; 0 or less: never). snmptable keeps the hints whatever -Ih
+-- says: table passes keep_hints.
+function C.output_defaults(o, cfg, keep_hints)
+  local ok, mib = pcall(require, "moonwalk.mib")
+  if not ok or type(mib) ~= "table" or not mib.output_defaults then return end
+  local d = mib.output_defaults
+  if not keep_hints then d.no_hint = (o.I or ""):find("h", 1, true) ~= nil or nil end
+  local len = cfg.values.hexoutputlength
+  if len then d.hex_line_len = len > 0 and len or 1 << 30 end
+end
+
 -- net-snmp's usm_process_in_msg logs "Authentication failed for USER"
 -- for each message whose digest does not verify, and drops it. The
 -- manager drops such replies too and counts them (usmStatsWrongDigests);

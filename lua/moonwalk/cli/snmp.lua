@@ -693,6 +693,7 @@ function M.main(argv, cmd)
   common.setup_mibs(o)
   cfg.finish()
   conf.apply(cfg, o)
+  common.output_defaults(o, cfg, cmd == "table")
   if cmd == "walk" or cmd == "bulkwalk" then
     -- snmpwalk.conf's toggles are set after the options, as net-snmp's
     for l, on in pairs(cfg.walk_c) do cf[l] = on or nil end
