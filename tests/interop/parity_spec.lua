@@ -190,6 +190,20 @@ for _, t in ipairs {
 end
 case("snmpbulkwalk", "bulkwalk", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 system")
 case("snmpbulkget", "bulkget", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 sysName")
+-- an error status from the agent (authPrivUser may read only with
+-- privacy: authorizationError, error index 0), and v1's noSuchName
+for _, t in ipairs {
+  { "snmpget", "get", ".1.3.6.1.2.1.1.5.0" }, { "snmpgetnext", "getnext", ".1.3.6.1.2.1.1.5.0" },
+  { "snmpwalk", "walk", ".1.3.6.1.2.1.1" }, { "snmpbulkwalk", "bulkwalk", ".1.3.6.1.2.1.1" },
+  { "snmpbulkget", "bulkget", ".1.3.6.1.2.1.1.5" }, { "snmpwalk", "walk", "-CE .1.3.6.1.2.1.1.7 .1.3.6.1.2.1.1" },
+  { "snmptable", "table", ".1.3.6.1.2.1.2.2" },
+} do
+  case(t[1], t[2], "-v3 -u authPrivUser -l authNoPriv -a SHA-256 -A authpass123 {A} " .. t[3])
+end
+case("snmpgetnext", "getnext", "-v1 -c pub {A} .1.3.6.1.6.3.16.9")
+case("snmpgetnext", "getnext", "-v1 -c pub {A} .1.3.6.1.6.3.16.9 .1.3.6.1.2.1.1.4")
+case("snmpget", "get", "-v1 -c pub {A} .1.3.6.1.2.1.1.4.0 .1.3.6.1.2.1.1.4.1")
+case("snmpbulkwalk", "bulkwalk", "-v2c -c pub {A} .1.3.6.1.6.3.16.9")
 -- wrong pass phrases: the agent's usmStatsWrongDigests report, or no answer
 for _, a in ipairs {
   "-l authNoPriv -a SHA-256 -A wrongpass12 -r 1 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",

@@ -16,10 +16,13 @@ local function print_vb(vb, flags)
   out:write(fmt.varbind(vb, flags), "\n")
 end
 
+-- "Error in packet" as the tools print it: snmpget without the period;
+-- the failed object only for a non-zero error index (empty when the
+-- reply has no varbind there), fprint_objid's newline after it.
 local function errpacket(err, flags, dot)
   io.stderr:write("Error in packet", dot and "." or "", "\nReason: ", err.reason or err.message, "\n")
-  if err.index and err.index > 0 and err.oid then
-    io.stderr:write("Failed object: ", fmt.oid(err.oid, flags), "\n\n")
+  if err.index and err.index > 0 then
+    io.stderr:write("Failed object: ", err.oid and (fmt.oid(err.oid, flags) .. "\n") or "", "\n")
   end
 end
 
@@ -45,7 +48,9 @@ local function report(err, flags, cmd)
     end
     return 1
   elseif err.kind == "status" then
-    errpacket(err, flags, cmd == "set" or cmd == "walk" or cmd == "bulkwalk")
+    errpacket(err, flags, cmd ~= "get")
+    -- snmpgetnext exits 2 only when the error names a varbind
+    if cmd == "getnext" and not (err.index and err.index > 0) then return 0 end
     return 2
   elseif err.kind == "notincreasing" then
     io.stderr:write("Error: OID not increasing: ", fmt.oid(err.previous, flags), "\n >= ",
@@ -123,10 +128,7 @@ local function walk_loop(s, root, end_oid, flags, cf)
         out:write("End of MIB\n")
       elseif err.kind == "status" then
         status_ok = true
-        io.stderr:write("Error in packet.\nReason: ", err.reason or err.message, "\n")
-        if err.index and err.index > 0 and err.oid then
-          io.stderr:write("Failed object: ", fmt.oid(err.oid, flags), "\n")
-        end
+        errpacket(err, flags, true)
         rc = 2
       else
         rc = report(err, flags, "walk")
@@ -245,8 +247,6 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
       if vb == false then
         if prog then prog:clear() end
         rc = report(err, flags, cmd)
-        -- net-snmp exits 1 on errors during a walk
-        if rc == 2 then rc = 1 end
         break
       end
       if opts.format then
