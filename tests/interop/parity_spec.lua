@@ -339,6 +339,25 @@ conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB:IF-MIB
 conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB\nbadToken 1\ndefVersion 7\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "mibs SNMPv2-MIB\nmibdirs " .. ROOT .. "/mibs/std\n",
   { _unset = "MIBS -u MIBDIRS" })
+-- $MIBS and $MIBDIRS with net-snmp's + and - prefixes (_env: assignments
+-- after the suite's own)
+local FULL = ROOT .. "/mibs/std:" .. ROOT .. "/mibs/ietf:" .. ROOT .. "/mibs/iana:/usr/share/snmp/mibs"
+for _, e in ipairs {
+  "MIBS=+SNMP-TARGET-MIB MIBDIRS=" .. FULL, "MIBS=-SNMP-TARGET-MIB MIBDIRS=" .. FULL,
+  "MIBS=SNMPv2-MIB:-IF-MIB MIBDIRS=" .. FULL, "MIBS=SNMPv2-MIB MIBDIRS=+" .. ROOT .. "/mibs/std",
+  "MIBS=SNMPv2-MIB:IF-MIB MIBDIRS=-" .. ROOT .. "/mibs/std",
+  "MIBS=+HOST-RESOURCES-MIB MIBDIRS=+" .. ROOT .. "/mibs/std:" .. ROOT .. "/mibs/ietf:" .. ROOT .. "/mibs/iana",
+  "MIBS=ALL MIBDIRS=" .. FULL, "MIBS=IP-MIB:ALL MIBDIRS=" .. ROOT .. "/mibs/std",
+  "MIBS=ALL:+IP-MIB MIBDIRS=" .. ROOT .. "/mibs/std", "MIBS= MIBDIRS=" .. FULL,
+} do
+  conf("snmptranslate", "translate", "-IR -On snmpTargetAddrTDomain ifDescr", "", { _env = e })
+  if e:find(FULL, 1, true) then
+    conf("snmptranslate", "translate", "-IR -On hrStorageTable ipForwarding", "", { _env = e })
+  end
+  conf("snmptranslate", "translate", "-IR -Tz ifIndex", "", { _env = e })
+end
+conf("snmpget", "get", "{A} ifDescr.2 hrSystemUptime.0", V2, { _env = "MIBS=+HOST-RESOURCES-MIB MIBDIRS=" .. FULL })
+conf("snmpwalk", "walk", "{A} snmpTargetAddrTDomain", V2, { _env = "MIBS=-SNMP-TARGET-MIB MIBDIRS=" .. FULL })
 -- bad lines: net-snmp's messages (some in each of its two passes)
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defVersion 5\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defSecurityLevel bogus\ndefAuthType XX\ndefPrivType YY\n"
@@ -468,13 +487,13 @@ describe("parity with net-snmp's tools", function()
     local dir = home .. "/conf" .. i
     os.execute("mkdir -p " .. dir)
     for name, text in pairs(files) do
-      if name == "_unset" then goto next end
+      if name == "_unset" or name == "_env" then goto next end
       local f = assert(io.open(dir .. "/" .. name, "w"))
       f:write((text:gsub("{P}", tostring(d.port))))
       f:close()
       ::next::
     end
-    return dir, files._unset and ("-u " .. files._unset .. " ") or ""
+    return dir, files._unset and ("-u " .. files._unset .. " ") or "", files._env
   end
 
   -- a walk shows its progress on stderr only when stderr is a terminal
@@ -582,9 +601,9 @@ describe("parity with net-snmp's tools", function()
       if only and not (c[1] .. " " .. c[3] .. " " .. (c[4] and "CONF" or "")):find(only, 1, true) then
         goto skip
       end
-      local dir, unset = confdir(i, c[4])
+      local dir, unset, more = confdir(i, c[4])
       -- messages name the files: the same path for both tools
-      local e = "env " .. unset .. env(home, dir):sub(5)
+      local e = "env " .. unset .. env(home, dir):sub(5) .. (more and (more .. " ") or "")
       local no, ne, nc = R.run(e .. c[1] .. " " .. a)
       local mo, me, mc = R.run(e .. BIN .. " " .. c[2] .. " " .. a)
       no, ne, mo, me = normalize(no), normalize(ne), normalize(mo), normalize(me)
