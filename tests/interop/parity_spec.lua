@@ -179,6 +179,42 @@ case("snmpget", "get", "-v3 -t 0.2 -r 0 {A} .1.3.6.1.2.1.1.5.0")
 case("snmpget", "get", "-v1 -c pub -Cf {A} sysName sysName.0")
 case("snmpget", "get", V3 .. " {A} sysName.0 sysContact.0")
 case("snmpget", "get", "-v2c -c pub -d {A} sysName.0")
+-- bad numbers, -D tokens, -M, -Z and the v3 options for each tool; no -v
+-- (net-snmp's default is version 3: no securityName)
+for _, a in ipairs {
+  "walk|-v2c -c pub -r abc {A} system", "walk|-v2c -c pub -t -1 {A} system",
+  "bulkwalk|-v2c -c pub -Cr abc {A} system", "bulkwalk|-v2c -c pub -Cn x {A} system",
+  "bulkwalk|-v2c -c pub -Cr -5 {A} system", "bulkget|-v2c -c pub -Cn -1 {A} sysName",
+  "bulkget|-v2c -c pub -Crx {A} sysName", "table|-v2c -c pub -r abc {A} ifTable",
+  "table|-v2c -c pub -Cc abc {A} ifTable", "table|-v2c -c pub -Cw x {A} ifTable", "table|-v2c -c pub -Cr x {A} ifTable",
+  "table|-v2c -c pub -Cr 0 {A} ifTable", "set|-v2c -c private -t abc {A} sysContact.0 s x",
+  "trap|-v2c -c pub -r abc 127.0.0.1:9 '' coldStart", "get|-v2c -c pub -Dnosuchtoken {A} sysName.0",
+  "get|-v2c -c pub -D nosuchtoken,other {A} sysName.0", "walk|{A} .1.3.6.1.2.1.1", "bulkwalk|{A} .1.3.6.1.2.1.1",
+  "table|{A} .1.3.6.1.2.1.2.2", "set|{A} .1.3.6.1.2.1.1.4.0 s x", "bulkget|{A} .1.3.6.1.2.1.1.5",
+  "getnext|{A} .1.3.6.1.2.1.1.5", "trap|127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1",
+  "inform|-t 0.2 -r 0 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1", "trap|-Ci -t 0.2 -r 0 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1",
+  "get|-v2c -c pub -m SNMPv2-MIB {A} sysName.0",
+  "get|-v2c -c pub -t 1e3x {A} sysName.0", "get|-v2c -c pub -t 1e-1 -r 0 {A} sysName.0",
+  "get|-v2c -c pub -t 0x10 {A} sysName.0", "get|-v2c -c pub -r 0x2 {A} sysName.0",
+  "get|-v2c -c pub -r 99999999999 {A} sysName.0", "get|-v2c -c pub -Z 1,2 {A} sysName.0",
+  "get|-v2c -c pub -Z abc {A} sysName.0", "get|-v2c -c pub -Z 1,x {A} sysName.0", "get|-v2c -c pub -Z 1,2 {A} sysName.0", "get|-v3 -e xyz {A} sysName.0", "get|-v3 -e 0102 {A} sysName.0",
+  "get|-v3 -E zz -u x {A} sysName.0", "get|-v3 -u x -l authPriv -a MD5 -A short {A} .1.3.6.1.2.1.1.5.0",
+  "get|-v3 -u x -l authNoPriv -a MD5 {A} .1.3.6.1.2.1.1.5.0", "get|-v3 -u x -l bogus {A} sysName.0",
+  "get|-v3 -u x -a SHA-1 -t 0.2 -r 0 {A} .1.3.6.1.2.1.1.5.0", "get|-v3 -u x -a MD6 {A} sysName.0",
+  "get|-v3 -u x -l authPriv -a MD5 -A longenough -x AES -X short {A} sysName.0",
+  "get|-v3 -u x -l authPriv -a MD5 -A longenough -x AES {A} .1.3.6.1.2.1.1.5.0",
+  "get|-v3 -u x -l noAuthNoPriv -A short {A} sysName.0", "get|-v3 -u x -3k zz {A} sysName.0",
+  "walk|-v3 -u x -l authNoPriv {A} .1.3.6.1.2.1.1", "trap|-v3 -u x -l authPriv -A short 127.0.0.1:9 '' coldStart",
+  "get|-v2c -c pub -t 0x1 {A} sysName.0",
+  "set|-v2c -c private {A} sysContact.0 n ''", "set|-v2c -c private {A} sysContact.0 b 1",
+  "set|-v2c -c private {A} sysContact.0 U 5", "set|-v2c -c private {A} sysContact.0 q 5",
+  "set|-v2c -c private {A} sysContact.0 z x", "set|-v2c -c private {A} sysContact.0 3 x",
+  "set|-v2c -c private {A} sysContact.0 I 5", "set|-v2c -c private {A} sysContact.0 F 1.5",
+  "set|-v2c -c private {A} sysContact.0 D 1.5", "set|-v2c -c private {A} sysContact.0 S x",
+} do
+  local cmd, args = a:match("^(%a+)|(.*)$")
+  case("snmp" .. cmd, cmd, args)
+end
 -- an agent that does not answer: each tool's timeout line
 for _, t in ipairs {
   { "snmpget", "get", "sysContact.0" }, { "snmpgetnext", "getnext", "sysContact.0" },

@@ -157,6 +157,35 @@ function C.parse(argv, extra)
   return args.parse(argv, extra)
 end
 
+--- snmp_parse_args' key checks, with its messages: a pass phrase given
+-- (whatever the level) must have 8 characters; a level that needs a key
+-- without one fails as net-snmp's USM fails it. Writes the message and
+-- returns false, or true.
+function C.v3_keys_ok(so, tool)
+  if so.version ~= "3" then return true end
+  for _, k in ipairs { { "auth_pass", "authentication" }, { "priv_pass", "privacy" } } do
+    local p = so[k[1]]
+    if p and #p < 8 then
+      io.stderr:write("Error: passphrase chosen is below the length requirements of the USM (min=8).\n",
+        tool, ":  (The supplied password length is too short.)\n",
+        "Error generating a key (Ku) from the supplied ", k[2], " pass phrase. \n")
+      return false
+    end
+  end
+  local level = (so.level or ""):lower()
+  local auth = so.auth_pass or so.auth_master_key or so.auth_local_key
+  local priv = so.priv_pass or so.priv_master_key or so.priv_local_key
+  if (level == "authnopriv" or level == "authpriv") and not auth then
+    io.stderr:write(tool, ": USM authentication failure (incorrect password or key)\n")
+    return false
+  end
+  if level == "authpriv" and not priv then
+    io.stderr:write(tool, ": USM generic error\n")
+    return false
+  end
+  return true
+end
+
 --- The value rendering settings without an -O letter: -Ih (or
 -- noDisplayHint) prints strings without their DISPLAY-HINT, and
 -- hexOutputLength breaks Hex-STRINGs after that many bytes (16 by

@@ -278,7 +278,8 @@ end
 -- snmpset's argument checks (OID TYPE VALUE triples): the type letters
 -- snmpset knows, and a value for each. Returns true, or nil after writing
 -- net-snmp's message.
-local set_letters = "=iu3taosxdbIUFD"
+-- snmpset's letters, and n (NULL), which Debian's 5.9.3 snmpset sends too
+local set_letters = "=iu3taosxdbIUFDn"
 
 local function set_args_ok(rest)
   for i = 1, #rest, 3 do
@@ -523,7 +524,7 @@ local mib_letters = "ucdewWR"
 
 -- atof as net-snmp reads -t: the leading number, 0 when there is none
 local function atof(s)
-  local n = s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
+  local n = s:match("^%s*[+-]?0[xX]%x+") or s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
     or s:match("^%s*[+-]?%.%d+")
   return n and tonumber(n) or 0
 end
@@ -664,6 +665,10 @@ function M.parse(argv, cmd)
         end
       end
       o.C = o.C .. v
+    elseif c == "Z" and not v:match("^%s*[+-]?%d") then
+      return use("Need engine boots value after -3Z flag.\n")
+    elseif c == "Z" and v:match("^%s*[+-]?%d+,") and not v:match("^%s*[+-]?%d+,%s*[+-]?%d") then
+      return use('Need engine time after "-3Z engineBoot,".\n')
     else
       -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
       o[c] = v
@@ -731,7 +736,8 @@ function M.main(argv, cmd)
     cf.E = core.oid(cf.E)
   end
   local so, serr = common.session_opts(o, agent)
-  if not so then io.stderr:write(serr, "\n"); return 1 end
+  if not so then io.stderr:write(serr, "\n", usage_mod.text(cmd)); return 1 end
+  if not common.v3_keys_ok(so, tools[cmd]) then return 1 end
   if cmd == "bulkget" or cmd == "bulkwalk" then
     if so.version == "1" then
       io.stderr:write(cmd == "bulkget" and "snmpbulkget" or "snmpbulkwalk",
