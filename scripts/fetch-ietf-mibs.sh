@@ -48,9 +48,27 @@ grep -v '^#' "$conf/rfclist" | while read -r num mods; do
     lua5.4 "$here/scripts/smistrip.lua" -d "$tmp/ietf" -m "$mods" "$tmp/texts/rfc$num.txt" >/dev/null \
         || echo "fetch-ietf-mibs: nothing from rfc$num ($mods)" >&2
 done
-# the package's fixes of the RFCs' modules; a hunk that does not apply is
-# reported and skipped
-patch -l -s -f -d "$tmp/ietf" < "$conf/rfcmibs.diff" >/dev/null 2>&1 || echo "fetch-ietf-mibs: some fixes of rfcmibs.diff did not apply" >&2
+# the package's fixes of the RFCs' modules. The diff was made against
+# libsmi's smistrip, which keeps part of some modules' indentation and
+# drops the blank lines of a page break; smistrip.lua takes the
+# DEFINITIONS line's indentation off every line and keeps one blank, so
+# three hunks find no context: MIP-MIB's two (its IMPORTS name
+# experimental where mib-2 is used; mipSecNotifcationsGroup, misspelt),
+# TCPIPX-MIB's (enterprises is not imported) and PPP-LCP-MIB's second
+# (pppLinkStatusRemoteMRU's range ends at 2^31). They are made here by
+# hand, and any other hunk that fails is named.
+patch -l -f -d "$tmp/ietf" < "$conf/rfcmibs.diff" > "$tmp/patch.log" 2>&1 || true
+fix() { # FILE SED-SCRIPT: one of the three hunks, once
+    [ -f "$tmp/ietf/$1.rej" ] || return 0
+    sed -i "$2" "$tmp/ietf/$1"
+    rm -f "$tmp/ietf/$1.rej"
+}
+fix MIP-MIB '4s/IpAddress, experimental,$/IpAddress, mib-2,/; s/^mipSecNotifcationsGroup NOTIFICATION-GROUP$/mipSecNotificationsGroup NOTIFICATION-GROUP/'
+fix TCPIPX-MIB '/^IMPORTS$/a\        enterprises\n                FROM RFC1155-SMI'
+fix PPP-LCP-MIB '/^pppLinkStatusRemoteMRU /,/SYNTAX/s/INTEGER(1\.\.2147483648)/INTEGER(1..2147483647)/'
+for r in "$tmp/ietf"/*.rej; do
+    [ -f "$r" ] && echo "fetch-ietf-mibs: rfcmibs.diff: $(basename "$r" .rej) not fixed (see the .rej)" >&2
+done
 rm -f "$tmp/ietf"/*.orig "$tmp/ietf"/*.rej
 # IANA: "FILE  MODULE" per file
 grep -v '^#' "$conf/ianalist" | while read -r file mods; do

@@ -378,8 +378,14 @@ end
 local forms = { n = "numeric", f = "full", s = "suffix", S = "module", u = "ucd" }
 
 -- Parses net-snmp -O letters ("n", "-On", "fU", ...) into options.
+-- Output settings that have no -O letter, set by the CLI from -Ih and
+-- snmp.conf: { no_hint = true (noDisplayHint), hex_line_len = N
+-- (hexOutputLength; 0 or less: one line) }.
+M.output_defaults = {}
+
 function M.output_options(flags)
   local o = { form = "module", flags = "" }
+  for k, v in pairs(M.output_defaults) do o[k] = v end
   flags = flags or ""
   if type(flags) == "table" then
     -- moonwalk.fmt passes { q = true, _letters = "q" }; others pass options

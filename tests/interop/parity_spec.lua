@@ -179,6 +179,77 @@ case("snmpget", "get", "-v3 -t 0.2 -r 0 {A} .1.3.6.1.2.1.1.5.0")
 case("snmpget", "get", "-v1 -c pub -Cf {A} sysName sysName.0")
 case("snmpget", "get", V3 .. " {A} sysName.0 sysContact.0")
 case("snmpget", "get", "-v2c -c pub -d {A} sysName.0")
+-- bad numbers, -D tokens, -M, -Z and the v3 options for each tool; no -v
+-- (net-snmp's default is version 3: no securityName)
+for _, a in ipairs {
+  "walk|-v2c -c pub -r abc {A} system", "walk|-v2c -c pub -t -1 {A} system",
+  "bulkwalk|-v2c -c pub -Cr abc {A} system", "bulkwalk|-v2c -c pub -Cn x {A} system",
+  "bulkwalk|-v2c -c pub -Cr -5 {A} system", "bulkget|-v2c -c pub -Cn -1 {A} sysName",
+  "bulkget|-v2c -c pub -Crx {A} sysName", "table|-v2c -c pub -r abc {A} ifTable",
+  "table|-v2c -c pub -Cc abc {A} ifTable", "table|-v2c -c pub -Cw x {A} ifTable", "table|-v2c -c pub -Cr x {A} ifTable",
+  "table|-v2c -c pub -Cr 0 {A} ifTable", "set|-v2c -c private -t abc {A} sysContact.0 s x",
+  "trap|-v2c -c pub -r abc 127.0.0.1:9 '' coldStart", "get|-v2c -c pub -Dnosuchtoken {A} sysName.0",
+  "get|-v2c -c pub -D nosuchtoken,other {A} sysName.0", "walk|{A} .1.3.6.1.2.1.1", "bulkwalk|{A} .1.3.6.1.2.1.1",
+  "table|{A} .1.3.6.1.2.1.2.2", "set|{A} .1.3.6.1.2.1.1.4.0 s x", "bulkget|{A} .1.3.6.1.2.1.1.5",
+  "getnext|{A} .1.3.6.1.2.1.1.5", "trap|127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1",
+  "inform|-t 0.2 -r 0 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1", "trap|-Ci -t 0.2 -r 0 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1",
+  "get|-v2c -c pub -m SNMPv2-MIB {A} sysName.0",
+  "get|-v2c -c pub -t 1e3x {A} sysName.0", "get|-v2c -c pub -t 1e-1 -r 0 {A} sysName.0",
+  "get|-v2c -c pub -t 0x10 {A} sysName.0", "get|-v2c -c pub -r 0x2 {A} sysName.0",
+  "get|-v2c -c pub -r 99999999999 {A} sysName.0", "get|-v2c -c pub -Z 1,2 {A} sysName.0",
+  "get|-v2c -c pub -Z abc {A} sysName.0", "get|-v2c -c pub -Z 1,x {A} sysName.0", "get|-v2c -c pub -Z 1,2 {A} sysName.0", "get|-v3 -e xyz {A} sysName.0", "get|-v3 -e 0102 {A} sysName.0",
+  "get|-v3 -E zz -u x {A} sysName.0", "get|-v3 -u x -l authPriv -a MD5 -A short {A} .1.3.6.1.2.1.1.5.0",
+  "get|-v3 -u x -l authNoPriv -a MD5 {A} .1.3.6.1.2.1.1.5.0", "get|-v3 -u x -l bogus {A} sysName.0",
+  "get|-v3 -u x -a SHA-1 -t 0.2 -r 0 {A} .1.3.6.1.2.1.1.5.0", "get|-v3 -u x -a MD6 {A} sysName.0",
+  "get|-v3 -u x -l authPriv -a MD5 -A longenough -x AES -X short {A} sysName.0",
+  "get|-v3 -u x -l authPriv -a MD5 -A longenough -x AES {A} .1.3.6.1.2.1.1.5.0",
+  "get|-v3 -u x -l noAuthNoPriv -A short {A} sysName.0", "get|-v3 -u x -3k zz {A} sysName.0",
+  "walk|-v3 -u x -l authNoPriv {A} .1.3.6.1.2.1.1", "trap|-v3 -u x -l authPriv -A short 127.0.0.1:9 '' coldStart",
+  "get|-v2c -c pub -t 0x1 {A} sysName.0",
+  "set|-v2c -c private {A} sysContact.0 n ''", "set|-v2c -c private {A} sysContact.0 b 1",
+  "set|-v2c -c private {A} sysContact.0 U 5", "set|-v2c -c private {A} sysContact.0 q 5",
+  "set|-v2c -c private {A} sysContact.0 z x", "set|-v2c -c private {A} sysContact.0 3 x",
+  "set|-v2c -c private {A} sysContact.0 I 5", "set|-v2c -c private {A} sysContact.0 F 1.5",
+  "set|-v2c -c private {A} sysContact.0 D 1.5", "set|-v2c -c private {A} sysContact.0 S x",
+} do
+  local cmd, args = a:match("^(%a+)|(.*)$")
+  case("snmp" .. cmd, cmd, args)
+end
+-- an agent that does not answer: each tool's timeout line
+for _, t in ipairs {
+  { "snmpget", "get", "sysContact.0" }, { "snmpgetnext", "getnext", "sysContact.0" },
+  { "snmpwalk", "walk", "system" }, { "snmpbulkwalk", "bulkwalk", "system" },
+  { "snmpbulkget", "bulkget", "sysContact.0" }, { "snmpset", "set", "sysContact.0 s x" },
+  { "snmptable", "table", "ifTable" },
+} do
+  case(t[1], t[2], "-v2c -c pub -t 0.2 -r 0 127.0.0.1:9 " .. t[3])
+end
+case("snmpbulkwalk", "bulkwalk", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 system")
+case("snmpbulkget", "bulkget", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 sysName")
+-- an error status from the agent (authPrivUser may read only with
+-- privacy: authorizationError, error index 0), and v1's noSuchName
+for _, t in ipairs {
+  { "snmpget", "get", ".1.3.6.1.2.1.1.5.0" }, { "snmpgetnext", "getnext", ".1.3.6.1.2.1.1.5.0" },
+  { "snmpwalk", "walk", ".1.3.6.1.2.1.1" }, { "snmpbulkwalk", "bulkwalk", ".1.3.6.1.2.1.1" },
+  { "snmpbulkget", "bulkget", ".1.3.6.1.2.1.1.5" }, { "snmpwalk", "walk", "-CE .1.3.6.1.2.1.1.7 .1.3.6.1.2.1.1" },
+  { "snmptable", "table", ".1.3.6.1.2.1.2.2" },
+} do
+  case(t[1], t[2], "-v3 -u authPrivUser -l authNoPriv -a SHA-256 -A authpass123 {A} " .. t[3])
+end
+case("snmpgetnext", "getnext", "-v1 -c pub {A} .1.3.6.1.6.3.16.9")
+case("snmpgetnext", "getnext", "-v1 -c pub {A} .1.3.6.1.6.3.16.9 .1.3.6.1.2.1.1.4")
+case("snmpget", "get", "-v1 -c pub {A} .1.3.6.1.2.1.1.4.0 .1.3.6.1.2.1.1.4.1")
+case("snmpbulkwalk", "bulkwalk", "-v2c -c pub {A} .1.3.6.1.6.3.16.9")
+-- wrong pass phrases: the agent's usmStatsWrongDigests report, or no answer
+for _, a in ipairs {
+  "-l authNoPriv -a SHA-256 -A wrongpass12 -r 1 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a SHA-256 -A wrongpass12 -x AES -X privpass123 -r 1 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a SHA-256 -A authpass123 -x AES -X wrongpriv12 -r 0 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+  "-l authPriv -a MD5 -A authpass123 -x AES -X privpass123 -r 0 -t 0.3 {A} .1.3.6.1.2.1.1.5.0",
+} do
+  case("snmpget", "get", "-v3 -u authPrivUser " .. a)
+  case("snmpwalk", "walk", "-v3 -u authPrivUser " .. a:gsub("%.5%.0$", ""))
+end
 case("snmpgetnext", "getnext", "-h")
 case("snmpwalk", "walk", "-h")
 case("snmpbulkwalk", "bulkwalk", "-h")
@@ -247,10 +318,34 @@ for _, t in ipairs {
   "numericTimeticks yes", "printNumericEnums yes", "extendedIndex yes", "oidOutputFormat 1",
   "oidOutputFormat 2", "oidOutputFormat 3", "oidOutputFormat 4", "oidOutputFormat 5", "suffixPrinting 1",
   "suffixPrinting 2", "dontBreakdownOids yes", "printHexText yes", "escapeQuotes yes", "dontPrintUnits yes",
-  "quickPrinting yes\nprintNumericOids 1",
+  "quickPrinting yes\nprintNumericOids 1", "hexOutputLength 4", "hexOutputLength 0", "hexOutputLength -2",
+  "noDisplayHint yes", "noDisplayHint 1\nhexOutputLength 5", "noDisplayHint 0",
 } do
   conf("snmpget", "get", "{A} sysName.0 ifAdminStatus.2 ifPhysAddress.2 sysORUpTime.1", V2 .. t .. "\n")
   conf("snmpwalk", "walk", "-Of {A} snmpTargetAddrTable", V2 .. t .. "\n")
+end
+for _, t in ipairs { "hexOutputLength 4", "hexOutputLength 0", "noDisplayHint yes", "hexOutputLength 7\nprintHexText 1" } do
+  conf("snmpbulkwalk", "bulkwalk", "{A} usmUserEngineID", V2 .. t .. "\n")
+  conf("snmptable", "table", "-Cw 70 {A} ifTable", V2 .. t .. "\n")
+  conf("snmpbulkget", "bulkget", "-Cr3 {A} ifDescr", V2 .. t .. "\n")
+end
+-- -Ih on the command line (snmptable keeps the hints)
+conf("snmpget", "get", "-Ih {A} sysName.0 ifPhysAddress.2", V2)
+conf("snmpget", "get", "-Ih {A} sysName.0 ifPhysAddress.2", V2 .. "noDisplayHint 1\n")
+conf("snmpwalk", "walk", "-Ih {A} usmUserEngineID", V2)
+conf("snmptable", "table", "-Ih -Cw 70 {A} ifTable", V2)
+-- snmptranslate reads the output toggles too
+for _, t in ipairs {
+  "printNumericOids yes", "oidOutputFormat 1", "oidOutputFormat 2", "oidOutputFormat 3", "oidOutputFormat 4",
+  "oidOutputFormat 5", "suffixPrinting 1", "suffixPrinting 2", "dontBreakdownOids yes", "extendedIndex yes",
+  "quickPrinting yes", "printNumericEnums 1", "escapeQuotes 1", "noDisplayHint 1", "hexOutputLength 3",
+} do
+  for _, a in ipairs {
+    ".1.3.6.1.2.1.2.2.1.2.3", "-IR -Tz sysName", "-Td -IR ifAdminStatus", "-Of .1.3.6.1.2.1.1.5.0",
+    ".1.3.6.1.6.3.12.1.2.1.2.116.46.111.110.101", "-IR -Tl sysName", "-IR -TB ifDesc",
+  } do
+    conf("snmptranslate", "translate", a, t .. "\n")
+  end
 end
 conf("snmpget", "get", "-Oq {A} sysName.0", V2 .. "quickPrinting no\n")
 conf("snmpget", "get", "-Of {A} sysName.0", V2 .. "printNumericOids yes\n")
@@ -280,6 +375,25 @@ conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB:IF-MIB
 conf("snmptranslate", "translate", "-IR -On ifNumber.0", "mibs SNMPv2-MIB\nbadToken 1\ndefVersion 7\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "mibs SNMPv2-MIB\nmibdirs " .. ROOT .. "/mibs/std\n",
   { _unset = "MIBS -u MIBDIRS" })
+-- $MIBS and $MIBDIRS with net-snmp's + and - prefixes (_env: assignments
+-- after the suite's own)
+local FULL = ROOT .. "/mibs/std:" .. ROOT .. "/mibs/ietf:" .. ROOT .. "/mibs/iana:/usr/share/snmp/mibs"
+for _, e in ipairs {
+  "MIBS=+SNMP-TARGET-MIB MIBDIRS=" .. FULL, "MIBS=-SNMP-TARGET-MIB MIBDIRS=" .. FULL,
+  "MIBS=SNMPv2-MIB:-IF-MIB MIBDIRS=" .. FULL, "MIBS=SNMPv2-MIB MIBDIRS=+" .. ROOT .. "/mibs/std",
+  "MIBS=SNMPv2-MIB:IF-MIB MIBDIRS=-" .. ROOT .. "/mibs/std",
+  "MIBS=+HOST-RESOURCES-MIB MIBDIRS=+" .. ROOT .. "/mibs/std:" .. ROOT .. "/mibs/ietf:" .. ROOT .. "/mibs/iana",
+  "MIBS=ALL MIBDIRS=" .. FULL, "MIBS=IP-MIB:ALL MIBDIRS=" .. ROOT .. "/mibs/std",
+  "MIBS=ALL:+IP-MIB MIBDIRS=" .. ROOT .. "/mibs/std", "MIBS= MIBDIRS=" .. FULL,
+} do
+  conf("snmptranslate", "translate", "-IR -On snmpTargetAddrTDomain ifDescr", "", { _env = e })
+  if e:find(FULL, 1, true) then
+    conf("snmptranslate", "translate", "-IR -On hrStorageTable ipForwarding", "", { _env = e })
+  end
+  conf("snmptranslate", "translate", "-IR -Tz ifIndex", "", { _env = e })
+end
+conf("snmpget", "get", "{A} ifDescr.2 hrSystemUptime.0", V2, { _env = "MIBS=+HOST-RESOURCES-MIB MIBDIRS=" .. FULL })
+conf("snmpwalk", "walk", "{A} snmpTargetAddrTDomain", V2, { _env = "MIBS=-SNMP-TARGET-MIB MIBDIRS=" .. FULL })
 -- bad lines: net-snmp's messages (some in each of its two passes)
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defVersion 5\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defSecurityLevel bogus\ndefAuthType XX\ndefPrivType YY\n"
@@ -409,13 +523,13 @@ describe("parity with net-snmp's tools", function()
     local dir = home .. "/conf" .. i
     os.execute("mkdir -p " .. dir)
     for name, text in pairs(files) do
-      if name == "_unset" then goto next end
+      if name == "_unset" or name == "_env" then goto next end
       local f = assert(io.open(dir .. "/" .. name, "w"))
       f:write((text:gsub("{P}", tostring(d.port))))
       f:close()
       ::next::
     end
-    return dir, files._unset and ("-u " .. files._unset .. " ") or ""
+    return dir, files._unset and ("-u " .. files._unset .. " ") or "", files._env
   end
 
   -- a walk shows its progress on stderr only when stderr is a terminal
@@ -476,6 +590,44 @@ describe("parity with net-snmp's tools", function()
     end
   end)
 
+  -- replies whose digest does not verify (a relay flips a bit of each
+  -- authenticated reply's msgAuthenticationParameters): one line per
+  -- message, then the timeout
+  it("says Authentication failed for USER once per reply with a wrong digest", function()
+    local dir = snmpd.tmpdir()
+    local pid = tonumber(R.sh(string.format("python3 -u %s/tests/support/digest_proxy.py %d >%s/port 2>/dev/null & echo $!",
+      ROOT, d.port, dir)))
+    local port
+    for _ = 1, 50 do
+      port = tonumber(R.slurp(dir .. "/port"))
+      if port then break end
+      R.sleep(0.1)
+    end
+    assert.is_number(port)
+    local V3p = "-v3 -u authPrivUser -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -t 0.3 "
+    local ok, why = pcall(function()
+      for _, c in ipairs {
+        { "snmpget", "get", V3p .. "-r 2 127.0.0.1:" .. port .. " sysName.0", 3 },
+        { "snmpget", "get", V3p .. "-r 0 127.0.0.1:" .. port .. " sysName.0 sysContact.0", 1 },
+        { "snmpwalk", "walk", V3p .. "-r 1 127.0.0.1:" .. port .. " system", 2 },
+        { "snmpbulkwalk", "bulkwalk", V3p .. "-r 1 127.0.0.1:" .. port .. " system", 2 },
+        { "snmptable", "table", V3p .. "-r 1 127.0.0.1:" .. port .. " ifTable", 2 },
+        { "snmpset", "set", V3p .. "-r 1 127.0.0.1:" .. port .. " sysContact.0 s x", 2 },
+      } do
+        local no, ne, nc = R.run(env(home) .. c[1] .. " " .. c[3])
+        local mo, me, mc = R.run(env(home) .. BIN .. " " .. c[2] .. " " .. c[3])
+        assert.equal(no, mo, c[3])
+        assert.equal(ne, me, c[3])
+        assert.equal(nc, mc, c[3])
+        local _, n = me:gsub("Authentication failed for authPrivUser\n", "")
+        assert.equal(c[4], n, c[3])
+      end
+    end)
+    os.execute("kill " .. pid)
+    os.execute("rm -rf " .. dir)
+    assert(ok, why)
+  end)
+
   it("prints what net-snmp prints, case by case", function()
     local bad = {}
     -- PARITY_MATCH=text runs only the cases whose tool and arguments hold it
@@ -485,9 +637,9 @@ describe("parity with net-snmp's tools", function()
       if only and not (c[1] .. " " .. c[3] .. " " .. (c[4] and "CONF" or "")):find(only, 1, true) then
         goto skip
       end
-      local dir, unset = confdir(i, c[4])
+      local dir, unset, more = confdir(i, c[4])
       -- messages name the files: the same path for both tools
-      local e = "env " .. unset .. env(home, dir):sub(5)
+      local e = "env " .. unset .. env(home, dir):sub(5) .. (more and (more .. " ") or "")
       local no, ne, nc = R.run(e .. c[1] .. " " .. a)
       local mo, me, mc = R.run(e .. BIN .. " " .. c[2] .. " " .. a)
       no, ne, mo, me = normalize(no), normalize(ne), normalize(mo), normalize(me)

@@ -238,14 +238,23 @@ describe("v3 command line: bad settings are refused as snmpget refuses them", fu
       local out, err, code = R.mw("get " .. cmd)
       local _, nerr = netsnmp("snmpget", cmd)
       assert.equal("", out)
-      assert.equal(nerr:match("^[^\n]*\n"), err)
+      -- the message, then the usage text, as snmpget (which names itself)
+      assert.equal(nerr:match("^[^\n]*\n"), err:match("^[^\n]*\n"))
+      assert.equal(nerr:gsub("USAGE: snmpget ", "USAGE: moonwalk get "):gsub("\n  Version:  [^\n]*", "")
+        :gsub("\n    %(default: [^\n]*%)", ""),
+        (err:gsub("\n  Version:  [^\n]*", ""):gsub("\n    %(default: [^\n]*%)", "")))
       assert.equal(1, code)
     end)
   end
 
   it("a pass phrase under 8 characters is refused before anything is sent", function()
-    local _, err, code = R.mw("get -v3 -u x -l authNoPriv -a SHA -A short 127.0.0.1:9 .1.3.6.1.2.1.1.5.0")
-    assert.equal("moonwalk get: the authentication pass phrase is below the length requirements of the USM (min=8)\n", err)
+    local cmd = "-v3 -u x -l authNoPriv -a SHA -A short 127.0.0.1:9 .1.3.6.1.2.1.1.5.0"
+    local _, err, code = R.mw("get " .. cmd)
+    local _, nerr = netsnmp("snmpget", cmd)
+    assert.equal("Error: passphrase chosen is below the length requirements of the USM (min=8).\n"
+      .. "snmpget:  (The supplied password length is too short.)\n"
+      .. "Error generating a key (Ku) from the supplied authentication pass phrase. \n", err)
+    assert.equal(nerr, err)
     assert.equal(1, code)
   end)
 

@@ -151,7 +151,7 @@ describe("moonwalk trap|inform", function()
       local p2 = td.spawn(string.format("%s trap -v 1 -c public %s 1.3.6.1.4.1.8072.2.3 10.9.8.7 6 99 55 "
         .. "1.3.6.1.2.1.1.5.0 s v1", BIN, a))
       assert.same({ 0, "", "" }, { p2:wait(10) })
-      local p3 = td.spawn(string.format("%s inform -c public %s '' %s 1.3.6.1.2.1.1.5.0 s inf", BIN, a, LINKDOWN))
+      local p3 = td.spawn(string.format("%s inform -v 2c -c public %s '' %s 1.3.6.1.2.1.1.5.0 s inf", BIN, a, LINKDOWN))
       assert.same({ 0, "", "" }, { p3:wait(10) })
       local p4 = td.spawn(string.format("%s trap -v 2c -Ci -c public %s 1 %s", BIN, a, LINKDOWN))
       assert.same({ 0, "", "" }, { p4:wait(10) })

@@ -157,4 +157,74 @@ function C.parse(argv, extra)
   return args.parse(argv, extra)
 end
 
+--- snmp_parse_args' key checks, with its messages: a pass phrase given
+-- (whatever the level) must have 8 characters; a level that needs a key
+-- without one fails as net-snmp's USM fails it. Writes the message and
+-- returns false, or true.
+function C.v3_keys_ok(so, tool)
+  if so.version ~= "3" then return true end
+  for _, k in ipairs { { "auth_pass", "authentication" }, { "priv_pass", "privacy" } } do
+    local p = so[k[1]]
+    if p and #p < 8 then
+      io.stderr:write("Error: passphrase chosen is below the length requirements of the USM (min=8).\n",
+        tool, ":  (The supplied password length is too short.)\n",
+        "Error generating a key (Ku) from the supplied ", k[2], " pass phrase. \n")
+      return false
+    end
+  end
+  local level = (so.level or ""):lower()
+  local auth = so.auth_pass or so.auth_master_key or so.auth_local_key
+  local priv = so.priv_pass or so.priv_master_key or so.priv_local_key
+  if (level == "authnopriv" or level == "authpriv") and not auth then
+    io.stderr:write(tool, ": USM authentication failure (incorrect password or key)\n")
+    return false
+  end
+  if level == "authpriv" and not priv then
+    io.stderr:write(tool, ": USM generic error\n")
+    return false
+  end
+  return true
+end
+
+--- The value rendering settings without an -O letter: -Ih (or
+-- noDisplayHint) prints strings without their DISPLAY-HINT, and
+-- hexOutputLength breaks Hex-STRINGs after that many bytes (16 by
+-- default; 0 or less: never). snmptable keeps the hints whatever -Ih
+-- says: table passes keep_hints.
+function C.output_defaults(o, cfg, keep_hints)
+  local ok, mib = pcall(require, "moonwalk.mib")
+  if not ok or type(mib) ~= "table" or not mib.output_defaults then return end
+  local d = mib.output_defaults
+  if not keep_hints then d.no_hint = (o.I or ""):find("h", 1, true) ~= nil or nil end
+  local len = cfg.values.hexoutputlength
+  if len then d.hex_line_len = len > 0 and len or 1 << 30 end
+end
+
+-- net-snmp's usm_process_in_msg logs "Authentication failed for USER"
+-- for each message whose digest does not verify, and drops it. The
+-- manager drops such replies too and counts them (usmStatsWrongDigests);
+-- this wraps a session so that each request and each step of a walk
+-- writes one such line per message counted while it ran.
+function C.digest_warnings(s, user)
+  local v3 = require "moonwalk.v3"
+  local seen = v3.stats().usmStatsWrongDigests or 0
+  local function flush(...)
+    local n = v3.stats().usmStatsWrongDigests or 0
+    for _ = seen + 1, n do io.stderr:write("Authentication failed for ", user, "\n") end
+    seen = n
+    return ...
+  end
+  return setmetatable({}, { __index = function(_, k)
+    local f = s[k]
+    if type(f) ~= "function" then return f end
+    return function(_, ...)
+      if k == "walk" or k == "bulkwalk" then
+        local it, st, ctl = f(s, ...)
+        return function(a, b) return flush(it(a, b)) end, st, ctl
+      end
+      return flush(f(s, ...))
+    end
+  end })
+end
+
 return C

@@ -18,10 +18,13 @@ local function print_vb(vb, flags)
   out:write(fmt.varbind(vb, flags), "\n")
 end
 
+-- "Error in packet" as the tools print it: snmpget without the period;
+-- the failed object only for a non-zero error index (empty when the
+-- reply has no varbind there), fprint_objid's newline after it.
 local function errpacket(err, flags, dot)
   io.stderr:write("Error in packet", dot and "." or "", "\nReason: ", err.reason or err.message, "\n")
-  if err.index and err.index > 0 and err.oid then
-    io.stderr:write("Failed object: ", fmt.oid(err.oid, flags), "\n\n")
+  if err.index and err.index > 0 then
+    io.stderr:write("Failed object: ", err.oid and (fmt.oid(err.oid, flags) .. "\n") or "", "\n")
   end
 end
 
@@ -39,14 +42,17 @@ local function report(err, flags, cmd)
     io.stderr:write(tools[cmd] or cmd, ": ", err.message, "\n")
     return 1
   elseif err.kind == "timeout" then
-    if cmd == "walk" or cmd == "bulkwalk" then
+    -- snmpget and snmpgetnext end the line with a period, the others not
+    if cmd ~= "get" and cmd ~= "getnext" then
       io.stderr:write((err.message:gsub("%.$", "")), "\n")
     else
       io.stderr:write(err.message, "\n")
     end
     return 1
   elseif err.kind == "status" then
-    errpacket(err, flags, cmd == "set" or cmd == "walk" or cmd == "bulkwalk")
+    errpacket(err, flags, cmd ~= "get")
+    -- snmpgetnext exits 2 only when the error names a varbind
+    if cmd == "getnext" and not (err.index and err.index > 0) then return 0 end
     return 2
   elseif err.kind == "notincreasing" then
     io.stderr:write("Error: OID not increasing: ", fmt.oid(err.previous, flags), "\n >= ",
@@ -124,10 +130,7 @@ local function walk_loop(s, root, end_oid, flags, cf)
         out:write("End of MIB\n")
       elseif err.kind == "status" then
         status_ok = true
-        io.stderr:write("Error in packet.\nReason: ", err.reason or err.message, "\n")
-        if err.index and err.index > 0 and err.oid then
-          io.stderr:write("Failed object: ", fmt.oid(err.oid, flags), "\n")
-        end
+        errpacket(err, flags, true)
         rc = 2
       else
         rc = report(err, flags, "walk")
@@ -233,6 +236,9 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
     local it
     if cmd == "bulkwalk" then
       opts.max_repetitions = cf.r or 10
+      -- snmpbulkwalk gives up at the first timeout or tooBig; the library
+      -- would retry with fewer repetitions
+      opts.adaptive = false
       it = s:bulkwalk(root, opts)
     else
       it = s:walk(root, opts)
@@ -243,8 +249,6 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
       if vb == false then
         if prog then prog:clear() end
         rc = report(err, flags, cmd)
-        -- net-snmp exits 1 on errors during a walk
-        if rc == 2 then rc = 1 end
         break
       end
       if opts.format then
@@ -276,7 +280,8 @@ end
 -- snmpset's argument checks (OID TYPE VALUE triples): the type letters
 -- snmpset knows, and a value for each. Returns true, or nil after writing
 -- net-snmp's message.
-local set_letters = "=iu3taosxdbIUFD"
+-- snmpset's letters, and n (NULL), which Debian's 5.9.3 snmpset sends too
+local set_letters = "=iu3taosxdbIUFDn"
 
 local function set_args_ok(rest)
   for i = 1, #rest, 3 do
@@ -520,7 +525,7 @@ local mib_letters = "ucdewWR"
 
 -- atof as net-snmp reads -t: the leading number, 0 when there is none
 local function atof(s)
-  local n = s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
+  local n = s:match("^%s*[+-]?0[xX]%x+") or s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
     or s:match("^%s*[+-]?%.%d+")
   return n and tonumber(n) or 0
 end
@@ -661,6 +666,10 @@ function M.parse(argv, cmd)
         end
       end
       o.C = o.C .. v
+    elseif c == "Z" and not v:match("^%s*[+-]?%d") then
+      return use("Need engine boots value after -3Z flag.\n")
+    elseif c == "Z" and v:match("^%s*[+-]?%d+,") and not v:match("^%s*[+-]?%d+,%s*[+-]?%d") then
+      return use('Need engine time after "-3Z engineBoot,".\n')
     else
       -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
       o[c] = v
@@ -690,6 +699,7 @@ function M.main(argv, cmd)
   common.setup_mibs(o)
   cfg.finish()
   conf.apply(cfg, o)
+  common.output_defaults(o, cfg, cmd == "table")
   if cmd == "walk" or cmd == "bulkwalk" then
     -- snmpwalk.conf's toggles are set after the options, as net-snmp's
     for l, on in pairs(cfg.walk_c) do cf[l] = on or nil end
@@ -727,7 +737,8 @@ function M.main(argv, cmd)
     cf.E = core.oid(cf.E)
   end
   local so, serr = common.session_opts(o, agent)
-  if not so then io.stderr:write(serr, "\n"); return 1 end
+  if not so then io.stderr:write(serr, "\n", usage_mod.text(cmd)); return 1 end
+  if not common.v3_keys_ok(so, tools[cmd]) then return 1 end
   if cmd == "bulkget" or cmd == "bulkwalk" then
     if so.version == "1" then
       io.stderr:write(cmd == "bulkget" and "snmpbulkget" or "snmpbulkwalk",
@@ -749,6 +760,7 @@ function M.main(argv, cmd)
         return
       end
       if not s then rc = report(err, flags, cmd) return end
+      if so.version == "3" then s = common.digest_warnings(s, so.user or "") end
       if cmd == "get" then
         rc = get_like(s, "get", rest, flags, cf.f)
       elseif cmd == "getnext" then

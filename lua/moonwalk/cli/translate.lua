@@ -170,6 +170,9 @@ function M.main(args, out, err)
   local e = mib.errors()
   if e ~= "" then err:write(e) end
   cfg.finish()
+  -- the output toggles of snmp.conf (printNumericOids, oidOutputFormat,
+  -- ...) are set after the options, as init_snmp sets them
+  oflags = require("moonwalk.cli.conf").output(cfg, oflags)
 
   if #names == 0 then
     if print_kind == 1 then

@@ -71,16 +71,20 @@ function M.main(argv, cmd)
   conf.apply(cfg, o)
   if o.d then core.udp_dump(true) end
   local inform = prog == "inform" or cf.i
-  if inform and not o.v then o.v = "2c" end
+  -- no -v and no defVersion: version 3, as snmptrap and snmpinform
+  if not o.v then o.v = "3" end
   local agent = table.remove(rest, 1)
   if not agent then return err("No hostname specified.\n" .. usage_mod.text(prog):sub(1, -2)) end
   local so, serr = common.session_opts(o, agent)
-  if not so then return err(serr) end
+  if not so then return err(serr .. "\n" .. usage_mod.text(prog):sub(1, -2)) end
+  if not common.v3_keys_ok(so, inform and "snmpinform" or "snmptrap") then return 1 end
   if so.version ~= "3" and not o.c then
     return err("No community name specified.\n" .. usage_mod.text(prog):sub(1, -2))
   end
   if so.version == "3" and not so.user then
-    return err((inform and "snmpinform" or "snmptrap") .. ": No securityName specified")
+    -- snmpinform goes on with an empty name (its discovery times out)
+    if not inform then return err("snmptrap: No securityName specified") end
+    so.user = ""
   end
   if inform and so.version == "1" then return err("Cannot send INFORM as SNMPv1 PDU") end
   local t = { version = so.version }
