@@ -737,7 +737,7 @@ function M.main(argv, cmd)
     cf.E = core.oid(cf.E)
   end
   local so, serr = common.session_opts(o, agent)
-  if not so then io.stderr:write(serr, "\n", usage_mod.text(cmd)); return 1 end
+  if not so then io.stderr:write(serr, "\n", usage_text(cmd)); return 1 end
   if not common.v3_keys_ok(so, tools[cmd]) then return 1 end
   if cmd == "bulkget" or cmd == "bulkwalk" then
     if so.version == "1" then
