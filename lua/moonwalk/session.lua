@@ -110,7 +110,7 @@ function M.new(opts)
   if rate ~= nil and (type(rate) ~= "number" or rate <= 0) then error("rate must be a positive number of requests per second", 2) end
   if maxin ~= nil and (math.type(maxin) ~= "integer" or maxin < 1) then error("max_inflight must be an integer >= 1 or false", 2) end
   if rate or maxin then
-    self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1 }
+    self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1, tail = 0 }
   end
   if type(self.timeout) ~= "number" or self.timeout <= 0 then error("timeout must be a positive number of seconds", 2) end
   if math.type(self.retries) ~= "integer" or self.retries < 0 then error("retries must be an integer >= 0", 2) end
@@ -207,8 +207,12 @@ local function limit_enter(lim)
   end
   if lim.max_inflight then
     if lim.inflight >= lim.max_inflight then
+      -- appended at tail, taken at head: the queue's length operator
+      -- would see a border at the taken slots and put a waiter where it
+      -- is never woken
       local me = { co = coroutine.running() }
-      lim.queue[#lim.queue + 1] = me
+      lim.tail = lim.tail + 1
+      lim.queue[lim.tail] = me
       repeat coroutine.yield() until me.go
     else
       lim.inflight = lim.inflight + 1
