@@ -47,6 +47,19 @@ local function standard(msg)
   return response(msg, out)
 end
 
+-- the responder: answers with handler(msg), else as standard() does
+local function open_responder()
+  core.engine_init()
+  responder = assert(core.udp_open("127.0.0.1:0", function(data, from)
+    local msg = mw.decode(data)
+    if not msg then return end
+    log[#log + 1] = msg
+    local out = (handler or standard)(msg)
+    if out then responder:send(from, out) end
+  end))
+  port = responder:port()
+end
+
 local function session(extra)
   local o = { peer = "127.0.0.1:" .. port, version = "2c", timeout = 0.2, retries = 0 }
   for k, v in pairs(extra or {}) do o[k] = v end
@@ -70,17 +83,7 @@ local function subtree(n, k)
 end
 
 describe("manager walk rules", function()
-  setup(function()
-    core.engine_init()
-    responder = assert(core.udp_open("127.0.0.1:0", function(data, from)
-      local msg = mw.decode(data)
-      if not msg then return end
-      log[#log + 1] = msg
-      local out = (handler or standard)(msg)
-      if out then responder:send(from, out) end
-    end))
-    port = responder:port()
-  end)
+  setup(open_responder)
   teardown(function() responder:close() end)
   before_each(function() log, handler = {}, nil end)
 
@@ -167,17 +170,7 @@ describe("manager walk rules", function()
 end)
 
 describe("walk results", function()
-  setup(function()
-    core.engine_init()
-    responder = assert(core.udp_open("127.0.0.1:0", function(data, from)
-      local msg = mw.decode(data)
-      if not msg then return end
-      log[#log + 1] = msg
-      local out = (handler or standard)(msg)
-      if out then responder:send(from, out) end
-    end))
-    port = responder:port()
-  end)
+  setup(open_responder)
   teardown(function() responder:close() end)
   before_each(function() log, handler = {}, nil end)
 
