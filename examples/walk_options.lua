@@ -20,6 +20,10 @@
 --   non_increasing = "allow"  accept an agent that returns OIDs out of order
 --                         (loops are still detected); default "error"
 --   format = "-O letters" chunks of net-snmp's output lines instead of varbinds
+--   budget = n            at most n varbinds (output lines with format); a walk
+--                         cut there ends with false, err (err.kind "budget");
+--                         a bulk walk asks for no more than the budget leaves,
+--                         and walk_all returns nil, err with err.varbinds
 -- A walk's iterator gives varbinds; on failure it gives false, err once and
 -- ends. The agent side has its own limits: mw.agent{ max_repetitions = n }
 -- caps the varbinds one GETBULK answers (100 by default, as net-snmp), and
@@ -70,6 +74,18 @@ mw.run(function()
   -- adaptive (the default) and not: the same walk here, as nothing is too big
   local n3 = assert(count(s:bulkwalk(opt.root, { max_repetitions = 1000, adaptive = false })))
   print(string.format("bulkwalk adaptive=false: %d varbinds", n3))
+
+  -- budget: at most 5 varbinds, then the walk says it was cut
+  local got = 0
+  for vb, err in s:bulkwalk(opt.root, { budget = 5 }) do
+    if vb == false then
+      print(string.format("budget=5: %d varbinds, then %s (%s)", got, err.kind, err.message))
+      break
+    end
+    got = got + 1
+  end
+  local _, berr = s:walk_all(opt.root, { budget = 3 })
+  print(string.format("walk_all budget=3: %d varbinds kept in err.varbinds", #berr.varbinds))
 
   -- output lines as the CLI prints them
   local lines = 0

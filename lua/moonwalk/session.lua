@@ -110,7 +110,7 @@ function M.new(opts)
   if rate ~= nil and (type(rate) ~= "number" or rate <= 0) then error("rate must be a positive number of requests per second", 2) end
   if maxin ~= nil and (math.type(maxin) ~= "integer" or maxin < 1) then error("max_inflight must be an integer >= 1 or false", 2) end
   if rate or maxin then
-    self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1 }
+    self._limit = { rate = rate, max_inflight = maxin, next_slot = 0, inflight = 0, queue = {}, head = 1, tail = 0 }
   end
   if type(self.timeout) ~= "number" or self.timeout <= 0 then error("timeout must be a positive number of seconds", 2) end
   if math.type(self.retries) ~= "integer" or self.retries < 0 then error("retries must be an integer >= 0", 2) end
@@ -124,8 +124,14 @@ function M.new(opts)
     c_get, c_getnext = methods.get, methods.getnext
   end
   if self.version == 3 then
-    local v3 = require "moonwalk.v3"
-    v3.attach(self, opts)
+    -- the security object (moonwalk.v3): the USM state in C, user and
+    -- level, engine discovery, and the refusal when no user is set
+    local sec = require("moonwalk.v3").attach(self._c, opts,
+      string.format("%s:%s:%d", fam or "udp", host, port))
+    self._sec = sec
+    self._refused = sec.refusal
+    self.user, self.level = sec.user, sec.level
+    self.engine_id, self.engine_time = Session._engine_id, Session._engine_time
   end
   return self
 end
@@ -167,6 +173,25 @@ local function failure(self, kind, msg, status, index, vbs)
   return nil, M.error(kind or "error", msg or "request failed")
 end
 
+-- v3 sessions (session.engine_id, session.engine_time): the agent's engine
+-- ID (binary), discovered if needed; its boots and time as estimated now
+function Session:_engine_id()
+  if not self._resolved then
+    local ok, err = self:resolve()
+    if not ok then return nil, err end
+  end
+  local eid, kind, msg, status = self._sec:engine_id()
+  if eid then return eid end
+  if kind == "timeout" then
+    return nil, M.error("timeout", "Timeout: No Response from " .. self.peer .. ".")
+  end
+  return nil, M.error(kind or "report", msg or "Unknown engine ID", { status = status })
+end
+
+function Session:_engine_time()
+  return self._sec:engine_time()
+end
+
 -- Per-target limits (session{rate=, max_inflight=}): a request waits for
 -- its turn, first come first served, so a script cannot overwhelm a weak
 -- agent. Each request takes the next slot of the rate; beyond max_inflight
@@ -182,8 +207,12 @@ local function limit_enter(lim)
   end
   if lim.max_inflight then
     if lim.inflight >= lim.max_inflight then
+      -- appended at tail, taken at head: the queue's length operator
+      -- would see a border at the taken slots and put a waiter where it
+      -- is never woken
       local me = { co = coroutine.running() }
-      lim.queue[#lim.queue + 1] = me
+      lim.tail = lim.tail + 1
+      lim.queue[lim.tail] = me
       repeat coroutine.yield() until me.go
     else
       lim.inflight = lim.inflight + 1
@@ -224,6 +253,7 @@ local function request(self, method, ...)
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
+  if self._refused then return failure(self, "usm", self._refused) end
   local vbs, kind, msg, status, index, evbs
   if self._limit then
     vbs, kind, msg, status, index, evbs = limited(self._limit, self._c[method], self._c, ...)
@@ -236,13 +266,13 @@ end
 
 -- get and getnext call the C methods directly (no varargs, no lookup by
 -- name): they are what a poller calls most.
-local function plain(self, cfn, name, oids, opts)
-  -- a v3 session without a user has a stand-in for _c (moonwalk.v3)
-  if self._v3c then return request(self, name, oids, opts) end
+local function plain(self, cfn, oids, opts)
   if not self._resolved then
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
+  -- a v3 session without a user sends nothing
+  if self._refused then return failure(self, "usm", self._refused) end
   local vbs, kind, msg, status, index, evbs
   if self._limit then
     vbs, kind, msg, status, index, evbs = limited(self._limit, cfn, self._c, oids, opts)
@@ -255,8 +285,8 @@ end
 
 -- oids: one OID (text or OID object) or a list of them; opts: this call's
 -- { timeout = seconds, retries = n } instead of the session's
-function Session:get(oids, opts) return plain(self, c_get, "get", oids, opts) end
-function Session:getnext(oids, opts) return plain(self, c_getnext, "getnext", oids, opts) end
+function Session:get(oids, opts) return plain(self, c_get, oids, opts) end
+function Session:getnext(oids, opts) return plain(self, c_getnext, oids, opts) end
 
 function Session:getbulk(oids, non_repeaters, max_repetitions, opts)
   if type(oids) == "table" and not core.is_oid(oids) and (oids.non_repeaters or oids.max_repetitions) then
@@ -389,6 +419,7 @@ function M.batch(list)
       local ok, err = s:resolve()
       if not ok then error("batch: request " .. i .. ": " .. tostring(err), 2) end
     end
+    if s._refused then error("batch: request " .. i .. ": " .. s._refused, 2) end
     raw[i] = { s._c, r[2] or r.kind or "get", r[3] or r.oids }
   end
   local res = core.batch(raw)
@@ -417,6 +448,7 @@ function Session:trap(vbs, v1)
     local ok, err = self:resolve()
     if not ok then return nil, err end
   end
+  if self._refused then return failure(self, "usm", self._refused) end
   local list = {}
   for i, vb in ipairs(vbs) do list[i] = normalize_vb(vb, i) end
   local ok, err = self._c:trap(list, v1)
@@ -425,11 +457,15 @@ function Session:trap(vbs, v1)
 end
 
 -- Walk iterator: for vb, err in s:walk(oid) do ... end. On failure the
--- iterator returns false, err once, then ends. opts: max_repetitions
--- (GETBULK when > 0), non_increasing = "error" | "allow", exceptions =
--- true to keep endOfMibView/noSuch* varbinds, format = "-O letters" to get
--- chunks of net-snmp's output lines (each with its line count as the
--- second value) instead of varbind tables (no MIB rendering).
+-- iterator returns false, err once, then ends (false, not nil: a generic
+-- for stops at nil and would lose err); misuse (a bad OID) raises, as for
+-- get. opts: max_repetitions (GETBULK when > 0), non_increasing = "error"
+-- | "allow", exceptions = true to keep endOfMibView/noSuch* varbinds,
+-- format = "-O letters" to get chunks of net-snmp's output lines (each
+-- with its line count as the second value) instead of varbind tables (no
+-- MIB rendering), budget = n to stop after n varbinds (false, err of kind
+-- "budget" when the walk would have gone on). The walk rules themselves
+-- are C (src/app/manager.c).
 function Session:_walk(root, mr, opts)
   opts = opts or {}
   local rootoid = core.oid(root or "1.3.6.1.2.1")
@@ -443,6 +479,13 @@ function Session:_walk(root, mr, opts)
   local adaptive = opts.adaptive ~= false
   local c = self._c
   local format = not allow and opts.format or nil
+  -- budget = n: at most n varbinds (chunk lines with format), then the
+  -- walk ends with false, err (kind "budget") if it would have gone on
+  local budget = opts.budget
+  if budget ~= nil and (math.type(budget) ~= "integer" or budget < 1) then
+    error("budget must be an integer >= 1 (varbinds)", 3)
+  end
+  local delivered = 0
 
   local function next_from_buffer()
     while i < n do
@@ -483,12 +526,17 @@ function Session:_walk(root, mr, opts)
         local ok, err = self:resolve()
         if not ok then state = "failed"; return false, err end
       end
+      if self._refused then
+        state = "failed"
+        return false, select(2, failure(self, "usm", self._refused))
+      end
       local vbs, kind, a, b, idx, evbs
       if self._limit then
         vbs, kind, a, b, idx, evbs = limited(self._limit, c.walk_step, c, rootoid, cur, mr, allow, format,
-          not keep_exceptions)
+          not keep_exceptions, budget and budget - delivered)
       else
-        vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions)
+        vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions,
+          budget and budget - delivered)
       end
       if not vbs then
         if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then
@@ -503,6 +551,7 @@ function Session:_walk(root, mr, opts)
         end
       else
         buf, i, n = vbs, 0, #vbs
+        delivered = delivered + (format and vbs.n or n)
         if format then
           if vbs.last then cur = vbs.last end
         elseif #vbs > 0 then
@@ -514,6 +563,9 @@ function Session:_walk(root, mr, opts)
           -- v1: noSuchName past the last object
           state = "end"
           opts.end_of_mib = true
+        elseif kind == "budget" then
+          pending_err = M.error("budget", string.format("walk stopped after %d varbinds (budget)", budget),
+            { budget = budget })
         elseif kind == "notincreasing" then
           pending_err = M.error("notincreasing", string.format("OID not increasing: %s >= %s", a, b),
             { oid = b, previous = a })

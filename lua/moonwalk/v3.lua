@@ -1,6 +1,10 @@
 -- SNMPv3 for manager sessions. mw.session{version = "3", ...} calls
 -- attach(), which checks the settings (misuse raises, with net-snmp's
--- words where it has them) and gives the session its USM state. Discovery,
+-- words where it has them) and returns the session's security object: the
+-- USM state in C, user and level, engine_id() and engine_time(), and the
+-- refusal message when requests cannot go out (no user). This module does
+-- not know moonwalk.session: the session uses the object through those
+-- fields and methods only. Discovery,
 -- timeliness, protection and the checks on what comes back run in C
 -- (src/app/v3.c) for every request, so requests look the same as v2c ones
 -- from Lua. Reports come back as errors of kind "report" whose message is
@@ -13,7 +17,6 @@
 --     priv_pass = "...", context = "", engine_id = nil }
 --   local eid = s:engine_id()          -- binary; mw.hex(eid) to print
 local core = require "moonwalk.core"
-local session = require "moonwalk.session"
 
 local M = {}
 
@@ -62,65 +65,35 @@ local function check_pass(p, what)
   end
 end
 
--- Key for the engine cache shared by sessions to the same peer.
-local function peer_key(self, opts)
-  local host, port, fam = session.parse_peer(self.peer)
-  if opts.port then port = opts.port end
-  return string.format("%s:%s:%d", fam or "udp", host, port)
-end
+-- The security object of one session.
+local Security = {}
+Security.__index = Security
+Security.__name = "moonwalk.v3.security"
 
-local function real_c(self)
-  return rawget(self, "_v3c") or self._c
-end
-
--- s:engine_id() -> the agent's engine ID (binary), discovered if needed
-local function engine_id(self)
-  local h = self._v3
+-- sec:engine_id() -> the agent's engine ID (binary), discovered if needed,
+-- or nil, kind, message, status (the raw failure of the discovery probe);
+-- the session must be resolved
+function Security:engine_id()
+  local h = self._h
   local eid = h:engine_id()
   if eid then return eid end
-  if not self._resolved then
-    local ok, err = self:resolve()
-    if not ok then return nil, err end
-  end
   -- a GET without varbinds is a discovery probe: the report that answers
   -- it teaches the engine ID and completes it
-  local _, kind, msg, status = real_c(self):get({})
+  local _, kind, msg, status = self._c:get({})
   eid = h:engine_id()
   if eid then return eid end
-  if kind == "timeout" then
-    return nil, session.error("timeout", "Timeout: No Response from " .. self.peer .. ".")
-  end
-  return nil, session.error(kind or "report", msg or "Unknown engine ID", { status = status })
+  return nil, kind, msg, status
 end
 
--- s:engine_time() -> boots, time of the agent as estimated now | nil
-local function engine_time(self)
-  return self._v3:engine_time()
+-- sec:engine_time() -> boots, time of the agent as estimated now | nil
+function Security:engine_time()
+  return self._h:engine_time()
 end
 
--- Requests of a session without a user fail as snmpget does; discovery
--- (engine_id) still works.
-local function without_user(self)
-  local real = self._c
-  local function refuse() return nil, "usm", "No securityName specified" end
-  local refused = { get = true, getnext = true, getbulk = true, set = true, walk_step = true,
-                    inform = true, trap = true }
-  self._v3c = real
-  self._c = setmetatable({}, { __index = function(t, k)
-    local f
-    if refused[k] then
-      f = refuse
-    else
-      local m = real[k]
-      if type(m) ~= "function" then return m end
-      f = function(_, ...) return m(real, ...) end
-    end
-    rawset(t, k, f)
-    return f
-  end })
-end
-
-function M.attach(self, opts)
+-- attach(c, opts, peer_key): c is the session's C object, peer_key names
+-- the peer for the engine cache shared by sessions to it. Returns the
+-- security object: { user =, level =, refusal = message or nil }.
+function M.attach(c, opts, peer_key)
   local user = check_bytes(opts, "user", "the USM user name")
   if user and #user > 32 then error("user name longer than 32 octets", 3) end
   local auth = check_name("authentication", opts.auth, core.usm_auth_info, core.usm_auth_names)
@@ -164,19 +137,18 @@ function M.attach(self, opts)
   end
   if eid and (#eid < 5 or #eid > 32) then error("engine_id must be 5 to 32 octets", 3) end
   if ceid and #ceid > 32 then error("context_engine_id must be at most 32 octets", 3) end
-  self.user = user
-  self.level = level_names[level]
-  self._v3 = core.v3_attach(self._c, {
+  local sec = setmetatable({ user = user, level = level_names[level], _c = c }, Security)
+  sec._h = core.v3_attach(c, {
     user = user or "", level = level, auth = level >= 1 and auth or nil,
     priv = level == 3 and priv or nil,
     auth_pass = auth_pass, priv_pass = priv_pass, auth_master_key = am, priv_master_key = pm,
     auth_local_key = al, priv_local_key = pl, engine_id = eid, context_engine_id = ceid,
-    context = context or "", peer = peer_key(self, opts), local_engine = opts.local_engine,
+    context = context or "", peer = peer_key, local_engine = opts.local_engine,
   })
-  self.engine_id = engine_id
-  self.engine_time = engine_time
-  if not user then without_user(self) end
-  return true
+  -- requests of a session without a user fail as snmpget does; discovery
+  -- (engine_id) still works
+  if not user then sec.refusal = "No securityName specified" end
+  return sec
 end
 
 -- Counters of messages the manager dropped (usmStatsWrongDigests, ...),

@@ -45,8 +45,8 @@ l_engine_gc(lua_State *L)
     le->scratch = NULL;
     free(le->free_slots);
     le->free_slots = NULL;
-    free(le->spare_walk);
-    le->spare_walk = NULL;
+    manager_pool_free(&le->req_pool);
+    manager_pool_free(&le->walk_pool);
     return 0;
 }
 

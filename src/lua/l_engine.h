@@ -7,6 +7,7 @@
 
 #include "mwlua.h"
 #include "../net/engine.h"
+#include "../app/manager.h"
 
 #define ENGINE_KEY "moonwalk.engine.instance"
 #define AFTER_KEY "moonwalk.after"
@@ -22,7 +23,8 @@ typedef struct {
     lua_State *L;              /* main thread */
     uint8_t *scratch;          /* owned: encode arena for varbinds */
     size_t scratch_cap;
-    void *spare_walk;          /* owned: a free pending_walk_t (they are big) */
+    manager_pool_t req_pool;   /* owned: records of plain requests (l_session.c) */
+    manager_pool_t walk_pool;  /* owned: records of walk steps (l_session.c) */
     int anchors_ref;           /* table: slot -> thread waiting on C */
     int *free_slots;           /* owned: recycled anchor slots */
     int nfree, cap_free, top_slot;

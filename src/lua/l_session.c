@@ -11,6 +11,7 @@
 
 #include "mwlua.h"
 #include "l_engine.h"
+#include "../app/manager.h"
 #include "../app/v3.h"
 #include "../app/fmt.h"
 #include "../core/ber.h"
@@ -47,45 +48,45 @@ typedef struct {
     lsession_t *s;
     int thread_ref;
     int kind;
-    int allow_nonincreasing;
     int format;                /* walks: hand back net-snmp lines, not tables */
-    int skip_exceptions;       /* walks: leave endOfMibView/noSuch* out */
     unsigned fmtflags;
     int has_opts;              /* timeout_ms and retries below, not the session's */
     uint32_t timeout_ms;
     int retries;
 } pending_t;
 
-/* A walk step also needs the subtree and where it stands. */
+/* A walk step also needs the walk's state (src/app/manager). */
 typedef struct {
     pending_t p;
-    oid_t root;
-    oid_t cur;
+    manager_walk_t w;
 } pending_walk_t;
 
-/* Walk steps come one after another: keeping a freed one spares a large
- * malloc each step (which would also make glibc consolidate its fast bins
- * every time). */
-static pending_walk_t *
-walk_alloc(lengine_t *le)
+/* Request records come from the engine's pools (free lists): a request
+ * costs no malloc once the pools are warm. */
+#define REQ_POOL_KEEP 4096
+#define WALK_POOL_KEEP 64
+
+static pending_t *
+pending_alloc(lengine_t *le, int kind)
 {
-    pending_walk_t *w = le->spare_walk;
-    if (w) {
-        le->spare_walk = NULL;
-        memset(w, 0, sizeof *w);
-        return w;
+    manager_pool_t *pool = kind == P_WALK ? &le->walk_pool : &le->req_pool;
+    if (pool->size == 0) {
+        if (kind == P_WALK)
+            manager_pool_init(pool, sizeof(pending_walk_t), WALK_POOL_KEEP);
+        else
+            manager_pool_init(pool, sizeof(pending_t), REQ_POOL_KEEP);
     }
-    return calloc(1, sizeof *w);
+    pending_t *p = manager_pool_get(pool);
+    if (p)
+        p->kind = kind;
+    return p;
 }
 
 /* Frees a pending_t, or the pending_walk_t it begins. */
 static void
 pending_free(lengine_t *le, pending_t *p)
 {
-    if (p->kind == P_WALK && !le->spare_walk)
-        le->spare_walk = p;
-    else
-        free(p);
+    manager_pool_put(p->kind == P_WALK ? &le->walk_pool : &le->req_pool, p);
 }
 
 /* --- sessions ------------------------------------------------------ */
@@ -355,35 +356,49 @@ on_plain(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
         n = 1;
     }
     int ref = p->thread_ref;
-    free(p);
+    pending_free(le, p);
     mwl_task_resume_slot(le, ref, n);
 }
 
 /* Walk step results:
- *   vbs, "more"|"end"                 the varbinds inside the subtree, in order
+ *   vbs, "more"|"end"|"endofmib"|"budget"   the varbinds inside the subtree, in order
  *   vbs, "notincreasing", prev, bad   (bad is the last of vbs)
- *   nil, kind, message, status, index on failure (tooBig comes as status) */
-/* Is the BER-encoded name strictly inside the subtree under root? */
-static int
-in_subtree(const oid_t *root, const uint8_t *rootber, size_t rootlen, const uint8_t *p, size_t n)
+ *   nil, kind, message, status, index on failure (tooBig comes as status)
+ * The rules are manager_walk_step's (src/app/manager.c); this only turns
+ * what it delivers into Lua values. */
+typedef struct {
+    lua_State *L;
+    pending_t *p;
+    luaL_Buffer *lb;
+    lua_Integer k;
+} walk_out_t;
+
+static void
+walk_visit(const mw_varbind_t *vb, int exception, void *arg)
 {
-    if (root->len >= 2)
-        return n >= rootlen && memcmp(p, rootber, rootlen) == 0;
-    if (root->len == 0)
-        return n > 0;
-    /* one arc: look at the first sub-identifier, which carries two arcs */
-    uint64_t v;
-    if (ber_read_subid(p, n, BER_SUBID_FIRST_MAX, &v) < 0)
-        return 0;
-    uint32_t a0 = v < 40 ? 0 : v < 80 ? 1 : 2;
-    return a0 == root->arcs[0];
+    walk_out_t *o = arg;
+    (void)exception;
+    if (o->p->format) {
+        size_t need = fmt_need(vb) + 1;
+        char *line = luaL_prepbuffsize(o->lb, need);
+        size_t len = fmt_varbind(vb, o->p->fmtflags, line, need);
+        if (len >= need)
+            len = need - 1;
+        line[len++] = '\n';
+        luaL_addsize(o->lb, len);
+        o->k++;
+    } else {
+        mwl_push_varbind(o->L, vb);
+        lua_rawseti(o->L, -2, ++o->k);
+    }
 }
 
 static void
 on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
 {
-    pending_walk_t *w = arg;
-    pending_t *p = &w->p;
+    pending_walk_t *pw = arg;
+    pending_t *p = &pw->p;
+    manager_walk_t *w = &pw->w;
     lengine_t *le = p->le;
     lua_State *L = le->L;
     int n;
@@ -394,7 +409,7 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
     } else if (m->pdu.type == MW_PDU_REPORT) {
         n = push_report(L, m);
     } else if (m->pdu.error_status != 0) {
-        if (m->pdu.error_status == MW_ERR_NOSUCHNAME && p->s->version == MW_V1) {
+        if (manager_walk_step(w, &m->pdu, walk_visit, NULL) == MANAGER_WALK_ENDOFMIB) {
             lua_createtable(L, 0, 0);
             lua_pushliteral(L, "endofmib");
             n = 2;
@@ -402,92 +417,40 @@ on_walk(mw_req_t *req, int status, const mw_msg_t *m, void *arg)
             n = push_status(L, m);
         }
     } else {
-        uint8_t rootber[OID_MAX_LEN * 5], curber[OID_MAX_LEN * 5];
-        int rootlen = oid_encode(&w->root, rootber, sizeof rootber);
-        int curlen = oid_encode(&w->cur, curber, sizeof curber);
-        const char *state = m->pdu.nvb == 0 ? "end" : "more";
-        const uint8_t *prev = curber;
-        size_t prevlen = curlen > 0 ? (size_t)curlen : 0;
-        size_t i, k = 0;
-        int notinc = 0;
-        if (rootlen < 0)
-            rootlen = 0;
-        /* the same rules as snmpwalk/snmpbulkwalk: a name outside the
-         * subtree ends the walk and is skipped; an exception is delivered
-         * and ends it; every name must sort after the request's name
-         * (else it is delivered, then reported); the rest of the response
-         * is still delivered, as net-snmp prints it */
-        size_t bad = (size_t)-1;
-        const mw_varbind_t *last = NULL;
         luaL_Buffer lb;
+        walk_out_t o = { L, p, &lb, 0 };
         lua_createtable(L, p->format ? 1 : (int)m->pdu.nvb, 2);
         if (p->format)
             luaL_buffinit(L, &lb);
-        for (i = 0; i < m->pdu.nvb; i++) {
-            const mw_varbind_t *vb = &m->pdu.vbs[i];
-            if (!in_subtree(&w->root, rootber, (size_t)rootlen, vb->oid, vb->oid_len)) {
-                state = "end";
-                continue;
-            }
-            int exception = vb->val.type == MW_T_ENDOFMIBVIEW || vb->val.type == MW_T_NOSUCHOBJECT
-                            || vb->val.type == MW_T_NOSUCHINSTANCE;
-            if (exception && p->skip_exceptions && !p->format) {
-                state = "end";
-                continue;
-            }
-            if (p->format) {
-                size_t need = fmt_need(vb) + 1;
-                char *line = luaL_prepbuffsize(&lb, need);
-                size_t len = fmt_varbind(vb, p->fmtflags, line, need);
-                if (len >= need)
-                    len = need - 1;
-                line[len++] = '\n';
-                luaL_addsize(&lb, len);
-                k++;
-            } else {
-                mwl_push_varbind(L, vb);
-                lua_rawseti(L, -2, (lua_Integer)++k);
-            }
-            if (exception) {
-                state = "end";
-                continue;
-            }
-            last = vb;
-            if (bad == (size_t)-1 && !p->allow_nonincreasing
-                && oid_ber_cmp(prev, prevlen, vb->oid, vb->oid_len) >= 0) {
-                notinc = 1;
-                bad = i;
-            }
-        }
+        manager_walk_result_t r = manager_walk_step(w, &m->pdu, walk_visit, &o);
         if (p->format) {
             /* one chunk of output lines, their count, and where to go on */
             luaL_pushresult(&lb);
             lua_rawseti(L, -2, 1);
-            lua_pushinteger(L, (lua_Integer)k);
+            lua_pushinteger(L, o.k);
             lua_setfield(L, -2, "n");
-            if (last) {
-                char o[OID_MAX_LEN * 11 + 1];
-                int ol = oid_ber_format(last->oid, last->oid_len, o, sizeof o);
-                lua_pushlstring(L, o, ol > 0 ? (size_t)ol : 0);
+            if (w->last) {
+                char t[OID_MAX_LEN * 11 + 1];
+                int tl = oid_ber_format(w->last->oid, w->last->oid_len, t, sizeof t);
+                lua_pushlstring(L, t, tl > 0 ? (size_t)tl : 0);
                 lua_setfield(L, -2, "last");
             }
         }
-        i = bad;
-        if (notinc) {
+        if (r == MANAGER_WALK_NOTINC) {
             char a[OID_MAX_LEN * 11 + 1], b[OID_MAX_LEN * 11 + 1];
-            int la = oid_ber_format(prev, prevlen, a, sizeof a);
-            int lb = oid_ber_format(m->pdu.vbs[i].oid, m->pdu.vbs[i].oid_len, b, sizeof b);
+            int la = oid_ber_format(w->cur, w->cur_len, a, sizeof a);
+            int lb2 = oid_ber_format(w->bad->oid, w->bad->oid_len, b, sizeof b);
             lua_pushliteral(L, "notincreasing");
             lua_pushlstring(L, a, la > 0 ? (size_t)la : 0);
-            lua_pushlstring(L, b, lb > 0 ? (size_t)lb : 0);
+            lua_pushlstring(L, b, lb2 > 0 ? (size_t)lb2 : 0);
             n = 4;
         } else {
-            lua_pushstring(L, state);
+            lua_pushstring(L, r == MANAGER_WALK_MORE ? "more" : r == MANAGER_WALK_BUDGET ? "budget" : "end");
             n = 2;
         }
     }
     int ref = p->thread_ref;
-    pending_free(le, &w->p);
+    pending_free(le, p);
     mwl_task_resume_slot(le, ref, n);
 }
 
@@ -693,10 +656,9 @@ plain_request(lua_State *L, uint8_t type)
     } else if (!lua_isnoneornil(L, t + 1)) {
         return luaL_argerror(L, t + 1, "options table expected");
     }
-    pending_t *p = calloc(1, sizeof *p);
+    pending_t *p = pending_alloc(s->le, P_PLAIN);
     if (!p)
         return luaL_error(L, "out of memory");
-    p->kind = P_PLAIN;
     p->has_opts = has_opts;
     p->timeout_ms = timeout_ms;
     p->retries = retries;
@@ -761,53 +723,45 @@ l_trap(lua_State *L)
 }
 
 /* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing
- *             [, format [, skip_exceptions]]) - with format (net-snmp -O
- * letters), the varbinds come back as one chunk of finished output lines
- * ([1]), with their count (n) and the last name to continue from (last);
- * with skip_exceptions, endOfMibView and noSuch* varbinds end the walk
- * without being handed back. */
+ *             [, format [, skip_exceptions [, budget]]]) - with format
+ * (net-snmp -O letters), the varbinds come back as one chunk of finished
+ * output lines ([1]), with their count (n) and the last name to continue
+ * from (last); with skip_exceptions, endOfMibView and noSuch* varbinds end
+ * the walk without being handed back; with budget > 0, at most that many
+ * varbinds come back, and "budget" says the walk was cut there. */
 static int
 l_walk_step(lua_State *L)
 {
     lsession_t *s = check_session(L, 1);
-    pending_walk_t *w = walk_alloc(s->le);
-    pending_t *p = &w->p;
+    oid_t root, cur;
     mw_msg_t m;
     mw_varbind_t vb;
-    uint8_t curber[OID_MAX_LEN * 5];
-    int k;
-    if (!w)
-        return luaL_error(L, "out of memory");
-    if (mwl_tooid(L, 2, &w->root) < 0 || mwl_tooid(L, 3, &w->cur) < 0) {
-        pending_free(s->le, &w->p);
+    unsigned flags = 0;
+    if (mwl_tooid(L, 2, &root) < 0 || mwl_tooid(L, 3, &cur) < 0)
         return luaL_error(L, "%s", lua_tostring(L, -1));
-    }
     lua_Integer mr = luaL_optinteger(L, 4, 0);
-    p->allow_nonincreasing = lua_toboolean(L, 5);
-    p->skip_exceptions = lua_toboolean(L, 7);
-    if (lua_type(L, 6) == LUA_TSTRING) {
-        p->format = 1;
-        p->fmtflags = fmt_flags(lua_tostring(L, 6));
+    lua_Integer budget = luaL_optinteger(L, 8, 0);
+    int format = lua_type(L, 6) == LUA_TSTRING;
+    if (lua_toboolean(L, 5))
+        flags |= MANAGER_WALK_ALLOW_NONINC;
+    if (lua_toboolean(L, 7) && !format)
+        flags |= MANAGER_WALK_SKIP_EXCEPTIONS;
+    pending_walk_t *pw = (pending_walk_t *)pending_alloc(s->le, P_WALK);
+    if (!pw)
+        return luaL_error(L, "out of memory");
+    if (format) {
+        pw->p.format = 1;
+        pw->p.fmtflags = fmt_flags(lua_tostring(L, 6));
     }
-    p->kind = P_WALK;
-    k = oid_encode(&w->cur, curber, sizeof curber);
-    if (k < 0) {
-        pending_free(s->le, &w->p);
+    if (manager_walk_init(&pw->w, &root, &cur, s->version,
+                          (uint32_t)(mr < 0 ? 0 : mr > INT32_MAX ? INT32_MAX : mr),
+                          budget > 0 ? (uint64_t)budget : 0, flags) < 0) {
+        pending_free(s->le, &pw->p);
         return luaL_error(L, "bad OID");
     }
-    memset(&vb, 0, sizeof vb);
-    vb.oid = curber;
-    vb.oid_len = (uint32_t)k;
-    vb.val.type = MW_T_NULL;
-    if (mr > 0 && s->version != MW_V1) {
-        msg_init(&m, s, MW_PDU_GETBULK, &vb, 1);
-        m.pdu.error_status = 0;
-        m.pdu.error_index = (int32_t)(mr > INT32_MAX ? INT32_MAX : mr);
-    } else {
-        msg_init(&m, s, MW_PDU_GETNEXT, &vb, 1);
-    }
-    m.pdu.nvb = 1;
-    return send_and_yield(L, s, &m, p);
+    msg_init(&m, s, MW_PDU_GETNEXT, NULL, 0);
+    manager_walk_request(&pw->w, &m.pdu, &vb);
+    return send_and_yield(L, s, &m, &pw->p);
 }
 
 static int

@@ -103,6 +103,8 @@ describe("examples/walk_options.lua", function()
     assert.matches("exceptions: last varbind endOfMibView", out, 1, true)
     assert.matches("bulkwalk adaptive=false: " .. n1 .. " varbinds", out, 1, true)
     assert.matches('format: .1.3.6.1.2.1.1.1.0 = STRING: "', out, 1, true)
+    assert.matches("budget=5: 5 varbinds, then budget (walk stopped after 5 varbinds (budget))", out, 1, true)
+    assert.matches("walk_all budget=3: 3 varbinds kept in err.varbinds", out, 1, true)
   end)
 end)
 

@@ -137,6 +137,27 @@ describe("session per-target limits", function()
     end)
   end)
 
+  it("tasks that each send request after request through a full window all finish", function()
+    -- the wait queue is a FIFO that empties and fills again while requests
+    -- complete: every waiter must be woken, in order, however often
+    mw.run(function()
+      local s = mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0,
+                             max_inflight = 2 }
+      local tasks = {}
+      for i = 1, 8 do
+        tasks[i] = mw.spawn(function()
+          local n = 0
+          for _ = 1, 3 do if s:get "1.3.6.1.2.1.1.1.0" then n = n + 1 end end
+          return n
+        end)
+      end
+      local done = 0
+      for _, r in ipairs(mw.wait_all(tasks)) do done = done + (r[2] or 0) end
+      assert.equal(24, done)
+      assert.is_true(peak <= 2, "peak " .. peak)
+    end)
+  end)
+
   it("rate spaces the requests: 10 requests at 50/s span at least 9 intervals", function()
     mw.run(function()
       local s = mw.session { peer = "127.0.0.1:" .. port, community = "public", timeout = 2, retries = 0,

@@ -1,0 +1,187 @@
+-- The network layer through its Lua bindings: UDP sockets (src/net/udp.c,
+-- src/lua/l_udp.c) and the request engine (src/net/engine.c: request-ids,
+-- retransmission, timeouts, the global in-flight cap, what it drops and
+-- counts), against responders written for the test on 127.0.0.1.
+local mw = require "moonwalk"
+local core = mw.core
+
+local function response(msg, value, request_id)
+  return mw.encode { version = msg.version, community = msg.community, pdu = {
+    type = "response", request_id = request_id or msg.pdu.request_id, error_status = 0, error_index = 0,
+    varbinds = { { oid = msg.pdu.varbinds[1].oid, type = "INTEGER", value = value or 1 } } } }
+end
+
+-- the engine's counters moved by fn
+local function delta(fn)
+  local a = mw.stats()
+  fn()
+  local b, d = mw.stats(), {}
+  for k, v in pairs(b) do d[k] = v - (a[k] or 0) end
+  return d
+end
+
+describe("UDP sockets", function()
+  setup(function() core.engine_init() end)
+
+  it("a datagram goes from one socket to another, with the sender's address", function()
+    local got = {}
+    local a = assert(core.udp_open("127.0.0.1:0", function(data, from) got[#got + 1] = { data, from } end))
+    local b = assert(core.udp_open("udp:127.0.0.1:0", function() end))
+    assert.is_true(b:send("127.0.0.1:" .. a:port(), "hello"))
+    mw.run(function()
+      for _ = 1, 100 do
+        if #got > 0 then break end
+        mw.sleep(0.01)
+      end
+    end)
+    assert.same({ { "hello", "127.0.0.1:" .. b:port() } }, got)
+    a:close() b:close()
+  end)
+
+  it("a handler that raises is logged and the socket keeps delivering", function()
+    local n = 0
+    local a = assert(core.udp_open("127.0.0.1:0", function()
+      n = n + 1
+      if n == 1 then error("handler failed on purpose") end
+    end))
+    local b = assert(core.udp_open("127.0.0.1:0", function() end))
+    b:send("127.0.0.1:" .. a:port(), "one")
+    b:send("127.0.0.1:" .. a:port(), "two")
+    mw.run(function()
+      for _ = 1, 100 do
+        if n >= 2 then break end
+        mw.sleep(0.01)
+      end
+    end)
+    assert.equal(2, n)
+    a:close() b:close()
+  end)
+
+  it("an address in use gives nil, err; a bad address and a closed socket raise", function()
+    local a = assert(core.udp_open("127.0.0.1:0", function() end))
+    local port = a:port()
+    local s, err = core.udp_open("127.0.0.1:" .. port, function() end)
+    assert.is_nil(s)
+    assert.matches("cannot open 127.0.0.1:" .. port .. ": Address already in use", err, 1, true)
+    assert.has_error(function() core.udp_open("not an address", function() end) end,
+      "bad address not an address (a literal [udp:|udp6:]addr:port is needed)")
+    a:close()
+    assert.has_error(function() a:send("127.0.0.1:" .. port, "x") end, "socket is closed")
+    assert.has_error(function() a:port() end, "socket is closed")
+    a:close() -- twice is harmless
+  end)
+end)
+
+describe("request engine", function()
+  local sock, port, handler, log
+
+  setup(function()
+    core.engine_init()
+    sock = assert(core.udp_open("127.0.0.1:0", function(data, from)
+      local msg = mw.decode(data)
+      if not msg then return end
+      log[#log + 1] = msg
+      for _, out in ipairs(handler(msg, from) or {}) do sock:send(from, out) end
+    end))
+    port = sock:port()
+  end)
+  teardown(function() sock:close() end)
+  before_each(function() log = {} end)
+
+  local function session(extra)
+    local o = { peer = "127.0.0.1:" .. port, timeout = 0.1, retries = 2 }
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return mw.session(o)
+  end
+
+  it("silence: sent once and resent 'retries' times with the same request-id, then one timeout", function()
+    handler = function() end
+    local d = delta(function()
+      mw.run(function()
+        local vbs, err = session():get "1.3.6.1.2.1.1.5.0"
+        assert.is_nil(vbs)
+        assert.equal("timeout", err.kind)
+        assert.equal("Timeout: No Response from 127.0.0.1:" .. port .. ".", err.message)
+      end)
+    end)
+    assert.equal(3, #log)
+    assert.equal(log[1].pdu.request_id, log[2].pdu.request_id)
+    assert.equal(log[1].pdu.request_id, log[3].pdu.request_id)
+    assert.equal(3, d.sent)          -- every datagram
+    assert.equal(2, d.retransmits)   -- of which the resent ones
+    assert.equal(1, d.timeouts)
+  end)
+
+  it("each request has its own request-id; answers are matched by it, in any order", function()
+    local held = {}
+    handler = function(msg)
+      held[#held + 1] = msg
+      if #held == 3 then
+        -- answer the three in reverse order
+        local out = {}
+        for i = 3, 1, -1 do
+          out[#out + 1] = response(held[i], tonumber(held[i].pdu.varbinds[1].oid:match("(%d+)%.0$")))
+        end
+        return out
+      end
+    end
+    mw.run(function()
+      local s = session { timeout = 2, retries = 0 }
+      local tasks = {}
+      for i = 1, 3 do
+        tasks[i] = mw.spawn(function() return s:get("1.3.6.1.2.1.1." .. i .. ".0") end)
+      end
+      local res = mw.wait_all(tasks)
+      local ids = {}
+      for i = 1, 3 do
+        local vbs = res[i][2]
+        assert.equal("1.3.6.1.2.1.1." .. i .. ".0", vbs[1].oid)
+        assert.equal(i, vbs[1].value)
+        ids[held[i].pdu.request_id] = true
+      end
+      local n = 0
+      for _ in pairs(ids) do n = n + 1 end
+      assert.equal(3, n)
+    end)
+  end)
+
+  it("an answer with an unknown request-id is counted and dropped; the right one still completes", function()
+    handler = function(msg)
+      return { response(msg, 9, msg.pdu.request_id + 1), response(msg, 1) }
+    end
+    local d = delta(function()
+      mw.run(function()
+        local vbs = assert(session { timeout = 2 }:get "1.3.6.1.2.1.1.5.0")
+        assert.equal(1, vbs[1].value)
+      end)
+    end)
+    assert.equal(1, d.unknown_ids)
+    assert.equal(0, d.retransmits)
+  end)
+
+  it("the global cap (mw.set_max_inflight) keeps the other requests waiting in the engine; all complete", function()
+    local most, out = 0, 0
+    handler = function(msg, from)
+      out = out + 1
+      if out > most then most = out end
+      local reply = response(msg)
+      mw.after(0.02, function()
+        out = out - 1
+        sock:send(from, reply)
+      end)
+    end
+    mw.set_max_inflight(2)
+    finally(function() mw.set_max_inflight(0) end)
+    mw.run(function()
+      local s = session { timeout = 2, retries = 0, max_inflight = false }
+      local tasks = {}
+      for i = 1, 8 do tasks[i] = mw.spawn(function() return s:get "1.3.6.1.2.1.1.5.0" end) end
+      local ok = 0
+      for _, r in ipairs(mw.wait_all(tasks)) do if r[2] then ok = ok + 1 end end
+      assert.equal(8, ok)
+    end)
+    assert.equal(2, most)
+    assert.equal(0, mw.stats().waiting)
+    assert.equal(0, mw.stats().inflight)
+  end)
+end)
