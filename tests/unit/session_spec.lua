@@ -138,6 +138,7 @@ describe("session per-target limits", function()
   end)
 
   it("tasks that each send request after request through a full window all finish", function()
+    local finished
     -- the wait queue is a FIFO that empties and fills again while requests
     -- complete: every waiter must be woken, in order, however often
     mw.run(function()
@@ -151,11 +152,19 @@ describe("session per-target limits", function()
           return n
         end)
       end
+      -- a waiter never woken would hang the run: a guard stops the loop
+      finished = false
+      mw.spawn(function()
+        mw.sleep(60)
+        if not finished then mw.stop() end
+      end)
       local done = 0
       for _, r in ipairs(mw.wait_all(tasks)) do done = done + (r[2] or 0) end
+      finished = true
       assert.equal(24, done)
       assert.is_true(peak <= 2, "peak " .. peak)
     end)
+    assert.is_true(finished, "tasks still waiting for the window after 60 s")
   end)
 
   it("rate spaces the requests: 10 requests at 50/s span at least 9 intervals", function()
