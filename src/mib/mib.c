@@ -284,6 +284,7 @@ mib_free(mib_t *m)
     free(m->last_err_module);
     free(m->dirs);
     free(m->pending);
+    free(m->lexbuf);
     free(m);
 }
 

@@ -94,9 +94,23 @@ typedef struct chunk {
     char data[];
 } chunk_t;
 
-typedef struct {
-    const char *p, *end;
-    const char *base;           /* start of the file's text */
+/* A module file being read (miblex.c): a window of it in the mib_t's one
+ * buffer, refilled with read(2), so that no file is mapped and a chain of
+ * modules that import each other holds no text per file. A module that
+ * is read while another one is (an import) takes the buffer over; the
+ * interrupted one closes its file and reopens it at the same offset when
+ * it reads on. */
+#define LEXBUF 65536
+typedef struct lex {
+    const char *p, *end;        /* the unread part of the window */
+    char *buf;                  /* the window: the file's text from off */
+    size_t cap;                 /* bytes read at a time */
+    uint64_t off;
+    const char *path;
+    int fd;                     /* -1: closed (at its end, or interrupted) */
+    int eof;
+    int depth;                  /* files interrupted below this one */
+    struct lex *outer;          /* the file this one interrupted */
 } lex_t;
 
 struct mib {
@@ -117,6 +131,7 @@ struct mib {
     const char *file;           /* file being parsed */
     int line;
     lex_t *lx;
+    char *lexbuf;               /* owned: LEXBUF bytes, the lexers' window */
     int syntax_error;           /* gMibError */
     char *last_err_module;      /* owned */
     int first_err_module;
@@ -152,9 +167,14 @@ int mib_which_module(mib_t *m, const char *name);
 mib_module_t *mib_find_module(mib_t *m, int modid);
 void mib_new_module(mib_t *m, const char *name, const char *file);
 
-/* miblex.c: miblex_token reads one token into token (maxtlen bytes) and
- * returns its type; miblex_ungetc gives back one character. */
+/* miblex.c: miblex_open makes path the file m reads (reading at most cap
+ * bytes at a time, up to LEXBUF), interrupting the one being read; 0, or
+ * -1 with errno set. miblex_close gives the file read before back.
+ * miblex_token reads one token into token (maxtlen bytes) and returns its
+ * type; miblex_ungetc gives back the character just read. */
 void miblex_init(void);
+int miblex_open(mib_t *m, lex_t *lx, const char *path, size_t cap);
+void miblex_close(mib_t *m, lex_t *lx);
 void miblex_ungetc(mib_t *m, int ch);
 int miblex_token(mib_t *m, char *token, int maxtlen);
 

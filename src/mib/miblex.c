@@ -1,9 +1,15 @@
-/* miblex.c - the MIB lexer: net-snmp's tokens and keywords, comments,
- * quoted strings (whose place in the file is kept for later reading),
- * line counting. Underscores in names are always allowed. */
+/* miblex.c - the MIB lexer: module files read through one refilled
+ * buffer, net-snmp's tokens and keywords, comments, quoted strings (whose
+ * place in the file is kept for later reading), line counting.
+ * Underscores in names are always allowed. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mib.h"
 #include "mibint.h"
@@ -87,13 +93,86 @@ kw_lookup(const char *s)
     return LABEL;
 }
 
+/* ---- files ----------------------------------------------------------- */
+
+/* Files interrupted by an import stay open up to this depth; deeper ones
+ * are closed and reopened, so a long import chain holds few descriptors. */
+#define LEX_KEEP_OPEN 32
+
+int
+miblex_open(mib_t *m, lex_t *lx, const char *path, size_t cap)
+{
+    struct stat st;
+    lex_t *o = m->lx;
+    int fd;
+    if (!m->lexbuf && !(m->lexbuf = malloc(LEXBUF)))
+        return -1;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    /* a directory or a device is no module file */
+    int bad = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EISDIR : 0;
+    if (bad) {
+        close(fd);
+        errno = bad;
+        return -1;
+    }
+    if (o) {
+        /* the window is this file's now: o reads on from where it is */
+        o->off += (uint64_t)(o->p - o->buf);
+        o->p = o->end = o->buf;
+        if (o->fd >= 0 && o->depth >= LEX_KEEP_OPEN) {
+            close(o->fd);
+            o->fd = -1;
+        }
+    }
+    *lx = (lex_t){ .p = m->lexbuf, .end = m->lexbuf, .buf = m->lexbuf,
+                   .cap = cap && cap < LEXBUF ? cap : LEXBUF, .path = path, .fd = fd,
+                   .depth = o ? o->depth + 1 : 0, .outer = o };
+    m->lx = lx;
+    return 0;
+}
+
+void
+miblex_close(mib_t *m, lex_t *lx)
+{
+    if (lx->fd >= 0)
+        close(lx->fd);
+    lx->fd = -1;
+    m->lx = lx->outer;
+}
+
+/* Reads the next part of the file into the window, once the unread part
+ * is empty: 0 at the end of the file (or when it cannot be read). */
+static int
+fill(lex_t *lx)
+{
+    ssize_t n;
+    if (lx->eof)
+        return 0;
+    lx->off += (uint64_t)(lx->end - lx->buf);
+    lx->p = lx->end = lx->buf;
+    if (lx->fd < 0 && (lx->fd = open(lx->path, O_RDONLY | O_CLOEXEC)) < 0) {
+        lx->eof = 1;
+        return 0;
+    }
+    do
+        n = pread(lx->fd, lx->buf, lx->cap, (off_t)lx->off);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        lx->eof = 1;
+        return 0;
+    }
+    lx->end = lx->buf + n;
+    return 1;
+}
+
 /* ---- lexer ----------------------------------------------------------- */
 
 static int
 lgetc(mib_t *m)
 {
     lex_t *lx = m->lx;
-    if (lx->p >= lx->end)
+    if (lx->p >= lx->end && !fill(lx))
         return EOF;
     return (unsigned char)*lx->p++;
 }
@@ -101,7 +180,7 @@ lgetc(mib_t *m)
 void
 miblex_ungetc(mib_t *m, int ch)
 {
-    if (ch != EOF)
+    if (ch != EOF && m->lx->p > m->lx->buf)
         m->lx->p--;
 }
 
@@ -118,29 +197,37 @@ static int
 parse_quote_string(mib_t *m, char *token, int maxtlen)
 {
     lex_t *lx = m->lx;
-    const char *p = lx->p, *end = lx->end;
-    const char *q = memchr(p, '"', (size_t)(end - p));
-    const char *stop = q ? q : end;
-    int count = 0;
-    m->quote.off = (uint32_t)(p - lx->base);
-    m->quote.len = q && stop - p < (ptrdiff_t)UINT32_MAX ? (uint32_t)(stop - p) + 1 : 0;
+    uint64_t start = lx->off + (uint64_t)(lx->p - lx->buf), stop_at = 0;
+    char *t = token, *lim = token + (maxtlen > 0 ? maxtlen - 1 : 0);
+    const char *q;
+    int line = m->line;
     /* descriptions are most of a MIB's text: find the quote, then count
      * and copy the run at once */
-    for (const char *nl = p; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
-        m->line++;
-    if (!memchr(p, '\r', (size_t)(stop - p))) {
-        size_t n = (size_t)(stop - p);
-        if (maxtlen > 0 && n > (size_t)maxtlen - 1)
-            n = (size_t)maxtlen - 1;
-        memcpy(token, p, n);
-        token += n;
-    } else {
-        for (const char *c = p; c < stop; c++)
-            if (*c != '\r' && ++count < maxtlen)
-                *token++ = *c;
-    }
-    *token = '\0';
-    lx->p = q ? q + 1 : end;
+    do {
+        const char *p = lx->p, *end = lx->end;
+        q = memchr(p, '"', (size_t)(end - p));
+        const char *stop = q ? q : end;
+        for (const char *nl = p; (nl = memchr(nl, '\n', (size_t)(stop - nl))) != NULL; nl++)
+            line++;
+        if (!memchr(p, '\r', (size_t)(stop - p))) {
+            size_t n = (size_t)(stop - p);
+            if (n > (size_t)(lim - t))
+                n = (size_t)(lim - t);
+            memcpy(t, p, n);
+            t += n;
+        } else {
+            for (const char *c = p; c < stop; c++)
+                if (*c != '\r' && t < lim)
+                    *t++ = *c;
+        }
+        if (q)
+            stop_at = lx->off + (uint64_t)(q - lx->buf);
+        lx->p = q ? q + 1 : end;
+    } while (!q && fill(lx));
+    *t = '\0';
+    m->line = line;
+    m->quote.off = (uint32_t)start;
+    m->quote.len = q && stop_at - start < UINT32_MAX ? (uint32_t)(stop_at - start) + 1 : 0;
     return q ? QUOTESTRING : ENDOFFILE;
 }
 
@@ -166,18 +253,20 @@ static int
 skip_space(mib_t *m)
 {
     lex_t *lx = m->lx;
-    const char *p = lx->p, *end = lx->end;
     int line = m->line, ch = EOF;
-    while (p < end) {
-        unsigned char c = (unsigned char)*p++;
-        if (!(cclass[c] & CC_SPACE)) {
-            ch = c;
-            break;
+    do {
+        const char *p = lx->p, *end = lx->end;
+        while (p < end) {
+            unsigned char c = (unsigned char)*p++;
+            if (!(cclass[c] & CC_SPACE)) {
+                ch = c;
+                break;
+            }
+            if (c == '\n')
+                line++;
         }
-        if (c == '\n')
-            line++;
-    }
-    lx->p = p;
+        lx->p = p;
+    } while (ch == EOF && fill(lx));
     m->line = line;
     return ch;
 }
@@ -188,17 +277,19 @@ static int
 skip_comment(mib_t *m)
 {
     lex_t *lx = m->lx;
-    const char *p = lx->p, *end = lx->end;
     int prev = ' ';
-    while (p < end) {
-        int c = (unsigned char)*p++;
-        if (c == '\n' || (prev == '-' && c == '-')) {
-            lx->p = p;
-            return c;
+    do {
+        const char *p = lx->p, *end = lx->end;
+        while (p < end) {
+            int c = (unsigned char)*p++;
+            if (c == '\n' || (prev == '-' && c == '-')) {
+                lx->p = p;
+                return c;
+            }
+            prev = c;
         }
-        prev = c;
-    }
-    lx->p = p;
+        lx->p = p;
+    } while (fill(lx));
     return EOF;
 }
 
@@ -209,14 +300,18 @@ static char *
 scan_label(mib_t *m, char *token, char *cp, int maxtlen)
 {
     lex_t *lx = m->lx;
-    const char *p = lx->p, *end = lx->end;
     char *lim = token + maxtlen - 1;
-    while (p < end && (cclass[(unsigned char)*p] & CC_LABEL)) {
-        if (cp < lim)
-            *cp++ = *p;
-        p++;
-    }
-    lx->p = p;
+    do {
+        const char *p = lx->p, *end = lx->end;
+        while (p < end && (cclass[(unsigned char)*p] & CC_LABEL)) {
+            if (cp < lim)
+                *cp++ = *p;
+            p++;
+        }
+        lx->p = p;
+        if (p < end)
+            break;
+    } while (fill(lx));
     return cp;
 }
 

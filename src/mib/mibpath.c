@@ -1,16 +1,13 @@
 /* mibpath.c - the search path: each directory's files indexed by the
  * module they define (a later directory replaces an earlier one, as in
- * net-snmp), module files mapped and parsed on demand, old module names
+ * net-snmp), module files parsed on demand, old module names
  * replaced by their successors, and mib_load. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "mib.h"
 #include "mibint.h"
@@ -43,43 +40,6 @@ static const struct {
     { "RFC-1213", "RFC1213-MIB", NULL, 0 },
 };
 
-/* A module file, mapped read-only: parsing a large MIB set puts none of
- * its text on the heap, so the heap holds only what is kept. Release with
- * file_release. An empty file gives "" (nothing mapped). */
-static char *
-read_file(const char *path, size_t *len)
-{
-    struct stat st;
-    char *buf;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        errno = EISDIR;
-        return NULL;
-    }
-    *len = (size_t)st.st_size;
-    if (*len == 0) {
-        close(fd);
-        return (char *)"";
-    }
-    buf = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    return buf == MAP_FAILED ? NULL : buf;
-}
-
-static void
-file_release(char *buf, size_t len)
-{
-    if (buf && len)
-        munmap(buf, len);
-}
-
 int
 mibpath_load_module(mib_t *m, const char *name)
 {
@@ -88,23 +48,19 @@ mibpath_load_module(mib_t *m, const char *name)
     if (mp) {
         if (mp->no_imports != -1)
             return MODULE_ALREADY_LOADED;
-        size_t len = 0;
-        char *buf = read_file(mp->file, &len);
-        if (!buf) {
+        lex_t lx;
+        if (miblex_open(m, &lx, mp->file, LEXBUF) != 0) {
             mib_err_append(m, "%s: %s\n", mp->file, strerror(errno));
             return MODULE_NOT_FOUND;
         }
         const char *ofile = m->file;
         int oline = m->line, omod = m->current_module, rc;
-        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
         mp->no_imports = 0;
         m->file = mp->file;
         m->line = 1;
         m->current_module = mp->modid;
-        m->lx = &lx;
         rc = mibparse_module(m);
-        m->lx = olx;
-        file_release(buf, len);
+        miblex_close(m, &lx);
         m->file = ofile;
         m->line = oline;
         m->current_module = omod;
@@ -158,73 +114,28 @@ mibpath_read_module(mib_t *m, const char *name)
 
 /* ---- search path ----------------------------------------------------- */
 
-/* The first max bytes of a file (NUL-terminated); *whole says whether
- * that is all of it. */
-static char *
-read_prefix(const char *path, size_t max, size_t *len, int *whole)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    if (!f)
-        return NULL;
-    if ((buf = malloc(max + 1)) != NULL) {
-        *len = fread(buf, 1, max, f);
-        buf[*len] = '\0';
-        *whole = *len < max;
-        if (ferror(f)) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Indexes a file by the module it defines: the first two tokens are
- * "NAME DEFINITIONS". Only the start of the file is read, unless comments
- * before the name run past it. */
+ * "NAME DEFINITIONS". Only the start of the file is read (more only when
+ * comments before the name run past it). */
 static int
 add_mibfile(mib_t *m, const char *path)
 {
-    size_t len = 0, mlen = 0;
-    int whole = 0, rc = 1;
     char token[MAXTOKEN], token2[MAXTOKEN];
-    char *buf = read_prefix(path, 8192, &len, &whole), *mapped = NULL;
-    lex_t *olx = m->lx;
     const char *ofile = m->file;
-    int oline = m->line;
-    if (!buf)
+    int oline = m->line, rc = 1;
+    lex_t lx;
+    if (miblex_open(m, &lx, path, 8192) != 0)
         return 1;
-    for (;;) {
-        lex_t lx = { buf, buf + len, buf };
-        m->lx = &lx;
-        m->file = path;
-        m->line = 1;
-        int t1 = miblex_token(m, token, MAXTOKEN);
-        int t2 = t1 == LABEL ? miblex_token(m, token2, MAXTOKEN) : -1;
-        /* in a prefix, a token that runs to its end may be cut short */
-        if (whole || (t2 != -1 && t2 != ENDOFFILE && lx.p < lx.end)) {
-            if (t1 == LABEL && t2 == DEFINITIONS) {
-                mib_new_module(m, token, path);
-                rc = 0;
-            }
-            break;
-        }
-        free(buf);
-        buf = NULL;
-        if (!(mapped = read_file(path, &mlen)))
-            break;
-        buf = mapped;
-        len = mlen;
-        whole = 1;
+    m->file = path;
+    m->line = 1;
+    if (miblex_token(m, token, MAXTOKEN) == LABEL &&
+        miblex_token(m, token2, MAXTOKEN) == DEFINITIONS) {
+        mib_new_module(m, token, path);
+        rc = 0;
     }
-    m->lx = olx;
+    miblex_close(m, &lx);
     m->file = ofile;
     m->line = oline;
-    if (mapped)
-        file_release(mapped, mlen);
-    else
-        free(buf);
     return rc;
 }
 
@@ -383,19 +294,15 @@ mib_load(mib_t *m, const char *name)
         return 0;
     }
     if (strchr(name, '/')) {
-        size_t len = 0;
         char token[MAXTOKEN];
-        char *buf = read_file(name, &len);
-        if (!buf) {
+        lex_t lx;
+        if (miblex_open(m, &lx, name, 8192) != 0) {
             mib_err_append(m, "%s: %s\n", name, strerror(errno));
             m->nerrors++;
             return -1;
         }
-        lex_t lx = { buf, buf + len, buf }, *olx = m->lx;
-        m->lx = &lx;
         int t = miblex_token(m, token, MAXTOKEN);
-        m->lx = olx;
-        file_release(buf, len);
+        miblex_close(m, &lx);
         if (t != LABEL) {
             mib_err_append(m, "Failed to parse MIB file %s\n", name);
             m->nerrors++;
