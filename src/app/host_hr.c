@@ -166,9 +166,11 @@ read_cpuinfo(hr_priv_t *p)
         }
         fclose(f);
     }
-    if (vendor[0] && model[0])
-        snprintf(p->cpu_descr, sizeof p->cpu_descr, "%s: %s", vendor, model);
-    else
+    if (vendor[0] && model[0]) {
+        /* cut at the column's size, as snmpd does */
+        if (snprintf(p->cpu_descr, sizeof p->cpu_descr, "%s: %s", vendor, model) < 0)
+            p->cpu_descr[0] = 0;
+    } else
         snprintf(p->cpu_descr, sizeof p->cpu_descr, "An electronic chip that makes the computer work.");
     /* hrSystemInitialLoadParameters: the first 128 octets of the kernel
      * command line, as net-snmp reads it */
