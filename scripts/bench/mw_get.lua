@@ -1,7 +1,8 @@
 -- GET rate with N requests in flight: moonwalk run mw_get.lua PEER N SECONDS
 local mw = require "moonwalk"
 local peer, n, secs = arg[1], tonumber(arg[2]), tonumber(arg[3])
-local s = mw.session { peer = peer, version = "2c", timeout = 1, retries = 0 }
+local s = mw.session { peer = peer, version = "2c", timeout = 1, retries = 0,
+                        max_inflight = false } -- the in-flight count is the one asked for, not the default window of 64
 local count, errors = 0, 0
 local t0 = mw.now()
 local stop = t0 + secs
