@@ -270,6 +270,7 @@ function Cluster:_event(kind, a, b)
     end
     self.connected = false
   elseif kind == "error" then
+    self.errors = self.errors + 1
     log.warn("cluster %s: %s", self.name, tostring(a))
   elseif kind == "ok" then
     log.info("cluster %s: NATS calls work again", self.name)
@@ -300,6 +301,19 @@ function Cluster:close(pump)
   if M.active == self then M.active = nil end
 end
 
+-- settle(seconds): runs the loop (outside any task, before the scripts
+-- start) until the watcher has delivered the bucket's current members, NATS
+-- has said it cannot be reached, or `seconds` have gone by. Without it an
+-- instance's first rounds would see itself alone and poll every target,
+-- a joining instance the others' targets too.
+function Cluster:settle(seconds)
+  local deadline = core.now() + (seconds or self.timeout)
+  while not self.ready and self.errors == 0 and not self.closed and core.now() < deadline do
+    core.step(true)
+  end
+  return self.ready
+end
+
 local function check_name(s, what)
   if type(s) ~= "string" or not s:match("^[%w_%-]+$") then
     error(string.format("cluster: bad %s %q (letters, digits, - and _)", what, tostring(s)), 3)
@@ -308,7 +322,7 @@ local function check_name(s, what)
 end
 
 local function open(opts)
-  local c = setmetatable({ handlers = {}, changes = 0, connected = false, ready = false }, Cluster)
+  local c = setmetatable({ handlers = {}, changes = 0, errors = 0, connected = false, ready = false }, Cluster)
   c.name = check_name(opts.name or "moonwalk", "name")
   c.bucket = "moonwalk_" .. c.name
   c.id = sanitize_id(opts.id or (hostname() .. "-" .. core.getpid()))

@@ -151,6 +151,9 @@ function M.main(argv)
       local ok, c = pcall(require("moonwalk.cluster").new, cluster_opts)
       if not ok then return nil, tostring(c) end
       cluster = c
+      -- the scripts start with the live set known (or NATS found
+      -- unreachable, or the timeout gone by): not alone
+      c:settle()
       return {}
     end
     opts.on_exit = function()
