@@ -173,15 +173,71 @@ end
 
 function Cluster:owns(target) return self.view:owns(target) end
 
--- stats() -> { members =, known =, owned =, connected =, changes =, moved = }
--- (the Prometheus endpoint shows them as moonwalk_cluster_*)
+-- The cluster's series, as the Prometheus endpoint shows them and
+-- `moonwalk run --stats` logs them: { key in stats(), metric name, type,
+-- help }. Other parts of the cluster (the trap path's stream) add theirs
+-- with M.add_series and give the values through c:add_stats(fn); the names
+-- kept for them: moonwalk_cluster_stream_lag (gauge, messages stored and
+-- not yet handled), moonwalk_cluster_redeliveries_total and
+-- moonwalk_cluster_dead_letters_total (counters). A series whose key has no
+-- value is left out.
+M.series = {
+  { "members", "moonwalk_cluster_members", "gauge", "Live instances in the cluster, this one included" },
+  { "owned", "moonwalk_cluster_owned_targets", "gauge", "Known targets this instance owns among the live set" },
+  { "known", "moonwalk_cluster_known_targets", "gauge", "Targets mw.shard was asked about (or tracked)" },
+  { "connected", "moonwalk_cluster_connected", "gauge", "1 while connected to NATS" },
+  { "changes", "moonwalk_cluster_changes_total", "counter", "Changes of the live member set" },
+  { "moved", "moonwalk_cluster_moved_targets_total", "counter", "Known targets that changed owner" },
+  { "heartbeat_errors", "moonwalk_cluster_heartbeat_errors_total", "counter",
+    "Failures of the membership's NATS calls (connect, heartbeat, watch), once per new error in a row" },
+}
+
+-- add_series{ key, name, "gauge"|"counter", help }: one more series (once
+-- per name).
+function M.add_series(e)
+  for _, s in ipairs(M.series) do
+    if s[2] == e[2] then return end
+  end
+  M.series[#M.series + 1] = e
+end
+
+-- stats() -> { members =, known =, owned =, connected =, changes =, moved =,
+-- heartbeat_errors =, ... what the functions of add_stats return }
 function Cluster:stats()
   local owned = 0
   for key in pairs(self.view.keys or {}) do
     if shard.owner_of(key, self.view.list) == self.id then owned = owned + 1 end
   end
-  return { members = #self.view.list, known = self.view.nkeys or 0, owned = owned,
-           connected = self.connected and 1 or 0, changes = self.changes, moved = self.moved or 0 }
+  local st = { members = #self.view.list, known = self.view.nkeys or 0, owned = owned,
+               connected = self.connected and 1 or 0, changes = self.changes, moved = self.moved or 0,
+               heartbeat_errors = self.errors }
+  for _, fn in ipairs(self.stats_fns or {}) do
+    local ok, more = pcall(fn)
+    if ok and type(more) == "table" then
+      for k, v in pairs(more) do st[k] = v end
+    end
+  end
+  return st
+end
+
+-- add_stats(fn): fn() -> { key = number } adds to stats() (the trap path's
+-- stream lag, redeliveries, dead letters).
+function Cluster:add_stats(fn)
+  if type(fn) ~= "function" then error("add_stats expects a function", 2) end
+  self.stats_fns = self.stats_fns or {}
+  self.stats_fns[#self.stats_fns + 1] = fn
+  return fn
+end
+
+-- report() -> one line of the cluster's state, for logs (moonwalk run --stats)
+function Cluster:report()
+  local st = self:stats()
+  local parts = { string.format("cluster %s: members=%d (%s)", self.name, st.members,
+    table.concat(self.view.list, " ")) }
+  for _, e in ipairs(M.series) do
+    if e[1] ~= "members" and st[e[1]] ~= nil then parts[#parts + 1] = e[1] .. "=" .. tostring(st[e[1]]) end
+  end
+  return table.concat(parts, " ")
 end
 
 local function add_handler(self, kind, fn)

@@ -27,6 +27,9 @@ Options:
   --cluster-id ID        this instance's id (default HOST-PID)
   --cluster-heartbeat S  seconds between heartbeats (1)
   --cluster-timeout S    a member not heard from for S seconds is gone (5)
+  --stats[=SECONDS]      log the counters every SECONDS (60) and at exit:
+                         SNMP requests, and with --cluster the members,
+                         owned targets, moves, NATS connection and errors
   --grace SECONDS        how long SIGTERM waits for runs in flight (10)
   --max-instructions N   Lua instructions a task may run without waiting
                          before it is stopped (100000000; 0: no limit)
@@ -89,6 +92,10 @@ function M.main(argv)
       if not v or v <= 0 then return fail(name .. " needs seconds") end
       cluster_opts = cluster_opts or {}
       cluster_opts[name == "--cluster-heartbeat" and "heartbeat" or "timeout"] = v
+    elseif name == "--stats" then
+      local v = a:match("=(.*)$")
+      opts.stats = tonumber(v or "60")
+      if not opts.stats or opts.stats <= 0 then return fail("--stats needs seconds (--stats=10)") end
     elseif name == "--grace" then
       local v = tonumber(value(a))
       if not v or v < 0 then return fail("--grace needs seconds") end
