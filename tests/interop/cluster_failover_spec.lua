@@ -37,9 +37,10 @@ assert(mw.agent { listen = { "udp:127.0.0.1:" .. port }, communities = communiti
 
 local POLLER = [[
 local mw = require "moonwalk"
-local out, agent, interval = ...
+local out, agent, interval, prom = ...
 interval = tonumber(interval)
 local c = mw.cluster()
+assert(mw.prometheus { listen = "127.0.0.1:" .. prom })
 local targets = {}
 for i = 1, 300 do
   targets[i] = { name = string.format("t%03d", i),
@@ -72,12 +73,13 @@ end)
 ]]
 
 local tmp, server, agent_pid, agent_port
-local procs = {}
+local procs, prom = {}, {}
 
 local function start(id)
-  procs[id] = sh(string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name failover "
-    .. "--cluster-heartbeat 0.5 --cluster-timeout %d %s/poller.lua -- %s 127.0.0.1:%d %g >>%s/%s.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, server.url, id, TIMEOUT, tmp, tmp, agent_port, INTERVAL, tmp, id)):match("(%d+)%s*$")
+  prom[id] = prom[id] or core.free_udp_port("v4")
+  procs[id] = sh(string.format("cd %s && %s%s run --stats=1 --cluster %s --cluster-id %s --cluster-name failover "
+    .. "--cluster-heartbeat 0.5 --cluster-timeout %d %s/poller.lua -- %s 127.0.0.1:%d %g %d >>%s/%s.log 2>&1 & echo $!",
+    ROOT, ENV, BIN, server.url, id, TIMEOUT, tmp, tmp, agent_port, INTERVAL, prom[id], tmp, id)):match("(%d+)%s*$")
   assert.truthy(procs[id])
 end
 
@@ -254,9 +256,25 @@ describe("moonwalk run --cluster, polling 300 targets", function()
     os.execute("sleep " .. 2 * INTERVAL)
     now = core.now()
     local owner2 = partition({ "a", "c" }, now - 2 * INTERVAL, now)
+    local a_owns = 0
     for t, id in pairs(owner3) do
       if id ~= "b" then assert.equal(id, owner2[t], t .. " changed hands though its owner lives") end
     end
+    for _, id in pairs(owner2) do if id == "a" then a_owns = a_owns + 1 end end
+    -- a's Prometheus endpoint and its --stats lines show the cluster's state
+    local metrics = sh(string.format("curl -s http://127.0.0.1:%d/metrics", prom.a))
+    assert.matches("\nmoonwalk_cluster_members 2\n", metrics)
+    assert.matches("\nmoonwalk_cluster_connected 1\n", metrics)
+    assert.matches("\nmoonwalk_cluster_known_targets 300\n", metrics)
+    assert.matches("\nmoonwalk_cluster_owned_targets " .. a_owns .. "\n", metrics)
+    assert.matches("\nmoonwalk_cluster_heartbeat_errors_total 0\n", metrics)
+    local moved = tonumber(metrics:match("\nmoonwalk_cluster_moved_targets_total (%d+)\n"))
+    assert.is_true(moved >= share.b, metrics)
+    local deadline2 = core.now() + 10
+    local pat = "stats: snmp sent=%d+ [^\n]*; cluster failover: members=2 %(a c%) owned=" .. a_owns .. " known=300 "
+      .. "connected=1 changes=%d+ moved=%d+ heartbeat_errors=0\n"
+    while core.now() < deadline2 and not slurp(tmp .. "/a.log"):find(pat) do os.execute("sleep 0.2") end
+    assert.matches(pat, slurp(tmp .. "/a.log"))
 
     -- b comes back: from its first round on it polls only what it wins
     local restarted = core.now()

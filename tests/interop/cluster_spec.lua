@@ -235,6 +235,18 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     for _, id in ipairs { "x", "y" } do stop(id, "TERM") end
   end)
 
+  it("with several URLs (--cluster nats://A,nats://B) joins through B when A is down", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "twourls"
+    local dead = "nats://127.0.0.1:" .. nats.port()
+    start("u", dead .. "," .. server.url)
+    start("v", server.url .. "," .. dead)
+    local both = wait_members({ "u", "v" }, { "u", "v" }, 60)
+    partition(both)
+    assert.matches("connected to NATS at " .. server.url:gsub("%p", "%%%0"), slurp(tmp .. "/u.log"))
+    for _, id in ipairs { "u", "v" } do stop(id, "TERM") end
+  end)
+
   it("keeps the last known members while NATS is down, and watches again once it is back", function()
     os.execute("rm -f " .. tmp .. "/*.json")
     cluster_name = "restart"
