@@ -21,8 +21,10 @@
 -- bucket moonwalk_NAME every `heartbeat` seconds; the bucket's max age is
 -- `timeout`, and every instance watches the bucket. A member whose
 -- heartbeat has not been seen for `timeout` seconds is gone; one that stops
--- cleanly deletes its key and is gone at once. While NATS is unreachable
--- the last known set is kept (nobody expires) and the connection is retried.
+-- cleanly deletes its key and is gone at once. While NATS is unreachable,
+-- or its calls fail (a NATS node lost, the bucket's stream electing a new
+-- leader), the last known set is kept (nobody expires) and the connection
+-- is retried.
 --
 -- The NATS side (connection on the loop, worker thread, watcher) is
 -- src/lua/l_nats.c; this file keeps the member set (the View, plain Lua
@@ -309,7 +311,9 @@ function Cluster:_event(kind, a, b)
   elseif kind == "delete" then
     joined, left = self.view:delete(a)
   elseif kind == "tick" then
-    if self.connected and self.ready then joined, left = self.view:expire(now) end
+    -- no expiry while the NATS calls fail (a NATS node gone, the bucket
+    -- moving to another): the missing heartbeats say nothing then
+    if self.connected and self.ready and not self.failing then joined, left = self.view:expire(now) end
   elseif kind == "ready" then
     if not self.ready then
       self.ready = true
@@ -327,8 +331,11 @@ function Cluster:_event(kind, a, b)
     self.connected = false
   elseif kind == "error" then
     self.errors = self.errors + 1
+    self.failing = true
     log.warn("cluster %s: %s", self.name, tostring(a))
   elseif kind == "ok" then
+    self.failing = false
+    self.view:refresh(now)
     log.info("cluster %s: NATS calls work again", self.name)
   elseif kind == "left" then
     self.left = true

@@ -197,11 +197,41 @@ describe("cluster stats", function()
   end)
 end)
 
+describe("cluster events", function()
+  it("expires nobody while the NATS calls fail, and counts everyone as just seen once they work again", function()
+    local core = require "moonwalk.core"
+    local c = setmetatable({ name = "ev", id = "a", handlers = {}, changes = 0, errors = 0, connected = true,
+                             ready = true, view = cluster.view("a", 5, true) }, cluster.Cluster)
+    c.view:put("b", core.now(), 0)
+    -- a NATS node went away: the heartbeat put fails, b's heartbeats are
+    -- not seen for longer than the timeout
+    c:_event("error", "heartbeat: No responders available for request")
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    c:_event("ok")
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    -- working again, b silent past the timeout: gone
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a" }, c:members())
+    assert.equal(1, c:stats().heartbeat_errors)
+  end)
+end)
+
 describe("mw.cluster options", function()
   it("hides passwords of URLs in logs", function()
     assert.equal("nats://mw:***@127.0.0.1:4222", cluster.redact("nats://mw:s3cret@127.0.0.1:4222"))
     assert.equal("nats://tok@127.0.0.1:4222", cluster.redact("nats://tok@127.0.0.1:4222"))
     assert.equal("nats://127.0.0.1:4222", cluster.redact("nats://127.0.0.1:4222"))
+  end)
+
+  it("takes --cluster-replicas 1 to 5 only", function()
+    local R = require "run"
+    local _, err, code = R.mw("run --cluster nats://127.0.0.1:1 --cluster-replicas 7 x.lua")
+    assert.equal(1, code)
+    assert.matches("moonwalk run: %-%-cluster%-replicas needs 1 to 5", err)
   end)
 
   it("parses --cluster URL lists", function()

@@ -27,6 +27,8 @@ Options:
   --cluster-id ID        this instance's id (default HOST-PID)
   --cluster-heartbeat S  seconds between heartbeats (1)
   --cluster-timeout S    a member not heard from for S seconds is gone (5)
+  --cluster-replicas N   copies of the member bucket on a NATS cluster (1;
+                         3 on a 3-node NATS cluster survives losing a node)
   --stats[=SECONDS]      log the counters every SECONDS (60) and at exit:
                          SNMP requests, and with --cluster the members,
                          owned targets, moves, NATS connection and errors
@@ -96,6 +98,11 @@ function M.main(argv)
       local v = a:match("=(.*)$")
       opts.stats = tonumber(v or "60")
       if not opts.stats or opts.stats <= 0 then return fail("--stats needs seconds (--stats=10)") end
+    elseif name == "--cluster-replicas" then
+      local v = math.tointeger(tonumber(value(a)))
+      if not v or v < 1 or v > 5 then return fail("--cluster-replicas needs 1 to 5") end
+      cluster_opts = cluster_opts or {}
+      cluster_opts.replicas = v
     elseif name == "--grace" then
       local v = tonumber(value(a))
       if not v or v < 0 then return fail("--grace needs seconds") end
