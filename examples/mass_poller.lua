@@ -77,12 +77,26 @@ end
 
 local OIDS = { "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0" }
 local round, count = 0, tonumber(opt.count)
-local job
+local job, done
 job = mw.every(tonumber(opt.interval), function()
+  if done then return end
   round = round + 1
   local r = round
   local t0 = mw.now()
   local mine = mw.shard.filter(all, name) -- follows the live set of a cluster
+  if prom then
+    -- the endpoint serves this instance's own targets: drop the series of
+    -- those that went to another instance
+    local ours = {}
+    for _, t in ipairs(mine) do ours[t.name] = true end
+    for _, t in ipairs(all) do
+      if t.exported and not ours[t.name] then
+        up:remove { target = t.name }
+        uptime:remove { target = t.name }
+        t.exported = nil
+      end
+    end
+  end
   local reqs = {}
   for i, t in ipairs(mine) do reqs[i] = { session(t), "get", OIDS } end
   local res = #reqs > 0 and mw.batch(reqs) or {}
@@ -96,6 +110,7 @@ job = mw.every(tonumber(opt.interval), function()
       line.uptime = x.varbinds[1].value
       line.sysName = x.varbinds[2].value
       if prom then
+        t.exported = true
         up:set(1, { target = t.name })
         uptime:set(line.uptime / 100, { target = t.name })
       end
@@ -103,13 +118,19 @@ job = mw.every(tonumber(opt.interval), function()
       failed = failed + 1
       line.ok = false
       line.error = tostring(x.error)
-      if prom then up:set(0, { target = t.name }) end
+      if prom then
+        t.exported = true
+        up:set(0, { target = t.name })
+      end
     end
     out:write(line)
   end
   mw.log.info("round %d: %d targets, %d answered, %d failed, %.2f s", r, #mine, ok, failed, mw.now() - t0)
   if count > 0 and r >= count then
-    job:cancel()
+    done = true
+    -- (a round with nothing to wait for ends before mw.every returns)
+    if job then job:cancel() end
     if prom then mw.stop() end
   end
 end)
+if done then job:cancel() end

@@ -3,7 +3,9 @@
 -- mw.shard(target) says it is ours, and writes "WALLCLOCK TARGET" to out=
 -- for every answered poll. interval=0: rounds back to back (throughput);
 -- otherwise one round every interval seconds. Stops after duration=
--- seconds.
+-- seconds. state=FILE: the members this instance sees, as JSON, after each
+-- round; prometheus=HOST:PORT: an endpoint (with the cluster's series).
+-- tests/interop/cluster_failover_spec.lua runs it too.
 local mw = require "moonwalk"
 
 local opt = { targets = "3000", interval = "0", duration = "10", inflight = "256" }
@@ -19,7 +21,9 @@ for i = 1, n do
                  s = mw.session { peer = opt.agent, community = string.format("c%05d", i), version = "2c",
                                   timeout = 2, retries = 1 } }
 end
-local out = assert(io.open(opt.out, "w"))
+local out = assert(io.open(opt.out, "a"))
+if opt.prometheus then assert(mw.prometheus { listen = opt.prometheus }) end
+local c = mw.cluster()
 local stop_at = mw.now() + duration
 
 local function round()
@@ -38,6 +42,12 @@ local function round()
   end
   out:write(table.concat(lines))
   out:flush()
+  if opt.state and c then
+    local f = assert(io.open(opt.state .. ".tmp", "w"))
+    f:write(mw.json.encode { members = c:members() })
+    f:close()
+    os.rename(opt.state .. ".tmp", opt.state)
+  end
 end
 
 if interval == 0 then

@@ -2,9 +2,10 @@
 -- poll 300 targets (one moonwalk agent answering 300 communities, one per
 -- target: a poll sent with a target's community is answered only as that
 -- target) every INTERVAL seconds, each GET only for the targets mw.shard
--- gives it at the start of the round. Every instance logs "TIME TARGET"
--- for each answered poll (TIME: the monotonic clock, the same for every
--- process of the machine, at the start of the round that decided to poll).
+-- gives it at the start of the round (scripts/bench/cluster_agent.lua and
+-- cluster_poll.lua, which the benchmark runs too). Every instance logs
+-- "TIME TARGET" for each answered poll (TIME: the wall clock at the start
+-- of the round that decided to poll).
 --
 -- The spec reads those logs: which targets each instance polled and when.
 -- A SIGKILLed instance's targets are all polled again by the others (the
@@ -26,51 +27,9 @@ local NTARGETS = 300
 local INTERVAL = 1
 local TIMEOUT = 3 -- --cluster-timeout (heartbeat 0.5)
 
-local AGENT = [[
-local mw = require "moonwalk"
-local port = ...
-local communities = {}
-for i = 1, 300 do communities[i] = string.format("c%03d", i) end
-assert(mw.agent { listen = { "udp:127.0.0.1:" .. port }, communities = communities,
-                  system = { name = "failover" } })
-]]
-
-local POLLER = [[
-local mw = require "moonwalk"
-local out, agent, interval, prom = ...
-interval = tonumber(interval)
-local c = mw.cluster()
-assert(mw.prometheus { listen = "127.0.0.1:" .. prom })
-local targets = {}
-for i = 1, 300 do
-  targets[i] = { name = string.format("t%03d", i),
-                 s = mw.session { peer = agent, community = string.format("c%03d", i), version = "2c",
-                                  timeout = 1, retries = 1 } }
-end
-local polls = assert(io.open(out .. "/" .. c.id .. ".polls", "a"))
-mw.every(interval, function()
-  local t0 = mw.now()
-  local mine, reqs = {}, {}
-  for _, t in ipairs(targets) do
-    if mw.shard(t.name) then
-      mine[#mine + 1] = t
-      reqs[#reqs + 1] = { t.s, "get", { "1.3.6.1.2.1.1.5.0" } }
-    end
-  end
-  local res = #reqs > 0 and mw.batch(reqs) or {}
-  local lines = {}
-  for i, t in ipairs(mine) do
-    if res[i].varbinds then lines[#lines + 1] = string.format("%.3f %s\n", t0, t.name) end
-  end
-  polls:write(table.concat(lines))
-  polls:flush()
-  local path = out .. "/" .. c.id .. ".json"
-  local f = assert(io.open(path .. ".tmp", "w"))
-  f:write(mw.json.encode { members = c:members() })
-  f:close()
-  os.rename(path .. ".tmp", path)
-end)
-]]
+-- the agent and the poller of scripts/bench/cluster
+local AGENT = ROOT .. "/scripts/bench/cluster_agent.lua"
+local POLLER = ROOT .. "/scripts/bench/cluster_poll.lua"
 
 local tmp, server, agent_pid, agent_port
 local procs, prom = {}, {}
@@ -78,17 +37,15 @@ local procs, prom = {}, {}
 local function start(id)
   prom[id] = prom[id] or core.free_udp_port("v4")
   procs[id] = sh(string.format("cd %s && %s%s run --stats=1 --cluster %s --cluster-id %s --cluster-name failover "
-    .. "--cluster-heartbeat 0.5 --cluster-timeout %d %s/poller.lua -- %s 127.0.0.1:%d %g %d >>%s/%s.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, server.url, id, TIMEOUT, tmp, tmp, agent_port, INTERVAL, prom[id], tmp, id)):match("(%d+)%s*$")
+    .. "--cluster-heartbeat 0.5 --cluster-timeout %d %s -- agent=127.0.0.1:%d targets=%d interval=%g duration=3600 "
+    .. "out=%s/%s.polls state=%s/%s.json prometheus=127.0.0.1:%d >>%s/%s.log 2>&1 & echo $!",
+    ROOT, ENV, BIN, server.url, id, TIMEOUT, POLLER, agent_port, NTARGETS, INTERVAL, tmp, id, tmp, id, prom[id],
+    tmp, id)):match("(%d+)%s*$")
   assert.truthy(procs[id])
 end
 
 local function stop(id, sig)
-  local pid = procs[id]
-  if not pid then return end
-  os.execute(string.format("kill -%s %s 2>/dev/null", sig or "KILL", pid))
-  local deadline = core.now() + 20
-  while os.execute("kill -0 " .. pid .. " 2>/dev/null") and core.now() < deadline do os.execute("sleep 0.05") end
+  support.stop(procs[id], sig)
   procs[id] = nil
 end
 
@@ -120,7 +77,7 @@ end
 local function partition(ids, from, to)
   local o, single = owners(ids, from, to), {}
   for i = 1, NTARGETS do
-    local t = string.format("t%03d", i)
+    local t = string.format("t%05d", i)
     local set = o[t]
     assert.truthy(set, t .. " polled by nobody between " .. from .. " and " .. to)
     local list = {}
@@ -138,13 +95,13 @@ local function members(id)
 end
 
 local function wait_members(ids, want, seconds)
-  local deadline = core.now() + seconds
-  while core.now() < deadline do
+  local deadline = core.time() + seconds
+  while core.time() < deadline do
     local all = true
     for _, id in ipairs(ids) do
       if members(id) ~= want then all = false end
     end
-    if all then return core.now() end
+    if all then return core.time() end
     os.execute("sleep 0.1")
   end
   error("members not " .. want .. " within " .. seconds .. " s:\n" .. slurp(tmp .. "/" .. ids[1] .. ".log"))
@@ -188,19 +145,17 @@ end
 setup(function()
   core.engine_init()
   tmp = sh("mktemp -d /tmp/moonwalk-failover.XXXXXX"):gsub("%s+$", "")
-  support.write(tmp .. "/poller.lua", POLLER)
-  support.write(tmp .. "/agent.lua", AGENT)
   agent_port = core.free_udp_port("v4")
-  agent_pid = sh(string.format("cd %s && %s%s run %s/agent.lua -- %d >%s/agent.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, tmp, agent_port, tmp)):match("(%d+)%s*$")
+  agent_pid = sh(string.format("cd %s && %s%s run %s -- port=%d targets=%d >%s/agent.log 2>&1 & echo $!",
+    ROOT, ENV, BIN, AGENT, agent_port, NTARGETS, tmp)):match("(%d+)%s*$")
   server = nats.start {}
   -- the agent answers every community it was given
-  local deadline = core.now() + 30
+  local deadline = core.time() + 30
   local out
   repeat
-    out = sh(string.format("snmpget -v2c -c c300 -t 0.5 -r 0 127.0.0.1:%d 1.3.6.1.2.1.1.5.0", agent_port))
-  until out:find("failover", 1, true) or core.now() > deadline or not os.execute("sleep 0.1")
-  assert.matches("failover", out)
+    out = sh(string.format("snmpget -v2c -c c00300 -t 0.5 -r 0 127.0.0.1:%d 1.3.6.1.2.1.1.5.0", agent_port))
+  until out:find("bench", 1, true) or core.time() > deadline or not os.execute("sleep 0.1")
+  assert.matches("bench", out)
 end)
 
 teardown(function()
@@ -217,21 +172,21 @@ describe("moonwalk run --cluster, polling 300 targets", function()
     wait_members(ids, "a,b,c", 60)
     -- a few rounds with all three: every target polled by exactly one
     os.execute("sleep " .. 3 * INTERVAL)
-    local now = core.now()
+    local now = core.time()
     local owner3 = partition(ids, now - 2 * INTERVAL, now)
     local share = {}
     for t, id in pairs(owner3) do share[id] = (share[id] or 0) + 1 end
     for _, id in ipairs(ids) do assert.is_true((share[id] or 0) > NTARGETS / 3 / 2, id .. " polls " .. tostring(share[id])) end
 
     -- b dies without a word
-    local killed = core.now()
+    local killed = core.time()
     stop("b", "KILL")
     local b_targets = {}
     for t, id in pairs(owner3) do if id == "b" then b_targets[t] = true end end
     -- every target of b's is polled again by a or c (guard: 60 s)
     local gap, covered
-    local deadline = core.now() + 60
-    while core.now() < deadline do
+    local deadline = core.time() + 60
+    while core.time() < deadline do
       local first = {}
       for _, id in ipairs { "a", "c" } do
         for _, p in ipairs(polls(id)) do
@@ -254,7 +209,7 @@ describe("moonwalk run --cluster, polling 300 targets", function()
     print(string.format("\n  SIGKILL to full coverage: %.2f s (bound: timeout %d s + interval %g s)", gap, TIMEOUT, INTERVAL))
     wait_members({ "a", "c" }, "a,c", 30)
     os.execute("sleep " .. 2 * INTERVAL)
-    now = core.now()
+    now = core.time()
     local owner2 = partition({ "a", "c" }, now - 2 * INTERVAL, now)
     local a_owns = 0
     for t, id in pairs(owner3) do
@@ -270,19 +225,19 @@ describe("moonwalk run --cluster, polling 300 targets", function()
     assert.matches("\nmoonwalk_cluster_heartbeat_errors_total 0\n", metrics)
     local moved = tonumber(metrics:match("\nmoonwalk_cluster_moved_targets_total (%d+)\n"))
     assert.is_true(moved >= share.b, metrics)
-    local deadline2 = core.now() + 10
+    local deadline2 = core.time() + 10
     local pat = "stats: snmp sent=%d+ [^\n]*; cluster failover: members=2 %(a c%) owned=" .. a_owns .. " known=300 "
       .. "connected=1 changes=%d+ moved=%d+ heartbeat_errors=0\n"
-    while core.now() < deadline2 and not slurp(tmp .. "/a.log"):find(pat) do os.execute("sleep 0.2") end
+    while core.time() < deadline2 and not slurp(tmp .. "/a.log"):find(pat) do os.execute("sleep 0.2") end
     assert.matches(pat, slurp(tmp .. "/a.log"))
 
     -- b comes back: from its first round on it polls only what it wins
-    local restarted = core.now()
+    local restarted = core.time()
     local before_restart = #polls("b")
     start("b")
     wait_members(ids, "a,b,c", 60)
     os.execute("sleep " .. 3 * INTERVAL)
-    now = core.now()
+    now = core.time()
     local back = partition(ids, now - 2 * INTERVAL, now)
     assert.same(owner3, back)
     for t, id in pairs(owner2) do
@@ -302,5 +257,63 @@ describe("moonwalk run --cluster, polling 300 targets", function()
     print(string.format("  longest time a target was polled by two instances: %.2f s (%s)", worst, tostring(where)))
     assert.is_true(worst <= INTERVAL, string.format("%s polled by two for %.2f s", tostring(where), worst))
     for _, id in ipairs(ids) do stop(id, "TERM") end
+  end)
+  it("examples/mass_poller.lua follows the live set: each Prometheus endpoint serves the targets its instance owns", function()
+    local N = 60
+    local f = assert(io.open(tmp .. "/mass.txt", "w"))
+    for i = 1, N do f:write(string.format("t%05d 127.0.0.1:%d c%05d\n", i, agent_port, i)) end
+    f:close()
+    local function run(id)
+      prom[id] = prom[id] or core.free_udp_port("v4")
+      procs[id] = sh(string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name mass "
+        .. "--cluster-heartbeat 0.5 --cluster-timeout %d examples/mass_poller.lua -- targets=%s/mass.txt interval=1 "
+        .. "out=/dev/null prometheus=127.0.0.1:%d >>%s/%s.log 2>&1 & echo $!",
+        ROOT, ENV, BIN, server.url, id, TIMEOUT, tmp, prom[id], tmp, id)):match("(%d+)%s*$")
+    end
+    -- the targets each endpoint shows snmp_up 1 for
+    local function shown(id)
+      local set, n = {}, 0
+      for t in sh(string.format("curl -s http://127.0.0.1:%d/metrics", prom[id])):gmatch('\nsnmp_up{target="(t%d+)"} 1') do
+        set[t] = true
+        n = n + 1
+      end
+      return set, n
+    end
+    -- waits until the endpoints of ids show every target exactly once
+    -- (each some)
+    local function wait_split(ids)
+      local deadline = core.time() + 60
+      local counts
+      while core.time() < deadline do
+        local seen, dup, total = {}, false, 0
+        counts = {}
+        for _, id in ipairs(ids) do
+          local set, n = shown(id)
+          if n == 0 then dup = true end
+          counts[#counts + 1] = id .. "=" .. n
+          for t in pairs(set) do
+            if seen[t] then dup = true end
+            seen[t] = id
+            total = total + 1
+          end
+        end
+        if not dup and total == N then return seen end
+        os.execute("sleep 0.2")
+      end
+      error("endpoints never split the " .. N .. " targets: " .. table.concat(counts, " "))
+    end
+    run("p")
+    run("q")
+    local two = wait_split { "p", "q" }
+    local q_share = 0
+    for _, id in pairs(two) do if id == "q" then q_share = q_share + 1 end end
+    assert.is_true(q_share > 0 and q_share < N)
+    stop("q", "KILL")
+    wait_split { "p" }
+    -- q back: p's endpoint drops exactly the targets q takes back
+    run("q")
+    assert.same(two, wait_split { "p", "q" })
+    stop("p", "TERM")
+    stop("q", "TERM")
   end)
 end)

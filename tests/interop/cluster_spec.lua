@@ -62,11 +62,7 @@ local function start(id, url, extra, args)
 end
 
 local function stop(id, sig)
-  local pid = procs[id]
-  if not pid then return end
-  os.execute(string.format("kill -%s %s 2>/dev/null", sig or "KILL", pid))
-  local deadline = core.now() + 20
-  while os.execute("kill -0 " .. pid .. " 2>/dev/null") and core.now() < deadline do os.execute("sleep 0.05") end
+  support.stop(procs[id], sig)
   procs[id] = nil
 end
 
