@@ -23,8 +23,8 @@
 -- heartbeat has not been seen for `timeout` seconds is gone; one that stops
 -- cleanly deletes its key and is gone at once. While NATS is unreachable,
 -- or its calls fail (a NATS node lost, the bucket's stream electing a new
--- leader), the last known set is kept (nobody expires) and the connection
--- is retried.
+-- leader), or the watcher stops bringing back our own heartbeat, the last
+-- known set is kept (nobody expires) and the connection or watch is retried.
 --
 -- The NATS side (connection on the loop, worker thread, watcher) is
 -- src/lua/l_nats.c; this file keeps the member set (the View, plain Lua
@@ -312,8 +312,14 @@ function Cluster:_event(kind, a, b)
     joined, left = self.view:delete(a)
   elseif kind == "tick" then
     -- no expiry while the NATS calls fail (a NATS node gone, the bucket
-    -- moving to another): the missing heartbeats say nothing then
-    if self.connected and self.ready and not self.failing then joined, left = self.view:expire(now) end
+    -- moving to another), nor while the watcher does not bring back our
+    -- own heartbeat (its consumer went with a NATS node, and the watch is
+    -- being made again): the missing heartbeats of others say nothing then
+    local own = self.view.seen[self.id]
+    local watching = own and now - own <= 2 * self.heartbeat + 1
+    if self.connected and self.ready and not self.failing and watching then
+      joined, left = self.view:expire(now)
+    end
   elseif kind == "ready" then
     if not self.ready then
       self.ready = true

@@ -200,8 +200,9 @@ end)
 describe("cluster events", function()
   it("expires nobody while the NATS calls fail, and counts everyone as just seen once they work again", function()
     local core = require "moonwalk.core"
-    local c = setmetatable({ name = "ev", id = "a", handlers = {}, changes = 0, errors = 0, connected = true,
-                             ready = true, view = cluster.view("a", 5, true) }, cluster.Cluster)
+    local c = setmetatable({ name = "ev", id = "a", heartbeat = 1, handlers = {}, changes = 0, errors = 0,
+                             connected = true, ready = true, view = cluster.view("a", 5, true) }, cluster.Cluster)
+    c.view:put("a", core.now(), 0) -- our own heartbeat, back through the watcher
     c.view:put("b", core.now(), 0)
     -- a NATS node went away: the heartbeat put fails, b's heartbeats are
     -- not seen for longer than the timeout
@@ -217,6 +218,22 @@ describe("cluster events", function()
     c:_event("tick")
     assert.same({ "a" }, c:members())
     assert.equal(1, c:stats().heartbeat_errors)
+  end)
+
+  it("expires nobody while the watcher does not bring back our own heartbeat (it went with a NATS node)", function()
+    local core = require "moonwalk.core"
+    local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
+                             connected = true, ready = true, view = cluster.view("a", 3, true) }, cluster.Cluster)
+    c.view:put("b", core.now(), 0)
+    -- no error anywhere, but nothing comes through the watcher, ours included
+    c.view.seen.a = core.now() - 10
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    -- a watcher that works again brings ours back: b, still silent, goes
+    c.view:put("a", core.now(), 0)
+    c:_event("tick")
+    assert.same({ "a" }, c:members())
   end)
 end)
 
