@@ -60,7 +60,7 @@ LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
-DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d
+DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d $(B)/obj/sdlazy.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
@@ -104,8 +104,23 @@ $(B)/obj/gen/embed_mods.o: $(B)/gen/embed_mods.c
 
 BIN_OBJ := $(B)/obj/main.o $(B)/obj/embed.o $(B)/obj/gen/embed_mods.o
 
+# The binary links the archives of Lua (all of it: -rdynamic exports its
+# API to C modules a script requires), libevent, mbedTLS, libnl and
+# libproc2, which their -dev packages ship: a one-shot command then maps
+# and relocates libc and libm only, not 19 shared libraries (libproc2's
+# libsystemd and its six is opened on first use, src/sdlazy.c).
+# STATIC=0 links the shared libraries instead. core.so, loaded by a
+# system lua5.4, always links them shared.
+ifeq ($(STATIC),0)
+BIN_LIBS = $(LUA_LIBS) $(LDLIBS_ALL)
+else
+BIN_OBJ += $(B)/obj/sdlazy.o
+BIN_LIBS = -Wl,-Bstatic -Wl,--whole-archive -llua$(LUAVER) -Wl,--no-whole-archive \
+	-levent_pthreads -levent $(TLS_LIBS) $(HOST_LIBS) -Wl,-Bdynamic -ldl -lpthread -lm
+endif
+
 $(B)/moonwalk: $(BIN_OBJ) $(B)/libmoonwalk.a
-	$(CC) $(SANFLAGS) -rdynamic -o $@ $(BIN_OBJ) -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(LUA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
+	$(CC) $(SANFLAGS) -rdynamic -o $@ $(BIN_OBJ) -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(BIN_LIBS) -Wl,-O1 $(LDFLAGS)
 
 $(B)/lua/moonwalk/core.so: $(B)/libmoonwalk.a
 	@mkdir -p $(dir $@)

@@ -415,6 +415,10 @@ local function open(opts)
   end
   core.engine_init()
   local tls = opts.tls or {}
+  -- what another connection to the same NATS needs (trap streams, outputs)
+  c.conn = { servers = servers, user = opts.user, password = opts.password, token = opts.token,
+             creds = opts.creds, tls_ca = tls.ca, tls_cert = tls.cert, tls_key = tls.key }
+  c.replicas = opts.replicas
   c.h = core.nats_cluster {
     servers = servers, bucket = c.bucket, id = c.id,
     heartbeat = c.heartbeat, ttl = c.timeout, tick = math.min(0.5, c.timeout / 4),

@@ -176,7 +176,7 @@ setmetatable(M, { __index = function(t, k)
   local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
                   trap = "moonwalk.notify", inform = "moonwalk.notify", json = "moonwalk.json",
                   prometheus = "moonwalk.prometheus", influx = "moonwalk.influx", shard = "moonwalk.shard",
-                  rate = "moonwalk.rate", cluster = "moonwalk.cluster" }
+                  rate = "moonwalk.rate", cluster = "moonwalk.cluster", output = "moonwalk.output" }
   local mod = parts[k]
   if not mod then return nil end
   local ok, m = pcall(require, mod)

@@ -131,6 +131,11 @@ local state = {
   ctx = nil,          -- the loaded set (moonwalk.mib userdata)
   dirs = nil,         -- search path in use
   explicit = false,   -- modules came from the caller, not the defaults
+  -- how many modules are loaded, nil when not known: 0 for a list that
+  -- names nothing (known without reading the path); forgotten when a
+  -- module may have loaded since (a load, a MODULE::name looked up)
+  loaded = nil,
+  later = nil,        -- function giving the path of a set not opened yet
 }
 
 -- Errors and warnings from loading, as net-snmp prints them; callers that
@@ -145,6 +150,7 @@ end
 -- Opens a fresh set on the given path (default: MIBDIRS / defaults).
 local function open(dirs)
   local ctx = core.mib_new()
+  state.loaded, state.later = nil, nil
   dirs = dirs or combine(M.default_dirs(), setting("MIBDIRS"))
   -- read when a module is first looked up: a start with numeric OIDs only
   -- reads no directory
@@ -167,12 +173,6 @@ function M.cache_dir()
   return nil
 end
 
-local function fnv64(s)
-  local h = -3750763034362895579       -- 14695981039346656037 as a Lua integer
-  for i = 1, #s do h = (h ~ s:byte(i)) * 1099511628211 end
-  return string.format("%016x", h)
-end
-
 -- Opens a set on dirs and loads what list(set) names, then adopts orphans;
 -- request says what was asked for (the part of the cache key besides the
 -- path). From the compiled cache when it holds this request and no file of
@@ -187,10 +187,10 @@ local function build(dirs, request, list)
       if d:sub(1, 1) ~= "/" then key = nil break end
     end
     if key then
-      file = dir .. "/" .. fnv64(key) .. ".mibc"
+      file = dir .. "/" .. core.mib_cache_name(key) .. ".mibc"  -- FNV-1a 64 of the key
       local c = core.mib_cache_load(file, key)
       if c then
-        state.ctx, state.dirs = c, dirs
+        state.ctx, state.dirs, state.loaded, state.later = c, dirs, nil, nil
         return c
       end
     end
@@ -234,13 +234,21 @@ local function names_nothing(setting)
   return setting ~= nil and not setting:match("^[+-]") and #split(setting) == 0
 end
 
+-- A list that names nothing: the set is opened on first use (a numeric
+-- one-shot command never opens one); path() gives its search path.
+local function open_later(path)
+  state.ctx, state.dirs, state.later, state.loaded = nil, nil, path, 0
+end
+
+-- dirs: the search path, or a function that gives it
 local function load_defaults(dirs)
   local env = setting("MIBS")
   local c
   if names_nothing(env) then
-    c = open(dirs)
-    c:adopt()
+    open_later(type(dirs) == "function" and dirs or function() return dirs end)
+    return
   else
+    if type(dirs) == "function" then dirs = dirs() end
     local request = "defaults " .. table.concat(M.default_modules, ":") .. "\n" ..
                     (env == nil and "-" or "=" .. env)
     c = build(dirs, request, function(set) return split(with_defaults(set, env)) end)
@@ -255,8 +263,15 @@ local function load_defaults(dirs)
 end
 
 local function ctx()
+  if not state.ctx and not state.later then
+    local mibdirs = setting("MIBDIRS")
+    load_defaults(function() return combine(M.default_dirs(), mibdirs) end)
+  end
   if not state.ctx then
-    load_defaults(combine(M.default_dirs(), setting("MIBDIRS")))
+    local c = open(state.later())
+    state.later = nil
+    c:adopt()
+    state.loaded = 0
   end
   return state.ctx
 end
@@ -267,16 +282,19 @@ end
 -- environment (MIBDIRS, MIBS) or the defaults.
 function M.setup(opts)
   opts = opts or {}
-  local dirs = combine(combine(M.default_dirs(), setting("MIBDIRS")), opts.dirs)
+  state.later = nil
+  local mibdirs = setting("MIBDIRS")
+  local function path() return combine(combine(M.default_dirs(), mibdirs), opts.dirs) end
   if opts.modules == nil then
-    load_defaults(dirs)
+    load_defaults(path)
   else
     local env = setting("MIBS")
     local c
     if names_nothing(opts.modules) then
-      c = open(dirs)
-      c:adopt()
+      open_later(path)
+      return true
     else
+      local dirs = path()
       local request = "setup " .. table.concat(M.default_modules, ":") .. "\n" ..
                       (env == nil and "-" or "=" .. env) .. "\n" .. opts.modules
       c = build(dirs, request, function(set)
@@ -294,6 +312,7 @@ end
 -- module was not found or had errors; the other modules still load.
 function M.load(...)
   local c = ctx()
+  state.loaded = nil
   local ok = true
   local before = c:error_count()
   for i = 1, select("#", ...) do
@@ -314,7 +333,7 @@ end
 
 --- Text of errors and warnings collected while loading (and clears it).
 function M.errors()
-  collect(ctx())
+  if state.ctx or not state.later then collect(ctx()) end
   local s = table.concat(pending)
   pending = {}
   return s
@@ -322,6 +341,7 @@ end
 
 --- The search path in use.
 function M.path()
+  if not state.ctx and state.later then return state.later() end
   ctx()
   return state.dirs
 end
@@ -343,7 +363,10 @@ function M.oid(name, mode)
     local ok, o = pcall(core.oid, name)
     if ok then return o end
   end
-  local o, detail = ctx():parse_oid(name, mode)
+  -- a MODULE::name loads its module
+  local c = ctx()
+  state.loaded = nil
+  local o, detail = c:parse_oid(name, mode)
   if not o then
     local msg = name .. ": Unknown Object Identifier"
     if detail and detail ~= "" then msg = msg .. " (" .. detail .. ")" end
@@ -552,11 +575,8 @@ end
 
 --- Number of modules loaded (0: no MIB knowledge; names print numeric).
 function M.loaded_count()
-  local n = 0
-  for _, m in ipairs(ctx():modules()) do
-    if m.loaded then n = n + 1 end
-  end
-  return n
+  if not state.loaded then state.loaded = ctx():loaded_count() end
+  return state.loaded
 end
 
 --- The name of column col (a number) of the table entry entry_oid, or nil.
@@ -582,7 +602,7 @@ end
 --- Drops the loaded set; the next call loads the defaults again.
 function M.reset()
   if state.ctx then state.ctx:close() end
-  state.ctx = nil
+  state.ctx, state.loaded, state.later = nil, nil, nil
   pending = {}
 end
 

@@ -29,9 +29,13 @@
 -- wait in a bounded queue there (queue entries, queue_bytes); at most
 -- max_tasks handlers run at once, in worker tasks that are reused; what
 -- does not fit is dropped and counted, never queued without bound.
--- rx:stats() returns the counters (packets, received, handled, dropped =
--- dropped_queue + dropped_socket, auth_failures and its parts,
--- parse_errors, informs_answered, reports_sent, handler_errors, ...); they
+-- rx:stats() returns the counters (message processing's by their MIB
+-- names, as the agent's: snmpInPkts, snmpInASNParseErrs, snmpInvalidMsgs,
+-- usmStatsWrongDigests, ...; then received, handled, dropped =
+-- dropped_queue + dropped_socket, auth_failures (the sum of the
+-- authentication failures), informs_answered, reports_sent,
+-- handler_errors, ...; the former names packets, parse_errors,
+-- wrong_digests, not_in_time_window ... stay as aliases); they
 -- are logged every stats_interval seconds. rx.port is the first listening
 -- port, rx:addresses() all of them; rx:close() stops the receiver.
 --
@@ -39,7 +43,7 @@
 -- The receiver keeps them per sending engine (learnt from authenticated
 -- traps only; at most `engines` engines, 10,000 by default, the least
 -- recently seen forgotten first) and drops a trap with older boots or a
--- time more than 150 s behind, counted in not_in_time_window (RFC 3414
+-- time more than 150 s behind, counted in usmStatsNotInTimeWindows (RFC 3414
 -- 3.2.7 b, as snmptrapd). stats: engines (kept now), engines_evicted.
 -- rx:process(bytes[, "udp:addr:port"]) runs one datagram through the
 -- receive path without a socket and returns the reply it calls for.
@@ -306,6 +310,17 @@ function T.trapd(opts)
     self.listening[#self.listening + 1] = (c:local_addr(ok))
   end
   self.port = select(2, c:local_addr(1))
+  if opts.cluster then
+    local cl = opts.cluster
+    if cl == true then cl = require("moonwalk.cluster").new() end
+    if type(cl) ~= "table" or not cl.conn then
+      c:close()
+      error("trapd: cluster must be a cluster (mw.cluster{...}, or true under moonwalk run --cluster)", 2)
+    end
+    local ok, st = pcall(require("moonwalk.trapstream").attach, self, cl, opts)
+    if not ok then c:close() error(st, 2) end
+    self._stream = st
+  end
   c:on_ready(function() self:_drain() end)
   sched.hold()
   local every = opts.stats_interval
@@ -326,6 +341,11 @@ function Receiver:_ticker(period)
         .. "parse_errors %d informs %d handler_errors %d queue %d/%d",
         s.received, s.handled, s.dropped, s.dropped_queue, s.dropped_socket, s.auth_failures,
         s.parse_errors, s.informs_answered, s.handler_errors, s.queue_len, s.queue_peak)
+      if self._stream then
+        log.info("trapd: stream stored %d duplicates %d handled %d redeliveries %d dead_letters %d "
+          .. "buffered %d dropped %d", s.stream_stored, s.stream_duplicates, s.stream_handled,
+          s.stream_redeliveries, s.stream_dead_letters, s.stream_buffered, s.stream_dropped)
+      end
     end
   end)
   local ok, err = coroutine.resume(co)
@@ -476,6 +496,7 @@ function Receiver:_drain()
   local c = self._c
   local format = self.format
   local sel = self._sel
+  local stream = self._stream
   local more = true
   for _ = 1, BUDGET do
     if self.closed then return end
@@ -486,9 +507,16 @@ function Receiver:_drain()
     end
     local n = c:pop()
     if not n then more = false break end
+    if stream then
+      stream:store(n)
+      goto next
+    end
     if format then self:print(n) end
-    local hs = self:_select(n, sel)
-    for i = 1, #hs do self:_dispatch(hs[i], n) end
+    do
+      local hs = self:_select(n, sel)
+      for i = 1, #hs do self:_dispatch(hs[i], n) end
+    end
+    ::next::
   end
   if format and not self.closed then self.output:flush() end
   if more and not self.closed then c:kick() end
@@ -507,6 +535,7 @@ function Receiver:stats()
   local s = self._c:stats()
   s.handler_errors = self.handler_errors
   s.active_tasks = self.active
+  if self._stream then self._stream:stats(s) end
   return s
 end
 
@@ -528,6 +557,7 @@ function Receiver:close()
   if self.closed then return end
   self._final = self:stats()
   self.closed = true
+  if self._stream then self._stream:close() end
   self._c:close()
   local idle = self.idle
   self.idle = {}

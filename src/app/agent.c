@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "mp.h"
 #include "snmpengine.h"
-#include "../core/ber.h"
 #include "../net/udp.h"
 #include "../usm/usm.h"
 #include "../usm/usm_msg.h"
@@ -46,15 +46,11 @@ typedef struct {
     int view;                 /* index in a->views, -1: everything */
 } community_t;
 
+/* What the agent grants a USM user (the user itself, its keys and its
+ * lookup are message processing's: index i here is user i there). */
 typedef struct {
-    char name[33];
-    size_t len;
-    int auth, priv;
-    char *auth_pass, *priv_pass; /* owned, wiped when freed */
-    usm_keys_t keys;
-    int keyed;
     int rw, level, view;
-} user_t;
+} user_access_t;
 
 struct agent_req {
     agent_t *a;
@@ -88,7 +84,8 @@ struct agent {
     size_t nviews;
     community_t *comms;       /* owned */
     size_t ncomms;
-    user_t *users;            /* owned */
+    mp_t *mp;                 /* owned: message processing, USM users */
+    user_access_t *users;     /* owned: indexed like mp's users */
     size_t nusers;
     char *sys[4];             /* owned */
     size_t sys_len[4];
@@ -195,6 +192,7 @@ agent_engine_time(const agent_t *a)
 }
 
 const agent_stats_t *agent_stats(const agent_t *a) { return &a->st; }
+const mp_stats_t *agent_mp_stats(const agent_t *a) { return mp_stats(a->mp); }
 int32_t agent_engine_boots(const agent_t *a) { return snmpengine_boots(a->eng); }
 snmpengine_t *agent_engine(agent_t *a) { return a->eng; }
 const char *agent_engine_error(const agent_t *a) { return a->errmsg; }
@@ -222,6 +220,7 @@ agent_max_msg_size(agent_t *a, size_t n)
     if (n > UDP_MAX)
         n = UDP_MAX;
     a->max_msg = n;
+    mp_max_msg(a->mp, n);
 }
 
 void
@@ -323,44 +322,6 @@ agent_community_add(agent_t *a, const char *community, size_t len, int rw, const
     return 0;
 }
 
-static char *
-dup_secret(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-static void
-free_secret(char *s)
-{
-    if (s) {
-        usm_wipe(s, strlen(s));
-        free(s);
-    }
-}
-
-static int
-user_localize(agent_t *a, user_t *u)
-{
-    if (u->auth == USM_AUTH_NONE) {
-        memset(&u->keys, 0, sizeof u->keys);
-        u->keyed = 1;
-        return 0;
-    }
-    size_t elen;
-    const uint8_t *eid = snmpengine_id(a->eng, &elen);
-    int rc = usm_keys_get((usm_auth_t)u->auth, (usm_priv_t)u->priv, u->auth_pass,
-                          strlen(u->auth_pass), u->priv_pass,
-                          u->priv_pass ? strlen(u->priv_pass) : 0, eid, elen, &u->keys);
-    u->keyed = rc == 0;
-    return rc;
-}
-
 int
 agent_user_add(agent_t *a, const char *name, int auth, const char *auth_pass, int priv,
                const char *priv_pass, int rw, int level, const char *view)
@@ -379,18 +340,18 @@ agent_user_add(agent_t *a, const char *name, int auth, const char *auth_pass, in
         return MW_EINVAL;
     if (priv != USM_PRIV_NONE && (!priv_pass || strlen(priv_pass) < USM_MIN_PASS))
         return MW_EINVAL;
-    user_t *u = realloc(a->users, (a->nusers + 1) * sizeof *u);
+    user_access_t *u = realloc(a->users, (a->nusers + 1) * sizeof *u);
     if (!u)
         return MW_ENOMEM;
     a->users = u;
-    u = &a->users[a->nusers];
-    memset(u, 0, sizeof *u);
-    memcpy(u->name, name, n);
-    u->len = n;
-    u->auth = auth;
-    u->priv = priv;
-    u->auth_pass = dup_secret(auth_pass);
-    u->priv_pass = dup_secret(priv_pass);
+    /* USM takes any level the keys give; a lower one than the user's is
+     * refused by access control (authorizationError) */
+    int k = mp_user_add(a->mp, name, n, (usm_auth_t)auth, auth_pass,
+                        auth_pass ? strlen(auth_pass) : 0, (usm_priv_t)priv, priv_pass,
+                        priv_pass ? strlen(priv_pass) : 0, MP_NOAUTH);
+    if (k < 0)
+        return k;
+    u = &a->users[k];
     u->rw = rw;
     u->view = vi;
     /* the level a user needs is at least what its keys allow */
@@ -398,8 +359,6 @@ agent_user_add(agent_t *a, const char *name, int auth, const char *auth_pass, in
                                                                               : AGENT_LEVEL_NOAUTH;
     u->level = level > own ? own : level < AGENT_LEVEL_NOAUTH ? own : level;
     a->nusers++;
-    if (snmpengine_started(a->eng))
-        return user_localize(a, u);
     return 0;
 }
 
@@ -606,12 +565,8 @@ agent_engine_setup(agent_t *a, const uint8_t *eid, size_t len)
         return rc;
     clock_gettime(CLOCK_MONOTONIC, &a->start);
     rc = state_save(a);
-    for (size_t i = 0; i < a->nusers; i++) {
-        int k = user_localize(a, &a->users[i]);
-        if (k < 0 && rc == 0)
-            rc = k;
-    }
-    return rc;
+    int k = mp_use_engine(a->mp, a->eng);
+    return rc < 0 ? rc : k;
 }
 
 /* --- system group ----------------------------------------------------- */
@@ -676,41 +631,43 @@ v_num(mw_value_t *v, uint8_t type, uint64_t u)
     v->len = 0;
 }
 
-static const uint32_t *
+/* snmp group counter arc (RFC 3418), -1 for none; Counter32 wraps. */
+static int64_t
 snmp_counter(const agent_t *a, uint32_t arc)
 {
     const agent_stats_t *s = &a->st;
+    const mp_stats_t *mp = mp_stats(a->mp);
     switch (arc) {
-    case 1: return &s->in_pkts;
-    case 2: return &s->out_pkts;
-    case 3: return &s->in_bad_versions;
-    case 4: return &s->in_bad_community_names;
-    case 5: return &s->in_bad_community_uses;
-    case 6: return &s->in_asn_parse_errs;
-    case 8: return &s->in_too_bigs;
-    case 9: return &s->in_no_such_names;
-    case 10: return &s->in_bad_values;
-    case 11: return &s->in_read_onlys;
-    case 12: return &s->in_gen_errs;
-    case 13: return &s->in_total_req_vars;
-    case 14: return &s->in_total_set_vars;
-    case 15: return &s->in_get_requests;
-    case 16: return &s->in_get_nexts;
-    case 17: return &s->in_set_requests;
-    case 18: return &s->in_get_responses;
-    case 19: return &s->in_traps;
-    case 20: return &s->out_too_bigs;
-    case 21: return &s->out_no_such_names;
-    case 22: return &s->out_bad_values;
-    case 24: return &s->out_gen_errs;
-    case 25: return &s->out_get_requests;
-    case 26: return &s->out_get_nexts;
-    case 27: return &s->out_set_requests;
-    case 28: return &s->out_get_responses;
-    case 29: return &s->out_traps;
-    case 31: return &s->silent_drops;
-    case 32: return &s->proxy_drops;
-    default: return NULL;
+    case 1: return (uint32_t)mp->snmpInPkts;
+    case 2: return s->out_pkts;
+    case 3: return (uint32_t)mp->snmpInBadVersions;
+    case 4: return (uint32_t)mp->snmpInBadCommunityNames;
+    case 5: return s->in_bad_community_uses;
+    case 6: return (uint32_t)mp->snmpInASNParseErrs;
+    case 8: return s->in_too_bigs;
+    case 9: return s->in_no_such_names;
+    case 10: return s->in_bad_values;
+    case 11: return s->in_read_onlys;
+    case 12: return s->in_gen_errs;
+    case 13: return s->in_total_req_vars;
+    case 14: return s->in_total_set_vars;
+    case 15: return s->in_get_requests;
+    case 16: return s->in_get_nexts;
+    case 17: return s->in_set_requests;
+    case 18: return s->in_get_responses;
+    case 19: return s->in_traps;
+    case 20: return s->out_too_bigs;
+    case 21: return s->out_no_such_names;
+    case 22: return s->out_bad_values;
+    case 24: return s->out_gen_errs;
+    case 25: return s->out_get_requests;
+    case 26: return s->out_get_nexts;
+    case 27: return s->out_set_requests;
+    case 28: return s->out_get_responses;
+    case 29: return s->out_traps;
+    case 31: return s->silent_drops;
+    case 32: return s->proxy_drops;
+    default: return -1;
     }
 }
 
@@ -726,8 +683,8 @@ builtin_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
             v->num.i = a->auth_traps;
             return 0;
         }
-        const uint32_t *c = snmp_counter(a, (uint32_t)(id - B_SNMP));
-        v_num(v, MW_T_COUNTER32, c ? *c : 0);
+        int64_t c = snmp_counter(a, (uint32_t)(id - B_SNMP));
+        v_num(v, MW_T_COUNTER32, c >= 0 ? (uint64_t)c : 0);
         return 0;
     }
     switch (id) {
@@ -758,15 +715,15 @@ builtin_get(agent_req_t *rq, agent_region_t *r, const oid_t *name, mw_value_t *v
     case B_ENGINE + 2: v_num(v, MW_T_INTEGER, 0); v->num.i = snmpengine_boots(a->eng); return 0;
     case B_ENGINE + 3: v_num(v, MW_T_INTEGER, 0); v->num.i = agent_engine_time(a); return 0;
     case B_ENGINE + 4: v_num(v, MW_T_INTEGER, 0); v->num.i = (int64_t)a->max_msg; return 0;
-    case B_MPD + 1: v_num(v, MW_T_COUNTER32, a->st.unknown_security_models); return 0;
-    case B_MPD + 2: v_num(v, MW_T_COUNTER32, a->st.invalid_msgs); return 0;
-    case B_MPD + 3: v_num(v, MW_T_COUNTER32, a->st.unknown_pdu_handlers); return 0;
-    case B_USM + 1: v_num(v, MW_T_COUNTER32, a->st.usm_unsupported_sec_levels); return 0;
-    case B_USM + 2: v_num(v, MW_T_COUNTER32, a->st.usm_not_in_time_windows); return 0;
-    case B_USM + 3: v_num(v, MW_T_COUNTER32, a->st.usm_unknown_user_names); return 0;
-    case B_USM + 4: v_num(v, MW_T_COUNTER32, a->st.usm_unknown_engine_ids); return 0;
-    case B_USM + 5: v_num(v, MW_T_COUNTER32, a->st.usm_wrong_digests); return 0;
-    case B_USM + 6: v_num(v, MW_T_COUNTER32, a->st.usm_decryption_errors); return 0;
+    case B_MPD + 1: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->snmpUnknownSecurityModels); return 0;
+    case B_MPD + 2: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->snmpInvalidMsgs); return 0;
+    case B_MPD + 3: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->snmpUnknownPDUHandlers); return 0;
+    case B_USM + 1: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsUnsupportedSecLevels); return 0;
+    case B_USM + 2: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsNotInTimeWindows); return 0;
+    case B_USM + 3: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsUnknownUserNames); return 0;
+    case B_USM + 4: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsUnknownEngineIDs); return 0;
+    case B_USM + 5: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsWrongDigests); return 0;
+    case B_USM + 6: v_num(v, MW_T_COUNTER32, (uint32_t)mp_stats(a->mp)->usmStatsDecryptionErrors); return 0;
     case B_SETSERIAL: v_num(v, MW_T_INTEGER, 0); v->num.i = a->set_serial; return 0;
     case B_CONTEXTS + 4: v_num(v, MW_T_COUNTER32, 0); return 0;
     case B_CONTEXTS + 5: v_num(v, MW_T_COUNTER32, a->st.unknown_contexts); return 0;
@@ -948,7 +905,7 @@ register_builtins(agent_t *a)
     if (rc == 0)
         rc = agent_register(a, &o, 0, &sysor_be, NULL, 0);
     for (uint32_t k = 1; k <= 32 && rc == 0; k++) {
-        if (k != 30 && !snmp_counter(a, k))
+        if (k != 30 && snmp_counter(a, k) < 0)
             continue;
         oid_set(&o, A_SNMP, k);
         rc = agent_register(a, &o, 1, &builtin_be, NULL, B_SNMP + (intptr_t)k);
@@ -992,7 +949,8 @@ agent_new(struct event_base *base)
     oid_parse(&a->sys_oid, SYS_OBJECTID, sizeof SYS_OBJECTID - 1);
     clock_gettime(CLOCK_MONOTONIC, &a->start);
     a->set_serial = (int32_t)(time(NULL) & 0x7FFFFFF);
-    if (!(a->eng = snmpengine_new()))
+    mp_config_t mpc = { .max_msg = a->max_msg, .engines_max = 0 };
+    if (!(a->eng = snmpengine_new()) || !(a->mp = mp_new(&mpc)))
         goto fail;
     a->req_vbs = malloc(REQ_CAP * sizeof *a->req_vbs);
     a->resp_vbs = malloc(RESP_CAP * sizeof *a->resp_vbs);
@@ -1036,12 +994,8 @@ agent_free(agent_t *a)
     for (size_t i = 0; i < a->ncomms; i++)
         free(a->comms[i].name);
     free(a->comms);
-    for (size_t i = 0; i < a->nusers; i++) {
-        free_secret(a->users[i].auth_pass);
-        free_secret(a->users[i].priv_pass);
-        usm_keys_wipe(&a->users[i].keys);
-    }
     free(a->users);
+    mp_free(a->mp);
     for (int k = 0; k < 4; k++)
         free(a->sys[k]);
     for (size_t i = 0; i < a->nsysor; i++)
@@ -1670,7 +1624,7 @@ auth_failure(agent_t *a)
         a->authfail(a, a->authfail_arg);
 }
 
-static int process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t inlen,
+static int process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, mp_in_t *in,
                       const uint8_t **resp, size_t *resplen);
 
 int
@@ -1678,26 +1632,30 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
 {
     mw_msg_t m;
     agent_req_t rq;
+    mp_in_t mi;
     int rc;
 
-    a->st.in_pkts++;
     memset(&m, 0, sizeof m);
     m.pdu.vbs = a->req_vbs;
     m.pdu.cap = REQ_CAP;
-    rc = pdu_msg_decode(&m, in, inlen);
-    if (rc == 0 && !ber_is_whole_seq(in, inlen))
-        rc = MW_ETRAILING;
-    if (rc == MW_EVERSION) {
-        a->st.in_bad_versions++;
-        return 0;
-    }
-    if (rc == MW_ENOTSUPP && m.version == MW_V3) {
-        a->st.unknown_security_models++;
-        return 0;
-    }
-    if (rc < 0) {
-        a->st.in_asn_parse_errs++;
-        return 0;
+    switch (mp_receive(a->mp, in, inlen, &m, a->plain, OUT_CAP, &mi)) {
+    case MP_OK: case MP_COMMUNITY:
+        break;
+    case MP_FAIL_USER: case MP_FAIL_DIGEST:
+        auth_failure(a);
+        /* fall through */
+    default:
+        rc = 0;
+        if (mi.report) {
+            *resp = mi.report;
+            *resplen = mi.report_len;
+            a->st.out_pkts++;
+            rc = 1;
+        } else if (mi.report_failed) {
+            a->st.silent_drops++;
+        }
+        mp_in_clear(&mi);
+        return rc;
     }
     rq.a = a;
     rq.keys = NULL;
@@ -1706,12 +1664,15 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
     rq.serial = ++a->serial;
     rq.arena_used = 0;
     rq.hint = 0;
-    if (m.version == MW_V3)
-        return process_v3(a, &rq, &m, in, inlen, resp, resplen);
+    if (m.version == MW_V3) {
+        rc = process_v3(a, &rq, &m, &mi, resp, resplen);
+        mp_in_clear(&mi);
+        return rc;
+    }
 
     const community_t *c = community_find(a, m.community, m.community_len);
     if (!c) {
-        a->st.in_bad_community_names++;
+        mp_stats(a->mp)->snmpInBadCommunityNames++;
         auth_failure(a);
         return 0;
     }
@@ -1722,7 +1683,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
         break;
     case MW_PDU_GETBULK:
         if (m.version == MW_V1) { /* RFC 3584 2.1.1: not in SNMPv1 */
-            a->st.in_asn_parse_errs++;
+            mp_stats(a->mp)->snmpInASNParseErrs++;
             return 0;
         }
         break;
@@ -1733,7 +1694,7 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
         a->st.in_traps++;
         return 0;
     default:
-        a->st.unknown_pdu_handlers++;
+        mp_stats(a->mp)->snmpUnknownPDUHandlers++;
         return 0;
     }
     return run_pdu(a, &rq, &m, a->max_msg, resp, resplen);
@@ -1741,13 +1702,11 @@ agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **resp,
 
 /* --- SNMPv3 ---------------------------------------------------------------- */
 
-/* The counters reports carry: the arc under their group (the report names
- * group.arc.0). */
+/* The counters of the agent's own Reports: the arc under their group (the
+ * report names group.arc.0). */
 enum {
     MPD_UNKNOWN_PDU_HANDLERS = 3,                       /* under A_MPD */
     TARGET_UNKNOWN_CONTEXTS = 5,                        /* under A_TARGET */
-    USM_UNSUPPORTED_SEC_LEVELS = 1, USM_NOT_IN_TIME_WINDOWS, USM_UNKNOWN_USER_NAMES,
-    USM_UNKNOWN_ENGINE_IDS, USM_WRONG_DIGESTS, USM_DECRYPTION_ERRORS, /* under A_USMSTATS */
 };
 
 /* msgAuthoritativeEngineID/Boots/Time and the contextEngineID of what
@@ -1765,156 +1724,47 @@ set_engine_fields(const agent_t *a, mw_msg_t *m)
     m->context_engine_id_len = (uint32_t)n;
 }
 
-/* Sends a Report (RFC 3412 7.1.3, RFC 3414 3.2) carrying one counter,
- * GROUP.arc.0; level is 0 or MW_FLAG_AUTH (notInTimeWindow reports are
- * signed). send_report(a, rq, m, GROUP_ARRAY, arc, value, keys, level,
- * resp, resplen). */
-#define send_report(a, rq, m, group, ...) send_report_n((a), (rq), (m), ARCS(group), __VA_ARGS__)
+/* A Report for a decoded message (see mp_report): send_report(a, m,
+ * GROUP_ARRAY, arc, value, resp, resplen). */
+#define send_report(a, m, group, ...) send_report_n((a), (m), ARCS(group), __VA_ARGS__)
 static int
-send_report_n(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint32_t *group, size_t n,
-              uint32_t arc, uint32_t value, const usm_keys_t *keys, uint8_t level,
-              const uint8_t **resp, size_t *resplen)
+send_report_n(agent_t *a, const mw_msg_t *m, const uint32_t *group, size_t n, uint32_t arc,
+              uint64_t value, const uint8_t **resp, size_t *resplen)
 {
-    oid_t o;
-    uint8_t name[64];
-    int k;
-    int reqid;
-    if (!(m->msg_flags & MW_FLAG_REPORTABLE))
-        return 0;
-    oid_set_n(&o, group, n, arc);
-    o.arcs[o.len++] = 0;
-    if ((k = oid_encode(&o, name, sizeof name)) < 0)
-        return 0;
-    /* request-id of the PDU when it was readable, else the msgID */
-    reqid = (m->msg_flags & MW_FLAG_PRIV) && !m->pdu.vbs ? m->msg_id : m->pdu.request_id;
-    mw_varbind_t *vb = &a->resp_vbs[0];
-    vb->oid = name;
-    vb->oid_len = (uint32_t)k;
-    v_num(&vb->val, MW_T_COUNTER32, value);
-    m->pdu.type = MW_PDU_REPORT;
-    m->pdu.request_id = reqid;
-    m->pdu.error_status = 0;
-    m->pdu.error_index = 0;
-    m->pdu.vbs = vb;
-    m->pdu.nvb = 1;
-    m->msg_flags = level;
-    m->msg_max_size = (int32_t)a->max_msg;
-    set_engine_fields(a, m);
-    m->encrypted = NULL;
-    m->encrypted_len = 0;
-    rq->keys = keys;
-    uint8_t *out;
-    size_t outlen;
-    if (encode_msg(a, rq, m, a->max_msg, &out, &outlen) < 0) {
+    int rc = mp_report(a->mp, m, 1, group, n, arc, value, NULL, resp, resplen);
+    if (rc < 0)
         a->st.silent_drops++;
+    if (rc <= 0)
         return 0;
-    }
-    *resp = out;
-    *resplen = outlen;
     a->st.out_pkts++;
     return 1;
 }
 
-static user_t *
-user_find(agent_t *a, const uint8_t *name, size_t n)
-{
-    for (size_t i = 0; i < a->nusers; i++)
-        if (a->users[i].len == n && memcmp(a->users[i].name, name, n) == 0)
-            return &a->users[i];
-    return NULL;
-}
-
+/* A v3 request that message processing let through: the context, the PDU
+ * type, access control, then the request itself. */
 static int
-process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t inlen,
-           const uint8_t **resp, size_t *resplen)
+process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, mp_in_t *in, const uint8_t **resp,
+           size_t *resplen)
 {
+    mp_stats_t *mst = mp_stats(a->mp);
     uint8_t flags = m->msg_flags;
-    uint8_t level = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
     size_t eid_len;
     const uint8_t *eid = snmpengine_id(a->eng, &eid_len);
-    int32_t boots = snmpengine_boots(a->eng);
-    int rc;
+    const user_access_t *u = &a->users[in->user];
+    const usm_keys_t *keys = in->keys;
 
-    if ((flags & MW_FLAG_PRIV) && !(flags & MW_FLAG_AUTH)) {
-        a->st.invalid_msgs++; /* RFC 3412 7.2 step 5 */
-        return 0;
-    }
-    if (!snmpengine_started(a->eng)) {
-        a->st.unknown_security_models++;
-        return 0;
-    }
-    if (m->encrypted)
-        m->pdu.vbs = NULL; /* not decoded yet: reports use the msgID */
-    /* 3.2.3: an unknown engine ID (discovery sends an empty one) */
-    if (m->engine_id_len != eid_len || memcmp(m->engine_id, eid, eid_len) != 0) {
-        a->st.usm_unknown_engine_ids++;
-        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_ENGINE_IDS,
-                           a->st.usm_unknown_engine_ids, NULL, 0, resp, resplen);
-    }
-    /* 3.2.4: the user */
-    user_t *u = user_find(a, m->user, m->user_len);
-    if (!u || !u->keyed) {
-        a->st.usm_unknown_user_names++;
-        auth_failure(a);
-        return send_report(a, rq, m, A_USMSTATS, USM_UNKNOWN_USER_NAMES,
-                           a->st.usm_unknown_user_names, NULL, 0, resp, resplen);
-    }
-    /* 3.2.5: a level the user's keys cannot give */
-    if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
-        || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)) {
-        a->st.usm_unsupported_sec_levels++;
-        return send_report(a, rq, m, A_USMSTATS, USM_UNSUPPORTED_SEC_LEVELS,
-                           a->st.usm_unsupported_sec_levels, NULL, 0, resp, resplen);
-    }
-    const usm_keys_t *keys = (flags & MW_FLAG_AUTH) ? &u->keys : NULL;
-    mw_pdu_t saved = m->pdu;
-    if (m->encrypted) {
-        m->pdu.vbs = a->req_vbs;
-        m->pdu.cap = REQ_CAP;
-    }
-    rc = usm_msg_decode(keys, m, in, inlen, a->plain, OUT_CAP);
-    if (rc == USM_EWRONGDIGEST) {
-        a->st.usm_wrong_digests++;
-        auth_failure(a);
-        if (m->encrypted)
-            m->pdu = saved;
-        return send_report(a, rq, m, A_USMSTATS, USM_WRONG_DIGESTS,
-                           a->st.usm_wrong_digests, NULL, 0, resp, resplen);
-    }
-    /* 3.2.7: timeliness, once the message is authentic */
-    if (flags & MW_FLAG_AUTH) {
-        int32_t now = agent_engine_time(a);
-        int32_t d = m->engine_time - now;
-        if (m->engine_boots != boots || boots == SNMPENGINE_BOOTS_MAX || d > 150 || d < -150) {
-            a->st.usm_not_in_time_windows++;
-            if (m->encrypted && rc != 0)
-                m->pdu.vbs = NULL;
-            return send_report(a, rq, m, A_USMSTATS, USM_NOT_IN_TIME_WINDOWS,
-                               a->st.usm_not_in_time_windows, keys, MW_FLAG_AUTH, resp, resplen);
-        }
-    }
-    if (rc == USM_EDECRYPT) {
-        a->st.usm_decryption_errors++;
-        m->pdu.vbs = NULL;
-        return send_report(a, rq, m, A_USMSTATS, USM_DECRYPTION_ERRORS,
-                           a->st.usm_decryption_errors, NULL, 0, resp, resplen);
-    }
-    if (rc < 0) {
-        a->st.in_asn_parse_errs++;
-        return 0;
-    }
     /* the scopedPDU: our context engine ID (or none) and the default context */
     if (m->context_engine_id_len
         && (m->context_engine_id_len != eid_len
             || memcmp(m->context_engine_id, eid, eid_len) != 0)) {
-        a->st.unknown_pdu_handlers++;
-        return send_report(a, rq, m, A_MPD, MPD_UNKNOWN_PDU_HANDLERS,
-                           a->st.unknown_pdu_handlers, NULL, 0, resp, resplen);
+        mst->snmpUnknownPDUHandlers++;
+        return send_report(a, m, A_MPD, MPD_UNKNOWN_PDU_HANDLERS, mst->snmpUnknownPDUHandlers,
+                           resp, resplen);
     }
     if (m->context_name_len) {
         a->st.unknown_contexts++;
-        return send_report(a, rq, m, A_TARGET, TARGET_UNKNOWN_CONTEXTS,
-                           a->st.unknown_contexts, NULL, 0, resp, resplen);
+        return send_report(a, m, A_TARGET, TARGET_UNKNOWN_CONTEXTS, a->st.unknown_contexts, resp,
+                           resplen);
     }
     switch (m->pdu.type) {
     case MW_PDU_GET: case MW_PDU_GETNEXT: case MW_PDU_GETBULK: case MW_PDU_SET:
@@ -1926,7 +1776,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         a->st.in_traps++;
         return 0;
     default:
-        a->st.unknown_pdu_handlers++;
+        mst->snmpUnknownPDUHandlers++;
         return 0;
     }
     rq->keys = keys;
@@ -1937,7 +1787,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
         limit = (size_t)m->msg_max_size;
     /* the response goes back at the request's level, from our engine */
     static const uint8_t zeros[USM_PRIV_PARAMS];
-    m->msg_flags = level;
+    m->msg_flags = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
     m->msg_max_size = (int32_t)a->max_msg;
     set_engine_fields(a, m);
     m->encrypted = NULL;
@@ -1945,9 +1795,7 @@ process_v3(agent_t *a, agent_req_t *rq, mw_msg_t *m, const uint8_t *in, size_t i
     m->auth_params_len = keys ? (uint32_t)usm_auth_mac_len(keys->auth) : 0;
     m->priv_params = (flags & MW_FLAG_PRIV) ? zeros : NULL;
     m->priv_params_len = (flags & MW_FLAG_PRIV) ? USM_PRIV_PARAMS : 0;
-    int have = (flags & MW_FLAG_PRIV) ? AGENT_LEVEL_PRIV : (flags & MW_FLAG_AUTH) ? AGENT_LEVEL_AUTH
-                                                                                : AGENT_LEVEL_NOAUTH;
-    if (have < u->level) {
+    if (in->level < u->level) {
         /* the user needs a higher level: VACM says no */
         mw_pdu_t req = m->pdu;
         m->pdu.type = MW_PDU_RESPONSE;

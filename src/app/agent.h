@@ -7,6 +7,11 @@
  * pointers. Built-in objects are one backend; Lua-defined objects (in
  * src/lua/l_agent.c) are others. The core never includes Lua.
  *
+ * Message processing (decoding, the USM receive steps, Reports and the
+ * RFC-named counters) is src/app/mp.c's, shared with the notification
+ * receiver; the agent keeps communities, contexts, PDU dispatch and
+ * access control.
+ *
  * Single-threaded: everything runs on the event loop. Decoded requests
  * point into the receive buffer; response names and values live in a
  * per-request arena, so answering allocates nothing. */
@@ -83,19 +88,16 @@ struct agent_region {
     intptr_t id;                /* backend's */
 };
 
-/* Counters of the snmp group (RFC 3418, RFC 1213), snmpMPDStats and
- * usmStats. */
+/* The agent's own counters of the snmp group (RFC 3418, RFC 1213) and
+ * snmpUnknownContexts; those of message processing (snmpInPkts,
+ * snmpInASNParseErrs, snmpMPDStats, usmStats ...) are in agent_mp_stats. */
 typedef struct agent_stats {
-    uint32_t in_pkts, out_pkts, in_bad_versions, in_bad_community_names,
-        in_bad_community_uses, in_asn_parse_errs, in_too_bigs, in_no_such_names,
+    uint32_t out_pkts, in_bad_community_uses, in_too_bigs, in_no_such_names,
         in_bad_values, in_read_onlys, in_gen_errs, in_total_req_vars, in_total_set_vars,
         in_get_requests, in_get_nexts, in_set_requests, in_get_responses, in_traps,
         out_too_bigs, out_no_such_names, out_bad_values, out_gen_errs, out_get_requests,
         out_get_nexts, out_set_requests, out_get_responses, out_traps, silent_drops,
         proxy_drops;
-    uint32_t unknown_security_models, invalid_msgs, unknown_pdu_handlers;
-    uint32_t usm_unsupported_sec_levels, usm_not_in_time_windows, usm_unknown_user_names,
-        usm_unknown_engine_ids, usm_wrong_digests, usm_decryption_errors;
     uint32_t unknown_contexts;  /* snmpUnknownContexts */
     uint32_t in_get_bulks; /* not in any MIB: for the benchmark and tests */
 } agent_stats_t;
@@ -180,6 +182,8 @@ int agent_process(agent_t *a, const uint8_t *in, size_t inlen, const uint8_t **r
                   size_t *resplen);
 
 const agent_stats_t *agent_stats(const agent_t *a);
+/* The counters of its message processing (see mp.h). */
+const struct mp_stats *agent_mp_stats(const agent_t *a);
 /* sysUpTime in hundredths of a second. */
 uint32_t agent_uptime(const agent_t *a);
 void agent_on_authfail(agent_t *a, agent_authfail_cb cb, void *arg);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <linux/sock_diag.h>
 
@@ -12,7 +11,7 @@
 #include "notify.h"
 #include "snmpengine.h"
 #include "../net/udp.h"
-#include "../core/ber.h"
+#include "../usm/crypto.h"
 #include "../usm/usm_msg.h"
 
 #ifndef SO_MEMINFO
@@ -24,11 +23,11 @@
 #define MAX_MSG 65507
 #define USER_MAX 32
 #define EID_MAX USM_MAX_ENGINE_ID
-#define TIME_WINDOW 150
 
 /* One queued notification. Its message bytes live in the byte ring. */
 typedef struct {
     uint32_t off, len;          /* in ring */
+    uint32_t rlen;              /* a deferred Response's bytes, after the message's */
     notify_addr_t from;
     socklen_t fromlen;
     int64_t time_ms;
@@ -43,34 +42,10 @@ typedef struct {
 } nentry_t;
 
 typedef struct {
-    uint8_t *name;              /* owned */
-    size_t name_len;
-    usm_auth_t auth;
-    usm_priv_t priv;
-    uint8_t auth_master[USM_MAX_HASH]; /* secret: wiped in notify_free */
-    uint8_t priv_master[USM_MAX_HASH];
-} nuser_t;
-
-typedef struct {
     notify_t *n;
     udp_sock_t *sock;           /* owned */
     int index;
 } nlisten_t;
-
-/* A sending engine's boots and time, as a non-authoritative engine keeps
- * them (RFC 3414 2.3, 3.2.7 b). Entries live in one array, found through
- * a hash table of chains and ordered by a list from the most to the least
- * recently seen; indexes link them (ET_NIL: none). */
-#define ET_NIL UINT32_MAX
-typedef struct {
-    int64_t at;                 /* local clock (s) when latest was received */
-    int32_t boots;              /* snmpEngineBoots */
-    int32_t latest;             /* latestReceivedEngineTime */
-    uint32_t hnext;             /* next in its hash chain */
-    uint32_t prev, next;        /* recency list */
-    uint8_t eid_len;
-    uint8_t eid[EID_MAX];
-} etime_t;
 
 struct notify {
     struct event_base *base;    /* not owned */
@@ -80,14 +55,9 @@ struct notify {
     uint8_t *communities[NOTIFY_MAX_COMMUNITY]; /* owned */
     size_t community_len[NOTIFY_MAX_COMMUNITY];
     int ncommunities;
-    nuser_t *users;             /* owned array */
-    int nusers;
     snmpengine_t *eng;          /* one reference: the receiver's own engine */
-    /* sending engines' boots and time: etcap entries, etmask + 1 chains */
-    etime_t *et;                /* owned */
-    uint32_t *etbucket;         /* owned */
-    uint32_t etcap, etcount, etmask, ethead, ettail;
-    uint64_t etseed, etevicted;
+    mp_t *mp;                   /* owned: message processing, USM users, and
+                                 * the sending engines' boots and time */
     /* queue: entries in a circle, bytes in a ring */
     nentry_t *q;                /* owned, qcap entries */
     size_t qcap, qhead, qcount, qpeak;
@@ -102,6 +72,7 @@ struct notify {
     mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
     uint8_t *enc;               /* owned: ENC_CAP, decrypted scopedPDUs */
     uint8_t *out;               /* owned: OUT_CAP, Responses and Reports */
+    int defer_informs;          /* informs are answered by notify_answer, later */
     const uint8_t *reply;       /* the answer to the datagram in process, in out */
     size_t reply_len;
     uint8_t conv[1024];         /* v1 -> v2 conversion data */
@@ -116,11 +87,6 @@ static const uint8_t OID_TRAPADDRESS0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 3, 0 };
 static const uint8_t OID_TRAPCOMMUNITY0[] = { 0x2b, 6, 1, 6, 3, 18, 1, 4, 0 };
 static const uint8_t OID_TRAPENTERPRISE0[] = { 0x2b, 6, 1, 6, 3, 1, 1, 4, 3, 0 };
 static const uint8_t OID_SNMPTRAPS[] = { 0x2b, 6, 1, 6, 3, 1, 1, 5 };
-/* usmStats (1.3.6.1.6.3.15.1.1.x.0), for Reports */
-enum {
-    USMSTAT_UNSUPPORTED_LEVELS = 1, USMSTAT_NOT_IN_TIME = 2, USMSTAT_UNKNOWN_USERS = 3,
-    USMSTAT_UNKNOWN_EIDS = 4, USMSTAT_WRONG_DIGESTS = 5, USMSTAT_DECRYPTION = 6,
-};
 
 /* --- setup ------------------------------------------------------------ */
 
@@ -135,37 +101,27 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
     n->base = base;
     n->qcap = cfg && cfg->queue_max ? cfg->queue_max : 10000;
     n->rcap = cfg && cfg->queue_bytes ? cfg->queue_bytes : (size_t)8 << 20;
-    n->etcap = cfg && cfg->engines_max ? (uint32_t)cfg->engines_max : NOTIFY_ENGINES_DEFAULT;
-    if (cfg && cfg->engines_max > UINT32_MAX / 4) {
-        free(n);
-        return NULL;
-    }
-    n->etmask = 1;
-    while (n->etmask < 2 * n->etcap) /* chains at most half full */
-        n->etmask <<= 1;
-    n->etmask--;
-    n->ethead = n->ettail = ET_NIL;
+    mp_config_t mpc = { .max_msg = MAX_MSG,
+                        .engines_max = cfg && cfg->engines_max ? cfg->engines_max
+                                                               : NOTIFY_ENGINES_DEFAULT };
     n->q = calloc(n->qcap, sizeof *n->q);
     n->ring = malloc(n->rcap);
     n->vbs = malloc(sizeof(mw_varbind_t) * (NOTIFY_MAX_VB + 5));
     n->enc = malloc(ENC_CAP);
     n->out = malloc(OUT_CAP);
-    n->et = malloc(sizeof *n->et * n->etcap);
-    n->etbucket = malloc(sizeof *n->etbucket * ((size_t)n->etmask + 1));
-    if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out || !n->et || !n->etbucket) {
+    n->mp = mp_new(&mpc);
+    if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out || !n->mp) {
         notify_free(n);
         return NULL;
     }
-    memset(n->etbucket, 0xFF, sizeof *n->etbucket * ((size_t)n->etmask + 1)); /* ET_NIL */
-    if (getrandom(&n->etseed, sizeof n->etseed, 0) != sizeof n->etseed)
-        n->etseed = (uint64_t)(uintptr_t)n ^ 0x9e3779b97f4a7c15u;
     if (base) {
         evtimer_assign(&n->ready_ev, base, on_ready, n);
         n->ready_init = 1;
     }
     /* a new engine ID, boots 1, until one is given */
     char err[160];
-    if (!(n->eng = snmpengine_new()) || snmpengine_boot(n->eng, NULL, 0, -1, err, sizeof err) < 0) {
+    if (!(n->eng = snmpengine_new()) || snmpengine_boot(n->eng, NULL, 0, -1, err, sizeof err) < 0
+        || mp_use_engine(n->mp, n->eng) < 0) {
         notify_free(n);
         return NULL;
     }
@@ -183,12 +139,7 @@ notify_free(notify_t *n)
         event_del(&n->ready_ev);
     for (int i = 0; i < n->ncommunities; i++)
         free(n->communities[i]);
-    for (int i = 0; i < n->nusers; i++) {
-        usm_wipe(n->users[i].auth_master, sizeof n->users[i].auth_master);
-        usm_wipe(n->users[i].priv_master, sizeof n->users[i].priv_master);
-        free(n->users[i].name);
-    }
-    free(n->users);
+    mp_free(n->mp);
     free(n->q);
     free(n->ring);
     free(n->vbs);
@@ -196,8 +147,6 @@ notify_free(notify_t *n)
         usm_wipe(n->enc, ENC_CAP); /* may hold decrypted plaintext */
     free(n->enc);
     free(n->out);
-    free(n->et);
-    free(n->etbucket);
     snmpengine_release(n->eng);
     free(n);
 }
@@ -256,46 +205,10 @@ notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
                 const char *auth_pass, size_t auth_pass_len, usm_priv_t priv,
                 const char *priv_pass, size_t priv_pass_len)
 {
-    nuser_t u;
-    int rc;
-    if (name_len == 0 || name_len > USER_MAX)
-        return MW_EINVAL;
-    if (auth == USM_AUTH_NONE && priv != USM_PRIV_NONE)
-        return MW_EINVAL;
-    memset(&u, 0, sizeof u);
-    u.auth = auth;
-    u.priv = priv;
-    if (auth != USM_AUTH_NONE) {
-        if ((rc = usm_password_to_key(auth, (const uint8_t *)auth_pass, auth_pass_len, u.auth_master)) < 0)
-            goto cleanup;
-    }
-    if (priv != USM_PRIV_NONE) {
-        if ((rc = usm_password_to_key(auth, (const uint8_t *)priv_pass, priv_pass_len, u.priv_master)) < 0)
-            goto cleanup;
-    }
-    /* a new array rather than realloc: the old one is wiped before it is
-     * freed, as it holds keys */
-    u.name = malloc(name_len);
-    nuser_t *arr = malloc(sizeof *arr * (size_t)(n->nusers + 1));
-    if (!u.name || !arr) {
-        free(u.name);
-        free(arr);
-        rc = MW_ENOMEM;
-        goto cleanup;
-    }
-    memcpy(u.name, name, name_len);
-    u.name_len = name_len;
-    if (n->nusers) {
-        memcpy(arr, n->users, sizeof *arr * (size_t)n->nusers);
-        usm_wipe(n->users, sizeof *arr * (size_t)n->nusers);
-    }
-    free(n->users);
-    n->users = arr;
-    n->users[n->nusers++] = u;
-    rc = 0;
-cleanup:
-    usm_wipe(&u, sizeof u);
-    return rc;
+    /* no access control here: a user with keys sends authenticated */
+    int rc = mp_user_add(n->mp, name, name_len, auth, auth_pass, auth_pass_len, priv, priv_pass,
+                         priv_pass_len, auth != USM_AUTH_NONE ? MP_AUTHNOPRIV : MP_NOAUTH);
+    return rc < 0 ? rc : 0;
 }
 
 int
@@ -323,7 +236,7 @@ notify_use_engine(notify_t *n, snmpengine_t *e)
     if (!snmpengine_started(e))
         return MW_EINVAL;
     snmpengine_id(e, &len);
-    if (len > EID_MAX)
+    if (len > EID_MAX || mp_use_engine(n->mp, e) < 0)
         return MW_EINVAL;
     snmpengine_retain(e);
     snmpengine_release(n->eng);
@@ -384,23 +297,27 @@ ring_alloc(notify_t *n, size_t len, uint32_t *off)
     return n->ring + at;
 }
 
-/* Appends an entry with data; the caller fills the rest of *e. */
+/* Appends an entry with data (and a deferred reply, rlen bytes, kept
+ * after it); the caller fills the rest of *e. */
 static nentry_t *
-queue_push(notify_t *n, const uint8_t *data, size_t len)
+queue_push(notify_t *n, const uint8_t *data, size_t len, const uint8_t *reply, size_t rlen)
 {
     uint32_t off;
     uint8_t *p;
-    if (n->qcount >= n->qcap || !(p = ring_alloc(n, len, &off))) {
+    if (n->qcount >= n->qcap || !(p = ring_alloc(n, len + rlen, &off))) {
         n->st.dropped_queue++;
         return NULL;
     }
     memcpy(p, data, len);
+    if (rlen)
+        memcpy(p + len, reply, rlen);
     nentry_t *e = &n->q[(n->qhead + n->qcount) % n->qcap];
     memset(e, 0, offsetof(nentry_t, user));
     e->off = off;
     e->len = (uint32_t)len;
-    n->rhead = off + len;
-    n->rused += len;
+    e->rlen = (uint32_t)rlen;
+    n->rhead = off + len + rlen;
+    n->rused += len + rlen;
     n->qcount++;
     if (n->qcount > n->qpeak)
         n->qpeak = n->qcount;
@@ -537,7 +454,7 @@ notify_pop(notify_t *n, notify_note_t *out)
         const uint8_t *data = n->ring + e->off;
         n->qhead = (n->qhead + 1) % n->qcap;
         n->qcount--;
-        n->rused -= e->len;
+        n->rused -= e->len + e->rlen;
         if (n->qcount > 0)
             n->rtail = n->q[n->qhead].off;
         else
@@ -550,7 +467,7 @@ notify_pop(notify_t *n, notify_note_t *out)
         m.pdu.cap = NOTIFY_MAX_VB;
         rc = e->scoped ? pdu_scoped_decode(&m, data, e->len) : pdu_msg_decode(&m, data, e->len);
         if (rc < 0) { /* checked on arrival: cannot happen */
-            n->st.parse_errors++;
+            mp_stats(n->mp)->snmpInASNParseErrs++;
             continue;
         }
         memset(out, 0, sizeof *out);
@@ -577,6 +494,8 @@ notify_pop(notify_t *n, notify_note_t *out)
         }
         out->raw = data;
         out->raw_len = e->len;
+        out->reply = e->rlen ? data + e->len : NULL;
+        out->reply_len = e->rlen;
         out->pdu = m.pdu;
         out->pdu.cap = NOTIFY_MAX_VB + 5;
         if (m.pdu.type == MW_PDU_TRAPV1) /* agent_addr is pointed at: convert in out */
@@ -585,6 +504,67 @@ notify_pop(notify_t *n, notify_note_t *out)
         return 1;
     }
     return 0;
+}
+
+/* --- content identity ---------------------------------------------------- */
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+int
+notify_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32])
+{
+    size_t nvb = pdu->nvb, k = 0;
+    crypto_iov_t *iov = malloc((4 + 3 * nvb) * sizeof *iov);
+    uint8_t (*hdr)[13] = malloc((nvb ? nvb : 1) * sizeof *hdr);
+    uint8_t head[40];
+    int rc = MW_ENOMEM;
+    if (!iov || !hdr)
+        goto cleanup;
+    /* each piece is framed by its length, so no two contents run together */
+    put_be32(head, (uint32_t)sender_len);
+    iov[k++] = (crypto_iov_t){ head, 4 };
+    iov[k++] = (crypto_iov_t){ sender, sender_len };
+    head[4] = pdu->type;
+    put_be32(head + 5, (uint32_t)pdu->request_id);
+    if (pdu->type == MW_PDU_TRAPV1) {
+        memcpy(head + 9, pdu->agent_addr, 4);
+        put_be32(head + 13, (uint32_t)pdu->generic_trap);
+        put_be32(head + 17, (uint32_t)pdu->specific_trap);
+        put_be32(head + 21, pdu->timestamp);
+        put_be32(head + 25, pdu->enterprise_len);
+        iov[k++] = (crypto_iov_t){ head + 4, 25 };
+        iov[k++] = (crypto_iov_t){ pdu->enterprise, pdu->enterprise_len };
+    } else {
+        iov[k++] = (crypto_iov_t){ head + 4, 5 };
+    }
+    for (size_t i = 0; i < nvb; i++) {
+        const mw_varbind_t *vb = &pdu->vbs[i];
+        uint8_t *h = hdr[i];
+        put_be32(h, vb->oid_len);
+        iov[k++] = (crypto_iov_t){ vb->oid, vb->oid_len };
+        h[4] = vb->val.type;
+        if (vb->val.p) {
+            put_be32(h + 5, vb->val.len);
+            iov[k++] = (crypto_iov_t){ h, 9 };
+            iov[k++] = (crypto_iov_t){ vb->val.p, vb->val.len };
+        } else {
+            put_be32(h + 5, (uint32_t)(vb->val.num.u >> 32));
+            put_be32(h + 9, (uint32_t)vb->val.num.u);
+            iov[k++] = (crypto_iov_t){ h, 13 };
+        }
+    }
+    rc = crypto_hash(USM_AUTH_SHA256, iov, k, out) < 0 ? MW_EINVAL : 0;
+cleanup:
+    free(iov);
+    free(hdr);
+    return rc;
 }
 
 /* --- receive --------------------------------------------------------------- */
@@ -627,6 +607,41 @@ set_reply(notify_t *n, const uint8_t *p, size_t len)
     n->reply_len = len;
 }
 
+/* An inform's Response: sent now, or (defer_informs) kept with the
+ * notification for notify_answer once the layer above has kept it. */
+static void
+answer_or_defer(notify_t *n, const uint8_t *p, size_t len, const uint8_t **deferred,
+                size_t *deferred_len)
+{
+    if (n->defer_informs) {
+        *deferred = p;
+        *deferred_len = len;
+        return;
+    }
+    set_reply(n, p, len);
+    n->st.informs_answered++;
+}
+
+void
+notify_defer_informs(notify_t *n, int on)
+{
+    n->defer_informs = on != 0;
+}
+
+int
+notify_answer(notify_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
+              const uint8_t *reply, size_t len)
+{
+    if (listener < 0 || listener >= n->nlisten || !n->listen[listener].sock)
+        return MW_EINVAL;
+    if (udp_send(n->listen[listener].sock, to, tolen, reply, len) < 0) {
+        n->st.send_errors++;
+        return MW_EINVAL;
+    }
+    n->st.informs_answered++;
+    return 0;
+}
+
 /* RFC 3416 4.2.6, 4.2.7: sysUpTime.0 (TimeTicks), then snmpTrapOID.0 (an
  * OID), come first in an SNMPv2-Trap-PDU or InformRequest-PDU. Without
  * them a notification has no trap OID to dispatch on: it is malformed. */
@@ -640,34 +655,29 @@ v2_shape_ok(const mw_pdu_t *pdu)
         && pdu->vbs[1].val.type == MW_T_OID;
 }
 
+/* A v1/v2c message, decoded by message processing: the PDU must be a
+ * notification of its version, the community one of ours. */
 static void
 rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
-             const struct sockaddr *from, socklen_t fromlen, int32_t version)
+             const struct sockaddr *from, socklen_t fromlen, mw_msg_t *m)
 {
-    mw_msg_t m;
-    int rc;
-    memset(&m, 0, sizeof m);
-    m.pdu.vbs = n->vbs;
-    m.pdu.cap = NOTIFY_MAX_VB;
-    if ((rc = pdu_msg_decode(&m, buf, len)) < 0) {
-        n->st.parse_errors++;
-        return;
-    }
-    int t = m.pdu.type;
-    if (!(version == MW_V1 && t == MW_PDU_TRAPV1)
-        && !(version == MW_V2C && (t == MW_PDU_TRAPV2 || t == MW_PDU_INFORM))) {
+    int t = m->pdu.type;
+    if (!(m->version == MW_V1 && t == MW_PDU_TRAPV1)
+        && !(m->version == MW_V2C && (t == MW_PDU_TRAPV2 || t == MW_PDU_INFORM))) {
         n->st.wrong_pdu++;
         return;
     }
-    if (!community_ok(n, m.community, m.community_len)) {
-        n->st.bad_community++;
+    if (!community_ok(n, m->community, m->community_len)) {
+        mp_stats(n->mp)->snmpInBadCommunityNames++;
         n->st.auth_failures++;
         return;
     }
-    if (t != MW_PDU_TRAPV1 && !v2_shape_ok(&m.pdu)) {
+    if (t != MW_PDU_TRAPV1 && !v2_shape_ok(&m->pdu)) {
         n->st.malformed++;
         return;
     }
+    const uint8_t *deferred = NULL;
+    size_t deferred_len = 0;
     if (t == MW_PDU_INFORM) {
         uint8_t *out;
         size_t outlen;
@@ -677,357 +687,46 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
             n->st.dropped_queue++;
             return;
         }
-        m.pdu.type = MW_PDU_RESPONSE;
-        m.pdu.error_status = 0;
-        m.pdu.error_index = 0;
-        if (pdu_msg_encode(&m, n->out, OUT_CAP, &out, &outlen) == 0) {
-            set_reply(n, out, outlen);
-            n->st.informs_answered++;
-        }
+        m->pdu.type = MW_PDU_RESPONSE;
+        m->pdu.error_status = 0;
+        m->pdu.error_index = 0;
+        if (pdu_msg_encode(m, n->out, OUT_CAP, &out, &outlen) == 0)
+            answer_or_defer(n, out, outlen, &deferred, &deferred_len);
     }
-    nentry_t *e = queue_push(n, buf, len);
+    nentry_t *e = queue_push(n, buf, len, deferred, deferred_len);
     if (e)
-        fill_entry(e, listener, from, fromlen, version);
+        fill_entry(e, listener, from, fromlen, m->version);
 }
 
-/* --- SNMPv3 ------------------------------------------------------------------ */
-
-static const nuser_t *
-user_find(const notify_t *n, const uint8_t *name, size_t len)
-{
-    for (int i = 0; i < n->nusers; i++)
-        if (n->users[i].name_len == len && memcmp(n->users[i].name, name, len) == 0)
-            return &n->users[i];
-    return NULL;
-}
-
-static int
-is_own_engine(const notify_t *n, const mw_msg_t *m)
-{
-    size_t len;
-    const uint8_t *eid = snmpengine_id(n->eng, &len);
-    return m->engine_id_len == len && memcmp(m->engine_id, eid, len) == 0;
-}
-
-/* Sends a Report carrying usmStats.<stat>.0 = value to a reportable
- * message for which this receiver is authoritative (RFC 3412 7.1.3, RFC
- * 3414 3.2). keys and MW_FLAG_AUTH sign it (notInTimeWindow). */
-static void
-send_report(notify_t *n, const mw_msg_t *req, int32_t request_id, int stat, uint64_t value,
-            const usm_keys_t *keys)
-{
-    uint8_t name[] = { 0x2b, 6, 1, 6, 3, 15, 1, 1, 0, 0 };
-    mw_varbind_t vb;
-    mw_msg_t m;
-    uint8_t *out;
-    size_t outlen;
-    if (!(req->msg_flags & MW_FLAG_REPORTABLE))
-        return;
-    name[8] = (uint8_t)stat;
-    memset(&vb, 0, sizeof vb);
-    vb.oid = name;
-    vb.oid_len = sizeof name;
-    vb.val.type = MW_T_COUNTER32;
-    vb.val.num.u = value & 0xFFFFFFFFu;
-    memset(&m, 0, sizeof m);
-    m.version = MW_V3;
-    m.msg_id = req->msg_id;
-    m.msg_max_size = MAX_MSG;
-    m.msg_flags = keys ? MW_FLAG_AUTH : 0;
-    m.sec_model = MW_SEC_MODEL_USM;
-    size_t eid_len;
-    const uint8_t *eid = snmpengine_id(n->eng, &eid_len);
-    m.engine_id = eid;
-    m.engine_id_len = (uint32_t)eid_len;
-    m.engine_boots = snmpengine_boots(n->eng);
-    m.engine_time = snmpengine_time(n->eng);
-    m.user = req->user;
-    m.user_len = req->user_len;
-    m.context_engine_id = eid;
-    m.context_engine_id_len = (uint32_t)eid_len;
-    m.pdu.type = MW_PDU_REPORT;
-    m.pdu.request_id = request_id;
-    m.pdu.vbs = &vb;
-    m.pdu.nvb = 1;
-    m.pdu.cap = 1;
-    if (usm_msg_encode(keys, &m, n->out, OUT_CAP, &out, &outlen) < 0) {
-        n->st.send_errors++;
-        return;
-    }
-    set_reply(n, out, outlen);
-    n->st.reports_sent++;
-}
-
-/* --- sending engines' boots and time ------------------------------------ */
-
-static int64_t
-mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
-
-static uint32_t
-et_hash(const notify_t *n, const uint8_t *eid, size_t len)
-{
-    uint64_t h = n->etseed ^ 0xcbf29ce484222325u; /* FNV-1a, seeded */
-    for (size_t i = 0; i < len; i++) {
-        h ^= eid[i];
-        h *= 0x100000001b3u;
-    }
-    h ^= h >> 29;
-    return (uint32_t)(h & n->etmask);
-}
-
-static void
-et_unlink(notify_t *n, uint32_t i)
-{
-    etime_t *e = &n->et[i];
-    if (e->prev != ET_NIL)
-        n->et[e->prev].next = e->next;
-    else
-        n->ethead = e->next;
-    if (e->next != ET_NIL)
-        n->et[e->next].prev = e->prev;
-    else
-        n->ettail = e->prev;
-}
-
-static void
-et_push_front(notify_t *n, uint32_t i)
-{
-    etime_t *e = &n->et[i];
-    e->prev = ET_NIL;
-    e->next = n->ethead;
-    if (n->ethead != ET_NIL)
-        n->et[n->ethead].prev = i;
-    else
-        n->ettail = i;
-    n->ethead = i;
-}
-
-/* The entry for an engine ID, made the most recently seen; ET_NIL when
- * there is none. */
-static uint32_t
-et_find(notify_t *n, const uint8_t *eid, size_t len)
-{
-    uint32_t i = n->etbucket[et_hash(n, eid, len)];
-    while (i != ET_NIL && !(n->et[i].eid_len == len && memcmp(n->et[i].eid, eid, len) == 0))
-        i = n->et[i].hnext;
-    if (i != ET_NIL && i != n->ethead) {
-        et_unlink(n, i);
-        et_push_front(n, i);
-    }
-    return i;
-}
-
-/* A new entry for an engine ID (not in the table), taking the least
- * recently seen one's place when the table is full. */
-static uint32_t
-et_add(notify_t *n, const uint8_t *eid, size_t len)
-{
-    uint32_t i, *pp;
-    if (n->etcount < n->etcap) {
-        i = n->etcount++;
-    } else {
-        i = n->ettail;
-        et_unlink(n, i);
-        for (pp = &n->etbucket[et_hash(n, n->et[i].eid, n->et[i].eid_len)]; *pp != i; pp = &n->et[*pp].hnext)
-            ;
-        *pp = n->et[i].hnext;
-        n->etevicted++;
-    }
-    etime_t *e = &n->et[i];
-    memcpy(e->eid, eid, len);
-    e->eid_len = (uint8_t)len;
-    uint32_t b = et_hash(n, eid, len);
-    e->hnext = n->etbucket[b];
-    n->etbucket[b] = i;
-    et_push_front(n, i);
-    return i;
-}
-
-/* RFC 3414 3.2.7 b, for an authentic message from an engine this receiver
- * is not authoritative for (a trap): learns the engine's boots and time
- * when they are newer than what it knew, then says whether the message is
- * in the time window (1) or not (0): not when the engine's boots have
- * reached 2^31-1, when the message's boots are older, or when its time is
- * more than 150 s behind the engine's time as known here (the latest time
- * received plus the local time since). An engine seen for the first time
- * sets what is known. */
-static int
-timely_other(notify_t *n, const mw_msg_t *m)
-{
-    int64_t now = mono_s();
-    if (m->engine_boots < 0 || m->engine_time < 0)
-        return 0;
-    uint32_t i = et_find(n, m->engine_id, m->engine_id_len);
-    etime_t *e;
-    if (i == ET_NIL) {
-        e = &n->et[et_add(n, m->engine_id, m->engine_id_len)];
-        e->boots = m->engine_boots;
-        e->latest = m->engine_time;
-        e->at = now;
-    } else {
-        e = &n->et[i];
-        if (m->engine_boots > e->boots || (m->engine_boots == e->boots && m->engine_time > e->latest)) {
-            e->boots = m->engine_boots;
-            e->latest = m->engine_time;
-            e->at = now;
-        }
-    }
-    if (e->boots == INT32_MAX || m->engine_boots < e->boots)
-        return 0;
-    return (int64_t)m->engine_time >= (int64_t)e->latest + (now - e->at) - TIME_WINDOW;
-}
-
-static void
-usm_fail(notify_t *n, uint64_t *counter)
-{
-    (*counter)++;
-    n->st.auth_failures++;
-}
-
-/* A v3 notification. For traps the sender is authoritative: the keys are
- * localised for the engine ID in the message, whatever it is. For informs
- * (and discovery) this receiver is: the engine ID must be its own, and
- * errors are answered with Reports. */
+/* A v3 notification that message processing let through: authentic as
+ * its level says, from a sender whose engine is authoritative (a trap) or
+ * to this receiver's engine (an inform). */
 static void
 rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
-      const struct sockaddr *from, socklen_t fromlen)
+      const struct sockaddr *from, socklen_t fromlen, mw_msg_t *m, const mp_in_t *in)
 {
-    mw_msg_t m;
-    usm_keys_t keys;
-    const usm_keys_t *kp = NULL;
-    int rc, own;
-    uint8_t flags, level;
-    int32_t reqid;
-
-    memset(&m, 0, sizeof m);
-    memset(&keys, 0, sizeof keys);
-    m.pdu.vbs = n->vbs;
-    m.pdu.cap = NOTIFY_MAX_VB;
-    if ((rc = pdu_msg_decode(&m, buf, len)) < 0) {
-        if (rc == MW_ENOTSUPP)
-            usm_fail(n, &n->st.unknown_sec_models);
-        else
-            n->st.parse_errors++;
-        return;
-    }
-    flags = m.msg_flags;
-    if ((flags & MW_FLAG_PRIV) && !(flags & MW_FLAG_AUTH)) {
-        n->st.parse_errors++; /* RFC 3412 7.2 step 5: snmpInvalidMsgs */
-        return;
-    }
-    /* the request-id for Reports: readable unless encrypted */
-    reqid = m.encrypted ? m.msg_id : m.pdu.request_id;
-    own = is_own_engine(n, &m);
-    if (m.engine_id_len == 0) {
-        /* discovery (RFC 3414 4): tell the sender our engine ID */
-        n->st.unknown_engine_ids++;
-        send_report(n, &m, reqid, USMSTAT_UNKNOWN_EIDS, n->st.unknown_engine_ids, NULL);
-        return;
-    }
-    if (m.engine_id_len < 5 || m.engine_id_len > EID_MAX) {
-        n->st.parse_errors++; /* RFC 3411: SnmpEngineID is 5 to 32 octets */
-        return;
-    }
-    const nuser_t *u = user_find(n, m.user, m.user_len);
-    if (!u) {
-        usm_fail(n, &n->st.unknown_users);
-        if (own)
-            send_report(n, &m, reqid, USMSTAT_UNKNOWN_USERS, n->st.unknown_users, NULL);
-        return;
-    }
-    /* the level must be one the user's keys give, and a user with keys
-     * does not take unauthenticated messages */
-    level = flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
-    if (((flags & MW_FLAG_AUTH) && u->auth == USM_AUTH_NONE)
-        || ((flags & MW_FLAG_PRIV) && u->priv == USM_PRIV_NONE)
-        || (!(flags & MW_FLAG_AUTH) && u->auth != USM_AUTH_NONE)) {
-        usm_fail(n, &n->st.unsupported_levels);
-        if (own)
-            send_report(n, &m, reqid, USMSTAT_UNSUPPORTED_LEVELS,
-                        n->st.unsupported_levels, NULL);
-        return;
-    }
-    if (flags & MW_FLAG_AUTH) {
-        size_t hl = usm_auth_hash_len(u->auth);
-        rc = usm_keys_from_master(u->auth, u->priv, u->auth_master, hl,
-                                  u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
-                                  u->priv != USM_PRIV_NONE ? hl : 0, m.engine_id, m.engine_id_len, &keys);
-        if (rc < 0) {
-            n->st.parse_errors++; /* cannot happen with a checked engine ID */
-            goto cleanup;
-        }
-        kp = &keys;
-    }
-    if (m.encrypted) { /* the scopedPDU is decoded by usm_msg_decode */
-        m.pdu.vbs = n->vbs;
-        m.pdu.cap = NOTIFY_MAX_VB;
-    }
-    rc = usm_msg_decode(kp, &m, buf, len, n->enc, ENC_CAP);
-    if (rc == USM_EWRONGDIGEST) {
-        usm_fail(n, &n->st.wrong_digests);
-        if (own)
-            send_report(n, &m, reqid, USMSTAT_WRONG_DIGESTS, n->st.wrong_digests, NULL);
-        goto cleanup;
-    }
-    /* timeliness, once the message is authentic, where we are authoritative */
-    if (own && (flags & MW_FLAG_AUTH)) {
-        int32_t boots = snmpengine_boots(n->eng);
-        int32_t d = m.engine_time - snmpengine_time(n->eng);
-        if (m.engine_boots != boots || boots == INT32_MAX || d > TIME_WINDOW || d < -TIME_WINDOW) {
-            usm_fail(n, &n->st.not_in_time_window);
-            send_report(n, &m, rc == 0 ? m.pdu.request_id : reqid, USMSTAT_NOT_IN_TIME,
-                        n->st.not_in_time_window, kp);
-            goto cleanup;
-        }
-    }
-    if (rc == USM_EDECRYPT) {
-        usm_fail(n, &n->st.decryption_errors);
-        if (own)
-            send_report(n, &m, reqid, USMSTAT_DECRYPTION, n->st.decryption_errors, NULL);
-        goto cleanup;
-    }
-    if (rc < 0) {
-        n->st.parse_errors++;
-        goto cleanup;
-    }
-    if (m.pdu.type == MW_PDU_INFORM && !own) {
-        /* an inform's receiver is authoritative: make the sender discover */
-        n->st.unknown_engine_ids++;
-        send_report(n, &m, m.pdu.request_id, USMSTAT_UNKNOWN_EIDS,
-                    n->st.unknown_engine_ids, NULL);
-        goto cleanup;
-    }
-    if (m.pdu.type != MW_PDU_TRAPV2 && m.pdu.type != MW_PDU_INFORM) {
+    if (m->pdu.type != MW_PDU_TRAPV2 && m->pdu.type != MW_PDU_INFORM) {
         n->st.wrong_pdu++;
-        goto cleanup;
+        return;
     }
-    /* a trap signed by another engine: timeliness as a non-authoritative
-     * engine, against what that engine's authentic traps said before */
-    if (!own && (flags & MW_FLAG_AUTH) && !timely_other(n, &m)) {
-        usm_fail(n, &n->st.not_in_time_window);
-        goto cleanup;
-    }
-    if (!v2_shape_ok(&m.pdu)) {
+    if (!v2_shape_ok(&m->pdu)) {
         n->st.malformed++;
-        goto cleanup;
+        return;
     }
     /* what is queued: the plaintext scopedPDU, or the whole message */
-    const uint8_t *data = m.encrypted ? n->enc : buf;
-    size_t dlen = m.encrypted ? m.encrypted_len : len;
+    const uint8_t *data = m->encrypted ? n->enc : buf;
+    size_t dlen = m->encrypted ? m->encrypted_len : len;
     if (!has_room(n, dlen)) {
         n->st.dropped_queue++;
-        goto cleanup;
+        return;
     }
-    if (m.pdu.type == MW_PDU_INFORM) {
-        mw_msg_t r = m;
+    const uint8_t *deferred = NULL;
+    size_t deferred_len = 0;
+    if (m->pdu.type == MW_PDU_INFORM) {
+        mw_msg_t r = *m;
         uint8_t *out;
         size_t outlen;
-        r.msg_flags = level;
+        r.msg_flags = m->msg_flags & (MW_FLAG_AUTH | MW_FLAG_PRIV);
         r.msg_max_size = MAX_MSG;
         r.engine_boots = snmpengine_boots(n->eng);
         r.engine_time = snmpengine_time(n->eng);
@@ -1036,26 +735,23 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
         r.pdu.type = MW_PDU_RESPONSE;
         r.pdu.error_status = 0;
         r.pdu.error_index = 0;
-        if (usm_msg_encode(kp, &r, n->out, OUT_CAP, &out, &outlen) == 0) {
-            set_reply(n, out, outlen);
-            n->st.informs_answered++;
-        } else {
+        if (usm_msg_encode(in->keys, &r, n->out, OUT_CAP, &out, &outlen) == 0)
+            answer_or_defer(n, out, outlen, &deferred, &deferred_len);
+        else
             n->st.send_errors++;
-        }
     }
-    nentry_t *e = queue_push(n, data, dlen);
+    nentry_t *e = queue_push(n, data, dlen, deferred, deferred_len);
     if (e) {
         fill_entry(e, listener, from, fromlen, MW_V3);
-        e->scoped = m.encrypted != NULL;
-        e->msg_id = m.msg_id;
-        e->sec_level = level == 0 ? NOTIFY_NOAUTH : (level & MW_FLAG_PRIV) ? NOTIFY_AUTHPRIV : NOTIFY_AUTHNOPRIV;
-        e->user_len = (uint8_t)m.user_len;
-        memcpy(e->user, m.user, m.user_len);
-        e->eid_len = (uint8_t)m.engine_id_len;
-        memcpy(e->eid, m.engine_id, m.engine_id_len);
+        e->scoped = m->encrypted != NULL;
+        e->msg_id = m->msg_id;
+        e->sec_level = in->level == MP_AUTHPRIV ? NOTIFY_AUTHPRIV
+                     : in->level == MP_AUTHNOPRIV ? NOTIFY_AUTHNOPRIV : NOTIFY_NOAUTH;
+        e->user_len = (uint8_t)m->user_len;
+        memcpy(e->user, m->user, m->user_len);
+        e->eid_len = (uint8_t)m->engine_id_len;
+        memcpy(e->eid, m->engine_id, m->engine_id_len);
     }
-cleanup:
-    usm_keys_wipe(&keys);
 }
 
 int
@@ -1063,21 +759,37 @@ notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
                const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
                size_t *reply_len)
 {
-    int32_t version;
     uint64_t before = n->st.received;
+    mw_msg_t m;
+    mp_in_t in;
     n->reply = NULL;
     n->reply_len = 0;
-    n->st.packets++;
     if (listener < 0 || listener >= NOTIFY_MAX_LISTEN)
         listener = 0;
-    if (!ber_is_whole_seq(buf, len) || pdu_msg_peek_version(buf, len, &version) < 0)
-        n->st.parse_errors++;
-    else if (version == MW_V1 || version == MW_V2C)
-        rx_community(n, listener, buf, len, from, fromlen, version);
-    else if (version == MW_V3)
-        rx_v3(n, listener, buf, len, from, fromlen);
-    else
-        n->st.bad_versions++;
+    memset(&m, 0, sizeof m);
+    m.pdu.vbs = n->vbs;
+    m.pdu.cap = NOTIFY_MAX_VB;
+    switch (mp_receive(n->mp, buf, len, &m, n->enc, ENC_CAP, &in)) {
+    case MP_COMMUNITY:
+        rx_community(n, listener, buf, len, from, fromlen, &m);
+        break;
+    case MP_OK:
+        rx_v3(n, listener, buf, len, from, fromlen, &m, &in);
+        break;
+    case MP_FAIL_PARSE: case MP_FAIL_VERSION: case MP_FAIL_INVALID: case MP_FAIL_ENGINEID:
+        break;
+    case MP_FAIL_SECMODEL: case MP_FAIL_USER: case MP_FAIL_LEVEL: case MP_FAIL_DIGEST:
+    case MP_FAIL_TIME: case MP_FAIL_DECRYPT:
+        n->st.auth_failures++;
+        break;
+    }
+    if (in.report) {
+        set_reply(n, in.report, in.report_len);
+        n->st.reports_sent++;
+    } else if (in.report_failed) {
+        n->st.send_errors++;
+    }
+    mp_in_clear(&in);
     *reply = n->reply;
     *reply_len = n->reply_len;
     return n->st.received != before;
@@ -1150,6 +862,6 @@ notify_stats(const notify_t *n, notify_stats_t *st)
     st->queue_len = n->qcount;
     st->queue_bytes = n->rused;
     st->queue_peak = n->qpeak;
-    st->engines = n->etcount;
-    st->engines_evicted = n->etevicted;
+    st->mp = *mp_stats(n->mp);
+    mp_engines(n->mp, &st->engines, &st->engines_evicted);
 }

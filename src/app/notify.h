@@ -14,16 +14,22 @@
  * snmpTrapAddress.0, snmpTrapCommunity.0 and snmpTrapEnterprise.0 when
  * absent), with the v1 fields kept in the PDU.
  *
+ * Message processing (decoding, the USM receive steps, Reports and the
+ * RFC-named counters) is src/app/mp.c's, shared with the agent; the
+ * receiver keeps what is its own: communities, which PDUs are
+ * notifications, their shape, the queue, and the answer to an inform.
+ *
  * SNMPv3: users are configured once, without engine IDs. A trap's sender
  * is authoritative, so its keys are localised for each sender engine ID
  * as it is seen (usm_keys_* caches them). For informs the receiver is
  * authoritative: it answers discovery with its own engine ID, boots and
  * time, and checks timeliness against them. For traps signed by another
- * engine the receiver is not authoritative: it keeps each sending engine's
- * boots and latest time, learnt from authenticated traps only, and drops
- * a trap whose boots are older or whose time is more than 150 s behind
- * (RFC 3414 3.2.7 b), so a captured trap cannot be replayed. That cache
- * holds engines_max engines and forgets the least recently seen first. */
+ * engine the receiver is not authoritative: mp keeps each sending
+ * engine's boots and latest time, learnt from authenticated traps only,
+ * and drops a trap whose boots are older or whose time is more than 150 s
+ * behind (RFC 3414 3.2.7 b), so a captured trap cannot be replayed. That
+ * cache holds engines_max engines and forgets the least recently seen
+ * first. */
 #ifndef MW_NOTIFY_H
 #define MW_NOTIFY_H
 
@@ -32,6 +38,7 @@
 
 #include "../core/pdu.h"
 #include "../usm/usm.h"
+#include "mp.h"
 
 struct event_base;
 typedef struct notify notify_t;
@@ -48,33 +55,30 @@ typedef union {
     struct sockaddr_in6 in6;
 } notify_addr_t;
 
-/* Every datagram read is counted once in exactly one of: received,
- * dropped_queue, parse_errors, bad_versions, wrong_pdu, malformed,
- * auth_failures, unknown_engine_ids. */
+/* Every datagram read (mp.snmpInPkts) is counted once in exactly one of:
+ * received, dropped_queue, mp.snmpInASNParseErrs, mp.snmpInvalidMsgs,
+ * mp.snmpInBadVersions, wrong_pdu, malformed, auth_failures,
+ * mp.usmStatsUnknownEngineIDs. */
 typedef struct {
-    uint64_t packets;            /* datagrams read */
+    mp_stats_t mp;               /* message processing's counters, by their MIB
+                                  * names (see mp.h); usmStatsNotInTimeWindows
+                                  * counts informs to this engine, and traps
+                                  * replayed or out of date for their sender's
+                                  * engine; usmStatsUnknownEngineIDs discovery,
+                                  * an inform for another engine, or an engine ID
+                                  * no engine can have (not a failure) */
     uint64_t received;           /* notifications accepted into the queue */
     uint64_t handled;            /* taken from the queue by notify_pop */
     uint64_t dropped;            /* dropped_queue + dropped_socket */
     uint64_t dropped_queue;      /* the queue was full */
     uint64_t dropped_socket;     /* the kernel's receive buffer was full */
-    uint64_t parse_errors;       /* snmpInASNParseErrs */
-    uint64_t bad_versions;       /* snmpInBadVersions */
     uint64_t wrong_pdu;          /* not a notification (GET, Response, ...) */
     uint64_t malformed;          /* a v2 trap or inform whose first two varbinds are
                                   * not sysUpTime.0 and snmpTrapOID.0 (RFC 3416 4.2.6) */
-    uint64_t auth_failures;      /* the sum of the next seven */
-    uint64_t bad_community;      /* snmpInBadCommunityNames */
-    uint64_t unknown_users;      /* usmStatsUnknownUserNames */
-    uint64_t unsupported_levels; /* usmStatsUnsupportedSecLevels */
-    uint64_t wrong_digests;      /* usmStatsWrongDigests */
-    uint64_t decryption_errors;  /* usmStatsDecryptionErrors */
-    uint64_t unknown_sec_models; /* snmpUnknownSecurityModels */
-    uint64_t not_in_time_window; /* usmStatsNotInTimeWindows: informs to this
-                                  * engine, and traps replayed or out of date
-                                  * for their sender's engine */
-    uint64_t unknown_engine_ids; /* usmStatsUnknownEngineIDs: discovery, or an
-                                  * inform for another engine (not a failure) */
+    uint64_t auth_failures;      /* the sum of snmpInBadCommunityNames,
+                                  * usmStatsUnknownUserNames, usmStatsUnsupportedSecLevels,
+                                  * usmStatsWrongDigests, usmStatsDecryptionErrors,
+                                  * snmpUnknownSecurityModels, usmStatsNotInTimeWindows */
     uint64_t informs_answered;   /* Responses sent */
     uint64_t reports_sent;       /* v3 Reports sent (discovery, time window, errors) */
     uint64_t send_errors;        /* Responses/Reports the socket refused */
@@ -122,6 +126,9 @@ typedef struct {
      * privacy the decrypted scopedPDU (notify_decode takes either). */
     const uint8_t *raw;
     uint32_t raw_len;
+    /* An inform's Response, when informs are deferred (notify_answer). */
+    const uint8_t *reply;
+    uint32_t reply_len;
 } notify_note_t;
 
 /* Called from the loop (a zero timer) when entries wait in the queue. */
@@ -180,6 +187,21 @@ int notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
 
 /* Takes the oldest notification. 1 with *out filled, 0 when empty. */
 int notify_pop(notify_t *n, notify_note_t *out);
+
+/* With on, an inform is not answered when it arrives: its Response rides
+ * with the notification (reply, reply_len) and the layer above sends it
+ * with notify_answer once it has kept the inform (stored it elsewhere);
+ * informs_answered counts what notify_answer sent. */
+void notify_defer_informs(notify_t *n, int on);
+
+/* The content identity of a notification, SHA-256 into out: its sender
+ * (v3: the sending engine ID; v1, v2c: the sender's address, as the
+ * caller gives it) and its PDU (v2c, v3: request-id and varbinds; v1: the
+ * whole Trap-PDU). The same notification received twice, by one receiver
+ * or two, has the same identity. 0 or MW_ENOMEM. */
+int notify_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32]);
+int notify_answer(notify_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
+                  const uint8_t *reply, size_t len);
 size_t notify_pending(const notify_t *n);
 
 void notify_stats(const notify_t *n, notify_stats_t *st);

@@ -1141,13 +1141,10 @@ l_stats(lua_State *L)
     lagent_t *la = check_agent(L, 1);
     const agent_stats_t *s = agent_stats(la->a);
     lua_createtable(L, 0, 40);
+    mwl_push_mp_stats(L, agent_mp_stats(la->a));
 #define F(k, f) lua_pushinteger(L, (lua_Integer)s->f); lua_setfield(L, -2, k)
-    F("snmpInPkts", in_pkts);
     F("snmpOutPkts", out_pkts);
-    F("snmpInBadVersions", in_bad_versions);
-    F("snmpInBadCommunityNames", in_bad_community_names);
     F("snmpInBadCommunityUses", in_bad_community_uses);
-    F("snmpInASNParseErrs", in_asn_parse_errs);
     F("snmpInGetRequests", in_get_requests);
     F("snmpInGetNexts", in_get_nexts);
     F("snmpInSetRequests", in_set_requests);
@@ -1161,15 +1158,6 @@ l_stats(lua_State *L)
     F("snmpOutGenErrs", out_gen_errs);
     F("snmpOutTraps", out_traps);
     F("snmpSilentDrops", silent_drops);
-    F("snmpUnknownSecurityModels", unknown_security_models);
-    F("snmpInvalidMsgs", invalid_msgs);
-    F("snmpUnknownPDUHandlers", unknown_pdu_handlers);
-    F("usmStatsUnsupportedSecLevels", usm_unsupported_sec_levels);
-    F("usmStatsNotInTimeWindows", usm_not_in_time_windows);
-    F("usmStatsUnknownUserNames", usm_unknown_user_names);
-    F("usmStatsUnknownEngineIDs", usm_unknown_engine_ids);
-    F("usmStatsWrongDigests", usm_wrong_digests);
-    F("usmStatsDecryptionErrors", usm_decryption_errors);
 #undef F
     return 1;
 }

@@ -124,16 +124,26 @@ static struct {
     uint8_t ber[OIDC_MAX];
 } oidc[OIDC_SLOTS];
 static const void *oidc_owner; /* the strings table the entries are for */
+static int oidc_used;          /* an entry was written since the last clear */
+
+/* Clears the entries (only when one was written: a one-shot command does
+ * not touch the table's pages for nothing) */
+static void
+oidc_clear(const void *owner)
+{
+    if (oidc_used)
+        memset(oidc, 0, sizeof oidc);
+    oidc_used = 0;
+    oidc_owner = owner;
+}
 
 static void
 push_strings(lua_State *L)
 {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &strings_key) == LUA_TTABLE) {
         /* another state's entries name strings this table does not hold */
-        if (lua_topointer(L, -1) != oidc_owner) {
-            memset(oidc, 0, sizeof oidc);
-            oidc_owner = lua_topointer(L, -1);
-        }
+        if (lua_topointer(L, -1) != oidc_owner)
+            oidc_clear(lua_topointer(L, -1));
         return;
     }
     lua_pop(L, 1);
@@ -150,8 +160,7 @@ push_strings(lua_State *L)
     }
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &strings_key);
-    memset(oidc, 0, sizeof oidc);
-    oidc_owner = lua_topointer(L, -1);
+    oidc_clear(lua_topointer(L, -1));
 }
 
 static void
@@ -184,6 +193,7 @@ push_oid_cached(lua_State *L, int st, const uint8_t *ber, size_t len)
     lua_rawseti(L, st, OIDC_BASE + (int)slot);
     oidc[slot].len = (uint8_t)len;
     memcpy(oidc[slot].ber, ber, len);
+    oidc_used = 1;
 }
 
 static void

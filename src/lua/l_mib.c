@@ -1,6 +1,8 @@
 /* l_mib.c - the MIB class: a set of loaded MIB modules (src/mib), names
  * <-> OIDs, node details and value rendering. lua/moonwalk/mib.lua builds
  * mw.mib on top of it. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +38,9 @@ l_mib_new(lua_State *L)
     return 1;
 }
 
-/* core.mib_cache_load(path, key) -> set | nil, reason: the set a compiled
- * cache file holds when it is sound and up to date (src/mib/mibcache.h) */
+/* core.mib_cache_load(path, key) -> set, "ok" | "ok: relocated" | nil,
+ * reason: the set a compiled cache file holds when it is sound and up to
+ * date (src/mib/mibcache.h) */
 static int
 l_mib_cache_load(lua_State *L)
 {
@@ -52,6 +55,23 @@ l_mib_cache_load(lua_State *L)
         lua_pushstring(L, why);
         return 2;
     }
+    lua_pushstring(L, why);
+    return 2;
+}
+
+/* core.mib_cache_name(key) -> 16 hex digits: the FNV-1a 64 hash of the
+ * key, which names its cache file */
+static int
+l_mib_cache_name(lua_State *L)
+{
+    size_t n;
+    const unsigned char *k = (const unsigned char *)luaL_checklstring(L, 1, &n);
+    uint64_t h = 14695981039346656037ull;
+    char hex[17];
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 1099511628211ull;
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    lua_pushstring(L, hex);
     return 1;
 }
 
@@ -539,6 +559,23 @@ l_mib_modules(lua_State *L)
     return 1;
 }
 
+/* m:loaded_count() -> how many modules are loaded (m:modules() without
+ * building the list) */
+static int
+l_mib_loaded_count(lua_State *L)
+{
+    mib_t *m = check_mib(L, 1);
+    int n = mib_module_count(m), loaded_n = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name, *file;
+        int loaded;
+        if (mib_module_info(m, i, &name, &file, &loaded) == 0 && loaded)
+            loaded_n++;
+    }
+    lua_pushinteger(L, loaded_n);
+    return 1;
+}
+
 typedef struct {
     lua_State *L;
     lua_Integer i;
@@ -672,6 +709,7 @@ static const luaL_Reg mib_methods[] = {
     { "node", l_mib_node },
     { "format_value", l_mib_format_value },
     { "modules", l_mib_modules },
+    { "loaded_count", l_mib_loaded_count },
     { "report", l_mib_report },
     { "tree", l_mib_tree },
     { "ascii_dump", l_mib_ascii_dump },
@@ -698,6 +736,8 @@ mwl_mib_open(lua_State *L)
     lua_setfield(L, -2, "mib_new");
     lua_pushcfunction(L, l_mib_cache_load);
     lua_setfield(L, -2, "mib_cache_load");
+    lua_pushcfunction(L, l_mib_cache_name);
+    lua_setfield(L, -2, "mib_cache_name");
     lua_pushcfunction(L, l_mib_set_resolver);
     lua_setfield(L, -2, "mib_set_resolver");
     return 0;

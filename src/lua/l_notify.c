@@ -469,6 +469,10 @@ push_note(lua_State *L, const notify_note_t *nt)
         put_oid(L, t, K_TRAP_OID, pdu->vbs[1].val.p, pdu->vbs[1].val.len);
     /* varbinds are made from raw when first asked for (note_index) */
     put_str(L, t, K_RAW, nt->raw, nt->raw_len);
+    if (nt->reply_len) { /* a deferred inform's Response (r:answer) */
+        lua_pushlstring(L, (const char *)nt->reply, nt->reply_len);
+        lua_setfield(L, t, "reply");
+    }
     lua_pushvalue(L, UP(K_EXTRA));
     lua_setmetatable(L, t);
 }
@@ -479,6 +483,29 @@ typedef struct {
     uint8_t conv[1024];
 } decode_scratch_t;
 
+/* n.dedup_id: the notification's content identity (notify_content_id)
+ * in hex, with the sender taken from the table: engine_id for v3, else
+ * source. Kept in n. */
+static int
+push_dedup_id(lua_State *L, const mw_pdu_t *pdu)
+{
+    uint8_t id[32];
+    size_t slen;
+    lua_pushvalue(L, UP(K_VERSION));
+    lua_rawget(L, 1);
+    int v3 = lua_rawequal(L, -1, UP(K_V3));
+    lua_pushvalue(L, UP(v3 ? K_ENGINE_ID : K_SOURCE));
+    lua_rawget(L, 1);
+    const char *sender = lua_tolstring(L, -1, &slen);
+    if (notify_content_id((const uint8_t *)(sender ? sender : ""), sender ? slen : 0, pdu, id) < 0)
+        return luaL_error(L, "out of memory");
+    mwl_push_hex(L, id, 16);
+    lua_pushliteral(L, "dedup_id");
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
 /* __index of notifications: n.varbinds is decoded from n.raw on first
  * use and then kept in n. */
 static int
@@ -488,8 +515,13 @@ note_index(lua_State *L)
     const char *raw;
     mw_pdu_t pdu;
     decode_scratch_t *ds = lua_touserdata(L, UP(K_EXTRA));
-    if (!lua_rawequal(L, 2, UP(K_VARBINDS)))
-        return 0;
+    int want_id = 0;
+    if (!lua_rawequal(L, 2, UP(K_VARBINDS))) {
+        const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+        if (!k || strcmp(k, "dedup_id") != 0)
+            return 0;
+        want_id = 1;
+    }
     lua_pushvalue(L, UP(K_RAW));
     lua_rawget(L, 1);
     raw = lua_tolstring(L, -1, &len);
@@ -500,6 +532,8 @@ note_index(lua_State *L)
     pdu.cap = NOTIFY_MAX_VB + 5;
     if (notify_decode((const uint8_t *)raw, len, &pdu, ds->conv, sizeof ds->conv) < 0)
         return luaL_error(L, "notification bytes do not decode");
+    if (want_id)
+        return push_dedup_id(L, &pdu);
     lua_createtable(L, (int)pdu.nvb, 0);
     for (size_t i = 0; i < pdu.nvb; i++) {
         push_vb(L, &pdu.vbs[i]);
@@ -542,20 +576,87 @@ l_recv_pop(lua_State *L)
     return 1;
 }
 
+/* r:note_mt() -> the notifications' metatable (varbinds and dedup_id
+ * decoded from raw on first use): a notification rebuilt from elsewhere
+ * (a stream) gets it too */
+static int
+l_recv_note_mt(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* r:defer_informs(on): informs are answered by r:answer(n), not on arrival */
+static int
+l_recv_defer_informs(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    notify_defer_informs(r->n, lua_toboolean(L, 2));
+    return 0;
+}
+
+/* r:answer(n) -> true | nil, err: sends a deferred inform's Response
+ * (n.reply) to n.source:n.port from the socket it came in on. */
+static int
+l_recv_answer(lua_State *L)
+{
+    lrecv_t *r = check_recv(L, 1);
+    size_t len;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "reply");
+    const char *reply = lua_tolstring(L, -1, &len);
+    lua_getfield(L, 2, "source");
+    const char *host = lua_tostring(L, -1);
+    lua_getfield(L, 2, "port");
+    lua_Integer port = lua_tointeger(L, -1);
+    lua_getfield(L, 2, "listener");
+    lua_Integer listener = lua_tointeger(L, -1);
+    lua_getfield(L, 2, "transport");
+    const char *tr = lua_tostring(L, -1);
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (!reply || !host || port <= 0 || port > 65535 || listener < 1
+        || udp_literal_addr(host, (int)port, tr && strcmp(tr, "udp6") == 0 ? AF_INET6 : AF_INET,
+                            &ss, &sslen) < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "not a deferred inform");
+        return 2;
+    }
+    if (notify_answer(r->n, (int)listener - 1, (struct sockaddr *)&ss, sslen,
+                      (const uint8_t *)reply, len) < 0) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "cannot send the Response");
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int
 l_recv_stats(lua_State *L)
 {
     lrecv_t *r = check_recv(L, 1);
     notify_stats_t st;
     notify_stats(r->n, &st);
-    lua_createtable(L, 0, 27);
+    lua_createtable(L, 0, 45);
+    mwl_push_mp_stats(L, &st.mp);
 #define F(x) set_int(L, #x, (lua_Integer)st.x)
-    F(packets); F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
-    F(parse_errors); F(bad_versions); F(wrong_pdu); F(malformed); F(auth_failures); F(bad_community);
-    F(unknown_users); F(unsupported_levels); F(wrong_digests); F(decryption_errors);
-    F(unknown_sec_models); F(unknown_engine_ids); F(not_in_time_window);
+    F(received); F(handled); F(dropped); F(dropped_queue); F(dropped_socket);
+    F(wrong_pdu); F(malformed); F(auth_failures);
     F(informs_answered); F(reports_sent); F(send_errors); F(queue_len); F(queue_bytes);
     F(queue_peak); F(engines); F(engines_evicted);
+    /* the names these counters had before they took the MIB's, which
+     * scripts, the trapd log line and the specs use */
+#define ALIAS(k, x) set_int(L, k, (lua_Integer)st.mp.x)
+    ALIAS("packets", snmpInPkts); ALIAS("parse_errors", snmpInASNParseErrs);
+    ALIAS("bad_versions", snmpInBadVersions); ALIAS("bad_community", snmpInBadCommunityNames);
+    ALIAS("unknown_users", usmStatsUnknownUserNames);
+    ALIAS("unsupported_levels", usmStatsUnsupportedSecLevels);
+    ALIAS("wrong_digests", usmStatsWrongDigests); ALIAS("decryption_errors", usmStatsDecryptionErrors);
+    ALIAS("unknown_sec_models", snmpUnknownSecurityModels);
+    ALIAS("unknown_engine_ids", usmStatsUnknownEngineIDs);
+    ALIAS("not_in_time_window", usmStatsNotInTimeWindows);
+#undef ALIAS
 #undef F
     return 1;
 }
@@ -594,6 +695,8 @@ static const luaL_Reg recv_methods[] = {
     { "kick", l_recv_kick },
     { "pending", l_recv_pending },
     { "stats", l_recv_stats },
+    { "defer_informs", l_recv_defer_informs },
+    { "answer", l_recv_answer },
     { "close", l_recv_close },
     { NULL, NULL },
 };
@@ -615,6 +718,9 @@ mwl_notify_open(lua_State *L)
         lua_setfield(L, -2, "__name");
         /* pop, with that metatable */
         int mt = lua_gettop(L);
+        lua_pushvalue(L, mt);
+        lua_pushcclosure(L, l_recv_note_mt, 1);
+        lua_setfield(L, -3, "note_mt");
         push_upvalues(L);
         lua_pushvalue(L, mt);
         lua_pushcclosure(L, l_recv_pop, NUP);

@@ -183,6 +183,14 @@ static const luaL_Reg engine_funcs[] = {
     { NULL, NULL },
 };
 
+void
+mwl_push_mp_stats(lua_State *L, const mp_stats_t *st)
+{
+#define PUSH_STAT(name) lua_pushinteger(L, (lua_Integer)st->name); lua_setfield(L, -2, #name);
+    MP_STATS(PUSH_STAT)
+#undef PUSH_STAT
+}
+
 int
 mwl_snmpengine_open(lua_State *L)
 {

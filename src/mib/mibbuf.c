@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/text.h"
 #include "mibbuf.h"
 
 static int
@@ -73,4 +74,16 @@ mibbuf_out(mibbuf_t *b, char *out, size_t cap)
     b->buf = NULL;
     b->len = b->cap = 0;
     return n;
+}
+
+void
+mibbuf_ascii(mibbuf_t *b, const uint8_t *cp, size_t len)
+{
+    size_t need = text_ascii(cp, len, NULL, 0);
+    char small[512], *t = need <= sizeof small ? small : malloc(need);
+    if (!t)
+        return;
+    mibbuf_add(b, t, text_ascii(cp, len, t, need));
+    if (t != small)
+        free(t);
 }

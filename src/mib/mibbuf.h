@@ -5,6 +5,7 @@
 #define MW_MIBBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char *buf; /* owned, NUL-terminated when not NULL */
@@ -14,6 +15,8 @@ typedef struct {
 void mibbuf_add(mibbuf_t *b, const char *s, size_t n);
 void mibbuf_cat(mibbuf_t *b, const char *s);
 void mibbuf_printf(mibbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Octets as net-snmp prints a printable string (text_ascii). */
+void mibbuf_ascii(mibbuf_t *b, const uint8_t *p, size_t n);
 char mibbuf_last(const mibbuf_t *b);
 /* Copies the text into out (cap bytes, NUL-terminated), frees the buffer
  * and returns the full length, like snprintf. */

@@ -1,14 +1,26 @@
 /* mibcache.c - the compiled MIB cache (see mibcache.h).
  *
- * Layout: a fixed header, then sections the header points at (offsets from
- * the start of the file, 8-byte aligned): the string pool (NUL-terminated,
- * each string once), the list pool (uint32 words: a list is its count then
- * its items), and arrays of fixed records for sources, modules, textual
- * conventions, nodes and label hash chains. A string or list reference
- * NONE is NULL; a node index NONE is no node. */
+ * The file is an image of the linked set: its nodes, modules, textual
+ * conventions, their lists and strings, laid out as the structs of mib.h
+ * and mibint.h are, with every pointer already set for one address (the
+ * base, chosen from the key). A load maps the file there, copy-on-write,
+ * and uses it in place: a warm start costs one map and the checks of the
+ * sources, whatever the number of modules, and the pages are shared by
+ * every process using the same cache (only those touched are read). When
+ * the base is taken, the file is mapped elsewhere and its pointers are
+ * moved by the difference (the file lists where each one is).
+ *
+ * Layout: the header, then 8-byte aligned objects the header points at:
+ * the root (the tables of the mib_t), the sources, the relocation list
+ * (file offsets of the pointers) and the objects. The body is trusted as
+ * this code wrote it (to a temporary file renamed over the old one): the
+ * header's checksum, the length, the layout of the structs and the key
+ * are checked, the sources are compared with the files, and a relocated
+ * pointer must point into the file. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +31,25 @@
 #include "mibcache.h"
 #include "mibint.h"
 
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000 /* Linux 4.17; older kernels take a hint */
+#endif
+
 #define MC_MAGIC "MWMIBC\r\n"
-#define MC_VERSION 1u
+#define MC_VERSION 2u
 #define NONE 0xffffffffu
 
 typedef struct {
     char magic[8];
     uint32_t version, hdr_sum;  /* hdr_sum: FNV-1a of the header with it 0 */
     uint64_t total_len;
-    uint32_t sizes;             /* sizeof of the records, a layout check */
-    uint32_t key;               /* string */
-    uint32_t strings_off, strings_len;
-    uint32_t lists_off, lists_len;   /* in words */
+    uint64_t base;              /* the address the pointers are set for */
+    uint32_t layout;            /* layout_sum() of the writer */
+    uint32_t key, dirs, journal, errors;    /* strings (file offsets) */
+    uint32_t nerrors;
+    uint32_t root_off;
     uint32_t sources_off, nsources;
-    uint32_t modules_off, nmodules;
-    uint32_t tcs_off, ntcs;
-    uint32_t nodes_off, nnodes;
-    uint32_t buckets_off, nbuckets;  /* (bucket, node) pairs */
-    uint32_t tree_head;
-    uint32_t dirs, journal, errors;  /* strings */
-    uint32_t nerrors, pad;
+    uint32_t relocs_off, nrelocs;
 } mc_header_t;
 
 typedef struct {
@@ -46,27 +57,17 @@ typedef struct {
     int64_t size, mtime_s, mtime_ns;    /* size -1: did not exist */
 } mc_source_t;
 
+/* What a mib_t holds of the set; the arrays and lists are in the file. */
 typedef struct {
-    uint32_t name, file, loaded, pad;
-} mc_module_t;
-
-typedef struct {
-    int32_t type, modid;
-    uint32_t descriptor, hint, enums, ranges;
-} mc_tc_t;
-
-typedef struct {
-    uint32_t label, plabel;
-    int64_t subid;
-    int32_t modid, type, access, status, tc, line;
-    uint32_t modules, enums, ranges, indexes, varbinds;
-    uint32_t augments, hint, units, defval, file;
-    uint32_t desc_off, desc_len, ref_off, ref_len;
-    uint32_t parent, child, peer, hnext;
-} mc_node_t;
-
-#define MC_SIZES ((uint32_t)(sizeof(mc_header_t) << 24 | sizeof(mc_source_t) << 16 | \
-                             sizeof(mc_tc_t) << 8 | sizeof(mc_node_t)))
+    mib_node_t *tree_head;
+    mib_module_t *module_head;
+    mib_module_t **modules;     /* by modid */
+    mib_tc_t *tcs;
+    int32_t nmodules, ntcs;
+    mib_node_t *tbuckets[THASH];
+    mib_module_t *mbuckets[MHASH];
+    int tcbuckets[TCHASH];
+} mc_root_t;
 
 static uint32_t
 fnv32(const void *p, size_t n)
@@ -76,6 +77,53 @@ fnv32(const void *p, size_t n)
     while (n--)
         h = (h ^ *s++) * 16777619u;
     return h;
+}
+
+/* A checksum of the offsets and sizes of every field the image holds: a
+ * cache written by a build with other structs is not used. */
+#define F(t, f) (uint32_t)offsetof(t, f), (uint32_t)sizeof(((t *)0)->f)
+static uint32_t
+layout_sum(void)
+{
+    static const uint32_t l[] = {
+        (uint32_t)sizeof(void *), (uint32_t)sizeof(mib_node_t),
+        F(mib_node_t, label), F(mib_node_t, plabel), F(mib_node_t, subid),
+        F(mib_node_t, modid), F(mib_node_t, reported), F(mib_node_t, modules),
+        F(mib_node_t, nmodules), F(mib_node_t, type), F(mib_node_t, access),
+        F(mib_node_t, status), F(mib_node_t, tc), F(mib_node_t, enums),
+        F(mib_node_t, ranges), F(mib_node_t, indexes), F(mib_node_t, varbinds),
+        F(mib_node_t, augments), F(mib_node_t, hint), F(mib_node_t, units),
+        F(mib_node_t, defval), F(mib_node_t, description_at), F(mib_node_t, reference_at),
+        F(mib_node_t, description), F(mib_node_t, reference), F(mib_node_t, file),
+        F(mib_node_t, line), F(mib_node_t, parent), F(mib_node_t, child),
+        F(mib_node_t, peer), F(mib_node_t, next), F(mib_node_t, hnext),
+        (uint32_t)sizeof(mib_module_t), F(mib_module_t, name), F(mib_module_t, file),
+        F(mib_module_t, modid), F(mib_module_t, imports), F(mib_module_t, no_imports),
+        F(mib_module_t, next), F(mib_module_t, hnext),
+        (uint32_t)sizeof(mib_tc_t), F(mib_tc_t, type), F(mib_tc_t, modid),
+        F(mib_tc_t, descriptor), F(mib_tc_t, hint), F(mib_tc_t, hnext), F(mib_tc_t, enums),
+        F(mib_tc_t, ranges),
+        (uint32_t)sizeof(mib_enum_t), F(mib_enum_t, label), F(mib_enum_t, value), F(mib_enum_t, next),
+        (uint32_t)sizeof(mib_range_t), F(mib_range_t, low), F(mib_range_t, high), F(mib_range_t, next),
+        (uint32_t)sizeof(mib_index_t), F(mib_index_t, label), F(mib_index_t, implied),
+        F(mib_index_t, next),
+        (uint32_t)sizeof(mib_varbind_t), F(mib_varbind_t, label), F(mib_varbind_t, next),
+        (uint32_t)sizeof(mc_root_t), (uint32_t)sizeof(mc_header_t), (uint32_t)sizeof(mc_source_t),
+    };
+    return fnv32(l, sizeof l);
+}
+#undef F
+
+/* The address a cache for key is written for: one of 1,024 slots of 4 GiB
+ * from 0x3e0000000000, far from where Linux places the heap, libraries,
+ * stacks and sanitizer shadows on 64-bit systems; 0 (relocated on every
+ * load) elsewhere. */
+static uint64_t
+base_for(const char *key)
+{
+    if (sizeof(void *) < 8)
+        return 0;
+    return 0x3e0000000000ull + (uint64_t)(fnv32(key, strlen(key)) & 1023) * 0x100000000ull;
 }
 
 /* ---- writing --------------------------------------------------------- */
@@ -108,7 +156,9 @@ buf_put(buf_t *b, const void *d, size_t n)
 }
 
 typedef struct {
-    buf_t strings, lists;
+    buf_t img;                  /* the whole file, from offset 0 */
+    buf_t relocs;               /* uint32 file offsets of the pointers */
+    uint64_t base;
     uint32_t *shash;            /* open addressing: string offset + 1 */
     size_t shcap, shcount;
     const mib_node_t **nodes;   /* index -> node */
@@ -116,8 +166,39 @@ typedef struct {
     uintptr_t *phash;           /* pointer -> index + 1, open addressing */
     uint32_t *pidx;
     size_t phcap;
+    uint32_t nodes_off, mods_off;
+    int nmods;
     int failed;
 } writer_t;
+
+/* n zeroed bytes, 8-aligned: their offset */
+static uint32_t
+w_alloc(writer_t *w, size_t n)
+{
+    static const char z[64];
+    while (w->img.len & 7)
+        buf_put(&w->img, z, 1);
+    uint32_t at = (uint32_t)w->img.len;
+    for (size_t k = n; k > 0;) {
+        size_t c = k < sizeof z ? k : sizeof z;
+        buf_put(&w->img, z, c);
+        k -= c;
+    }
+    if (w->img.len > 0xfffffff0u)
+        w->failed = 1;
+    return w->img.failed ? 0 : at;
+}
+
+/* The pointer at file offset slot points at file offset target. */
+static void
+w_ptr(writer_t *w, uint32_t slot, uint32_t target)
+{
+    if (target == NONE || w->img.failed || w->failed)
+        return;
+    uintptr_t v = (uintptr_t)(w->base + target);
+    memcpy(w->img.p + slot, &v, sizeof v);
+    buf_put(&w->relocs, &slot, sizeof slot);
+}
 
 static uint32_t
 w_str(writer_t *w, const char *s)
@@ -133,8 +214,8 @@ w_str(writer_t *w, const char *s)
         }
         for (size_t i = 0; i < w->shcap; i++)
             if (w->shash[i]) {
-                size_t j = fnv32(w->strings.p + w->shash[i] - 1,
-                                 strlen(w->strings.p + w->shash[i] - 1)) & (cap - 1);
+                const char *t = w->img.p + w->shash[i] - 1;
+                size_t j = fnv32(t, strlen(t)) & (cap - 1);
                 while (nh[j])
                     j = (j + 1) & (cap - 1);
                 nh[j] = w->shash[i];
@@ -146,46 +227,51 @@ w_str(writer_t *w, const char *s)
     size_t n = strlen(s);
     size_t j = fnv32(s, n) & (w->shcap - 1);
     while (w->shash[j]) {
-        if (!strcmp(w->strings.p + w->shash[j] - 1, s))
+        if (!strcmp(w->img.p + w->shash[j] - 1, s))
             return w->shash[j] - 1;
         j = (j + 1) & (w->shcap - 1);
     }
-    uint32_t off = (uint32_t)w->strings.len;
-    buf_put(&w->strings, s, n + 1);
+    uint32_t off = (uint32_t)w->img.len;
+    buf_put(&w->img, s, n + 1);
+    if (w->img.failed) {
+        w->failed = 1;
+        return NONE;
+    }
     w->shash[j] = off + 1;
     w->shcount++;
     return off;
 }
 
-static void
-w_word(writer_t *w, uint32_t v)
-{
-    buf_put(&w->lists, &v, sizeof v);
+/* A list (enums, ranges, indexes, varbinds) as an array whose elements
+ * are chained by next, as the parser chains them. */
+#define W_LIST(fn, type, strfield)                                              \
+static uint32_t                                                                 \
+fn(writer_t *w, const type *e)                                                  \
+{                                                                               \
+    uint32_t n = 0;                                                             \
+    for (const type *p = e; p; p = p->next)                                     \
+        n++;                                                                    \
+    if (!n)                                                                     \
+        return NONE;                                                            \
+    uint32_t at = w_alloc(w, n * sizeof(type));                                 \
+    for (uint32_t i = 0; e && !w->failed && !w->img.failed; e = e->next, i++) { \
+        uint32_t el = at + i * (uint32_t)sizeof(type);                          \
+        type copy = *e;                                                         \
+        copy.next = NULL;                                                       \
+        copy.strfield = NULL;                                                   \
+        uint32_t s = W_LIST_STR(w, e->strfield);                                \
+        memcpy(w->img.p + el, &copy, sizeof copy);                              \
+        w_ptr(w, el + (uint32_t)offsetof(type, strfield), s);                   \
+        w_ptr(w, el + (uint32_t)offsetof(type, next),                           \
+              i + 1 < n ? el + (uint32_t)sizeof(type) : NONE);                  \
+    }                                                                           \
+    return at;                                                                  \
 }
-
-static uint32_t
-w_list_start(writer_t *w, uint32_t count)
-{
-    uint32_t at = (uint32_t)(w->lists.len / 4);
-    w_word(w, count);
-    return at;
-}
-
-static uint32_t
-w_enums(writer_t *w, const mib_enum_t *e)
-{
-    uint32_t n = 0;
-    for (const mib_enum_t *p = e; p; p = p->next)
-        n++;
-    if (!n)
-        return NONE;
-    uint32_t at = w_list_start(w, n);
-    for (; e; e = e->next) {
-        w_word(w, w_str(w, e->label));
-        w_word(w, (uint32_t)e->value);
-    }
-    return at;
-}
+#define W_LIST_STR(w, s) w_str(w, s)
+W_LIST(w_enums, mib_enum_t, label)
+W_LIST(w_indexes, mib_index_t, label)
+W_LIST(w_varbinds, mib_varbind_t, label)
+#undef W_LIST_STR
 
 static uint32_t
 w_ranges(writer_t *w, const mib_range_t *r)
@@ -195,41 +281,14 @@ w_ranges(writer_t *w, const mib_range_t *r)
         n++;
     if (!n)
         return NONE;
-    uint32_t at = w_list_start(w, n);
-    for (; r; r = r->next) {
-        w_word(w, (uint32_t)r->low);
-        w_word(w, (uint32_t)r->high);
+    uint32_t at = w_alloc(w, n * sizeof(mib_range_t));
+    for (uint32_t i = 0; r && !w->img.failed; r = r->next, i++) {
+        uint32_t el = at + i * (uint32_t)sizeof(mib_range_t);
+        mib_range_t copy = { r->low, r->high, NULL };
+        memcpy(w->img.p + el, &copy, sizeof copy);
+        w_ptr(w, el + (uint32_t)offsetof(mib_range_t, next),
+              i + 1 < n ? el + (uint32_t)sizeof(mib_range_t) : NONE);
     }
-    return at;
-}
-
-static uint32_t
-w_indexes(writer_t *w, const mib_index_t *x)
-{
-    uint32_t n = 0;
-    for (const mib_index_t *p = x; p; p = p->next)
-        n++;
-    if (!n)
-        return NONE;
-    uint32_t at = w_list_start(w, n);
-    for (; x; x = x->next) {
-        w_word(w, w_str(w, x->label));
-        w_word(w, (uint32_t)x->implied);
-    }
-    return at;
-}
-
-static uint32_t
-w_varbinds(writer_t *w, const mib_varbind_t *v)
-{
-    uint32_t n = 0;
-    for (const mib_varbind_t *p = v; p; p = p->next)
-        n++;
-    if (!n)
-        return NONE;
-    uint32_t at = w_list_start(w, n);
-    for (; v; v = v->next)
-        w_word(w, w_str(w, v->label));
     return at;
 }
 
@@ -242,13 +301,32 @@ ptr_slot(writer_t *w, const void *p)
     return j;
 }
 
+/* The file offset of node n (NONE for NULL; a node outside the tree and
+ * the label chains fails the write). */
 static uint32_t
-node_index(writer_t *w, const mib_node_t *n)
+w_node_at(writer_t *w, const mib_node_t *n)
 {
     if (!n)
         return NONE;
     size_t j = ptr_slot(w, n);
-    return w->phash[j] ? w->pidx[j] : NONE;
+    if (!w->phash[j]) {
+        w->failed = 1;
+        return NONE;
+    }
+    return w->nodes_off + w->pidx[j] * (uint32_t)sizeof(mib_node_t);
+}
+
+/* The file offset of module mp. */
+static uint32_t
+w_mod_at(writer_t *w, mib_t *m, const mib_module_t *mp)
+{
+    if (!mp)
+        return NONE;
+    if (mp->modid < 0 || mp->modid >= w->nmods || m->modules[mp->modid] != mp) {
+        w->failed = 1;
+        return NONE;
+    }
+    return w->mods_off + (uint32_t)mp->modid * (uint32_t)sizeof(mib_module_t);
 }
 
 static int
@@ -323,6 +401,58 @@ collect_nodes(writer_t *w, mib_t *m)
     return 0;
 }
 
+#define PTR(wr, at, type, field, target) w_ptr((wr), (at) + (uint32_t)offsetof(type, field), (target))
+
+static void
+w_node(writer_t *w, size_t i)
+{
+    const mib_node_t *n = w->nodes[i];
+    uint32_t at = w->nodes_off + (uint32_t)i * (uint32_t)sizeof(mib_node_t);
+    /* what the pointers point at first (the image grows), then the node */
+    uint32_t label = w_str(w, n->label), plabel = w_str(w, n->plabel);
+    uint32_t modules = NONE;
+    if (n->nmodules > 0 && n->modules) {
+        modules = w_alloc(w, (size_t)n->nmodules * sizeof(int));
+        if (!w->img.failed)
+            memcpy(w->img.p + modules, n->modules, (size_t)n->nmodules * sizeof(int));
+    }
+    uint32_t enums = w_enums(w, n->enums), ranges = w_ranges(w, n->ranges);
+    uint32_t indexes = w_indexes(w, n->indexes), varbinds = w_varbinds(w, n->varbinds);
+    uint32_t augments = w_str(w, n->augments), hint = w_str(w, n->hint);
+    uint32_t units = w_str(w, n->units), defval = w_str(w, n->defval), file = w_str(w, n->file);
+    if (w->failed || w->img.failed)
+        return;
+    mib_node_t c;
+    memset(&c, 0, sizeof c);
+    c.subid = n->subid;
+    c.modid = n->modid;
+    c.nmodules = modules == NONE ? 0 : n->nmodules;
+    c.type = n->type;
+    c.access = n->access;
+    c.status = n->status;
+    c.tc = n->tc;
+    c.description_at = n->description_at;
+    c.reference_at = n->reference_at;
+    c.line = n->line;
+    memcpy(w->img.p + at, &c, sizeof c);
+    PTR(w, at, mib_node_t, label, label);
+    PTR(w, at, mib_node_t, plabel, plabel);
+    PTR(w, at, mib_node_t, modules, modules);
+    PTR(w, at, mib_node_t, enums, enums);
+    PTR(w, at, mib_node_t, ranges, ranges);
+    PTR(w, at, mib_node_t, indexes, indexes);
+    PTR(w, at, mib_node_t, varbinds, varbinds);
+    PTR(w, at, mib_node_t, augments, augments);
+    PTR(w, at, mib_node_t, hint, hint);
+    PTR(w, at, mib_node_t, units, units);
+    PTR(w, at, mib_node_t, defval, defval);
+    PTR(w, at, mib_node_t, file, file);
+    PTR(w, at, mib_node_t, parent, w_node_at(w, n->parent));
+    PTR(w, at, mib_node_t, child, w_node_at(w, n->child));
+    PTR(w, at, mib_node_t, peer, w_node_at(w, n->peer));
+    PTR(w, at, mib_node_t, hnext, w_node_at(w, n->hnext));
+}
+
 static void
 source_put(writer_t *w, buf_t *out, const char *path, int isdir)
 {
@@ -381,14 +511,6 @@ sources_put(writer_t *w, mib_t *m, buf_t *out)
     return count;
 }
 
-static void
-pad8(buf_t *b)
-{
-    static const char z[8];
-    if (b->len & 7)
-        buf_put(b, z, 8 - (b->len & 7));
-}
-
 static int
 mkdirs(const char *path)
 {
@@ -413,7 +535,7 @@ int
 mibcache_save(mib_t *m, const char *path, const char *key)
 {
     writer_t w = { 0 };
-    buf_t src = { 0 }, mods = { 0 }, tcs = { 0 }, nodes = { 0 }, buckets = { 0 }, file = { 0 };
+    buf_t src = { 0 };
     mc_header_t h;
     int rc = -1;
     char tmp[4200];
@@ -423,99 +545,94 @@ mibcache_save(mib_t *m, const char *path, const char *key)
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MC_MAGIC, 8);
     h.version = MC_VERSION;
-    h.sizes = MC_SIZES;
-    w_str(&w, "");              /* offset 0 is the empty string */
+    h.layout = layout_sum();
+    h.base = w.base = base_for(key);
+    w_alloc(&w, sizeof h);      /* the header, written last */
     h.key = w_str(&w, key);
-    h.dirs = w_str(&w, m->dirs);
+    h.dirs = w_str(&w, m->dirs ? m->dirs : "");
     h.journal = w_str(&w, m->journal ? m->journal : "");
     h.errors = w_str(&w, m->errbuf && m->errlen ? m->errbuf : "");
     h.nerrors = (uint32_t)m->nerrors;
     h.nsources = sources_put(&w, m, &src);
-    h.nmodules = (uint32_t)m->nmodules;
-    for (int i = 0; i < m->nmodules; i++) {
-        mc_module_t r = { w_str(&w, m->modules[i]->name), w_str(&w, m->modules[i]->file),
-                          m->modules[i]->no_imports != -1, 0 };
-        buf_put(&mods, &r, sizeof r);
-    }
-    h.ntcs = (uint32_t)m->ntcs;
-    for (int i = 0; i < m->ntcs; i++) {
-        const mib_tc_t *t = &m->tcs[i];
-        mc_tc_t r = { t->type, t->modid, w_str(&w, t->descriptor), w_str(&w, t->hint),
-                      w_enums(&w, t->enums), w_ranges(&w, t->ranges) };
-        buf_put(&tcs, &r, sizeof r);
-    }
-    h.nnodes = (uint32_t)w.nnodes;
-    for (size_t i = 0; i < w.nnodes; i++) {
-        const mib_node_t *n = w.nodes[i];
-        mc_node_t r;
-        memset(&r, 0, sizeof r);
-        r.label = w_str(&w, n->label);
-        r.plabel = w_str(&w, n->plabel);
-        r.subid = n->subid;
-        r.modid = n->modid;
-        r.type = n->type;
-        r.access = n->access;
-        r.status = n->status;
-        r.tc = n->tc;
-        r.line = n->line;
-        if (n->nmodules > 0 && n->modules) {
-            r.modules = w_list_start(&w, (uint32_t)n->nmodules);
-            for (int k = 0; k < n->nmodules; k++)
-                w_word(&w, (uint32_t)n->modules[k]);
-        } else {
-            r.modules = NONE;
-        }
-        r.enums = w_enums(&w, n->enums);
-        r.ranges = w_ranges(&w, n->ranges);
-        r.indexes = w_indexes(&w, n->indexes);
-        r.varbinds = w_varbinds(&w, n->varbinds);
-        r.augments = w_str(&w, n->augments);
-        r.hint = w_str(&w, n->hint);
-        r.units = w_str(&w, n->units);
-        r.defval = w_str(&w, n->defval);
-        r.file = w_str(&w, n->file);
-        r.desc_off = n->description_at.off;
-        r.desc_len = n->description_at.len;
-        r.ref_off = n->reference_at.off;
-        r.ref_len = n->reference_at.len;
-        r.parent = node_index(&w, n->parent);
-        r.child = node_index(&w, n->child);
-        r.peer = node_index(&w, n->peer);
-        r.hnext = node_index(&w, n->hnext);
-        buf_put(&nodes, &r, sizeof r);
-    }
-    h.tree_head = node_index(&w, m->tree_head);
-    for (uint32_t b = 0; b < THASH; b++)
-        if (m->tbuckets[b]) {
-            uint32_t pair[2] = { b, node_index(&w, m->tbuckets[b]) };
-            buf_put(&buckets, pair, sizeof pair);
-            h.nbuckets++;
-        }
-    if (w.failed || w.strings.failed || w.lists.failed || src.failed || mods.failed ||
-        tcs.failed || nodes.failed || buckets.failed)
-        goto done;
+    h.sources_off = w_alloc(&w, src.len);
+    if (!w.img.failed && !src.failed && src.len)
+        memcpy(w.img.p + h.sources_off, src.p, src.len);
+    h.root_off = w_alloc(&w, sizeof(mc_root_t));
 
-    buf_put(&file, &h, sizeof h);
-    pad8(&file);
-#define SECTION(field, b) do { pad8(&file); h.field = (uint32_t)file.len; \
-        buf_put(&file, (b).p, (b).len); } while (0)
-    SECTION(strings_off, w.strings);
-    h.strings_len = (uint32_t)w.strings.len;
-    SECTION(lists_off, w.lists);
-    h.lists_len = (uint32_t)(w.lists.len / 4);
-    SECTION(sources_off, src);
-    SECTION(modules_off, mods);
-    SECTION(tcs_off, tcs);
-    SECTION(nodes_off, nodes);
-    SECTION(buckets_off, buckets);
-#undef SECTION
-    pad8(&file);
-    if (file.failed || file.len > 0xfffffff0u)
+    /* every node, module and TC has its place before anything points at it */
+    w.nmods = m->nmodules;
+    w.nodes_off = w_alloc(&w, w.nnodes * sizeof(mib_node_t));
+    w.mods_off = w_alloc(&w, (size_t)m->nmodules * sizeof(mib_module_t));
+    uint32_t modarr = w_alloc(&w, (size_t)m->nmodules * sizeof(mib_module_t *));
+    uint32_t tcs = w_alloc(&w, (size_t)m->ntcs * sizeof(mib_tc_t));
+    for (size_t i = 0; i < w.nnodes && !w.failed; i++)
+        w_node(&w, i);
+    for (int i = 0; i < m->nmodules && !w.failed && !w.img.failed; i++) {
+        const mib_module_t *mp = m->modules[i];
+        uint32_t at = w.mods_off + (uint32_t)i * (uint32_t)sizeof(mib_module_t);
+        uint32_t name = w_str(&w, mp->name), file = w_str(&w, mp->file);
+        mib_module_t c;
+        memset(&c, 0, sizeof c);
+        c.modid = i;
+        c.no_imports = mp->no_imports != -1 ? 0 : -1;
+        if (w.img.failed || mp->modid != i)
+            break;
+        memcpy(w.img.p + at, &c, sizeof c);
+        PTR(&w, at, mib_module_t, name, name);
+        PTR(&w, at, mib_module_t, file, file);
+        PTR(&w, at, mib_module_t, next, w_mod_at(&w, m, mp->next));
+        PTR(&w, at, mib_module_t, hnext, w_mod_at(&w, m, mp->hnext));
+        w_ptr(&w, modarr + (uint32_t)i * (uint32_t)sizeof(mib_module_t *), at);
+    }
+    for (int i = 0; i < m->ntcs && !w.failed && !w.img.failed; i++) {
+        const mib_tc_t *t = &m->tcs[i];
+        uint32_t at = tcs + (uint32_t)i * (uint32_t)sizeof(mib_tc_t);
+        uint32_t desc = w_str(&w, t->descriptor), hint = w_str(&w, t->hint);
+        uint32_t enums = w_enums(&w, t->enums), ranges = w_ranges(&w, t->ranges);
+        mib_tc_t c;
+        memset(&c, 0, sizeof c);
+        c.type = t->type;
+        c.modid = t->modid;
+        c.hnext = t->hnext;
+        if (w.img.failed)
+            break;
+        memcpy(w.img.p + at, &c, sizeof c);
+        PTR(&w, at, mib_tc_t, descriptor, desc);
+        PTR(&w, at, mib_tc_t, hint, hint);
+        PTR(&w, at, mib_tc_t, enums, enums);
+        PTR(&w, at, mib_tc_t, ranges, ranges);
+    }
+    if (w.failed || w.img.failed)
         goto done;
-    h.total_len = file.len;
+    {
+        uint32_t at = h.root_off;
+        mc_root_t *r = (mc_root_t *)(w.img.p + at);
+        r->nmodules = m->nmodules;
+        r->ntcs = m->ntcs;
+        memcpy(r->tcbuckets, m->tcbuckets, sizeof r->tcbuckets);
+        PTR(&w, at, mc_root_t, tree_head, w_node_at(&w, m->tree_head));
+        PTR(&w, at, mc_root_t, module_head, w_mod_at(&w, m, m->module_head));
+        PTR(&w, at, mc_root_t, modules, m->nmodules ? modarr : NONE);
+        PTR(&w, at, mc_root_t, tcs, m->ntcs ? tcs : NONE);
+        for (uint32_t b = 0; b < THASH; b++)
+            w_ptr(&w, at + (uint32_t)offsetof(mc_root_t, tbuckets) + b * (uint32_t)sizeof(void *),
+                  w_node_at(&w, m->tbuckets[b]));
+        for (uint32_t b = 0; b < MHASH; b++)
+            w_ptr(&w, at + (uint32_t)offsetof(mc_root_t, mbuckets) + b * (uint32_t)sizeof(void *),
+                  w_mod_at(&w, m, m->mbuckets[b]));
+    }
+    h.nrelocs = (uint32_t)(w.relocs.len / sizeof(uint32_t));
+    h.relocs_off = w_alloc(&w, w.relocs.len);
+    if (w.failed || w.img.failed || w.relocs.failed || src.failed)
+        goto done;
+    memcpy(w.img.p + h.relocs_off, w.relocs.p, w.relocs.len);
+    w_alloc(&w, 0);             /* the length a multiple of 8 */
+    if (w.failed || w.img.failed)
+        goto done;
+    h.total_len = w.img.len;
     h.hdr_sum = 0;
     h.hdr_sum = fnv32(&h, sizeof h);
-    memcpy(file.p, &h, sizeof h);
+    memcpy(w.img.p, &h, sizeof h);
 
     if (mkdirs(path))
         goto done;
@@ -524,149 +641,30 @@ mibcache_save(mib_t *m, const char *path, const char *key)
     if (fd < 0)
         goto done;
     size_t off = 0;
-    while (off < file.len) {
-        ssize_t k = write(fd, file.p + off, file.len - off);
+    while (off < w.img.len) {
+        ssize_t k = write(fd, w.img.p + off, w.img.len - off);
         if (k <= 0)
             break;
         off += (size_t)k;
     }
-    if (close(fd) != 0 || off != file.len || rename(tmp, path) != 0) {
+    if (close(fd) != 0 || off != w.img.len || rename(tmp, path) != 0) {
         unlink(tmp);
         goto done;
     }
     rc = 0;
 done:
-    free(w.strings.p);
-    free(w.lists.p);
+    free(w.img.p);
+    free(w.relocs.p);
     free(w.shash);
     free(w.nodes);
     free(w.phash);
     free(w.pidx);
     free(src.p);
-    free(mods.p);
-    free(tcs.p);
-    free(nodes.p);
-    free(buckets.p);
-    free(file.p);
     return rc;
 }
+#undef PTR
 
 /* ---- loading --------------------------------------------------------- */
-
-typedef struct {
-    const char *base;
-    const mc_header_t *h;
-    const uint32_t *lists;
-    int bad;
-} reader_t;
-
-static const char *
-r_str(reader_t *r, uint32_t ref)
-{
-    if (ref == NONE)
-        return NULL;
-    if (ref >= r->h->strings_len) {
-        r->bad = 1;
-        return NULL;
-    }
-    return r->base + r->h->strings_off + ref;
-}
-
-/* The list at ref: its count, and its items (width words each) in *items. */
-static uint32_t
-r_list(reader_t *r, uint32_t ref, uint32_t width, const uint32_t **items)
-{
-    if (ref == NONE)
-        return 0;
-    if (ref >= r->h->lists_len) {
-        r->bad = 1;
-        return 0;
-    }
-    uint32_t n = r->lists[ref];
-    if ((uint64_t)ref + 1 + (uint64_t)n * width > r->h->lists_len) {
-        r->bad = 1;
-        return 0;
-    }
-    *items = r->lists + ref + 1;
-    return n;
-}
-
-static mib_enum_t *
-r_enums(reader_t *r, mib_t *m, uint32_t ref)
-{
-    const uint32_t *it = NULL;
-    uint32_t n = r_list(r, ref, 2, &it);
-    mib_enum_t *head = NULL, **tail = &head;
-    if (!n)
-        return NULL;
-    mib_enum_t *e = mib_arena_alloc(m, n * sizeof *e);
-    for (uint32_t i = 0; i < n; i++) {
-        e[i].label = r_str(r, it[2 * i]);
-        if (!e[i].label)
-            r->bad = 1;
-        e[i].value = (int32_t)it[2 * i + 1];
-        *tail = &e[i];
-        tail = &e[i].next;
-    }
-    return head;
-}
-
-static mib_range_t *
-r_ranges(reader_t *r, mib_t *m, uint32_t ref)
-{
-    const uint32_t *it = NULL;
-    uint32_t n = r_list(r, ref, 2, &it);
-    mib_range_t *head = NULL, **tail = &head;
-    if (!n)
-        return NULL;
-    mib_range_t *e = mib_arena_alloc(m, n * sizeof *e);
-    for (uint32_t i = 0; i < n; i++) {
-        e[i].low = (int32_t)it[2 * i];
-        e[i].high = (int32_t)it[2 * i + 1];
-        *tail = &e[i];
-        tail = &e[i].next;
-    }
-    return head;
-}
-
-static mib_index_t *
-r_indexes(reader_t *r, mib_t *m, uint32_t ref)
-{
-    const uint32_t *it = NULL;
-    uint32_t n = r_list(r, ref, 2, &it);
-    mib_index_t *head = NULL, **tail = &head;
-    if (!n)
-        return NULL;
-    mib_index_t *e = mib_arena_alloc(m, n * sizeof *e);
-    for (uint32_t i = 0; i < n; i++) {
-        e[i].label = r_str(r, it[2 * i]);
-        if (!e[i].label)
-            r->bad = 1;
-        e[i].implied = (int)it[2 * i + 1];
-        *tail = &e[i];
-        tail = &e[i].next;
-    }
-    return head;
-}
-
-static mib_varbind_t *
-r_varbinds(reader_t *r, mib_t *m, uint32_t ref)
-{
-    const uint32_t *it = NULL;
-    uint32_t n = r_list(r, ref, 1, &it);
-    mib_varbind_t *head = NULL, **tail = &head;
-    if (!n)
-        return NULL;
-    mib_varbind_t *e = mib_arena_alloc(m, n * sizeof *e);
-    for (uint32_t i = 0; i < n; i++) {
-        e[i].label = r_str(r, it[i]);
-        if (!e[i].label)
-            r->bad = 1;
-        *tail = &e[i];
-        tail = &e[i].next;
-    }
-    return head;
-}
 
 static void
 set_why(char *why, size_t cap, const char *fmt, const char *arg)
@@ -675,12 +673,20 @@ set_why(char *why, size_t cap, const char *fmt, const char *arg)
         snprintf(why, cap, fmt, arg ? arg : "");
 }
 
-/* 1 when a source no longer is as it was recorded. */
+/* 1 when a source no longer is as it was recorded. A file of the
+ * directory dir (open as dfd, its path dirlen bytes) is looked up from
+ * it: one name instead of the whole path, for each of thousands. */
 static int
-source_changed(const mc_source_t *s, const char *path)
+source_changed(const mc_source_t *s, const char *path, int dfd, const char *dir, size_t dirlen)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    int rc;
+    if (dfd >= 0 && !strncmp(path, dir, dirlen) && path[dirlen] == '/' &&
+        !strchr(path + dirlen + 1, '/'))
+        rc = fstatat(dfd, path + dirlen + 1, &st, 0);
+    else
+        rc = stat(path, &st);
+    if (rc != 0)
         return s->size != -1;
     if (s->size == -1)
         return 1;
@@ -696,223 +702,175 @@ in_range(const mc_header_t *h, uint32_t off, uint64_t n, size_t rec)
     return off % 8 == 0 && (uint64_t)off + n * rec <= h->total_len;
 }
 
+/* The NUL-terminated string at file offset off, or NULL. */
+static const char *
+map_str(const char *map, size_t len, uint32_t off)
+{
+    if (off >= len || !memchr(map + off, 0, len - off))
+        return NULL;
+    return map + off;
+}
+
+/* Moves every pointer of a file mapped at map instead of base. 0, or -1
+ * when one is not where a pointer can be or points outside the file. */
+static int
+relocate(char *map, size_t len, const mc_header_t *h)
+{
+    const uint32_t *rel = (const uint32_t *)(map + h->relocs_off);
+    uintptr_t delta = (uintptr_t)map - (uintptr_t)h->base;
+    for (uint32_t i = 0; i < h->nrelocs; i++) {
+        uint32_t off = rel[i];
+        uintptr_t v;
+        if (off % sizeof v || (uint64_t)off + sizeof v > len)
+            return -1;
+        memcpy(&v, map + off, sizeof v);
+        if (v - (uintptr_t)h->base >= len)
+            return -1;
+        v += delta;
+        memcpy(map + off, &v, sizeof v);
+    }
+    return 0;
+}
+
+static int
+in_map(const char *map, size_t len, const void *p, size_t n)
+{
+    return (const char *)p >= map && (size_t)((const char *)p - map) <= len &&
+           n <= len - (size_t)((const char *)p - map);
+}
+
 mib_t *
 mibcache_load(const char *path, const char *key, char *why, size_t whycap)
 {
     struct stat st;
-    mib_t *m = NULL;
-    int fd = open(path, O_RDONLY);
+    mc_header_t h;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         set_why(why, whycap, "missing", NULL);
         return NULL;
     }
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(mc_header_t)) {
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof h ||
+        pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
         close(fd);
         set_why(why, whycap, "corrupt: short", NULL);
         return NULL;
     }
     size_t len = (size_t)st.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    uint32_t sum = h.hdr_sum;
+    h.hdr_sum = 0;
+    if (memcmp(h.magic, MC_MAGIC, 8) || h.version != MC_VERSION || h.layout != layout_sum() ||
+        fnv32(&h, sizeof h) != sum || h.total_len != len || len > 0xfffffff0u ||
+        !in_range(&h, h.sources_off, h.nsources, sizeof(mc_source_t)) ||
+        !in_range(&h, h.root_off, 1, sizeof(mc_root_t)) ||
+        !in_range(&h, h.relocs_off, h.nrelocs, sizeof(uint32_t))) {
+        close(fd);
+        set_why(why, whycap, "corrupt", NULL);
+        return NULL;
+    }
+    /* at the base, copy-on-write: the pages stay shared until written
+     * (a node's description read on demand, a search's marks) */
+    void *want = (void *)(uintptr_t)h.base;
+    char *map = mmap(want, len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | (want ? MAP_FIXED_NOREPLACE : 0), fd, 0);
+    if (map == MAP_FAILED && want)
+        map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
         set_why(why, whycap, "unreadable", NULL);
         return NULL;
     }
-    mc_header_t h;
-    memcpy(&h, map, sizeof h);
-    uint32_t sum = h.hdr_sum;
-    h.hdr_sum = 0;
-    if (memcmp(h.magic, MC_MAGIC, 8) || h.version != MC_VERSION || h.sizes != MC_SIZES ||
-        fnv32(&h, sizeof h) != sum || h.total_len != len ||
-        !in_range(&h, h.strings_off, h.strings_len, 1) || h.strings_len == 0 ||
-        ((const char *)map)[h.strings_off + h.strings_len - 1] != 0 ||
-        !in_range(&h, h.lists_off, h.lists_len, 4) ||
-        !in_range(&h, h.sources_off, h.nsources, sizeof(mc_source_t)) ||
-        !in_range(&h, h.modules_off, h.nmodules, sizeof(mc_module_t)) ||
-        !in_range(&h, h.tcs_off, h.ntcs, sizeof(mc_tc_t)) ||
-        !in_range(&h, h.nodes_off, h.nnodes, sizeof(mc_node_t)) ||
-        !in_range(&h, h.buckets_off, h.nbuckets, 8)) {
+    const char *k = map_str(map, len, h.key);
+    const char *dirs = map_str(map, len, h.dirs);
+    const char *journal = map_str(map, len, h.journal);
+    const char *errors = map_str(map, len, h.errors);
+    if (!k || !dirs || !journal || !errors) {
         munmap(map, len);
         set_why(why, whycap, "corrupt", NULL);
         return NULL;
     }
-    const mc_header_t *hp = map;
-    reader_t r = { map, hp, (const uint32_t *)((const char *)map + h.lists_off), 0 };
-    const char *k = r_str(&r, h.key);
-    if (!k || strcmp(k, key)) {
+    if (strcmp(k, key)) {
         munmap(map, len);
         set_why(why, whycap, "stale: another request", NULL);
         return NULL;
     }
-    const mc_source_t *src = (const mc_source_t *)((const char *)map + h.sources_off);
+    const mc_source_t *src = (const mc_source_t *)(map + h.sources_off);
+    const char *dir = NULL;
+    int dfd = -1;
     for (uint32_t i = 0; i < h.nsources; i++) {
-        const char *p = r_str(&r, src[i].path);
-        if (!p || source_changed(&src[i], p)) {
+        const char *p = map_str(map, len, src[i].path);
+        if (!p || source_changed(&src[i], p, dfd, dir, dir ? strlen(dir) : 0)) {
+            if (dfd >= 0)
+                close(dfd);
             set_why(why, whycap, "stale: %s", p ? p : "?");
             munmap(map, len);
             return NULL;
         }
+        if (src[i].isdir) {
+            /* the files after a directory are its own (sources_put) */
+            if (dfd >= 0)
+                close(dfd);
+            dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            dir = p;
+        }
+    }
+    if (dfd >= 0)
+        close(dfd);
+    int moved = map != (char *)want;
+    if (moved && relocate(map, len, &h)) {
+        munmap(map, len);
+        set_why(why, whycap, "corrupt", NULL);
+        return NULL;
+    }
+    const mc_root_t *r = (const mc_root_t *)(map + h.root_off);
+    if (r->nmodules < 0 || r->ntcs < 0 ||
+        (r->nmodules && !in_map(map, len, r->modules, (size_t)r->nmodules * sizeof *r->modules)) ||
+        (r->ntcs && !in_map(map, len, r->tcs, (size_t)r->ntcs * sizeof *r->tcs))) {
+        munmap(map, len);
+        set_why(why, whycap, "corrupt", NULL);
+        return NULL;
     }
 
-    m = mib_new();
+    mib_t *m = mib_new();
     if (!m) {
         munmap(map, len);
         return NULL;
     }
-    /* mib_new's three roots are replaced by the recorded tree */
-    memset(m->tbuckets, 0, sizeof m->tbuckets);
-    m->tree_head = NULL;
+    /* mib_new's three roots give way to the recorded tree */
     m->cache_map = map;
     m->cache_len = len;
     m->cached = 1;
-    const char *s = r_str(&r, h.dirs);
-    m->dirs = s ? strdup(s) : NULL;
-    s = r_str(&r, h.journal);
-    if (s && *s) {
-        m->journal_len = strlen(s);
-        m->journal = strdup(s);
+    m->tree_head = r->tree_head;
+    m->module_head = r->module_head;
+    memcpy(m->tbuckets, r->tbuckets, sizeof m->tbuckets);
+    memcpy(m->mbuckets, r->mbuckets, sizeof m->mbuckets);
+    memcpy(m->tcbuckets, r->tcbuckets, sizeof m->tcbuckets);
+    m->modules = malloc((r->nmodules ? (size_t)r->nmodules : 1) * sizeof *m->modules);
+    m->tcs = malloc((r->ntcs ? (size_t)r->ntcs : 1) * sizeof *m->tcs);
+    if (m->modules && r->nmodules)
+        memcpy(m->modules, r->modules, (size_t)r->nmodules * sizeof *m->modules);
+    if (m->tcs && r->ntcs)
+        memcpy(m->tcs, r->tcs, (size_t)r->ntcs * sizeof *m->tcs);
+    m->nmodules = m->capmodules = r->nmodules;
+    m->ntcs = m->captcs = r->ntcs;
+    m->dirs = *dirs ? strdup(dirs) : NULL;
+    if (*journal) {
+        m->journal_len = strlen(journal);
+        m->journal = strdup(journal);
     }
-    s = r_str(&r, h.errors);
-    if (s && *s) {
-        m->errlen = strlen(s);
+    if (*errors) {
+        m->errlen = strlen(errors);
         m->errcap = m->errlen + 1;
-        m->errbuf = strdup(s);
+        m->errbuf = strdup(errors);
         if (!m->errbuf)
             m->errlen = m->errcap = 0;
     }
     m->nerrors = (int)h.nerrors;
-
-    const mc_module_t *mr = (const mc_module_t *)((const char *)map + h.modules_off);
-    m->modules = calloc(h.nmodules ? h.nmodules : 1, sizeof *m->modules);
-    m->capmodules = (int)h.nmodules;
-    mib_module_t *mods = h.nmodules ? mib_arena_alloc(m, h.nmodules * sizeof *mods) : NULL;
-    for (uint32_t i = 0; m->modules && i < h.nmodules; i++) {
-        mib_module_t *mp = &mods[i];
-        mp->name = r_str(&r, mr[i].name);
-        mp->file = r_str(&r, mr[i].file);
-        if (!mp->name || !mp->file) {
-            r.bad = 1;
-            break;
-        }
-        mp->modid = (int)i;
-        mp->no_imports = mr[i].loaded ? 0 : -1;
-        m->modules[i] = mp;
-        m->nmodules = (int)i + 1;
-        mp->next = m->module_head;
-        m->module_head = mp;
-        mib_module_t **bucket = &m->mbuckets[mib_str_hash(mp->name) & (MHASH - 1)];
-        mp->hnext = *bucket;
-        *bucket = mp;
-    }
-
-    const mc_tc_t *tr = (const mc_tc_t *)((const char *)map + h.tcs_off);
-    m->tcs = calloc(h.ntcs ? h.ntcs : 1, sizeof *m->tcs);
-    m->captcs = (int)h.ntcs;
-    for (uint32_t i = 0; m->tcs && i < h.ntcs; i++) {
-        mib_tc_t *t = &m->tcs[i];
-        t->type = tr[i].type;
-        t->modid = tr[i].modid;
-        t->descriptor = r_str(&r, tr[i].descriptor);
-        t->hint = r_str(&r, tr[i].hint);
-        t->enums = r_enums(&r, m, tr[i].enums);
-        t->ranges = r_ranges(&r, m, tr[i].ranges);
-        if (!t->descriptor) {
-            r.bad = 1;
-            break;
-        }
-        int *tcb = &m->tcbuckets[mib_str_hash(t->descriptor) & (TCHASH - 1)];
-        t->hnext = *tcb;
-        *tcb = (int)i + 1;
-        m->ntcs = (int)i + 1;
-    }
-
-    const mc_node_t *nr = (const mc_node_t *)((const char *)map + h.nodes_off);
-    /* one zeroed block, its pages mapped at once (not a fault per page) */
-    mib_node_t *nodes = NULL;
-    if (h.nnodes) {
-        size_t nlen = h.nnodes * sizeof *nodes;
-        void *nm = mmap(NULL, nlen, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-        if (nm == MAP_FAILED) {
-            mib_free(m);
-            set_why(why, whycap, "out of memory", NULL);
-            return NULL;
-        }
-        m->cache_nodes = nm;
-        m->cache_nodes_len = nlen;
-        nodes = nm;
-    }
-#define NODE(ix) ((ix) == NONE ? NULL : (ix) < h.nnodes ? &nodes[ix] : (r.bad = 1, NULL))
-    /* the node records are read once: their pages are given back as the
-     * nodes are built, so they and the nodes are not resident together */
-    long pagesize = sysconf(_SC_PAGESIZE);
-    uintptr_t given = ((uintptr_t)nr) & ~(uintptr_t)(pagesize - 1);
-    for (uint32_t i = 0; i < h.nnodes && !r.bad; i++) {
-        if ((i & 4095) == 4095) {
-            uintptr_t upto = ((uintptr_t)&nr[i]) & ~(uintptr_t)(pagesize - 1);
-            if (upto > given + (uintptr_t)pagesize) {
-                /* not the first page: it may hold the sections before */
-                uintptr_t from = given == (((uintptr_t)nr) & ~(uintptr_t)(pagesize - 1)) ?
-                                 given + (uintptr_t)pagesize : given;
-                if (upto > from)
-                    madvise((void *)from, upto - from, MADV_DONTNEED);
-                given = upto;
-            }
-        }
-        const mc_node_t *q = &nr[i];
-        mib_node_t *n = &nodes[i];
-        const uint32_t *it = NULL;
-        n->label = r_str(&r, q->label);
-        n->plabel = r_str(&r, q->plabel);
-        n->subid = (long)q->subid;
-        n->modid = q->modid;
-        n->type = q->type;
-        n->access = q->access;
-        n->status = q->status;
-        n->tc = q->tc;
-        n->line = q->line;
-        n->nmodules = (int)r_list(&r, q->modules, 1, &it);
-        n->modules = n->nmodules ? (int *)it : NULL;
-        n->enums = r_enums(&r, m, q->enums);
-        n->ranges = r_ranges(&r, m, q->ranges);
-        n->indexes = r_indexes(&r, m, q->indexes);
-        n->varbinds = r_varbinds(&r, m, q->varbinds);
-        n->augments = r_str(&r, q->augments);
-        n->hint = r_str(&r, q->hint);
-        n->units = r_str(&r, q->units);
-        n->defval = r_str(&r, q->defval);
-        n->file = r_str(&r, q->file);
-        n->description_at.off = q->desc_off;
-        n->description_at.len = q->desc_len;
-        n->reference_at.off = q->ref_off;
-        n->reference_at.len = q->ref_len;
-        /* indexes the rest of the code trusts */
-        if (!n->label || n->tc < -1 || n->tc >= m->ntcs || n->modid < -1 ||
-            n->modid >= m->nmodules)
-            r.bad = 1;
-        for (int k = 0; k < n->nmodules; k++)
-            if (n->modules[k] < -1 || n->modules[k] >= m->nmodules)
-                r.bad = 1;
-        n->parent = NODE(q->parent);
-        n->child = NODE(q->child);
-        n->peer = NODE(q->peer);
-        n->hnext = NODE(q->hnext);
-    }
-    m->tree_head = NODE(h.tree_head);
-    const uint32_t *br = (const uint32_t *)((const char *)map + h.buckets_off);
-    for (uint32_t i = 0; i < h.nbuckets && !r.bad; i++) {
-        if (br[2 * i] >= THASH)
-            r.bad = 1;
-        else
-            m->tbuckets[br[2 * i]] = NODE(br[2 * i + 1]);
-    }
-#undef NODE
-    if (r.bad || !m->modules || !m->tcs) {
+    if (!m->modules || !m->tcs) {
         mib_free(m);
-        set_why(why, whycap, "corrupt", NULL);
+        set_why(why, whycap, "out of memory", NULL);
         return NULL;
     }
-    set_why(why, whycap, "ok", NULL);
+    set_why(why, whycap, moved ? "ok: relocated" : "ok", NULL);
     return m;
 }
 
@@ -921,10 +879,8 @@ mibcache_release(mib_t *m)
 {
     if (m->cache_map)
         munmap(m->cache_map, m->cache_len);
-    if (m->cache_nodes)
-        munmap(m->cache_nodes, m->cache_nodes_len);
-    m->cache_map = m->cache_nodes = NULL;
-    m->cache_len = m->cache_nodes_len = 0;
+    m->cache_map = NULL;
+    m->cache_len = 0;
 }
 
 void

@@ -40,13 +40,4 @@ typedef struct {
 size_t mibfmt_value(struct mib *m, const struct mib_node *node, const mibfmt_value_t *v,
                     const mibfmt_opts_t *o, char *out, size_t cap);
 
-/* Octets through an octet-string DISPLAY-HINT ("1x:", "255a", ...),
- * without any prefix. Returns the length it needs. */
-size_t mibfmt_octets_hint(const uint8_t *p, size_t n, const char *hint, char *out, size_t cap);
-
-/* Text -> octets through an octet-string DISPLAY-HINT, as net-snmp reads
- * quoted table indexes. 0, or -1 when the text does not fit the hint. */
-int mibfmt_parse_hint(const char *hint, const char *value, uint8_t *out, size_t cap,
-                      size_t *outlen);
-
 #endif

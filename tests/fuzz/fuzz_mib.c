@@ -22,6 +22,7 @@
 
 #include "../../src/mib/mib.h"
 #include "../../src/mib/mibfmt.h"
+#include "../../src/mib/mibhint.h"
 
 #ifndef MW_ROOT
 #define MW_ROOT "."
@@ -139,8 +140,8 @@ visit(void *arg, const oid_t *o, const mib_node_t *n)
     if (n->hint) {
         uint8_t octets[256];
         size_t outlen;
-        mibfmt_octets_hint(w->data, k, n->hint, buf, sizeof buf);
-        mibfmt_parse_hint(n->hint, "1.2.3.4", octets, sizeof octets, &outlen);
+        mibhint_octets(w->data, k, n->hint, buf, sizeof buf);
+        mibhint_parse(n->hint, "1.2.3.4", octets, sizeof octets, &outlen);
     }
     v.tag = MW_T_OID;
     v.oid = o;

@@ -1,8 +1,9 @@
 /* fuzz_notify.c - libFuzzer target for the notification receiver's whole
- * path: notify_process (src/app/notify.c: version, community or USM user,
- * digest, timeliness for informs and for traps, decryption, the v2 form,
- * the queue, the answers to informs and the Reports), then notify_pop and
- * notify_decode on what was queued, as moonwalk.trapd takes it.
+ * path: notify_process (src/app/mp.c: version, security model, USM user,
+ * digest, timeliness for informs and for traps, decryption, Reports; then
+ * src/app/notify.c: community, PDU type, the v2 form, the queue, the
+ * answers to informs), then notify_pop and notify_decode on what was
+ * queued, as moonwalk.trapd takes it.
  *
  * The receiver is made once, with a fixed configuration: community
  * "public"; v3 users at every level with fixed passwords (noauth; md5 and
@@ -94,8 +95,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static uint64_t
 counted(const notify_stats_t *st)
 {
-    return st->received + st->dropped_queue + st->parse_errors + st->bad_versions + st->wrong_pdu
-        + st->malformed + st->auth_failures + st->unknown_engine_ids;
+    return st->received + st->dropped_queue + st->mp.snmpInASNParseErrs + st->mp.snmpInvalidMsgs
+        + st->mp.snmpInBadVersions + st->wrong_pdu + st->malformed + st->auth_failures
+        + st->mp.usmStatsUnknownEngineIDs;
 }
 
 static void
@@ -109,9 +111,11 @@ run(const uint8_t *data, size_t size)
 
     notify_process(rx, 0, data, size, (const struct sockaddr *)&from, sizeof from, &reply, &reply_len);
     notify_stats(rx, &st);
-    CHECK(st.packets == counted(&st));
-    CHECK(st.auth_failures == st.bad_community + st.unknown_users + st.unsupported_levels
-          + st.wrong_digests + st.decryption_errors + st.unknown_sec_models + st.not_in_time_window);
+    CHECK(st.mp.snmpInPkts == counted(&st));
+    CHECK(st.auth_failures == st.mp.snmpInBadCommunityNames + st.mp.usmStatsUnknownUserNames
+          + st.mp.usmStatsUnsupportedSecLevels + st.mp.usmStatsWrongDigests
+          + st.mp.usmStatsDecryptionErrors + st.mp.snmpUnknownSecurityModels
+          + st.mp.usmStatsNotInTimeWindows);
     CHECK(st.engines <= 4);
     if (reply) {
         memset(&m, 0, sizeof m);

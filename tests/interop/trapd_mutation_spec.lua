@@ -91,8 +91,8 @@ describe("trapd under mutated input", function()
       end, 20))
       local st = rx:stats()
       assert.equal(#base + sent, st.packets + st.dropped_socket)
-      assert.equal(st.packets, st.received + st.dropped_queue + st.parse_errors + st.bad_versions + st.wrong_pdu
-        + st.malformed + st.auth_failures + st.unknown_engine_ids)
+      assert.equal(st.packets, st.received + st.dropped_queue + st.parse_errors + st.snmpInvalidMsgs + st.bad_versions
+        + st.wrong_pdu + st.malformed + st.auth_failures + st.unknown_engine_ids)
       assert.equal(st.auth_failures, st.bad_community + st.unknown_users + st.unsupported_levels + st.wrong_digests
         + st.decryption_errors + st.unknown_sec_models + st.not_in_time_window)
       assert.is_true(st.parse_errors > 1000)

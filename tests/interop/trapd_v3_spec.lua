@@ -179,7 +179,8 @@ describe("snmpinform v3 -> moonwalk trapd", function()
       -- privacy without authentication is an invalid message
       assert(sock:send("udp:127.0.0.1:" .. rx.port, assert(mw.encode{ version = 3, msg_id = 2, msg_flags = 6,
         engine_id = mw.fromhex("8000000005aabbccdd"), user = "sha-aes", encrypted = "xxxxxxxx" })))
-      assert.is_true(td.wait_until(function() return rx:stats().parse_errors == 1 end))
+      assert.is_true(td.wait_until(function() return rx:stats().snmpInvalidMsgs == 1 end))
+      assert.equal(0, rx:stats().parse_errors) -- RFC 3412 7.2 step 5, not a parse error
       sock:close()
     end)
   end)
@@ -208,6 +209,23 @@ describe("snmpinform v3 -> moonwalk trapd", function()
       assert.is_true(rx:stats().wrong_digests >= 1)
       assert.is_true(rx:stats().reports_sent >= 2) -- discovery, then the wrong digest
       assert.equal(0, #notes)
+    end)
+  end)
+end)
+
+describe("snmpinform v3 -> a receiver that answers informs later (clustered receivers)", function()
+  it("gets its Response only when the receiver sends it (r:defer_informs, r:answer)", function()
+    td.with_rx({ users = user_specs(), engine_id = "8000000005aabbccdd" }, function(rx)
+      rx._c:defer_informs(true)
+      local notes = collect(rx)
+      local p = td.spawn(string.format("snmpinform %s -t 4 -r 0 127.0.0.1:%d 1 %s 1.3.6.1.2.1.1.5.0 s later",
+        v3args(USERS[2]), rx.port, LINKDOWN))
+      assert.is_true(td.wait_until(function() return #notes == 1 end))
+      assert.equal("later", notes[1].varbinds[3].value)
+      assert.equal(0, rx:stats().informs_answered) -- received, kept, not answered
+      assert.is_true(rx._c:answer(notes[1]))
+      assert.same({ 0, "", "" }, { p:wait(15) })
+      assert.equal(1, rx:stats().informs_answered)
     end)
   end)
 end)

@@ -28,7 +28,7 @@ local function documented(q) return doc:find("`" .. q .. "(", 1, true) ~= nil en
 describe("doc/lua-api.md", function()
   it("exists and documents every public function", function()
     assert.is_true(#doc > 1000)
-    for _, p in ipairs { "mib", "json", "prometheus", "influx", "shard", "rate", "agent", "trapd", "trap", "inform" } do
+    for _, p in ipairs { "mib", "json", "prometheus", "influx", "shard", "rate", "agent", "trapd", "trap", "inform", "output" } do
       local _ = mw[p]      -- the parts loaded on first use
     end
     local missing = {}
@@ -38,7 +38,7 @@ describe("doc/lua-api.md", function()
       end
     end
     check("mw.", mw)
-    for _, p in ipairs { "mib", "json", "prometheus", "influx", "shard", "log" } do
+    for _, p in ipairs { "mib", "json", "prometheus", "influx", "shard", "log", "output" } do
       assert.is_table(mw[p], p)
       check("mw." .. p .. ".", mw[p])
     end

@@ -87,6 +87,24 @@ describe("MIB compiled cache", function()
     end)
   end
 
+  it("is used in place, and moved when its address is taken (the same file twice)", function()
+    local d = tmpdir()
+    local dirs = STD .. ":" .. FIX
+    local cold = parsed(dirs, { "ALL" })
+    assert.is_true(cold:cache_save(d .. "/c.mibc", "k"))
+    local first, why1 = core.mib_cache_load(d .. "/c.mibc", "k")
+    local second, why2 = core.mib_cache_load(d .. "/c.mibc", "k")
+    assert.are.equal("ok", why1)
+    assert.are.equal("ok: relocated", why2)
+    local want = everything(cold)
+    assert.are.equal(want, everything(first))
+    assert.are.equal(want, everything(second))
+    -- what one changes (descriptions read, search marks) the other does not see
+    first:close()
+    assert.are.equal(want, everything(second))
+    os.execute("rm -rf " .. shq(d))
+  end)
+
   it("a restored set that loads more modules parses again and ends as a parsed one", function()
     local d = tmpdir()
     local dirs = STD .. ":" .. FIX

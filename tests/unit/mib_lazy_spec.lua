@@ -50,6 +50,20 @@ describe("MIB directories read on first use", function()
     assert.is_nil(t:find("LAZY-TEST-MIB.txt", 1, true))
   end)
 
+  -- printing the answer asks whether a module is loaded: with none named,
+  -- that is known without reading the path
+  it("a numeric get with MIBS= that gets its answer opens no file of the path", function()
+    local snmpd = require "snmpd"
+    local d = snmpd.start { ipv6 = false }
+    local ok, out, t = pcall(traced, "MIBS= MIBDIRS=+" .. dir .. "/mibs",
+      "get -v2c -c public -On -r 1 -t 1 " .. d.agent .. " .1.3.6.1.2.1.1.5.0")
+    d:stop()
+    d:cleanup()
+    assert(ok, out)
+    assert.matches("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: ", out)
+    assert.is_nil(t:find("LAZY-TEST-MIB.txt", 1, true))
+  end)
+
   it("nothing to load: no cache file is read or written either", function()
     local cache = dir .. "/cache"
     local out = traced("MIBS= MOONWALK_MIB_CACHE=" .. cache .. " MIBDIRS=+" .. dir .. "/mibs",

@@ -187,22 +187,40 @@ local function files(ftype, persistent)
   return list
 end
 
+-- The directive lines of a file as { n, token, value, ... } (false when
+-- it cannot be read), kept in seen so that the second pass over the same
+-- files does not read them again.
+local function directives(file, seen)
+  local d = seen[file]
+  if d ~= nil then return d end
+  d = false
+  local f = io.open(file, "r")
+  if f then
+    d = {}
+    local n = 0
+    for l in f:lines() do
+      n = n + 1
+      l = l:gsub("\r$", "")
+      if not l:match("^%s*#") and l:match("%S") then
+        local token, rest = l:match("^%s*(%S+)%s*(.-)%s*$")
+        d[#d + 1] = n
+        d[#d + 1] = token
+        d[#d + 1] = rest
+      end
+    end
+    f:close()
+  end
+  seen[file] = d
+  return d
+end
+
 -- Reads one pass over the files of a type; calls line(file, n, token,
 -- value) for each directive line.
-local function each_line(paths, fn)
+local function each_line(paths, fn, seen)
   for _, file in ipairs(paths) do
-    local f = io.open(file, "r")
-    if f then
-      local n = 0
-      for l in f:lines() do
-        n = n + 1
-        l = l:gsub("\r$", "")
-        if not l:match("^%s*#") and l:match("%S") then
-          local token, rest = l:match("^%s*(%S+)%s*(.-)%s*$")
-          fn(file, n, token, rest)
-        end
-      end
-      f:close()
+    local d = directives(file, seen)
+    if d then
+      for i = 1, #d, 3 do fn(file, d[i], d[i + 1], d[i + 2]) end
     end
   end
 end
@@ -235,6 +253,7 @@ function M.load(tool)
   local app, app_list = app_of(tool)
   local app_index = app and index(app_list) or nil
   local lib_files = files("snmp", persistent)
+  local seen = {}
 
   -- first pass: the MIB directives (read before the MIBs load)
   each_line(lib_files, function(file, n, token, value)
@@ -262,7 +281,7 @@ function M.load(tool)
     elseif t == "persistentDir" then
       persistent = word(value)
     end
-  end)
+  end, seen)
   if persistent ~= (os.getenv("SNMP_PERSISTENT_DIR") or M.PERSISTENT_DIR) then
     lib_files = files("snmp", persistent)
   end
@@ -305,11 +324,11 @@ function M.load(tool)
     end
   end
   cfg.finish = function()
-    each_line(lib_files, function(file, n, token, value) normal(LIB_INDEX, file, n, token, value) end)
+    each_line(lib_files, function(file, n, token, value) normal(LIB_INDEX, file, n, token, value) end, seen)
     if app then
       each_line(files(app, persistent), function(file, n, token, value)
         normal(app_index, file, n, token, value)
-      end)
+      end, seen)
     end
     flush()
     return cfg

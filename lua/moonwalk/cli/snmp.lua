@@ -5,7 +5,9 @@ local fmt = require "moonwalk.fmt"
 local args = require "moonwalk.cli.args"
 local common = require "moonwalk.cli.common"
 local session_mod = require "moonwalk.session"
-local usage_mod = require "moonwalk.cli.usage"
+-- the usage texts and snmptable are loaded when needed: a plain get does
+-- not pay for them at start-up
+local function usage_text(cmd) return require("moonwalk.cli.usage").text(cmd) end
 local conf = require "moonwalk.cli.conf"
 
 local M = {}
@@ -441,7 +443,6 @@ local function set_cmd(s, rest, flags, in_flags)
   return 0
 end
 
-local tablecmd = require "moonwalk.cli.table"
 
 -- The -C letters of each tool, as its optProc reads them. Each handler
 -- gets the rest of the -C text, the flags so far and take() (the next
@@ -461,7 +462,7 @@ local function bulk_number(cmd)
   return function(c, rest, cf)
     local n, after = args.strtol(rest)
     if not n then
-      io.stderr:write(usage_mod.text(cmd))
+      io.stderr:write(usage_text(cmd))
       return nil, 1
     end
     cf[c] = n
@@ -487,12 +488,12 @@ local function table_copt(c, rest, cf, take)
   local function valued(check)
     local v = take()
     if v == nil then
-      io.stderr:write(usage_mod.text("table"), "Bad -C", c, " option: no argument given\n")
+      io.stderr:write(usage_text("table"), "Bad -C", c, " option: no argument given\n")
       return nil, 1
     end
     local ok = check(v)
     if not ok then
-      io.stderr:write(usage_mod.text("table"), "Bad -C", c, " option: ", v, "\n")
+      io.stderr:write(usage_text("table"), "Bad -C", c, " option: ", v, "\n")
       return nil, 1
     end
     return rest
@@ -509,7 +510,7 @@ local function table_copt(c, rest, cf, take)
     cf[c] = true
     return rest
   end
-  io.stderr:write("Bad option after -C: ", c, "\n", usage_mod.text("table"))
+  io.stderr:write("Bad option after -C: ", c, "\n", usage_text("table"))
   return nil, 1
 end
 
@@ -532,7 +533,7 @@ function M.parse(argv, cmd)
   local cf = {}
   local function use(msg)
     if msg then io.stderr:write(msg) end
-    io.stderr:write(usage_mod.text(cmd))
+    io.stderr:write(usage_text(cmd))
     return 1
   end
   local ctool = ctools[cmd]
@@ -700,20 +701,20 @@ function M.main(argv, cmd)
   o.v = o.v or "3"
   local agent = table.remove(rest, 1)
   if not agent then
-    io.stderr:write("No hostname specified.\n", usage_mod.text(cmd))
+    io.stderr:write("No hostname specified.\n", usage_text(cmd))
     return 1
   end
   agent = conf.with_port(agent, cfg.values.defaultport)
   if (o.v == "1" or o.v == "2c") and not o.c then
-    io.stderr:write("No community name specified.\n", usage_mod.text(cmd))
+    io.stderr:write("No community name specified.\n", usage_text(cmd))
     return 1
   end
   if cmd == "table" and #rest ~= 1 then
-    io.stderr:write("Must have exactly one table name\n", usage_mod.text(cmd))
+    io.stderr:write("Must have exactly one table name\n", usage_text(cmd))
     return 1
   end
   if (cmd == "get" or cmd == "getnext" or cmd == "set") and #rest == 0 then
-    io.stderr:write("Missing object name\n", usage_mod.text(cmd))
+    io.stderr:write("Missing object name\n", usage_text(cmd))
     return 1
   end
   if cmd == "set" and not set_args_ok(rest) then return 1 end
@@ -762,7 +763,7 @@ function M.main(argv, cmd)
         rc = set_cmd(s, rest, flags, o.I)
       elseif cmd == "table" then
         cf.v1 = so.version == "1"
-        rc = tablecmd.run(s, rest[1], o.O, cf, agent)
+        rc = require("moonwalk.cli.table").run(s, rest[1], o.O, cf, agent)
       end
     end)
   end)

@@ -4,6 +4,8 @@
 --                  [--user NAME:AUTH:AUTHPASS[:PRIV:PRIVPASS]]...
 --                  [--engine-id HEX] [--state DIR] [--format text|json]
 --                  [--queue N] [--max-tasks N] [--stats-interval SECONDS]
+--                  [--cluster URL[,URL] [--cluster-name NAME] [--cluster-id ID]
+--                   [--max-deliveries N] [--ack-wait SECONDS]]
 --                  [-O FLAGS] [-m MIBS] [-M DIRS] [SCRIPT.lua]...
 --
 -- Without scripts each notification is printed on one line (text, or JSON
@@ -37,6 +39,15 @@ USAGE: moonwalk trapd --listen ADDR [OPTIONS] [SCRIPT.lua]...
   --queue N             notifications waiting for handlers (default 10000)
   --max-tasks N         handler tasks running at once (default 1000)
   --stats-interval S    log the counters every S seconds (default 60, 0: never)
+  --cluster URL[,URL]   a redundant receiver: store every notification in the
+                        cluster's JetStream stream on these NATS servers, run
+                        handlers (and print) from its shared consumer, each
+                        notification once in the cluster
+  --cluster-name NAME   which cluster (default moonwalk; stream moonwalk_traps_NAME)
+  --cluster-id ID       this instance's id (default HOST-PID)
+  --max-deliveries N    handler tries before a dead letter (default 5)
+  --ack-wait S          seconds before an unacknowledged notification goes to
+                        another receiver (default 30)
   --log-level LEVEL     debug|info|warn|error
   -O FLAGS              output flags as net-snmp's (-On: numeric OIDs)
   -m MIBS, -M DIRS      MIB modules and directories
@@ -53,7 +64,8 @@ environment, budget and memory limit of `moonwalk run`:
 local extra = {
   ["--listen"] = true, ["--user"] = true, ["--engine-id"] = true, ["--state"] = true,
   ["--format"] = true, ["--queue"] = true, ["--max-tasks"] = true, ["--stats-interval"] = true,
-  ["--log-level"] = true, ["--help"] = false,
+  ["--log-level"] = true, ["--help"] = false, ["--cluster"] = true, ["--cluster-name"] = true,
+  ["--cluster-id"] = true, ["--max-deliveries"] = true, ["--ack-wait"] = true,
 }
 for k, v in pairs(runtime.cli_options) do extra[k] = v end
 
@@ -100,6 +112,19 @@ function M.main(argv)
     return number(o, "queue"), number(o, "max-tasks"), number(o, "stats-interval")
   end)
   if not ok then return fail(q) end
+  local cluster_opts, md, aw
+  if L.cluster then
+    local list, err = require("moonwalk.cluster").parse_servers(L.cluster[#L.cluster])
+    if not list then return fail("--cluster: " .. err) end
+    cluster_opts = { servers = list, name = L["cluster-name"] and L["cluster-name"][#L["cluster-name"]],
+                     id = L["cluster-id"] and L["cluster-id"][#L["cluster-id"]] }
+    ok, md, aw = pcall(function() return number(o, "max-deliveries"), number(o, "ack-wait") end)
+    if not ok then return fail(md) end
+    -- the locks the NATS client's threads need, before the loop exists
+    if not core.loop_threads() then return fail("--cluster: the event loop already exists") end
+  elseif L["cluster-name"] or L["cluster-id"] or L["max-deliveries"] or L["ack-wait"] then
+    return fail("--cluster-name, --cluster-id, --max-deliveries and --ack-wait need --cluster URL")
+  end
   local host, herr = runtime.from_cli(L)
   if not host then return fail(herr) end
   if #rest == 0 and not format then format = "text" end
@@ -107,7 +132,7 @@ function M.main(argv)
   -- a receiver makes a table per notification that dies young: the
   -- generational collector handles that for less work than the default
   collectgarbage("generational")
-  local rx
+  local rx, cluster
   -- the scripts compile before the receiver starts, so a typo fails at once
   return runtime.main{
     prog = "moonwalk trapd", paths = rest, args = {}, reload = false,
@@ -115,7 +140,9 @@ function M.main(argv)
     setup = function()
       local r, lerr
       local pok, perr = pcall(function()
+        if cluster_opts then cluster = require("moonwalk.cluster").new(cluster_opts) end
         r, lerr = trapd.trapd{
+          cluster = cluster, max_deliveries = md and math.tointeger(md), ack_wait = aw,
           listen = listen, community = o._c, users = L.user,
           engine_id = L["engine-id"] and L["engine-id"][#L["engine-id"]],
           state = L.state and L.state[#L.state], format = format, flags = o.O,
@@ -133,8 +160,12 @@ function M.main(argv)
       rx:close()
     end,
     on_exit = function()
-      if not rx then return end
+      if not rx then
+        if cluster then cluster:close(true) end
+        return
+      end
       if not rx.closed then rx:close() end
+      if cluster then cluster:close(true) end
       local s = rx:stats()
       log.info("trapd: received %d handled %d dropped %d auth_failures %d parse_errors %d",
         s.received, s.handled, s.dropped, s.auth_failures, s.parse_errors)
