@@ -249,27 +249,15 @@ describe("moonwalk run --cluster (nats-server -js)", function()
   it("on a 3-node NATS cluster, loses one node without dropping anyone (bucket with 3 replicas, timeout 20 s)", function()
     os.execute("rm -f " .. tmp .. "/*.json")
     cluster_name = "threenode"
-    local ports, routes, nodes = {}, {}, {}
-    for i = 1, 3 do
-      ports[i] = { client = nats.port(), route = nats.port() }
-      routes[i] = "nats://127.0.0.1:" .. ports[i].route
-    end
-    finally(function() for _, n in ipairs(nodes) do n:cleanup() end end)
-    for i = 1, 3 do
-      local others = {}
-      for j = 1, 3 do if j ~= i then others[#others + 1] = routes[j] end end
-      nodes[i] = nats.start { port = ports[i].client, args = string.format(
-        "-n n%d --cluster_name mwspec --cluster %s --routes %s", i, routes[i], table.concat(others, ",")) }
-    end
-    local urls = {}
-    for i = 1, 3 do urls[i] = nodes[i].url end
+    local cl = nats.cluster {}
+    finally(function() cl:cleanup() end)
     for _, id in ipairs { "a", "b", "c" } do
-      start(id, table.concat(urls, ","), "--cluster-timeout 20 --cluster-replicas 3")
+      start(id, cl.url, "--cluster-timeout 20 --cluster-replicas 3")
     end
     partition(wait_members({ "a", "b", "c" }, { "a", "b", "c" }, 90))
     -- one node goes: clients move to the others and the bucket's stream
     -- elects a new leader; meanwhile nobody is dropped
-    nodes[1]:kill()
+    cl:kill(1)
     local deadline = core.now() + 15
     while core.now() < deadline do
       for _, id in ipairs { "a", "b", "c" } do
