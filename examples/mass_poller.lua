@@ -2,11 +2,14 @@
 --
 --   moonwalk run examples/mass_poller.lua -- targets=targets.txt interval=60
 --   moonwalk run --shard 0/3 examples/mass_poller.lua -- targets=targets.txt   (and 1/3, 2/3)
+--   moonwalk run --cluster nats://127.0.0.1:4222 examples/mass_poller.lua -- targets=targets.txt
 --
 -- The target file has one target a line: NAME HOST[:PORT] [COMMUNITY]
 -- ("#" starts a comment). Every `interval` seconds each target this
 -- instance owns (mw.shard: with --shard K/N the N instances split the
--- file between them, each target to exactly one) is asked for sysUpTime.0
+-- file between them, each target to exactly one; with --cluster the live
+-- instances do, and each round asks again, so the targets of an instance
+-- that dies are polled by the others from their next round) is asked for sysUpTime.0
 -- and sysName.0. All requests of a round go out together through
 -- mw.batch, the engine keeping at most `inflight` of them on the wire.
 --
@@ -47,14 +50,21 @@ local function load_targets(path)
 end
 
 local all = load_targets(opt.targets)
-local mine = mw.shard.filter(all, function(t) return t.name end)
+local function name(t) return t.name end
 local k, n = mw.shard.config()
-mw.log.info("%d targets in %s, %d for this instance (shard %d/%d)", #all, opt.targets, #mine, k, n)
+if mw.cluster() then
+  mw.log.info("%d targets in %s, %d for this instance now (cluster %s)", #all, opt.targets,
+    #mw.shard.filter(all, name), mw.cluster().name)
+else
+  mw.log.info("%d targets in %s, %d for this instance (shard %d/%d)", #all, opt.targets,
+    #mw.shard.filter(all, name), k, n)
+end
 
 mw.set_max_inflight(tonumber(opt.inflight))
-for _, t in ipairs(mine) do
-  t.session = mw.session { peer = t.peer, community = t.community, version = opt.version,
-                           timeout = tonumber(opt.timeout), retries = tonumber(opt.retries) }
+local function session(t)
+  t.session = t.session or mw.session { peer = t.peer, community = t.community, version = opt.version,
+                                        timeout = tonumber(opt.timeout), retries = tonumber(opt.retries) }
+  return t.session
 end
 
 local out = mw.json.lines(opt.out)
@@ -67,13 +77,28 @@ end
 
 local OIDS = { "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0" }
 local round, count = 0, tonumber(opt.count)
-local job
+local job, done
 job = mw.every(tonumber(opt.interval), function()
+  if done then return end
   round = round + 1
   local r = round
   local t0 = mw.now()
+  local mine = mw.shard.filter(all, name) -- follows the live set of a cluster
+  if prom then
+    -- the endpoint serves this instance's own targets: drop the series of
+    -- those that went to another instance
+    local ours = {}
+    for _, t in ipairs(mine) do ours[t.name] = true end
+    for _, t in ipairs(all) do
+      if t.exported and not ours[t.name] then
+        up:remove { target = t.name }
+        uptime:remove { target = t.name }
+        t.exported = nil
+      end
+    end
+  end
   local reqs = {}
-  for i, t in ipairs(mine) do reqs[i] = { t.session, "get", OIDS } end
+  for i, t in ipairs(mine) do reqs[i] = { session(t), "get", OIDS } end
   local res = #reqs > 0 and mw.batch(reqs) or {}
   local ok, failed = 0, 0
   for i, t in ipairs(mine) do
@@ -85,6 +110,7 @@ job = mw.every(tonumber(opt.interval), function()
       line.uptime = x.varbinds[1].value
       line.sysName = x.varbinds[2].value
       if prom then
+        t.exported = true
         up:set(1, { target = t.name })
         uptime:set(line.uptime / 100, { target = t.name })
       end
@@ -92,13 +118,19 @@ job = mw.every(tonumber(opt.interval), function()
       failed = failed + 1
       line.ok = false
       line.error = tostring(x.error)
-      if prom then up:set(0, { target = t.name }) end
+      if prom then
+        t.exported = true
+        up:set(0, { target = t.name })
+      end
     end
     out:write(line)
   end
   mw.log.info("round %d: %d targets, %d answered, %d failed, %.2f s", r, #mine, ok, failed, mw.now() - t0)
   if count > 0 and r >= count then
-    job:cancel()
+    done = true
+    -- (a round with nothing to wait for ends before mw.every returns)
+    if job then job:cancel() end
     if prom then mw.stop() end
   end
 end)
+if done then job:cancel() end

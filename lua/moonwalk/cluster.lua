@@ -21,8 +21,10 @@
 -- bucket moonwalk_NAME every `heartbeat` seconds; the bucket's max age is
 -- `timeout`, and every instance watches the bucket. A member whose
 -- heartbeat has not been seen for `timeout` seconds is gone; one that stops
--- cleanly deletes its key and is gone at once. While NATS is unreachable
--- the last known set is kept (nobody expires) and the connection is retried.
+-- cleanly deletes its key and is gone at once. While NATS is unreachable,
+-- or its calls fail (a NATS node lost, the bucket's stream electing a new
+-- leader), or the watcher stops bringing back our own heartbeat, the last
+-- known set is kept (nobody expires) and the connection or watch is retried.
 --
 -- The NATS side (connection on the loop, worker thread, watcher) is
 -- src/lua/l_nats.c; this file keeps the member set (the View, plain Lua
@@ -173,15 +175,71 @@ end
 
 function Cluster:owns(target) return self.view:owns(target) end
 
--- stats() -> { members =, known =, owned =, connected =, changes =, moved = }
--- (the Prometheus endpoint shows them as moonwalk_cluster_*)
+-- The cluster's series, as the Prometheus endpoint shows them and
+-- `moonwalk run --stats` logs them: { key in stats(), metric name, type,
+-- help }. Other parts of the cluster (the trap path's stream) add theirs
+-- with M.add_series and give the values through c:add_stats(fn); the names
+-- kept for them: moonwalk_cluster_stream_lag (gauge, messages stored and
+-- not yet handled), moonwalk_cluster_redeliveries_total and
+-- moonwalk_cluster_dead_letters_total (counters). A series whose key has no
+-- value is left out.
+M.series = {
+  { "members", "moonwalk_cluster_members", "gauge", "Live instances in the cluster, this one included" },
+  { "owned", "moonwalk_cluster_owned_targets", "gauge", "Known targets this instance owns among the live set" },
+  { "known", "moonwalk_cluster_known_targets", "gauge", "Targets mw.shard was asked about (or tracked)" },
+  { "connected", "moonwalk_cluster_connected", "gauge", "1 while connected to NATS" },
+  { "changes", "moonwalk_cluster_changes_total", "counter", "Changes of the live member set" },
+  { "moved", "moonwalk_cluster_moved_targets_total", "counter", "Known targets that changed owner" },
+  { "heartbeat_errors", "moonwalk_cluster_heartbeat_errors_total", "counter",
+    "Failures of the membership's NATS calls (connect, heartbeat, watch), once per new error in a row" },
+}
+
+-- add_series{ key, name, "gauge"|"counter", help }: one more series (once
+-- per name).
+function M.add_series(e)
+  for _, s in ipairs(M.series) do
+    if s[2] == e[2] then return end
+  end
+  M.series[#M.series + 1] = e
+end
+
+-- stats() -> { members =, known =, owned =, connected =, changes =, moved =,
+-- heartbeat_errors =, ... what the functions of add_stats return }
 function Cluster:stats()
   local owned = 0
   for key in pairs(self.view.keys or {}) do
     if shard.owner_of(key, self.view.list) == self.id then owned = owned + 1 end
   end
-  return { members = #self.view.list, known = self.view.nkeys or 0, owned = owned,
-           connected = self.connected and 1 or 0, changes = self.changes, moved = self.moved or 0 }
+  local st = { members = #self.view.list, known = self.view.nkeys or 0, owned = owned,
+               connected = self.connected and 1 or 0, changes = self.changes, moved = self.moved or 0,
+               heartbeat_errors = self.errors }
+  for _, fn in ipairs(self.stats_fns or {}) do
+    local ok, more = pcall(fn)
+    if ok and type(more) == "table" then
+      for k, v in pairs(more) do st[k] = v end
+    end
+  end
+  return st
+end
+
+-- add_stats(fn): fn() -> { key = number } adds to stats() (the trap path's
+-- stream lag, redeliveries, dead letters).
+function Cluster:add_stats(fn)
+  if type(fn) ~= "function" then error("add_stats expects a function", 2) end
+  self.stats_fns = self.stats_fns or {}
+  self.stats_fns[#self.stats_fns + 1] = fn
+  return fn
+end
+
+-- report() -> one line of the cluster's state, for logs (moonwalk run --stats)
+function Cluster:report()
+  local st = self:stats()
+  local parts = { string.format("cluster %s: members=%d (%s)", self.name, st.members,
+    table.concat(self.view.list, " ")) }
+  for _, e in ipairs(M.series) do
+    if e[1] ~= "members" and st[e[1]] ~= nil then parts[#parts + 1] = e[1] .. "=" .. tostring(st[e[1]]) end
+  end
+  return table.concat(parts, " ")
 end
 
 local function add_handler(self, kind, fn)
@@ -253,7 +311,15 @@ function Cluster:_event(kind, a, b)
   elseif kind == "delete" then
     joined, left = self.view:delete(a)
   elseif kind == "tick" then
-    if self.connected and self.ready then joined, left = self.view:expire(now) end
+    -- no expiry while the NATS calls fail (a NATS node gone, the bucket
+    -- moving to another), nor while the watcher does not bring back our
+    -- own heartbeat (its consumer went with a NATS node, and the watch is
+    -- being made again): the missing heartbeats of others say nothing then
+    local own = self.view.seen[self.id]
+    local watching = own and now - own <= 2 * self.heartbeat + 1
+    if self.connected and self.ready and not self.failing and watching then
+      joined, left = self.view:expire(now)
+    end
   elseif kind == "ready" then
     if not self.ready then
       self.ready = true
@@ -270,8 +336,12 @@ function Cluster:_event(kind, a, b)
     end
     self.connected = false
   elseif kind == "error" then
+    self.errors = self.errors + 1
+    self.failing = true
     log.warn("cluster %s: %s", self.name, tostring(a))
   elseif kind == "ok" then
+    self.failing = false
+    self.view:refresh(now)
     log.info("cluster %s: NATS calls work again", self.name)
   elseif kind == "left" then
     self.left = true
@@ -300,6 +370,19 @@ function Cluster:close(pump)
   if M.active == self then M.active = nil end
 end
 
+-- settle(seconds): runs the loop (outside any task, before the scripts
+-- start) until the watcher has delivered the bucket's current members, NATS
+-- has said it cannot be reached, or `seconds` have gone by. Without it an
+-- instance's first rounds would see itself alone and poll every target,
+-- a joining instance the others' targets too.
+function Cluster:settle(seconds)
+  local deadline = core.now() + (seconds or self.timeout)
+  while not self.ready and self.errors == 0 and not self.closed and core.now() < deadline do
+    core.step(true)
+  end
+  return self.ready
+end
+
 local function check_name(s, what)
   if type(s) ~= "string" or not s:match("^[%w_%-]+$") then
     error(string.format("cluster: bad %s %q (letters, digits, - and _)", what, tostring(s)), 3)
@@ -308,7 +391,7 @@ local function check_name(s, what)
 end
 
 local function open(opts)
-  local c = setmetatable({ handlers = {}, changes = 0, connected = false, ready = false }, Cluster)
+  local c = setmetatable({ handlers = {}, changes = 0, errors = 0, connected = false, ready = false }, Cluster)
   c.name = check_name(opts.name or "moonwalk", "name")
   c.bucket = "moonwalk_" .. c.name
   c.id = sanitize_id(opts.id or (hostname() .. "-" .. core.getpid()))

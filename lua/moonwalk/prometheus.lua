@@ -213,7 +213,7 @@ local engine_counters = {
 
 function Registry:_engine_stats(out)
   local ok, st = pcall(core.stats)
-  if not ok or type(st) ~= "table" then return end
+  if not ok or type(st) ~= "table" then st = {} end
   for _, e in ipairs(engine_counters) do
     if st[e[1]] then
       out[#out + 1] = "# HELP " .. e[2] .. " " .. e[3]
@@ -229,25 +229,18 @@ function Registry:_engine_stats(out)
   self:_cluster_stats(out)
 end
 
-local cluster_series = {
-  { "members", "moonwalk_cluster_members", "gauge", "Live instances in the cluster, this one included" },
-  { "owned", "moonwalk_cluster_owned_targets", "gauge", "Known targets this instance owns among the live set" },
-  { "known", "moonwalk_cluster_known_targets", "gauge", "Targets mw.shard was asked about (or tracked)" },
-  { "connected", "moonwalk_cluster_connected", "gauge", "1 while connected to NATS" },
-  { "changes", "moonwalk_cluster_changes_total", "counter", "Changes of the live member set" },
-  { "moved", "moonwalk_cluster_moved_targets_total", "counter", "Known targets that changed owner" },
-}
-
 -- the cluster of this process (moonwalk run --cluster), when there is one
 function Registry:_cluster_stats(out)
   local cl = package.loaded["moonwalk.cluster"]
   local c = cl and cl.active
   if not c or c.closed then return end
   local st = c:stats()
-  for _, e in ipairs(cluster_series) do
-    out[#out + 1] = "# HELP " .. e[2] .. " " .. e[4]
-    out[#out + 1] = "# TYPE " .. e[2] .. " " .. e[3]
-    out[#out + 1] = e[2] .. " " .. fmt_value(st[e[1]])
+  for _, e in ipairs(cl.series) do
+    if st[e[1]] ~= nil then
+      out[#out + 1] = "# HELP " .. e[2] .. " " .. e[4]
+      out[#out + 1] = "# TYPE " .. e[2] .. " " .. e[3]
+      out[#out + 1] = e[2] .. " " .. fmt_value(st[e[1]])
+    end
   end
 end
 

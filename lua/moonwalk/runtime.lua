@@ -453,15 +453,71 @@ function R.shutdown(reason)
   end)
 end
 
+-- ------------------------------------------------------------------
+-- The stats report (moonwalk run --stats)
+-- ------------------------------------------------------------------
+
+local stats_sources = {} -- list of { name =, fn = }
+
+-- add_stats(name, fn): fn() -> a line (or nil) added to the report as
+-- "name: line" (the trap path's receivers and stream, say). Once per name.
+function R.add_stats(name, fn)
+  for _, s in ipairs(stats_sources) do
+    if s.name == name then s.fn = fn return end
+  end
+  stats_sources[#stats_sources + 1] = { name = name, fn = fn }
+end
+
+local ENGINE_STATS = { "sent", "retransmits", "timeouts", "received", "parse_errors", "inflight" }
+
+-- stats_report() -> one line: the SNMP engine's counters, the cluster's
+-- state (members, owned targets, moves, NATS connected, heartbeat errors)
+-- and what add_stats gave.
+function R.stats_report()
+  local parts = {}
+  local ok, st = pcall(core.stats)
+  if ok and type(st) == "table" then
+    local e = {}
+    for _, k in ipairs(ENGINE_STATS) do e[#e + 1] = k .. "=" .. tostring(st[k]) end
+    parts[#parts + 1] = "snmp " .. table.concat(e, " ")
+  end
+  local cl = package.loaded["moonwalk.cluster"]
+  local c = cl and cl.active
+  if c and not c.closed then parts[#parts + 1] = c:report() end
+  for _, s in ipairs(stats_sources) do
+    local sok, line = pcall(s.fn)
+    if sok and line then parts[#parts + 1] = s.name .. ": " .. tostring(line) end
+  end
+  return table.concat(parts, "; ")
+end
+
+-- Logs the report every `every` seconds while something else runs (it
+-- does not keep the loop alive by itself) and stops when draining starts.
+local function stats_ticker(every)
+  sched.spawn(function()
+    local due = core.now() + every
+    while not state.draining do
+      local live, holds = sched.counts()
+      if live <= 1 and holds == 0 then return end
+      if core.now() >= due then
+        log.info("stats: %s", R.stats_report())
+        due = math.max(due + every, core.now())
+      end
+      core.sleep(math.max(0, math.min(0.25, due - core.now())))
+    end
+  end)
+end
+
 local SIGHUP, SIGINT, SIGTERM = 1, 2, 15
 
 -- main{ paths=, args=, budget=, grace=, max_memory=, prog=, reload=,
---       setup=, on_stop=, on_exit= } -> exit status
+--       setup=, on_stop=, on_exit=, stats= } -> exit status
 -- The host of `run`, `agent` and `trapd`. setup() runs once the scripts
 -- have compiled and before they run; it returns the globals to give every
 -- script (agent = ...) and the arguments they get as `...` (nil, err: the
 -- process does not start). on_stop(reason) runs when draining starts,
 -- on_exit() once the loop has ended. reload = false: SIGHUP is not handled.
+-- stats = seconds: the stats report is logged that often, and at exit.
 function R.main(opts)
   local prog = opts.prog or "moonwalk"
   state.paths = opts.paths
@@ -516,9 +572,11 @@ function R.main(opts)
     exit_hook()
     return 1
   end
+  if opts.stats then stats_ticker(opts.stats) end
   -- a script that only serves (a listener, nothing periodic) keeps the
   -- loop alive through the listener's hold
   sched.loop()
+  if opts.stats then log.info("stats at exit: %s", R.stats_report()) end
   for _, s in ipairs(state.signals) do getmetatable(s).__gc(s) end
   state.signals = {}
   close_all()

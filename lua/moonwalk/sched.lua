@@ -193,6 +193,9 @@ function S.every(s, fn, ...)
   return h
 end
 
+-- counts() -> tasks not finished, listeners holding the loop
+function S.counts() return live, holds end
+
 function S.hold() holds = holds + 1 end
 function S.release() holds = holds - 1 end
 

@@ -40,6 +40,15 @@ function R.run(cmd)
   return out, err, code
 end
 
+-- stop(pid [, sig [, seconds]]): sends sig (default KILL) and waits up to
+-- seconds (20) for the process to be gone
+function R.stop(pid, sig, seconds)
+  if not pid then return end
+  os.execute(string.format("kill -%s %s 2>/dev/null", sig or "KILL", pid))
+  local deadline = os.time() + (seconds or 20)
+  while os.execute("kill -0 " .. pid .. " 2>/dev/null") and os.time() <= deadline do os.execute("sleep 0.05") end
+end
+
 -- moonwalk itself (the build under test)
 function R.mw(args)
   return R.run((os.getenv("MOONWALK_BIN") or "build/moonwalk") .. " " .. args)

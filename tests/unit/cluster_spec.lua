@@ -139,11 +139,116 @@ describe("cluster view moved()", function()
   end)
 end)
 
+describe("cluster stats", function()
+  -- a cluster as the NATS binding leaves it, without a connection
+  local function fake(id, others)
+    local c = setmetatable({ name = "st", id = id, handlers = {}, changes = 0, errors = 0, connected = true,
+                             view = cluster.view(id, 5, true) }, cluster.Cluster)
+    for _, o in ipairs(others) do c.view:put(o, 100, 0) end
+    return c
+  end
+
+  it("counts members, owned and known targets, moves and NATS errors, and what add_stats adds", function()
+    local c = fake("b", { "a", "c" })
+    c:track(names(300))
+    local three = c.view:members()
+    c:_event("error", "heartbeat: timeout")
+    c.view:delete("a")
+    c:_changed({}, { "a" }, three)
+    local st = c:stats()
+    local owned, moved = 0, 0
+    for _, k in ipairs(names(300)) do
+      if shard.owner_of(k, { "b", "c" }) == "b" then owned = owned + 1 end
+      if shard.owner_of(k, three) == "a" then moved = moved + 1 end
+    end
+    assert.same({ members = 2, known = 300, owned = owned, connected = 1, changes = 1, moved = moved,
+                  heartbeat_errors = 1 }, st)
+    assert.equal(string.format("cluster st: members=2 (b c) owned=%d known=300 connected=1 changes=1 moved=%d "
+      .. "heartbeat_errors=1", owned, moved), c:report())
+    -- the trap path's counters come in through add_stats and add_series
+    c:add_stats(function() return { stream_lag = 7 } end)
+    assert.equal(7, c:stats().stream_lag)
+    cluster.add_series { "stream_lag", "moonwalk_cluster_stream_lag", "gauge", "Stored, not yet handled" }
+    finally(function() table.remove(cluster.series) end)
+    assert.matches(" heartbeat_errors=1 stream_lag=7$", c:report())
+  end)
+
+  it("shows on the Prometheus endpoint of the process's cluster (series without a value left out)", function()
+    local c = fake("a", { "b" })
+    c:track(names(10))
+    cluster.active = c
+    cluster.add_series { "dead_letters", "moonwalk_cluster_dead_letters_total", "counter", "Dead letters" }
+    finally(function()
+      cluster.active = nil
+      table.remove(cluster.series)
+    end)
+    local function render() return mw.prometheus.registry { engine_stats = true }:render() end
+    local text = render()
+    assert.matches("\n# TYPE moonwalk_cluster_members gauge\nmoonwalk_cluster_members 2\n", text)
+    assert.matches("\nmoonwalk_cluster_known_targets 10\n", text)
+    assert.matches("\nmoonwalk_cluster_connected 1\n", text)
+    assert.matches("\n# TYPE moonwalk_cluster_heartbeat_errors_total counter\nmoonwalk_cluster_heartbeat_errors_total 0\n", text)
+    assert.is_nil(text:find("dead_letters", 1, true))
+    c:add_stats(function() return { dead_letters = 3 } end)
+    assert.matches("\nmoonwalk_cluster_dead_letters_total 3\n", render())
+    -- without a cluster: none of them
+    cluster.active = nil
+    assert.is_nil(render():find("moonwalk_cluster", 1, true))
+  end)
+end)
+
+describe("cluster events", function()
+  it("expires nobody while the NATS calls fail, and counts everyone as just seen once they work again", function()
+    local core = require "moonwalk.core"
+    local c = setmetatable({ name = "ev", id = "a", heartbeat = 1, handlers = {}, changes = 0, errors = 0,
+                             connected = true, ready = true, view = cluster.view("a", 5, true) }, cluster.Cluster)
+    c.view:put("a", core.now(), 0) -- our own heartbeat, back through the watcher
+    c.view:put("b", core.now(), 0)
+    -- a NATS node went away: the heartbeat put fails, b's heartbeats are
+    -- not seen for longer than the timeout
+    c:_event("error", "heartbeat: No responders available for request")
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    c:_event("ok")
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    -- working again, b silent past the timeout: gone
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a" }, c:members())
+    assert.equal(1, c:stats().heartbeat_errors)
+  end)
+
+  it("expires nobody while the watcher does not bring back our own heartbeat (it went with a NATS node)", function()
+    local core = require "moonwalk.core"
+    local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
+                             connected = true, ready = true, view = cluster.view("a", 3, true) }, cluster.Cluster)
+    c.view:put("b", core.now(), 0)
+    -- no error anywhere, but nothing comes through the watcher, ours included
+    c.view.seen.a = core.now() - 10
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "a", "b" }, c:members())
+    -- a watcher that works again brings ours back: b, still silent, goes
+    c.view:put("a", core.now(), 0)
+    c:_event("tick")
+    assert.same({ "a" }, c:members())
+  end)
+end)
+
 describe("mw.cluster options", function()
   it("hides passwords of URLs in logs", function()
     assert.equal("nats://mw:***@127.0.0.1:4222", cluster.redact("nats://mw:s3cret@127.0.0.1:4222"))
     assert.equal("nats://tok@127.0.0.1:4222", cluster.redact("nats://tok@127.0.0.1:4222"))
     assert.equal("nats://127.0.0.1:4222", cluster.redact("nats://127.0.0.1:4222"))
+  end)
+
+  it("takes --cluster-replicas 1 to 5 only", function()
+    local R = require "run"
+    local _, err, code = R.mw("run --cluster nats://127.0.0.1:1 --cluster-replicas 7 x.lua")
+    assert.equal(1, code)
+    assert.matches("moonwalk run: %-%-cluster%-replicas needs 1 to 5", err)
   end)
 
   it("parses --cluster URL lists", function()

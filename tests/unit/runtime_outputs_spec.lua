@@ -106,3 +106,31 @@ describe("mw.prometheus text format", function()
     assert.equal(c, reg:counter("c_total"))
   end)
 end)
+
+describe("moonwalk run --stats", function()
+  local R = require "run"
+  it("logs the SNMP engine's counters every period and at exit, and does not keep the process alive", function()
+    local dir = R.sh("mktemp -d /tmp/moonwalk-stats.XXXXXX"):gsub("%s+$", "")
+    finally(function() os.execute("rm -rf " .. dir) end)
+    R.write(dir .. "/s.lua", [[
+local mw = require "moonwalk"
+local s = mw.session { peer = "127.0.0.1:9", community = "public", timeout = 0.1, retries = 0 }
+local n, h = 0, nil
+h = mw.every(0.2, function()
+  n = n + 1
+  if n == 1 then s:get("1.3.6.1.2.1.1.5.0") end
+  if n >= 5 then h:cancel() end
+end)
+]])
+    local out, err, code = R.mw("run --stats=0.3 " .. dir .. "/s.lua")
+    assert.equal(0, code, err)
+    assert.equal("", out)
+    assert.matches("info  stats: snmp sent=1 retransmits=0 timeouts=1 received=0 parse_errors=0 inflight=0\n", err)
+    assert.matches("info  stats at exit: snmp sent=1 retransmits=0 timeouts=1 ", err)
+    -- no cluster: no NATS, no cluster part
+    assert.is_nil(err:find("cluster", 1, true))
+    local _, err2, code2 = R.mw("run --stats=soon " .. dir .. "/s.lua")
+    assert.equal(1, code2)
+    assert.matches("moonwalk run: %-%-stats needs seconds", err2)
+  end)
+end)

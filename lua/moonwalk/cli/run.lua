@@ -27,6 +27,11 @@ Options:
   --cluster-id ID        this instance's id (default HOST-PID)
   --cluster-heartbeat S  seconds between heartbeats (1)
   --cluster-timeout S    a member not heard from for S seconds is gone (5)
+  --cluster-replicas N   copies of the member bucket on a NATS cluster (1;
+                         3 on a 3-node NATS cluster survives losing a node)
+  --stats[=SECONDS]      log the counters every SECONDS (60) and at exit:
+                         SNMP requests, and with --cluster the members,
+                         owned targets, moves, NATS connection and errors
   --grace SECONDS        how long SIGTERM waits for runs in flight (10)
   --max-instructions N   Lua instructions a task may run without waiting
                          before it is stopped (100000000; 0: no limit)
@@ -89,6 +94,15 @@ function M.main(argv)
       if not v or v <= 0 then return fail(name .. " needs seconds") end
       cluster_opts = cluster_opts or {}
       cluster_opts[name == "--cluster-heartbeat" and "heartbeat" or "timeout"] = v
+    elseif name == "--stats" then
+      local v = a:match("=(.*)$")
+      opts.stats = tonumber(v or "60")
+      if not opts.stats or opts.stats <= 0 then return fail("--stats needs seconds (--stats=10)") end
+    elseif name == "--cluster-replicas" then
+      local v = math.tointeger(tonumber(value(a)))
+      if not v or v < 1 or v > 5 then return fail("--cluster-replicas needs 1 to 5") end
+      cluster_opts = cluster_opts or {}
+      cluster_opts.replicas = v
     elseif name == "--grace" then
       local v = tonumber(value(a))
       if not v or v < 0 then return fail("--grace needs seconds") end
@@ -151,6 +165,9 @@ function M.main(argv)
       local ok, c = pcall(require("moonwalk.cluster").new, cluster_opts)
       if not ok then return nil, tostring(c) end
       cluster = c
+      -- the scripts start with the live set known (or NATS found
+      -- unreachable, or the timeout gone by): not alone
+      c:settle()
       return {}
     end
     opts.on_exit = function()
