@@ -95,6 +95,23 @@ function S.attach(rx, cluster, opts)
     on_event = function(kind, a, b, c, d) return self:_event(kind, a, b, c, d) end,
   }
   rx._c:defer_informs(true)
+  -- the stream's state among the cluster's series (moonwalk run --stats,
+  -- the Prometheus endpoint)
+  local C = require "moonwalk.cluster"
+  C.add_series { "stream_lag", "moonwalk_cluster_stream_lag", "gauge",
+    "Notifications stored in the trap stream and not yet handled: the shared consumer's pending ones and those in this instance's handlers" }
+  C.add_series { "redeliveries", "moonwalk_cluster_redeliveries_total", "counter",
+    "Notifications this instance's handlers got again (a handler failed or an ack was lost)" }
+  C.add_series { "dead_letters", "moonwalk_cluster_dead_letters_total", "counter",
+    "Notifications this instance sent to the dead-letter subject" }
+  if cluster.add_stats then
+    cluster:add_stats(function()
+      if self.closed then return nil end
+      local h = self.h:stats()
+      return { stream_lag = h.pending + h.inflight, redeliveries = self.redeliveries,
+               dead_letters = self.dead_letters }
+    end)
+  end
   log.info("trapd: cluster %s: storing notifications in stream moonwalk_traps_%s, handlers from its "
     .. "consumer \"handlers\" (max %d deliveries)", name, name, self.max_deliveries)
   return self
@@ -214,6 +231,7 @@ function Stream:stats(s)
   s.stream_redeliveries = self.redeliveries
   s.stream_dead_letters = self.dead_letters
   s.stream_handler_failures = self.handler_failures
+  s.stream_lag = (h.pending or 0) + (h.inflight or 0)
   return s
 end
 

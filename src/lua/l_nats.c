@@ -335,6 +335,7 @@ typedef struct {
     size_t buffered;            /* waiting and awaited */
     int inflight;               /* messages handed to the loop, not yet acked */
     uint64_t n_stored, n_dups, n_dropped, n_pub_errors, n_fetched, n_fetch_errors;
+    uint64_t pending;           /* the shared consumer's pending messages, as last seen */
 
     /* the worker's own (the loop thread touches them only after join) */
     pthread_t thread;
@@ -1163,8 +1164,13 @@ stream_consumer_main(void *arg)
             continue;
         }
         natsMsgList_Destroy(&list);
-        if (s == NATS_TIMEOUT)
+        if (s == NATS_TIMEOUT) {
+            /* nothing to deliver: the consumer has caught up */
+            pthread_mutex_lock(&c->mu);
+            c->pending = 0;
+            pthread_mutex_unlock(&c->mu);
             continue;
+        }
         if (worker_told(c, NULL))
             break;
         pthread_mutex_lock(&c->mu);
@@ -1274,6 +1280,9 @@ call_msg(lcluster_t *c, natsMsg *m)
     uint64_t delivered = 1;
     if (natsMsg_GetMetaData(&meta, m) == NATS_OK && meta) {
         delivered = meta->NumDelivered;
+        pthread_mutex_lock(&c->mu);
+        c->pending = meta->NumPending; /* stored and not yet delivered to any instance */
+        pthread_mutex_unlock(&c->mu);
         jsMsgMetaData_Destroy(meta);
     }
     const char *id = NULL;
@@ -1590,19 +1599,22 @@ static int l_stream_nak(lua_State *L) { return stream_settle(L, 1); }
 static int l_stream_term(lua_State *L) { return stream_settle(L, 2); }
 
 /* h:stats() -> { stored, duplicates, buffered, dropped, publish_errors,
- *               fetched, fetch_errors, inflight, connected } */
+ *               fetched, fetch_errors, inflight, pending, connected }
+ * (pending: the shared consumer's messages not yet delivered to any
+ * instance, as the last message fetched said; 0 once a fetch finds none) */
 static int
 l_stream_stats(lua_State *L)
 {
     lcluster_t *c = check_stream(L);
     pthread_mutex_lock(&c->mu);
     uint64_t v[] = { c->n_stored, c->n_dups, c->buffered, c->n_dropped, c->n_pub_errors,
-                     c->n_fetched, c->n_fetch_errors, (uint64_t)c->inflight };
+                     c->n_fetched, c->n_fetch_errors, (uint64_t)c->inflight, c->pending };
     int up = c->nc && !c->closed && nats_up(c->nc);
     pthread_mutex_unlock(&c->mu);
     static const char *const names[] = { "stored", "duplicates", "buffered", "dropped",
-                                         "publish_errors", "fetched", "fetch_errors", "inflight" };
-    lua_createtable(L, 0, 9);
+                                         "publish_errors", "fetched", "fetch_errors", "inflight",
+                                         "pending" };
+    lua_createtable(L, 0, 10);
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         lua_pushinteger(L, (lua_Integer)v[i]);
         lua_setfield(L, -2, names[i]);

@@ -152,5 +152,12 @@ describe("clustered trap receivers (nats-server -js)", function()
     s = env:wait_stats("a", function(x) return x.stream_stored >= 11 end, 10, "the dead letter stored")
     assert.equal(11, s.stream_stored)
     assert.matches("dead%-lettered to moonwalk%.traps%.traps%.dead", require("run").slurp(env.dir .. "/a.log"))
+    -- the cluster's series (--stats, the Prometheus endpoint) carry them,
+    -- and the lag is back to nothing once all is handled
+    s = env:wait_stats("a", function(x) return x.cluster and x.cluster.stream_lag == 0 end, 10, "no lag")
+    assert.equal(1, s.cluster.dead_letters)
+    assert.equal(2, s.cluster.redeliveries)
+    assert.equal(0, s.stream_lag)
+    assert.matches(" stream_lag=0 redeliveries=2 dead_letters=1", s.cluster_report, 1, true)
   end)
 end)

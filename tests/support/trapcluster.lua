@@ -49,6 +49,8 @@ end)
 local function dump()
   f:flush()
   local s = rx:stats()
+  local cl = require("moonwalk.cluster").active
+  if cl then s.cluster, s.cluster_report = cl:stats(), cl:report() end
   local t = assert(io.open(dir .. "/" .. id .. ".stats.tmp", "w"))
   t:write(mw.json.encode(s))
   t:close()
