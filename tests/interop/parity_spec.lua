@@ -595,8 +595,8 @@ describe("parity with net-snmp's tools", function()
   -- message, then the timeout
   it("says Authentication failed for USER once per reply with a wrong digest", function()
     local dir = snmpd.tmpdir()
-    local pid = tonumber(R.sh(string.format("cd %s && MIBS= %s run tests/support/digest_proxy.lua -- %d >%s/port 2>/dev/null & echo $!",
-      ROOT, BIN, d.port, dir)))
+    local pid = tonumber(R.sh(string.format("MIBS= %s run %s/tests/support/digest_proxy.lua -- %d >%s/port 2>/dev/null & echo $!",
+      BIN, ROOT, d.port, dir)))
     local port
     for _ = 1, 50 do
       port = tonumber(R.slurp(dir .. "/port"))
