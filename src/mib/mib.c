@@ -251,7 +251,7 @@ mib_new(void)
     m->current_module = 0;
     m->first_err_module = 1;
     m->file = "(none)";
-    m->line = 1;
+    m->line = 0; /* as net-snmp's mibLine: 0 until a MIB file is indexed */
     for (int i = 0; i < 3; i++) {
         mib_node_t *tp = mibtree_new_node(m, -1);
         tp->label = roots[i];

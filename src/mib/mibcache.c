@@ -36,7 +36,10 @@
 #endif
 
 #define MC_MAGIC "MWMIBC\r\n"
-#define MC_VERSION 2u
+/* Raised whenever what a load gives can change for the same files (the
+ * layout, or the parser's results and messages, which the cache keeps):
+ * 3, errors before any file is indexed say "At line 0". */
+#define MC_VERSION 3u
 #define NONE 0xffffffffu
 
 typedef struct {

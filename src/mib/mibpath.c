@@ -134,8 +134,12 @@ add_mibfile(mib_t *m, const char *path)
         rc = 0;
     }
     miblex_close(m, &lx);
+    /* the line stays 1 once a file has been indexed (net-snmp's
+     * add_mibfile leaves mibLine so): "Cannot find module (X): At line 1"
+     * after a search of real directories, "At line 0" when no directory
+     * held a file */
     m->file = ofile;
-    m->line = oline;
+    m->line = oline ? oline : 1;
     return rc;
 }
 

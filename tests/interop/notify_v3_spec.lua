@@ -34,6 +34,49 @@ describe("moonwalk v3 -> net-snmp snmptrapd", function()
     log = assert(d:wait_for("v3 inform from moonwalk"), d:log())
     assert.matches("iso.3.6.1.2.1.1.3.0 = Timeticks: (12) 0:00:00.12", log, 1, true)
   end)
+
+  -- acknowledgements whose digest does not verify (a relay flips a bit of
+  -- each authenticated reply's digest): snmpinform and moonwalk inform
+  -- print one "Authentication failed for USER" per reply, then time out
+  it("inform -v 3: an acknowledgement with a wrong digest is reported as snmpinform does", function()
+    local dir = td.tmpdir()
+    local port = d.addr:match(":(%d+)$")
+    local ph = io.popen(string.format("MIBS= %s run tests/support/digest_proxy.lua -- %s >%s/port 2>/dev/null & echo $!",
+      BIN, port, dir))
+    local pid = ph:read("l")
+    ph:close()
+    local relay
+    for _ = 1, 50 do
+      relay = tonumber(td.slurp(dir .. "/port") or "")
+      if relay then break end
+      os.execute("sleep 0.1")
+    end
+    local ok, why = pcall(function()
+      assert.is_number(relay)
+      local args = string.format("-v 3 -u ops -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -t 0.3 -r 2 "
+        .. "127.0.0.1:%d 13 %s 1.3.6.1.2.1.1.5.0 s 'v3 inform through the relay'", relay, LINKDOWN)
+      local function run(cmd)
+        local out = dir .. "/out"
+        local rc = select(3, os.execute(cmd .. " >" .. out .. " 2>" .. out .. ".err"))
+        return rc, td.slurp(out), td.slurp(out .. ".err")
+      end
+      local nrc, nout, nerr = run("snmpinform " .. args)
+      local mrc, mout, merr = run(BIN .. " inform " .. args)
+      assert.same({ nrc, nout }, { mrc, mout })
+      -- the discovery's Report is not authenticated; each of the 3 tries
+      -- of the inform gets an acknowledgement that fails: 3 lines from both
+      local _, nn = nerr:gsub("Authentication failed for ops\n", "")
+      local _, mn = merr:gsub("Authentication failed for ops\n", "")
+      assert.same({ 3, 3 }, { nn, mn }, nerr .. merr)
+      -- then the timeout (net-snmp appends the text of the last decoding
+      -- error it saw; a deliberate difference, see the README)
+      assert.matches("\nsnmpinform: Timeout %(", nerr)
+      assert.equal(("Authentication failed for ops\n"):rep(3) .. "snmpinform: Timeout\n", merr)
+    end)
+    os.execute("kill " .. pid)
+    os.execute("rm -rf " .. dir)
+    assert(ok, why)
+  end)
 end)
 
 local USERS = {

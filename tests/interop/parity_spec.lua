@@ -116,6 +116,9 @@ case("snmpwalk", "walk", "-v2c -c pub {A} HOST-RESOURCES-MIB::hrStorageTable")
 case("snmpget", "get", "-v2c -c pub {A} IF-MIB::ifNumber.0 NOPE-MIB::x")
 case("snmptable", "table", "-v2c -c pub {A} HOST-RESOURCES-MIB::hrStorageTable")
 case("snmpget", "get", "-v2c -c pub {A} snmpCommunityName.1")
+-- "At line 0" before any MIB file was indexed, "At line 1" after
+case("snmptranslate", "translate", "-M /nonexistent -m NOPE-MIB:OTHER-MIB -IR sysDescr")
+case("snmptranslate", "translate", "-m NOPE-MIB -IR sysDescr")
 
 -- snmpwalk's -C options
 for _, a in ipairs {
@@ -578,6 +581,7 @@ describe("parity with net-snmp's tools", function()
       { "snmpset", "set", "-v2c -c private {A} dot1dStpPriority.0 i 5", "BRIDGE-MIB" },
       { "snmptranslate", "translate", "-IR hrStorageTable", "HOST-RESOURCES-MIB" },
       { "snmptranslate", "translate", "-IR -On udpTable", "UDP-MIB" },
+      { "snmptranslate", "translate", "-M /nonexistent -m IF-MIB -IR ifDescr", "IF-MIB" },
       { "snmptrap", "trap", "-v2c -c pub 127.0.0.1:9 '' .1.3.6.1.6.3.1.1.5.1 hrSystemUptime.0 t 5",
         "HOST-RESOURCES-MIB" },
     } do

@@ -125,7 +125,20 @@ function M.main(argv, cmd)
   local ok, perr = pcall(function()
     local done, e = mw.run(function()
       local res, e
-      if inform then res, e = notify.inform(t) else res, e = notify.trap(t) end
+      if inform and so.version == "3" then
+        -- an acknowledgement whose digest fails: one line each, as
+        -- snmpinform's usm_process_in_msg logs them
+        local v3 = require "moonwalk.v3"
+        local seen = v3.stats().usmStatsWrongDigests or 0
+        res, e = notify.inform(t)
+        for _ = seen + 1, v3.stats().usmStatsWrongDigests or 0 do
+          io.stderr:write("Authentication failed for ", so.user, "\n")
+        end
+      elseif inform then
+        res, e = notify.inform(t)
+      else
+        res, e = notify.trap(t)
+      end
       if not res then
         -- snmp_sess_perror("snmpinform" / "snmptrap")
         local who = inform and "snmpinform" or "snmptrap"
