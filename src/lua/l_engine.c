@@ -302,37 +302,67 @@ l_set_max_inflight(lua_State *L)
     return 0;
 }
 
-/* free_udp_port([family]) - a port the OS considers free now, for tests. */
+/* Whether PORT can be bound on loopback for TYPE (SOCK_DGRAM/SOCK_STREAM)
+ * in FAMILY (AF_INET/AF_INET6). */
+static int
+port_bindable(int family, int type, int port)
+{
+    int fd = socket(family, type, 0), ok;
+    if (fd < 0)
+        return 0;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 b;
+        int one = 1;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        memset(&b, 0, sizeof b);
+        b.sin6_family = AF_INET6;
+        b.sin6_addr = in6addr_loopback;
+        b.sin6_port = htons((uint16_t)port);
+        ok = bind(fd, (struct sockaddr *)&b, sizeof b) == 0;
+    } else {
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons((uint16_t)port);
+        ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+/* free_udp_port([family]) - a port the OS considers free now, for tests:
+ * free for UDP and TCP on 127.0.0.1 (and UDP on ::1 unless family is
+ * "v4"). It is taken below the kernel's ephemeral range, so no outgoing
+ * connection made after the choice (a client, a route between servers)
+ * can be given it before the peer that is told to listen there does. */
 static int
 l_free_udp_port(lua_State *L)
 {
     const char *fam = luaL_optstring(L, 1, "both");
-    for (int attempt = 0; attempt < 50; attempt++) {
-        int fd = socket(AF_INET, SOCK_DGRAM, 0);
-        struct sockaddr_in a;
-        socklen_t len = sizeof a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-            if (fd >= 0) close(fd);
-            return luaL_error(L, "cannot bind: %s", strerror(errno));
-        }
-        getsockname(fd, (struct sockaddr *)&a, &len);
-        int port = ntohs(a.sin_port);
-        close(fd);
-        if (strcmp(fam, "both") == 0) {
-            struct sockaddr_in6 b;
-            int fd6 = socket(AF_INET6, SOCK_DGRAM, 0), ok;
-            memset(&b, 0, sizeof b);
-            b.sin6_family = AF_INET6;
-            b.sin6_addr = in6addr_loopback;
-            b.sin6_port = htons((uint16_t)port);
-            ok = fd6 >= 0 && bind(fd6, (struct sockaddr *)&b, sizeof b) == 0;
-            if (fd6 >= 0) close(fd6);
-            if (!ok)
-                continue;
-        }
+    int both = strcmp(fam, "both") == 0;
+    int lo = 32768;
+    static unsigned seed;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        int a, b;
+        if (fscanf(f, "%d %d", &a, &b) == 2 && a > 2048)
+            lo = a;
+        fclose(f);
+    }
+    if (seed == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec;
+    }
+    int base = lo > 12000 ? 10000 : 1024, span = lo - base;
+    for (int attempt = 0; attempt < 500; attempt++) {
+        seed = seed * 1103515245u + 12345u;
+        int port = base + (int)((seed >> 8) % (unsigned)span);
+        if (!port_bindable(AF_INET, SOCK_DGRAM, port) ||
+            !port_bindable(AF_INET, SOCK_STREAM, port) ||
+            (both && !port_bindable(AF_INET6, SOCK_DGRAM, port)))
+            continue;
         lua_pushinteger(L, port);
         return 1;
     }
