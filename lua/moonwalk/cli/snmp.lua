@@ -524,6 +524,17 @@ local in_letters = "bhrRu"
 local mib_letters = "ucdewWR"
 
 -- atof as net-snmp reads -t: the leading number, 0 when there is none
+-- strtoul(s, 10) as -Z reads its numbers, kept to what an engine's
+-- boots and time can hold (0 to 2147483647): the number and the text
+-- after it, or nil when no digits start s.
+local function strtoul(s)
+  local ws, sign, digits = s:match("^(%s*)([+-]?)(%d*)")
+  if digits == "" then return nil end
+  local n = math.tointeger(tonumber(digits)) or math.maxinteger
+  if sign == "-" then n = (-n) % 4294967296 end
+  return math.min(n, 2147483647), s:sub(#ws + #sign + #digits + 1)
+end
+
 local function atof(s)
   local n = s:match("^%s*[+-]?0[xX]%x+") or s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
     or s:match("^%s*[+-]?%.%d+")
@@ -542,7 +553,8 @@ function M.parse(argv, cmd)
     return 1
   end
   local ctool = ctools[cmd]
-  local rest, err = args.getopt(argv, args.NETSNMP_OPTS .. "C:", function(c, v, take)
+  local on_opt
+  on_opt = function(c, v, take, peek)
     if c == "-" then
       local name = v:match("^[^=]*")
       if name:lower() == "help" then return use() end
@@ -632,10 +644,21 @@ function M.parse(argv, cmd)
     elseif c == "d" then
       o.d = true
     elseif c == "3" then
+      -- snmpv3_options: -3X VALUE, -3XVALUE or -3X=VALUE; the letters of
+      -- the plain options are read as those options, with their checks
       local l = v:sub(1, 1)
-      local val = v:sub(2)
-      if val == "" then val = take() end
-      o["3" .. l] = val
+      local val = v:sub(2):gsub("^=", "", 1):gsub("^%s+", "")
+      if val == "" then
+        val = take()
+        if val == nil then return use("Missing argument after SNMPv3 '-3" .. l .. "' option.\n") end
+      end
+      if ("mMkK"):find(l, 1, true) and l ~= "" then
+        o["3" .. l] = val
+      elseif ("ZeEnulaAxX"):find(l, 1, true) and l ~= "" then
+        return on_opt(l, val, take, peek)
+      else
+        return use("Unknown SNMPv3 option passed to -3: " .. l .. ".\n")
+      end
     elseif c == "C" then
       if cmd == "table" then
         local r = v
@@ -666,10 +689,21 @@ function M.parse(argv, cmd)
         end
       end
       o.C = o.C .. v
-    elseif c == "Z" and not v:match("^%s*[+-]?%d") then
-      return use("Need engine boots value after -3Z flag.\n")
-    elseif c == "Z" and v:match("^%s*[+-]?%d+,") and not v:match("^%s*[+-]?%d+,%s*[+-]?%d") then
-      return use('Need engine time after "-3Z engineBoot,".\n')
+    elseif c == "Z" then
+      -- BOOTS,TIME; or the old "-Z BOOTS TIME", where TIME is read from
+      -- the next argument and still left there (net-snmp's argv[optind])
+      local boots, after = strtoul(v)
+      if not boots then return use("Need engine boots value after -3Z flag.\n") end
+      local time
+      if after:sub(1, 1) == "," then
+        time = strtoul(after:sub(2))
+        if not time then return use('Need engine time after "-3Z engineBoot,".\n') end
+      else
+        time = peek() and strtoul(peek())
+        if not time then return use('Need engine time after "-Z engineBoot".\n') end
+      end
+      o.Z = v
+      o.engine_boots, o.engine_time = boots, time
     else
       -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
       o[c] = v
@@ -678,7 +712,8 @@ function M.parse(argv, cmd)
       o["_" .. c] = list
     end
     return nil
-  end, cmd == "set" or cmd == "trap" or cmd == "inform")
+  end
+  local rest, err = args.getopt(argv, args.NETSNMP_OPTS .. "C:", on_opt, cmd == "set" or cmd == "trap" or cmd == "inform")
   if not rest then
     if type(err) == "number" then return nil, err end
     local tool = tools[cmd] or cmd
@@ -760,6 +795,16 @@ function M.main(argv, cmd)
         return
       end
       if not s then rc = report(err, flags, cmd) return end
+      if so.version == "3" and not so.engine_id then
+        -- discovery first, as snmp_open's probe: a silent agent fails it
+        -- with the tool's "Timeout" before any request is made
+        local eid, derr = s:engine_id()
+        if not eid and derr.kind == "timeout" then
+          io.stderr:write(tools[cmd], ": Timeout\n")
+          rc = 1
+          return
+        end
+      end
       if so.version == "3" then s = common.digest_warnings(s, so.user or "") end
       if cmd == "get" then
         rc = get_like(s, "get", rest, flags, cf.f)
