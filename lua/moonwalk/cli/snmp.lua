@@ -113,56 +113,6 @@ local function get_and_print(s, root, flags)
   return #vbs
 end
 
--- snmpwalk's GETNEXT loop, for the -C options the engine's walk does not
--- do: -CE (end OID) and -CT (time of each request).
-local function walk_loop(s, root, end_oid, flags, cf)
-  local name = root
-  local n, rc, status_ok = 0, 0, false
-  local running = true
-  while running do
-    local t0 = mw.now()
-    local vbs, err = s:getnext(name)
-    local t1 = mw.now()
-    if not vbs then
-      running = false
-      if err.kind == "status" and err.status == "noSuchName" then
-        status_ok = true
-        out:write("End of MIB\n")
-      elseif err.kind == "status" then
-        status_ok = true
-        errpacket(err, flags, true)
-        rc = 2
-      else
-        rc = report(err, flags, "walk")
-      end
-    else
-      status_ok = true
-      for _, vb in ipairs(vbs) do
-        local o = core.oid(vb.oid)
-        if end_oid <= o then
-          running = false
-        else
-          n = n + 1
-          if cf.T then out:write(string.format("%f s: ", t1 - t0)) end
-          print_vb(vb, flags)
-          if vb.type ~= "endOfMibView" and vb.type ~= "noSuchObject" and vb.type ~= "noSuchInstance" then
-            if not cf.c and name >= o then
-              out:flush()
-              io.stderr:write("Error: OID not increasing: ", fmt.oid(name, flags), " >= ", fmt.oid(o, flags), "\n")
-              running = false
-              rc = 1
-            end
-            name = o
-          else
-            running = false
-          end
-        end
-      end
-    end
-  end
-  return n, rc, status_ok
-end
-
 -- Progress of a long walk on a terminal: "N varbinds, R/s, OID" on one
 -- stderr line, redrawn at most twice a second and erased at the end. Only
 -- when stderr is a terminal and logging is not off (-Ln); output that
@@ -216,56 +166,48 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
   if cf.i then -- -Ci: include the given OID
     n = n + get_and_print(s, root, flags)
   end
-  local status_ok = true
-  if cf.E or cf.T then
-    local end_oid
-    if cf.E then
-      end_oid = cf.E
-    else
-      local arcs = root:arcs()
-      arcs[#arcs] = arcs[#arcs] + 1
-      end_oid = core.oid(arcs)
-    end
-    local got
-    got, rc, status_ok = walk_loop(s, root, end_oid, flags, cf)
-    n = n + got
+  -- the walk rules (subtree or -CE end, not increasing unless -Cc, v1's
+  -- noSuchName as the end) are the manager's, for every -C option
+  local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error", end_oid = cf.E }
+  -- without MIB rendering, the lines come ready-made from C; -CT puts the
+  -- time of each request before its line
+  if not fmt.mib_active() and not cf.T then opts.format = flags._letters end
+  local it
+  if cmd == "bulkwalk" then
+    opts.max_repetitions = cf.r or 10
+    -- snmpbulkwalk gives up at the first timeout or tooBig; the library
+    -- would retry with fewer repetitions
+    opts.adaptive = false
+    it = s:bulkwalk(root, opts)
   else
-    local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error" }
-    -- without MIB rendering, the lines come ready-made from C
-    if not fmt.mib_active() then opts.format = flags._letters end
-    local it
-    if cmd == "bulkwalk" then
-      opts.max_repetitions = cf.r or 10
-      -- snmpbulkwalk gives up at the first timeout or tooBig; the library
-      -- would retry with fewer repetitions
-      opts.adaptive = false
-      it = s:bulkwalk(root, opts)
-    else
-      it = s:walk(root, opts)
-    end
-    local prog = progress.new(quiet)
-    for vb, err in it do
-      if prog then prog:before() end
-      if vb == false then
-        if prog then prog:clear() end
-        rc = report(err, flags, cmd)
-        break
-      end
-      if opts.format then
-        out:write(vb)
-        n = n + err -- the chunk's line count
-        if prog then prog:tick(n, vb) end
-      else
-        print_vb(vb, flags)
-        n = n + 1
-        if prog then prog:tick(n, vb, flags) end
-      end
-    end
-    if prog then prog:clear() end
-    if opts.end_of_mib then out:write("End of MIB\n") end
+    it = s:walk(root, opts)
   end
+  local prog = progress.new(quiet)
+  local step0 = mw.now()
+  for vb, err in it do
+    if prog then prog:before() end
+    if vb == false then
+      if prog then prog:clear() end
+      rc = report(err, flags, cmd)
+      break
+    end
+    -- -CT: the time the iterator took for this varbind, one GETNEXT
+    if cf.T then out:write(string.format("%f s: ", mw.now() - step0)) end
+    if opts.format then
+      out:write(vb)
+      n = n + err -- the chunk's line count
+      if prog then prog:tick(n, vb) end
+    else
+      print_vb(vb, flags)
+      n = n + 1
+      if prog then prog:tick(n, vb, flags) end
+    end
+    step0 = mw.now()
+  end
+  if prog then prog:clear() end
+  if opts.end_of_mib then out:write("End of MIB\n") end
   local t1 = mw.now()
-  if n == 0 and rc == 0 and status_ok and not cf.I then
+  if n == 0 and rc == 0 and not cf.I then
     -- like snmpwalk: nothing under the OID, so try the OID itself
     n = n + get_and_print(s, root, flags)
   end
