@@ -24,6 +24,9 @@
 --                         cut there ends with false, err (err.kind "budget");
 --                         a bulk walk asks for no more than the budget leaves,
 --                         and walk_all returns nil, err with err.varbinds
+--   end_oid = OID         the walk ends before this name instead of at the
+--                         end of root's subtree (snmpwalk -CE); it may lie
+--                         past the subtree
 -- A walk's iterator gives varbinds; on failure it gives false, err once and
 -- ends. The agent side has its own limits: mw.agent{ max_repetitions = n }
 -- caps the varbinds one GETBULK answers (100 by default, as net-snmp), and
@@ -86,6 +89,10 @@ mw.run(function()
   end
   local _, berr = s:walk_all(opt.root, { budget = 3 })
   print(string.format("walk_all budget=3: %d varbinds kept in err.varbinds", #berr.varbinds))
+
+  -- end_oid: from sysDescr up to (not including) sysName
+  local upto = assert(s:walk_all(opt.root, { bulk = false, end_oid = "1.3.6.1.2.1.1.5" }))
+  print(string.format("end_oid: %d varbinds, the last %s", #upto, upto[#upto].oid))
 
   -- output lines as the CLI prints them
   local lines = 0

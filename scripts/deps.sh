@@ -70,6 +70,7 @@ bc
 time
 strace
 nats-server
+openssl
 LIST
 }
 

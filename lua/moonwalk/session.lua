@@ -486,6 +486,9 @@ function Session:_walk(root, mr, opts)
     error("budget must be an integer >= 1 (varbinds)", 3)
   end
   local delivered = 0
+  -- end_oid = OID: the walk ends before it (snmpwalk -CE) instead of at
+  -- the end of root's subtree
+  local end_oid = opts.end_oid ~= nil and core.oid(opts.end_oid) or nil
 
   local function next_from_buffer()
     while i < n do
@@ -533,10 +536,10 @@ function Session:_walk(root, mr, opts)
       local vbs, kind, a, b, idx, evbs
       if self._limit then
         vbs, kind, a, b, idx, evbs = limited(self._limit, c.walk_step, c, rootoid, cur, mr, allow, format,
-          not keep_exceptions, budget and budget - delivered)
+          not keep_exceptions, budget and budget - delivered, end_oid)
       else
         vbs, kind, a, b, idx, evbs = c:walk_step(rootoid, cur, mr, allow, format, not keep_exceptions,
-          budget and budget - delivered)
+          budget and budget - delivered, end_oid)
       end
       if not vbs then
         if adaptive and mr > 1 and (a == "tooBig" or kind == "timeout") then

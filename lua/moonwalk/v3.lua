@@ -144,6 +144,7 @@ function M.attach(c, opts, peer_key)
     auth_pass = auth_pass, priv_pass = priv_pass, auth_master_key = am, priv_master_key = pm,
     auth_local_key = al, priv_local_key = pl, engine_id = eid, context_engine_id = ceid,
     context = context or "", peer = peer_key, local_engine = opts.local_engine,
+    engine_boots = opts.engine_boots, engine_time = opts.engine_time,
   })
   -- requests of a session without a user fail as snmpget does; discovery
   -- (engine_id) still works

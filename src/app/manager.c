@@ -70,6 +70,19 @@ manager_walk_init(manager_walk_t *w, const oid_t *root, const oid_t *cur, int ve
     w->budget = budget;
     w->delivered = 0;
     w->last = w->bad = NULL;
+    w->has_end = 0;
+    w->end_len = 0;
+    return 0;
+}
+
+int
+manager_walk_set_end(manager_walk_t *w, const oid_t *end)
+{
+    int n = oid_encode(end, w->end, sizeof w->end);
+    if (n < 0)
+        return -1;
+    w->end_len = (size_t)n;
+    w->has_end = 1;
     return 0;
 }
 
@@ -96,10 +109,13 @@ manager_walk_request(const manager_walk_t *w, mw_pdu_t *pdu, mw_varbind_t *vb)
     }
 }
 
-/* Is the BER-encoded name strictly inside the subtree? */
+/* Is the BER-encoded name strictly inside the subtree (before the end
+ * name, when there is one)? */
 static int
 in_subtree(const manager_walk_t *w, const uint8_t *p, size_t n)
 {
+    if (w->has_end)
+        return oid_ber_cmp(p, n, w->end, w->end_len) < 0;
     if (w->root_arcs >= 2)
         return n >= w->root_len && memcmp(p, w->root, w->root_len) == 0;
     if (w->root_arcs == 0)

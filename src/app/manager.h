@@ -4,7 +4,9 @@
  *
  * A walk step is one GETNEXT (or GETBULK) from the current name and the
  * rules applied to its response, in net-snmp's order:
- *   - a name outside the subtree ends the walk and is not delivered;
+ *   - a name outside the subtree ends the walk and is not delivered (with
+ *     an end name, snmpwalk -CE: a name at or after it does, wherever
+ *     the subtree ends);
  *   - endOfMibView, noSuchObject and noSuchInstance end the walk (they
  *     are delivered unless MANAGER_WALK_SKIP_EXCEPTIONS);
  *   - every name must sort after the request's name, else the walk ends
@@ -64,6 +66,9 @@ typedef struct {
     uint32_t root_arc0;
     uint8_t cur[OID_MAX_LEN * 5];   /* the name the step asks from */
     size_t cur_len;
+    uint8_t end[OID_MAX_LEN * 5];   /* with has_end: the walk ends before this name */
+    size_t end_len;
+    int has_end;
     int version;                    /* MW_V1 ... */
     unsigned flags;                 /* MANAGER_WALK_* */
     uint32_t max_repetitions;       /* 0: GETNEXT */
@@ -78,6 +83,10 @@ typedef struct {
  * cannot be encoded. */
 int manager_walk_init(manager_walk_t *w, const oid_t *root, const oid_t *cur, int version,
                       uint32_t max_repetitions, uint64_t budget, unsigned flags);
+
+/* Gives the walk an end name in place of the subtree's end (snmpwalk
+ * -CE). Returns 0, or -1 when it cannot be encoded. */
+int manager_walk_set_end(manager_walk_t *w, const oid_t *end);
 
 /* Fills pdu (type, varbind vb, GETBULK fields) with the step's request:
  * GETBULK when max_repetitions > 0 and the version has it (capped by the

@@ -48,6 +48,9 @@ typedef struct v3_peer {
     size_t eid_len;
     int timed;                       /* boots/time known (perhaps unauthenticated) */
     int auth_timed;                  /* boots/time from an authenticated message */
+    int given;                       /* boots/time given (-Z) after discovery: held as
+                                      * authenticated, even against a notInTimeWindow
+                                      * report (net-snmp's set_enginetime(..., TRUE)) */
     int32_t boots, time;             /* as of 'at' */
     int32_t latest;                  /* latestReceivedEngineTime */
     double at;
@@ -156,6 +159,7 @@ peer_learn(v3_peer_t *p, const uint8_t *eid, size_t n, int32_t boots, int32_t ti
     p->eid_len = n;
     p->known = 1;
     p->auth_timed = 0;
+    p->given = 0;
     peer_set_time(p, boots, time);
     stats.discoveries++;
 }
@@ -204,6 +208,9 @@ struct v3_sec {
     uint8_t *context;                /* owned */
     size_t context_len;
     snmpengine_t *local;             /* one reference; NULL: the process's engine */
+    int given_time;                  /* -Z: boots and time given for traps */
+    int32_t g_boots, g_time;
+    double g_at;
 };
 
 static uint8_t *
@@ -375,6 +382,16 @@ v3_sec_new(const v3_config_t *c, v3_sec_t **out)
     if (!(s->peer = peer_get(c->peer ? c->peer : "", c->peer ? c->peer_len : 0, c->engine_id,
                              c->engine_id ? c->engine_id_len : 0)))
         goto fail;
+    if (c->has_boots_time) {
+        if (c->boots < 0 || c->time < 0) {
+            rc = MW_EINVAL;
+            goto fail;
+        }
+        s->given_time = 1;
+        s->g_boots = c->boots;
+        s->g_time = c->time;
+        s->g_at = mono_now();
+    }
     *out = s;
     return 0;
 fail:
@@ -592,7 +609,11 @@ hook_outgoing(void *sec, mw_req_t *req, mw_msg_t *msg, uint8_t *buf, size_t cap,
             n = s->peer->eid_len;
         }
         msg->msg_flags = s->level;
-        set_security(s, msg, eid, n, snmpengine_boots(le), snmpengine_time(le));
+        if (s->given_time) {
+            double t = (double)s->g_time + (mono_now() - s->g_at);
+            set_security(s, msg, eid, n, s->g_boots, t > INT32_MAX ? INT32_MAX : (int32_t)t);
+        } else
+            set_security(s, msg, eid, n, snmpengine_boots(le), snmpengine_time(le));
         return protect(s, msg, eid, n, out, outlen);
     }
     if (!(pd = engine_req_sec_data(req))) {
@@ -722,8 +743,16 @@ on_report(v3_sec_t *s, v3_pending_t *pd, mw_req_t *req, mw_msg_t *m, int authed)
         if (m->engine_id_len < 5 || m->engine_id_len > USM_MAX_ENGINE_ID)
             return 0;
         if (pd->state == PD_PROBE) {
-            if (!p->fixed)
+            if (!p->fixed) {
                 peer_learn(p, m->engine_id, m->engine_id_len, m->engine_boots, m->engine_time);
+                if (s->given_time) {
+                    /* -Z after discovery, as snmpv3_engineID_probe: the
+                     * given boots and time replace what the report said */
+                    peer_set_time(p, s->g_boots, s->g_time);
+                    p->auth_timed = 1;
+                    p->given = 1;
+                }
+            }
             if (pd->probe_only) {
                 /* discovery was all that was asked: an empty Response */
                 m->pdu.type = MW_PDU_RESPONSE;
@@ -816,7 +845,8 @@ hook_incoming(void *sec, mw_req_t *req, const uint8_t *buf, size_t len, mw_msg_t
             return 2;
         }
         authed = 1;
-        if (m->pdu.type != MW_PDU_REPORT || v3_report_kind(&m->pdu) != V3_REPORT_NOT_IN_TIME_WINDOW) {
+        if (m->pdu.type != MW_PDU_REPORT || v3_report_kind(&m->pdu) != V3_REPORT_NOT_IN_TIME_WINDOW
+            || p->given) {
             if (!peer_check_time(p, m->engine_boots, m->engine_time)) {
                 stats.not_in_time_windows++;
                 return 2;

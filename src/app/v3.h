@@ -50,6 +50,13 @@ typedef struct v3_config {
     struct snmpengine *local_engine; /* traps: the authoritative engine (its ID, boots
                                       * and time; a started one, retained); NULL: the
                                       * process's (snmpengine_local) */
+    int has_boots_time;             /* -Z BOOTS,TIME, as net-snmp uses them: a trap
+                                     * carries them (time counting on from here)
+                                     * instead of the local engine's; after a
+                                     * discovery they replace the agent's and are
+                                     * held as authenticated; with engine_id given
+                                     * (no discovery) requests do not use them */
+    int32_t boots, time;
 } v3_config_t;
 
 /* Checks c and creates the state (one reference). Returns 0, MW_EINVAL

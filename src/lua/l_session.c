@@ -723,21 +723,24 @@ l_trap(lua_State *L)
 }
 
 /* s:walk_step(root, cur, max_repetitions (0: GETNEXT), allow_nonincreasing
- *             [, format [, skip_exceptions [, budget]]]) - with format
+ *             [, format [, skip_exceptions [, budget [, end]]]]) - with format
  * (net-snmp -O letters), the varbinds come back as one chunk of finished
  * output lines ([1]), with their count (n) and the last name to continue
  * from (last); with skip_exceptions, endOfMibView and noSuch* varbinds end
  * the walk without being handed back; with budget > 0, at most that many
- * varbinds come back, and "budget" says the walk was cut there. */
+ * varbinds come back, and "budget" says the walk was cut there; with an
+ * end OID, the walk ends before it instead of at the subtree's end. */
 static int
 l_walk_step(lua_State *L)
 {
     lsession_t *s = check_session(L, 1);
-    oid_t root, cur;
+    oid_t root, cur, end;
+    int has_end = !lua_isnoneornil(L, 9);
     mw_msg_t m;
     mw_varbind_t vb;
     unsigned flags = 0;
-    if (mwl_tooid(L, 2, &root) < 0 || mwl_tooid(L, 3, &cur) < 0)
+    if (mwl_tooid(L, 2, &root) < 0 || mwl_tooid(L, 3, &cur) < 0
+        || (has_end && mwl_tooid(L, 9, &end) < 0))
         return luaL_error(L, "%s", lua_tostring(L, -1));
     lua_Integer mr = luaL_optinteger(L, 4, 0);
     lua_Integer budget = luaL_optinteger(L, 8, 0);
@@ -755,7 +758,8 @@ l_walk_step(lua_State *L)
     }
     if (manager_walk_init(&pw->w, &root, &cur, s->version,
                           (uint32_t)(mr < 0 ? 0 : mr > INT32_MAX ? INT32_MAX : mr),
-                          budget > 0 ? (uint64_t)budget : 0, flags) < 0) {
+                          budget > 0 ? (uint64_t)budget : 0, flags) < 0
+        || (has_end && manager_walk_set_end(&pw->w, &end) < 0)) {
         pending_free(s->le, &pw->p);
         return luaL_error(L, "bad OID");
     }

@@ -168,7 +168,8 @@ opt_bytes(lua_State *L, int t, const char *k, size_t *n)
 
 /* v3_attach(csession, {user=, level=0|1|3, auth=, priv=, auth_pass=,
  *   priv_pass=, auth_master=, priv_master=, auth_local=, priv_local=,
- *   engine_id=, context_engine_id=, context=, peer=, local_engine=}) -> handle
+ *   engine_id=, context_engine_id=, context=, peer=, local_engine=,
+ *   engine_boots=, engine_time=}) -> handle
  * Gives the session its USM state; the handle reads what was learnt. */
 static int
 l_v3_attach(lua_State *L)
@@ -205,6 +206,16 @@ l_v3_attach(lua_State *L)
     c.peer = (const char *)opt_bytes(L, 2, "peer", &c.peer_len);
     lua_getfield(L, 2, "local_engine");
     c.local_engine = mwl_snmpengine_opt(L, -1);
+    lua_getfield(L, 2, "engine_boots");
+    lua_getfield(L, 2, "engine_time");
+    if (!lua_isnil(L, -2) || !lua_isnil(L, -1)) {
+        lua_Integer b = luaL_optinteger(L, -2, 0), t = luaL_optinteger(L, -1, 0);
+        if (b < 0 || b > INT32_MAX || t < 0 || t > INT32_MAX)
+            return luaL_error(L, "engine_boots and engine_time must be 0 to 2147483647");
+        c.has_boots_time = 1;
+        c.boots = (int32_t)b;
+        c.time = (int32_t)t;
+    }
     if ((rc = v3_sec_new(&c, &s)) < 0)
         return luaL_error(L, "SNMPv3 settings: %s", mw_strerror(rc));
     h = lua_newuserdatauv(L, sizeof *h, 0);

@@ -64,6 +64,10 @@ static const struct { const char *name; int token; } keywords[] = {
 
 #define KWHASH 512
 static short kw_table[KWHASH];  /* index+1 into keywords, open addressing */
+/* bit L of kw_shape[c]: some keyword of L characters starts with c. Most
+ * labels of a module (its own names, imported types) fail this test and
+ * are never hashed. */
+static uint32_t kw_shape[256];
 static int kw_ready;
 
 void
@@ -72,17 +76,23 @@ miblex_init(void)
     if (kw_ready)
         return;
     for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++) {
-        unsigned h = mib_str_hash(keywords[i].name) & (KWHASH - 1);
+        const char *name = keywords[i].name;
+        size_t len = strlen(name);
+        unsigned h = mib_str_hash(name) & (KWHASH - 1);
         while (kw_table[h])
             h = (h + 1) & (KWHASH - 1);
         kw_table[h] = (short)(i + 1);
+        if (len < 32)
+            kw_shape[(unsigned char)name[0]] |= 1u << len;
     }
     kw_ready = 1;
 }
 
 static int
-kw_lookup(const char *s)
+kw_lookup(const char *s, size_t len)
 {
+    if (len >= 32 || !(kw_shape[(unsigned char)s[0]] & (1u << len)))
+        return LABEL;
     unsigned h = mib_str_hash(s) & (KWHASH - 1);
     while (kw_table[h]) {
         int i = kw_table[h] - 1;
@@ -302,12 +312,15 @@ scan_label(mib_t *m, char *token, char *cp, int maxtlen)
     lex_t *lx = m->lx;
     char *lim = token + maxtlen - 1;
     do {
-        const char *p = lx->p, *end = lx->end;
-        while (p < end && (cclass[(unsigned char)*p] & CC_LABEL)) {
-            if (cp < lim)
-                *cp++ = *p;
+        const char *start = lx->p, *p = start, *end = lx->end;
+        /* find the run's end, then copy what fits at once */
+        while (p < end && (cclass[(unsigned char)*p] & CC_LABEL))
             p++;
-        }
+        size_t n = (size_t)(p - start);
+        if (n > (size_t)(lim - cp))
+            n = (size_t)(lim - cp);
+        memcpy(cp, start, n);
+        cp += n;
         lx->p = p;
         if (p < end)
             break;
@@ -445,7 +458,7 @@ miblex_token(mib_t *m, char *token, int maxtlen)
         cp = scan_label(m, token, cp, maxtlen);
         *cp = '\0';
         {
-            int tok = kw_lookup(token);
+            int tok = kw_lookup(token, (size_t)(cp - token));
             if (tok != LABEL) {
                 if (tok != CONTINUE)
                     return tok;

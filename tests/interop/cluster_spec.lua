@@ -353,6 +353,62 @@ end)
     for _, id in ipairs { "g1", "g2", "bad" } do stop(id, "TERM") end
   end)
 
+  it("joins over TLS with a token (mw.cluster{ tls = { ca = }, token = }); a wrong token is named in the log", function()
+    -- a CA and a certificate for 127.0.0.1 signed by it, made for the test
+    local d = tmp .. "/tls"
+    local out = sh("( " .. table.concat({
+      "mkdir -p " .. d, "cd " .. d,
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem"
+        .. " -days 2 -subj '/CN=moonwalk test CA'",
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr"
+        .. " -subj '/CN=127.0.0.1'",
+      "printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf",
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2"
+        .. " -extfile ext.cnf",
+    }, " && ") .. " ) 2>&1 && echo made")
+    assert.matches("made", out)
+    local TOKEN = "tok-s3cret-42"
+    local secured = nats.start { args = string.format("--tls --tlscert %s/server.pem --tlskey %s/server.key --auth %s",
+      d, d, TOKEN) }
+    finally(function() secured:cleanup() end)
+    local url = "tls://127.0.0.1:" .. secured.port
+    support.write(tmp .. "/tls.lua", [[
+local mw = require "moonwalk"
+local out, url, id, token, ca = ...
+local c = mw.cluster { servers = { url }, name = "tls", id = id, token = token, tls = { ca = ca },
+                       heartbeat = 0.5, timeout = 3 }
+mw.every(0.2, function()
+  local path = out .. "/" .. id .. "-tls.json"
+  local f = assert(io.open(path .. ".tmp", "w"))
+  f:write(mw.json.encode { members = c:members(), owned = {} })
+  f:close()
+  os.rename(path .. ".tmp", path)
+end)
+]])
+    local function run(id, token)
+      procs[id] = sh(string.format("cd %s && %s%s run --cluster %s --cluster-name main-tls --cluster-id %s "
+        .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/tls.lua %s %s %s %s %s/ca.pem >>%s/%s.log 2>&1 & echo $!",
+        ROOT, ENV, BIN, server.url, id, tmp, tmp, url, id, token, d, tmp, id)):match("(%d+)%s*$")
+    end
+    run("s1", TOKEN)
+    run("s2", TOKEN)
+    run("sx", "not-the-token")
+    wait_members({ "s1-tls", "s2-tls" }, { "s1", "s2" }, 60)
+    local deadline = core.now() + 30
+    while core.now() < deadline and not slurp(tmp .. "/sx.log"):find("Authorization", 1, true) do
+      os.execute("sleep 0.1")
+    end
+    assert.matches("cluster tls: NATS at " .. url .. " unreachable, retrying: Authorization Violation",
+      slurp(tmp .. "/sx.log"), 1, true)
+    assert.same({ "sx" }, state("sx-tls").members)
+    for _, id in ipairs { "s1", "s2", "sx" } do
+      local log = slurp(tmp .. "/" .. id .. ".log")
+      assert.is_nil(log:find(TOKEN, 1, true), log)
+      assert.is_nil(log:find("not-the-token", 1, true), log)
+      stop(id, "TERM")
+    end
+  end)
+
   it("SIGHUP keeps the cluster; only the reloaded script's handlers are called", function()
     os.execute("rm -f " .. tmp .. "/*.json")
     cluster_name = "reload"

@@ -105,6 +105,8 @@ describe("examples/walk_options.lua", function()
     assert.matches('format: .1.3.6.1.2.1.1.1.0 = STRING: "', out, 1, true)
     assert.matches("budget=5: 5 varbinds, then budget (walk stopped after 5 varbinds (budget))", out, 1, true)
     assert.matches("walk_all budget=3: 3 varbinds kept in err.varbinds", out, 1, true)
+    -- sysDescr.0, sysObjectID.0, sysUpTime.0, sysContact.0
+    assert.matches("end_oid: 4 varbinds, the last 1.3.6.1.2.1.1.4.0", out, 1, true)
   end)
 end)
 

@@ -35,6 +35,31 @@ describe("moonwalk v3 -> net-snmp snmptrapd", function()
     assert.matches("iso.3.6.1.2.1.1.3.0 = Timeticks: (12) 0:00:00.12", log, 1, true)
   end)
 
+  it("trap -v 3 -e EID -Z BOOTS,TIME sends under those, as snmptrap (-3Z too)", function()
+    td.run(function()
+      local core = mw.core
+      local got = {}
+      local sock = assert(core.udp_open("udp:127.0.0.1:0", function(data) got[#got + 1] = data end))
+      local port = sock:port()
+      local v3 = "-v 3 -u ops -l authNoPriv -a SHA-256 -A authpass123 -e " .. SENDER_EID
+      for i, z in ipairs { "-Z 7,1000", "-3Z 9,4242" } do
+        for _, tool in ipairs { "snmptrap", BIN .. " trap" } do
+          local rc, out, err = td.spawn(string.format("%s %s %s 127.0.0.1:%d 11 %s", tool, v3, z, port, LINKDOWN)):wait(10)
+          assert.same({ 0, "", "" }, { rc, out, err })
+        end
+        assert.is_true(td.wait_until(function() return #got == 2 * i end))
+        local boots, time = z:match("(%d+),(%d+)")
+        for k = 2 * i - 1, 2 * i do
+          local m = assert(mw.decode(got[k]))
+          assert.equal(SENDER_EID, mw.hex(m.engine_id))
+          assert.equal(tonumber(boots), m.engine_boots)
+          assert.is_true(m.engine_time >= tonumber(time) and m.engine_time <= tonumber(time) + 2, m.engine_time)
+        end
+      end
+      sock:close()
+    end)
+  end)
+
   -- acknowledgements whose digest does not verify (a relay flips a bit of
   -- each authenticated reply's digest): snmpinform and moonwalk inform
   -- print one "Authentication failed for USER" per reply, then time out

@@ -229,6 +229,34 @@ for _, t in ipairs {
 end
 case("snmpbulkwalk", "bulkwalk", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 system")
 case("snmpbulkget", "bulkget", "-v2c -c pub -t 0.1 -r 1 -Cr20 127.0.0.1:9 sysName")
+-- v3 with no -e: discovery comes first (snmp_open's probe), and an agent
+-- that does not answer it fails with "TOOL: Timeout", user or not; with
+-- -e there is no probe and the request's own timeout line is printed
+for _, t in ipairs {
+  { "snmpget", "get", ".1.3.6.1.2.1.1.4.0" }, { "snmpgetnext", "getnext", ".1.3.6.1.2.1.1.4.0" },
+  { "snmpwalk", "walk", ".1.3.6.1.2.1.1" }, { "snmpbulkwalk", "bulkwalk", ".1.3.6.1.2.1.1" },
+  { "snmpbulkget", "bulkget", ".1.3.6.1.2.1.1.4" }, { "snmpset", "set", ".1.3.6.1.2.1.1.4.0 s x" },
+  { "snmptable", "table", ".1.3.6.1.2.1.2.2" },
+} do
+  case(t[1], t[2], "-v3 -u x -t 0.2 -r 0 127.0.0.1:9 " .. t[3])
+  case(t[1], t[2], "-v3 -t 0.2 -r 0 127.0.0.1:9 " .. t[3])
+end
+case("snmpget", "get", "-v3 -u x -e 0102030405 -t 0.2 -r 0 127.0.0.1:9 .1.3.6.1.2.1.1.4.0")
+-- -3X VALUE is -X VALUE (snmpv3_options), with -X's checks; unknown letters
+-- and a missing value have their own lines. -Z BOOTS TIME, the old form,
+-- reads TIME from the next argument and leaves it there (it becomes the
+-- agent); a next argument that is not a number is refused.
+for _, a in ipairs {
+  "-3u x -3l authNoPriv -3a SHA-256 -3A authpass123", "-3u=authPrivUser -3l authPriv -3a SHA-256 -3A authpass123 -3x AES -3X privpass123",
+  "-3Q x", "-3l foo", "-3a FOO", "-3x FOO", "-3e zz", "-3e 0102", "-3E zz", "-3=x", "-3m zz", "-3Z abc", "-3Z 1,x",
+  "-u authPrivUser -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -3Z 3,4",
+  "-u authPrivUser -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -Z 3,4",
+  "-u x -Z 5", "-u x -Z 5 x", "-u x -3Z 5",
+} do
+  case("snmpget", "get", "-v3 -t 0.3 -r 0 " .. a .. " {A} .1.3.6.1.2.1.1.5.0")
+end
+case("snmpget", "get", "-v3 -u x -t 0.2 -r 0 -Z 5 6 {A} .1.3.6.1.2.1.1.5.0")
+case("snmpget", "get", "-v3 -u x {A} .1.3.6.1.2.1.1.5.0 -3u")
 -- an error status from the agent (authPrivUser may read only with
 -- privacy: authorizationError, error index 0), and v1's noSuchName
 for _, t in ipairs {

@@ -160,6 +160,48 @@ describe("v3 against snmpd: every auth/priv pair", function()
     end
   end)
 
+  it("-Z BOOTS,TIME and -3Z, with and without -e: requests go out as snmpget sends them", function()
+    local eid, boots, etime
+    mw.run(function()
+      local s = mw.session { peer = d.agent, version = "3" }
+      eid = mw.hex(assert(s:engine_id()))
+      boots, etime = s:engine_time()
+    end)
+    assert.is_true(boots >= 1)
+    -- -d dumps every packet sent: with -e the request goes out with boots
+    -- and time 0 (snmpget's requests do not use -Z's values then), the
+    -- agent's notInTimeWindow report resynchronises, and the request is
+    -- sent again. Both tools, the same count and the same answer.
+    local function sends(tool, args)
+      local out, err, code
+      if tool == "moonwalk" then out, err, code = R.mw("get " .. args)
+      else out, err, code = netsnmp("snmpget", args) end
+      local _, n = (out .. err):gsub("Sending %d+ bytes to", "")
+      return n, code, out:match("[^\n]*STRING[^\n]*")
+    end
+    local base = usm_args("SHA-256", "AES") .. " -d -On "
+    local tail = " " .. d.agent .. " .1.3.6.1.2.1.1.5.0"
+    for _, case in ipairs {
+      { "-e " .. eid, 2 },
+      { "-e " .. eid .. " -Z " .. boots .. "," .. (etime + 1), 2 },
+      { "-e " .. eid .. " -3Z " .. boots .. "," .. (etime + 1), 2 },
+      -- no -e: discovery, then -Z's values replace the agent's: the
+      -- agent's own go through at once, zeros take a resynchronisation
+      { "-Z " .. boots .. "," .. (etime + 1), 2 },
+      { "-Z 0,5", 3 },
+      { "-Z 0,0", 2 }, -- zeros are no values (snmpv3_engineID_probe)
+    } do
+      local n, code, line = sends("moonwalk", base .. case[1] .. tail)
+      local nn, ncode, nline = sends("net-snmp", base .. case[1] .. tail)
+      assert.equal(case[2], nn, "net-snmp, " .. case[1])
+      assert.equal(case[2], n, "moonwalk, " .. case[1])
+      assert.equal(0, code)
+      assert.equal(ncode, code)
+      assert.is_not_nil(line)
+      assert.equal(nline, line)
+    end
+  end)
+
   it("IPv6: an authPriv session over udp6", function()
     local args = usm_args("SHA-256", "AES") .. " -On " .. d.agent6 .. " .1.3.6.1.2.1.1.5.0"
     local out, _, code = R.mw("get " .. args)

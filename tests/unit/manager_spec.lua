@@ -103,6 +103,27 @@ describe("manager walk rules", function()
     end)
   end)
 
+  it("end_oid (snmpwalk -CE): names at or after it end the walk, inside the subtree or past it", function()
+    mw.run(function()
+      -- inside the subtree: 9999.1.1 .. 9999.1.4, the name 9999.1.5 ends it
+      local got, err = walk(session():walk("1.3.6.1.4.1.9999.1", { end_oid = "1.3.6.1.4.1.9999.1.5" }))
+      assert.is_nil(err)
+      assert.same({ "1.3.6.1.4.1.9999.1.1", "1.3.6.1.4.1.9999.1.2", "1.3.6.1.4.1.9999.1.3",
+                    "1.3.6.1.4.1.9999.1.4" }, got)
+      -- past the subtree: the walk goes on into 9999.2 up to the end name
+      got, err = walk(session():walk("1.3.6.1.4.1.9999.1.9", { end_oid = "1.3.6.1.4.1.9999.2.3" }))
+      assert.is_nil(err)
+      assert.same({ "1.3.6.1.4.1.9999.1.10", "1.3.6.1.4.1.9999.2.1", "1.3.6.1.4.1.9999.2.2" }, got)
+      -- GETBULK: a response that crosses the end name is cut there
+      log = {}
+      got, err = walk(session():bulkwalk("1.3.6.1.4.1.9999.1", { max_repetitions = 4, end_oid = "1.3.6.1.4.1.9999.1.6" }))
+      assert.is_nil(err)
+      assert.same({ "1.3.6.1.4.1.9999.1.1", "1.3.6.1.4.1.9999.1.2", "1.3.6.1.4.1.9999.1.3",
+                    "1.3.6.1.4.1.9999.1.4", "1.3.6.1.4.1.9999.1.5" }, got)
+      assert.equal(2, #log)
+    end)
+  end)
+
   it("endOfMibView ends the walk; it is delivered only with exceptions = true", function()
     mw.run(function()
       local got, err = walk(session():walk "1.3.6.1.4.1.9999.2")

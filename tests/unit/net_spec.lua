@@ -72,6 +72,33 @@ describe("UDP sockets", function()
   end)
 end)
 
+describe("test ports (core.free_udp_port)", function()
+  setup(function() core.engine_init() end)
+
+  it("come from below the kernel's ephemeral range, free on 127.0.0.1 and ::1", function()
+    local f = assert(io.open("/proc/sys/net/ipv4/ip_local_port_range"))
+    local low = f:read("n")
+    f:close()
+    local seen = {}
+    for _ = 1, 50 do
+      local p = core.free_udp_port()
+      assert.is_true(p >= 1024 and p < low, p)
+      seen[p] = true
+      -- free now: it binds, on both families
+      local s4 = assert(core.udp_open("127.0.0.1:" .. p, function() end))
+      local s6 = assert(core.udp_open("[::1]:" .. p, function() end))
+      s4:close()
+      s6:close()
+      local v4 = core.free_udp_port("v4")
+      assert.is_true(v4 >= 1024 and v4 < low, v4)
+    end
+    -- drawn at random, not handed out in order
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.is_true(n > 40, n)
+  end)
+end)
+
 describe("request engine", function()
   local sock, port, handler, log
 

@@ -103,11 +103,13 @@ A.NETSNMP_OPTS = "Y:VhHm:M:O:I:P:D:dv:r:t:c:Z:e:E:n:u:l:x:X:a:A:p:T:-:3:L:s:"
 -- GNU getopt as net-snmp's tools use it (glibc, with permutation): options
 -- may follow the agent and the OIDs, "--" ends them, "-" alone is an
 -- argument. optstring lists the letters, ':' after those that take a
--- value. on_opt(letter, value, take) is called for each option in order;
--- take() hands out the next argument (net-snmp's argv[optind++], for
--- -Cw 80 and -CE OID). on_opt returns nil to go on, or a result to stop
--- with. Returns the non-option arguments, or nil and on_opt's result, or
--- nil and { bad = letter, missing = true|nil } for getopt's own errors.
+-- value. on_opt(letter, value, take, peek) is called for each option in
+-- order; take() hands out the next argument (net-snmp's argv[optind++],
+-- for -Cw 80 and -CE OID) and peek() shows it without taking it
+-- (argv[optind], for -Z's old "-Z BOOTS TIME" form). on_opt returns nil
+-- to go on, or a result to stop with. Returns the non-option arguments, or
+-- nil and on_opt's result, or nil and { bad = letter, missing = true|nil }
+-- for getopt's own errors.
 -- posix: stop at the first argument that is not an option, as with
 -- POSIXLY_CORRECT (snmpset sets it, so that values such as -5 pass).
 function A.getopt(argv, optstring, on_opt, posix)
@@ -122,6 +124,7 @@ function A.getopt(argv, optstring, on_opt, posix)
     i = i + 1
     return argv[i]
   end
+  local function peek() return argv[i + 1] end
   while i <= #argv do
     local a = argv[i]
     if a == "--" then
@@ -146,7 +149,7 @@ function A.getopt(argv, optstring, on_opt, posix)
             val = argv[i]
             if val == nil then return nil, { bad = c, missing = true } end
           end
-          local r = on_opt(c, val, take)
+          local r = on_opt(c, val, take, peek)
           if r ~= nil then return nil, r end
           break
         end

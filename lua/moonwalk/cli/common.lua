@@ -143,6 +143,12 @@ function C.session_opts(o, agent)
     so.priv = o.x
     so.priv_pass = o.X
     so.engine_id = bin.e
+    -- -Z: a v3 trap carries these boots and time, as snmptrap's; requests
+    -- use them after discovery, as snmpget (with -e, never). Both zero is
+    -- no value, as for net-snmp.
+    if (o.engine_boots or 0) ~= 0 or (o.engine_time or 0) ~= 0 then
+      so.engine_boots, so.engine_time = o.engine_boots, o.engine_time
+    end
     so.context_engine_id = bin.E
     so.context = o.n
     so.auth_master_key = bin["3m"]

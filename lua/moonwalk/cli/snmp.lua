@@ -113,56 +113,6 @@ local function get_and_print(s, root, flags)
   return #vbs
 end
 
--- snmpwalk's GETNEXT loop, for the -C options the engine's walk does not
--- do: -CE (end OID) and -CT (time of each request).
-local function walk_loop(s, root, end_oid, flags, cf)
-  local name = root
-  local n, rc, status_ok = 0, 0, false
-  local running = true
-  while running do
-    local t0 = mw.now()
-    local vbs, err = s:getnext(name)
-    local t1 = mw.now()
-    if not vbs then
-      running = false
-      if err.kind == "status" and err.status == "noSuchName" then
-        status_ok = true
-        out:write("End of MIB\n")
-      elseif err.kind == "status" then
-        status_ok = true
-        errpacket(err, flags, true)
-        rc = 2
-      else
-        rc = report(err, flags, "walk")
-      end
-    else
-      status_ok = true
-      for _, vb in ipairs(vbs) do
-        local o = core.oid(vb.oid)
-        if end_oid <= o then
-          running = false
-        else
-          n = n + 1
-          if cf.T then out:write(string.format("%f s: ", t1 - t0)) end
-          print_vb(vb, flags)
-          if vb.type ~= "endOfMibView" and vb.type ~= "noSuchObject" and vb.type ~= "noSuchInstance" then
-            if not cf.c and name >= o then
-              out:flush()
-              io.stderr:write("Error: OID not increasing: ", fmt.oid(name, flags), " >= ", fmt.oid(o, flags), "\n")
-              running = false
-              rc = 1
-            end
-            name = o
-          else
-            running = false
-          end
-        end
-      end
-    end
-  end
-  return n, rc, status_ok
-end
-
 -- Progress of a long walk on a terminal: "N varbinds, R/s, OID" on one
 -- stderr line, redrawn at most twice a second and erased at the end. Only
 -- when stderr is a terminal and logging is not off (-Ln); output that
@@ -216,56 +166,48 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
   if cf.i then -- -Ci: include the given OID
     n = n + get_and_print(s, root, flags)
   end
-  local status_ok = true
-  if cf.E or cf.T then
-    local end_oid
-    if cf.E then
-      end_oid = cf.E
-    else
-      local arcs = root:arcs()
-      arcs[#arcs] = arcs[#arcs] + 1
-      end_oid = core.oid(arcs)
-    end
-    local got
-    got, rc, status_ok = walk_loop(s, root, end_oid, flags, cf)
-    n = n + got
+  -- the walk rules (subtree or -CE end, not increasing unless -Cc, v1's
+  -- noSuchName as the end) are the manager's, for every -C option
+  local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error", end_oid = cf.E }
+  -- without MIB rendering, the lines come ready-made from C; -CT puts the
+  -- time of each request before its line
+  if not fmt.mib_active() and not cf.T then opts.format = flags._letters end
+  local it
+  if cmd == "bulkwalk" then
+    opts.max_repetitions = cf.r or 10
+    -- snmpbulkwalk gives up at the first timeout or tooBig; the library
+    -- would retry with fewer repetitions
+    opts.adaptive = false
+    it = s:bulkwalk(root, opts)
   else
-    local opts = { exceptions = true, non_increasing = cf.c and "allow" or "error" }
-    -- without MIB rendering, the lines come ready-made from C
-    if not fmt.mib_active() then opts.format = flags._letters end
-    local it
-    if cmd == "bulkwalk" then
-      opts.max_repetitions = cf.r or 10
-      -- snmpbulkwalk gives up at the first timeout or tooBig; the library
-      -- would retry with fewer repetitions
-      opts.adaptive = false
-      it = s:bulkwalk(root, opts)
-    else
-      it = s:walk(root, opts)
-    end
-    local prog = progress.new(quiet)
-    for vb, err in it do
-      if prog then prog:before() end
-      if vb == false then
-        if prog then prog:clear() end
-        rc = report(err, flags, cmd)
-        break
-      end
-      if opts.format then
-        out:write(vb)
-        n = n + err -- the chunk's line count
-        if prog then prog:tick(n, vb) end
-      else
-        print_vb(vb, flags)
-        n = n + 1
-        if prog then prog:tick(n, vb, flags) end
-      end
-    end
-    if prog then prog:clear() end
-    if opts.end_of_mib then out:write("End of MIB\n") end
+    it = s:walk(root, opts)
   end
+  local prog = progress.new(quiet)
+  local step0 = mw.now()
+  for vb, err in it do
+    if prog then prog:before() end
+    if vb == false then
+      if prog then prog:clear() end
+      rc = report(err, flags, cmd)
+      break
+    end
+    -- -CT: the time the iterator took for this varbind, one GETNEXT
+    if cf.T then out:write(string.format("%f s: ", mw.now() - step0)) end
+    if opts.format then
+      out:write(vb)
+      n = n + err -- the chunk's line count
+      if prog then prog:tick(n, vb) end
+    else
+      print_vb(vb, flags)
+      n = n + 1
+      if prog then prog:tick(n, vb, flags) end
+    end
+    step0 = mw.now()
+  end
+  if prog then prog:clear() end
+  if opts.end_of_mib then out:write("End of MIB\n") end
   local t1 = mw.now()
-  if n == 0 and rc == 0 and status_ok and not cf.I then
+  if n == 0 and rc == 0 and not cf.I then
     -- like snmpwalk: nothing under the OID, so try the OID itself
     n = n + get_and_print(s, root, flags)
   end
@@ -524,6 +466,17 @@ local in_letters = "bhrRu"
 local mib_letters = "ucdewWR"
 
 -- atof as net-snmp reads -t: the leading number, 0 when there is none
+-- strtoul(s, 10) as -Z reads its numbers, kept to what an engine's
+-- boots and time can hold (0 to 2147483647): the number and the text
+-- after it, or nil when no digits start s.
+local function strtoul(s)
+  local ws, sign, digits = s:match("^(%s*)([+-]?)(%d*)")
+  if digits == "" then return nil end
+  local n = math.tointeger(tonumber(digits)) or math.maxinteger
+  if sign == "-" then n = (-n) % 4294967296 end
+  return math.min(n, 2147483647), s:sub(#ws + #sign + #digits + 1)
+end
+
 local function atof(s)
   local n = s:match("^%s*[+-]?0[xX]%x+") or s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
     or s:match("^%s*[+-]?%.%d+")
@@ -542,7 +495,8 @@ function M.parse(argv, cmd)
     return 1
   end
   local ctool = ctools[cmd]
-  local rest, err = args.getopt(argv, args.NETSNMP_OPTS .. "C:", function(c, v, take)
+  local on_opt
+  on_opt = function(c, v, take, peek)
     if c == "-" then
       local name = v:match("^[^=]*")
       if name:lower() == "help" then return use() end
@@ -632,10 +586,21 @@ function M.parse(argv, cmd)
     elseif c == "d" then
       o.d = true
     elseif c == "3" then
+      -- snmpv3_options: -3X VALUE, -3XVALUE or -3X=VALUE; the letters of
+      -- the plain options are read as those options, with their checks
       local l = v:sub(1, 1)
-      local val = v:sub(2)
-      if val == "" then val = take() end
-      o["3" .. l] = val
+      local val = v:sub(2):gsub("^=", "", 1):gsub("^%s+", "")
+      if val == "" then
+        val = take()
+        if val == nil then return use("Missing argument after SNMPv3 '-3" .. l .. "' option.\n") end
+      end
+      if ("mMkK"):find(l, 1, true) and l ~= "" then
+        o["3" .. l] = val
+      elseif ("ZeEnulaAxX"):find(l, 1, true) and l ~= "" then
+        return on_opt(l, val, take, peek)
+      else
+        return use("Unknown SNMPv3 option passed to -3: " .. l .. ".\n")
+      end
     elseif c == "C" then
       if cmd == "table" then
         local r = v
@@ -666,10 +631,21 @@ function M.parse(argv, cmd)
         end
       end
       o.C = o.C .. v
-    elseif c == "Z" and not v:match("^%s*[+-]?%d") then
-      return use("Need engine boots value after -3Z flag.\n")
-    elseif c == "Z" and v:match("^%s*[+-]?%d+,") and not v:match("^%s*[+-]?%d+,%s*[+-]?%d") then
-      return use('Need engine time after "-3Z engineBoot,".\n')
+    elseif c == "Z" then
+      -- BOOTS,TIME; or the old "-Z BOOTS TIME", where TIME is read from
+      -- the next argument and still left there (net-snmp's argv[optind])
+      local boots, after = strtoul(v)
+      if not boots then return use("Need engine boots value after -3Z flag.\n") end
+      local time
+      if after:sub(1, 1) == "," then
+        time = strtoul(after:sub(2))
+        if not time then return use('Need engine time after "-3Z engineBoot,".\n') end
+      else
+        time = peek() and strtoul(peek())
+        if not time then return use('Need engine time after "-Z engineBoot".\n') end
+      end
+      o.Z = v
+      o.engine_boots, o.engine_time = boots, time
     else
       -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
       o[c] = v
@@ -678,7 +654,8 @@ function M.parse(argv, cmd)
       o["_" .. c] = list
     end
     return nil
-  end, cmd == "set" or cmd == "trap" or cmd == "inform")
+  end
+  local rest, err = args.getopt(argv, args.NETSNMP_OPTS .. "C:", on_opt, cmd == "set" or cmd == "trap" or cmd == "inform")
   if not rest then
     if type(err) == "number" then return nil, err end
     local tool = tools[cmd] or cmd
@@ -760,6 +737,16 @@ function M.main(argv, cmd)
         return
       end
       if not s then rc = report(err, flags, cmd) return end
+      if so.version == "3" and not so.engine_id then
+        -- discovery first, as snmp_open's probe: a silent agent fails it
+        -- with the tool's "Timeout" before any request is made
+        local eid, derr = s:engine_id()
+        if not eid and derr.kind == "timeout" then
+          io.stderr:write(tools[cmd], ": Timeout\n")
+          rc = 1
+          return
+        end
+      end
       if so.version == "3" then s = common.digest_warnings(s, so.user or "") end
       if cmd == "get" then
         rc = get_like(s, "get", rest, flags, cf.f)
