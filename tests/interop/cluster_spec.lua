@@ -296,6 +296,10 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     while core.now() < deadline and not slurp(tmp .. "/p.log"):find("NATS calls work again", 1, true) do
       os.execute("sleep 0.1")
     end
+    -- p's calls must work again before the newcomer is started: if they
+    -- do not, the log says how far p got
+    local plog = slurp(tmp .. "/p.log")
+    assert(plog:find("NATS calls work again", 1, true), "p never said its NATS calls work again:\n" .. plog)
     -- the bucket (in memory) went with the server: it is made again and
     -- watched again, so a newcomer is seen by both
     start("r", server.url)
