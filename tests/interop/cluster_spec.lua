@@ -92,10 +92,11 @@ local function wait_members(ids, want, seconds)
     end
     os.execute("sleep 0.1")
   end
-  local seen = {}
+  local seen, logs = {}, {}
   for id, m in pairs(last) do seen[#seen + 1] = id .. " sees " .. m end
+  for _, id in ipairs(ids) do logs[#logs + 1] = id .. ".log:\n" .. slurp(tmp .. "/" .. id .. ".log"):sub(-3000) end
   error(string.format("members not %s within %d s: %s\n%s", table.concat(want, ","), seconds,
-    table.concat(seen, "; "), slurp(tmp .. "/" .. ids[1] .. ".log")))
+    table.concat(seen, "; "), table.concat(logs, "\n")))
 end
 
 -- every target owned by exactly one of the states; returns target -> id
