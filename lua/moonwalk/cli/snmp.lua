@@ -465,7 +465,6 @@ local out_letters = "0abeEfnqQsStTuUvxX"
 local in_letters = "bhrRu"
 local mib_letters = "ucdewWR"
 
--- atof as net-snmp reads -t: the leading number, 0 when there is none
 -- strtoul(s, 10) as -Z reads its numbers, kept to what an engine's
 -- boots and time can hold (0 to 2147483647): the number and the text
 -- after it, or nil when no digits start s.
@@ -477,6 +476,7 @@ local function strtoul(s)
   return math.min(n, 2147483647), s:sub(#ws + #sign + #digits + 1)
 end
 
+-- atof as net-snmp reads -t: the leading number, 0 when there is none
 local function atof(s)
   local n = s:match("^%s*[+-]?0[xX]%x+") or s:match("^%s*[+-]?%d*%.?%d+[eE][+-]?%d+") or s:match("^%s*[+-]?%d+%.?%d*")
     or s:match("^%s*[+-]?%.%d+")
@@ -641,13 +641,13 @@ function M.parse(argv, cmd)
         time = strtoul(after:sub(2))
         if not time then return use('Need engine time after "-3Z engineBoot,".\n') end
       else
-        time = peek() and strtoul(peek())
+        local nxt = peek()
+        time = nxt and strtoul(nxt)
         if not time then return use('Need engine time after "-Z engineBoot".\n') end
       end
-      o.Z = v
       o.engine_boots, o.engine_time = boots, time
     else
-      -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -Z -L -s -Y
+      -- the rest keep their value as given: -c -m -M -u -l -a -A -x -X -e -E -n -L -s -Y
       o[c] = v
       local list = o["_" .. c] or {}
       list[#list + 1] = v
