@@ -130,7 +130,6 @@
     X(natsOptions_SetUserCredentialsFromFiles) \
     X(natsOptions_SetUserInfo) \
     X(natsStatus_GetText) \
-    X(natsSubscription_GetSubject) \
     X(nats_GetLastError) \
     X(nats_ReleaseThreadMemory) \
     X(js_AddStream) \
@@ -205,7 +204,6 @@ NATS_FUNCS(NATS_PTR)
 #define natsOptions_SetUserCredentialsFromFiles p_natsOptions_SetUserCredentialsFromFiles
 #define natsOptions_SetUserInfo p_natsOptions_SetUserInfo
 #define natsStatus_GetText p_natsStatus_GetText
-#define natsSubscription_GetSubject p_natsSubscription_GetSubject
 #define nats_GetLastError p_nats_GetLastError
 #define nats_ReleaseThreadMemory p_nats_ReleaseThreadMemory
 #define js_AddStream p_js_AddStream
@@ -474,14 +472,16 @@ on_closed(natsConnection *nc, void *arg)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* sub is never read: the client queues this call holding a reference to
+ * the connection only, so the subscription (the bucket's watcher, the
+ * consumer) may have been destroyed by the time it runs. */
 static void
 on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *arg)
 {
     (void)nc;
     char msg[300];
-    const char *subj = sub ? natsSubscription_GetSubject(sub) : NULL;
-    snprintf(msg, sizeof msg, "NATS reported %s%s%s", natsStatus_GetText(err),
-             subj ? " on subscription " : "", subj ? subj : "");
+    snprintf(msg, sizeof msg, "NATS reported %s%s", natsStatus_GetText(err),
+             sub ? " on a subscription" : "");
     post(arg, NE_ERROR, msg, 0);
 }
 
