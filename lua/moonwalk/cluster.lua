@@ -20,8 +20,10 @@
 -- Each instance puts a heartbeat key (its id) into the JetStream key-value
 -- bucket moonwalk_NAME every `heartbeat` seconds; the bucket's max age is
 -- `timeout`, and every instance watches the bucket. A member whose
--- heartbeat has not been seen for `timeout` seconds is gone; one that stops
--- cleanly deletes its key and is gone at once. While NATS is unreachable,
+-- heartbeat has not been seen for `timeout` seconds is looked up in the
+-- bucket: gone when its key is gone or old; when the key is fresh the
+-- watcher missed it, and it is made again. One that stops cleanly deletes
+-- its key and is gone at once. While NATS is unreachable,
 -- or its calls fail (a NATS node lost, the bucket's stream electing a new
 -- leader), or the watcher stops bringing back our own heartbeat, the last
 -- known set is kept (nobody expires) and the connection or watch is retried.
@@ -98,6 +100,16 @@ function View:delete(id)
   if not self.seen[id] then return nil end
   self.seen[id] = nil
   return recompute(self)
+end
+
+-- stale(now) -> the members (ourselves aside) not seen for timeout seconds
+function View:stale(now)
+  local out = {}
+  for k, t in pairs(self.seen) do
+    if k ~= self.id and now - t > self.timeout then out[#out + 1] = k end
+  end
+  table.sort(out)
+  return out
 end
 
 -- expire(now): drops the members not seen for timeout seconds.
@@ -191,7 +203,8 @@ M.series = {
   { "changes", "moonwalk_cluster_changes_total", "counter", "Changes of the live member set" },
   { "moved", "moonwalk_cluster_moved_targets_total", "counter", "Known targets that changed owner" },
   { "heartbeat_errors", "moonwalk_cluster_heartbeat_errors_total", "counter",
-    "Failures of the membership's NATS calls (connect, heartbeat, watch), once per new error in a row" },
+    "Failures of the membership's NATS calls (connect, heartbeat, watch, lookup), once per new error in a row "
+      .. "and again each minute while it lasts" },
 }
 
 -- add_series{ key, name, "gauge"|"counter", help }: one more series (once
@@ -302,6 +315,20 @@ function Cluster:_changed(joined, left, before)
   if #lost > 0 then self:_fire("on_loss", lost) end
 end
 
+-- A member is dropped only once the bucket itself says its key is gone
+-- or old (h:check, answered by a "checked" event): a silent watcher
+-- never drops anyone. Asked again when no answer came within the timeout.
+function Cluster:_check_stale(now)
+  self.checking = self.checking or {}
+  for _, id in ipairs(self.view:stale(now)) do
+    local asked = self.checking[id]
+    if not asked or now - asked > self.view.timeout then
+      self.checking[id] = now
+      self.h:check(id)
+    end
+  end
+end
+
 function Cluster:_event(kind, a, b)
   local now = core.now()
   local before = self.view.list -- replaced, not changed, by a change
@@ -318,7 +345,18 @@ function Cluster:_event(kind, a, b)
     local own = self.view.seen[self.id]
     local watching = own and now - own <= 2 * self.heartbeat + 1
     if self.connected and self.ready and not self.failing and watching then
-      joined, left = self.view:expire(now)
+      self:_check_stale(now)
+    end
+  elseif kind == "checked" then
+    -- a: a member silent for the timeout, b: the age of its key in the
+    -- bucket (-1: none). Fresh: the watcher missed its heartbeats (the
+    -- binding watches again); otherwise it is gone.
+    self.checking = self.checking or {}
+    self.checking[a] = nil
+    if b and b >= 0 and b <= self.view.timeout then
+      joined, left = self.view:put(a, now, b)
+    else
+      joined, left = self.view:delete(a)
     end
   elseif kind == "ready" then
     if not self.ready then
@@ -391,7 +429,8 @@ local function check_name(s, what)
 end
 
 local function open(opts)
-  local c = setmetatable({ handlers = {}, changes = 0, errors = 0, connected = false, ready = false }, Cluster)
+  local c = setmetatable({ handlers = {}, changes = 0, errors = 0, connected = false, ready = false,
+                           checking = {} }, Cluster)
   c.name = check_name(opts.name or "moonwalk", "name")
   c.bucket = "moonwalk_" .. c.name
   c.id = sanitize_id(opts.id or (hostname() .. "-" .. core.getpid()))
@@ -425,6 +464,9 @@ local function open(opts)
     replicas = opts.replicas,
     user = opts.user, password = opts.password, token = opts.token, creds = opts.creds,
     tls_ca = tls.ca, tls_cert = tls.cert, tls_key = tls.key,
+    -- tests only: the watcher stops bringing this member's heartbeats after
+    -- the first, as a stale one does, until it is made again
+    test_deaf = os.getenv("MOONWALK_TEST_CLUSTER_DEAF"),
     on_event = function(kind, a, b) return c:_event(kind, a, b) end,
   }
   sched.hold()

@@ -97,6 +97,7 @@
     X(kvEntry_Key) \
     X(kvEntry_Operation) \
     X(kvStore_Delete) \
+    X(kvStore_Get) \
     X(kvStore_Destroy) \
     X(kvStore_PutString) \
     X(kvStore_WatchAll) \
@@ -171,6 +172,7 @@ NATS_FUNCS(NATS_PTR)
 #define kvEntry_Key p_kvEntry_Key
 #define kvEntry_Operation p_kvEntry_Operation
 #define kvStore_Delete p_kvStore_Delete
+#define kvStore_Get p_kvStore_Get
 #define kvStore_Destroy p_kvStore_Destroy
 #define kvStore_PutString p_kvStore_PutString
 #define kvStore_WatchAll p_kvStore_WatchAll
@@ -273,9 +275,11 @@ nats_load(void)
 
 #define CLUSTER_MT "moonwalk.nats.cluster"
 #define MAX_SERVERS 16
+#define MAX_CHECKS 64
+#define ERROR_REPEAT_MS 60000 /* an error that persists is said again this often */
 
 enum { NE_PUT, NE_DELETE, NE_READY, NE_CONNECTED, NE_DISCONNECTED, NE_ERROR, NE_OK, NE_LEFT,
-       NE_STORED, NE_MSG };
+       NE_STORED, NE_MSG, NE_CHECKED };
 
 typedef struct nevent {
     struct nevent *next;
@@ -322,7 +326,10 @@ typedef struct {
     int stop;                   /* close: stop now */
     int leave;                  /* leave: delete our key, then stop */
     nevent_t *head, *tail;      /* owned: events for the loop */
-    char last_err[256];         /* the last error sent (not resent) */
+    char last_err[256];         /* the last error sent (not resent for a while) */
+    int64_t last_err_ms;        /* when it was sent */
+    char *checks[MAX_CHECKS];   /* owned: keys the loop asked to look up */
+    int nchecks;
     int closed_cb;              /* the client's closed callback has run */
     int dead;                   /* close is freeing: post nothing more */
     natsConnection *nc;         /* owned; set by the worker once made */
@@ -342,6 +349,10 @@ typedef struct {
     jsCtx *js;                  /* owned */
     kvStore *kv;                /* owned */
     kvWatcher *w;               /* owned */
+    char *deaf;                 /* owned, tests only: a key the watcher stops
+                                   bringing after its first put, until it is
+                                   made again (a watcher that went stale) */
+    int deaf_on;
     pthread_t cthread;          /* the consumer's thread (stream mode) */
     int cstarted;
 
@@ -354,6 +365,14 @@ typedef struct {
     natsMsg **slots;            /* owned: messages handed to Lua, by slot */
     int nslots;
 } lcluster_t;
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* --- the queue (any thread) ---------------------------------------- */
 
@@ -386,8 +405,10 @@ post(lcluster_t *c, int kind, const char *text, double age)
         return;
     }
     pthread_mutex_lock(&c->mu);
-    if (!c->dead && kind == NE_ERROR)
+    if (!c->dead && kind == NE_ERROR) {
         snprintf(c->last_err, sizeof c->last_err, "%s", text ? text : "");
+        c->last_err_ms = mono_ms();
+    }
     int taken = enqueue_locked(c, e);
     pthread_mutex_unlock(&c->mu);
     if (!taken) {
@@ -406,12 +427,13 @@ last_error(natsStatus *st)
     return cut ? cut + 3 : why;
 }
 
-/* An error once per new message; "ok" once after errors. */
+/* An error once per new message (and again each ERROR_REPEAT_MS while it
+ * lasts); "ok" once after errors. */
 static void
 post_error_text(lcluster_t *c, const char *msg)
 {
     pthread_mutex_lock(&c->mu);
-    int same = strcmp(c->last_err, msg) == 0;
+    int same = strcmp(c->last_err, msg) == 0 && mono_ms() - c->last_err_ms < ERROR_REPEAT_MS;
     pthread_mutex_unlock(&c->mu);
     if (!same)
         post(c, NE_ERROR, msg, 0);
@@ -487,13 +509,6 @@ on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *
 
 /* --- the worker ------------------------------------------------------ */
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 nats_up(natsConnection *nc)
@@ -586,6 +601,10 @@ worker_options(lcluster_t *c, struct event_base *base)
 static void
 worker_drop_kv(lcluster_t *c)
 {
+    if (c->deaf && c->deaf_on) { /* the test's stale watcher is made anew */
+        free(c->deaf);
+        c->deaf = NULL;
+    }
     if (c->w) {
         kvWatcher_Destroy(c->w);
         c->w = NULL;
@@ -701,6 +720,60 @@ worker_connect(lcluster_t *c, struct event_base *base)
     }
 }
 
+/* Looks up the keys the loop asked about (members it has not heard from
+ * for the timeout) in the bucket itself, so that a member is dropped only
+ * when its key is really gone or old, never because the watcher missed
+ * its heartbeats: "checked" KEY AGE (seconds since its last heartbeat was
+ * stored, -1 when it has none). A key fresher than the timeout means the
+ * watcher went stale (seen when a NATS node of a cluster goes away): it
+ * is made again. Not NATS_OK when the lookups could not be made. */
+static natsStatus
+worker_checks(lcluster_t *c)
+{
+    natsStatus s = NATS_OK;
+    for (;;) {
+        char *key = NULL;
+        pthread_mutex_lock(&c->mu);
+        if (c->nchecks > 0) {
+            key = c->checks[0];
+            memmove(c->checks, c->checks + 1, (size_t)(c->nchecks - 1) * sizeof *c->checks);
+            c->nchecks--;
+        }
+        pthread_mutex_unlock(&c->mu);
+        if (!key)
+            return NATS_OK;
+        kvEntry *e = NULL;
+        double age = -1;
+        s = kvStore_Get(&e, c->kv, key);
+        if (s == NATS_OK && kvEntry_Operation(e) == kvOp_Put) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t nowns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+            age = (double)(nowns - kvEntry_Created(e)) / 1e9;
+            if (age < 0)
+                age = 0;
+        }
+        if (e)
+            kvEntry_Destroy(e);
+        if (s != NATS_OK && s != NATS_NOT_FOUND) {
+            post_error(c, "looking up a silent member's heartbeat", s);
+            free(key);
+            return s;
+        }
+        post(c, NE_CHECKED, key, age);
+        if (age >= 0 && age * 1000 < (double)c->ttl_ms) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "the bucket's watcher missed the heartbeats of %s: watching again", key);
+            post(c, NE_ERROR, msg, 0);
+            free(key);
+            worker_drop_kv(c);
+            return NATS_ERR;
+        }
+        free(key);
+    }
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -747,6 +820,8 @@ worker_main(void *arg)
             worker_drop_kv(c);
             continue;
         }
+        if (worker_checks(c) != NATS_OK)
+            continue;
         kvEntry *e = NULL;
         int64_t wait = next_hb - mono_ms();
         if (wait < 1)
@@ -771,6 +846,13 @@ worker_main(void *arg)
         kvOperation op = kvEntry_Operation(e);
         if (strcmp(key, c->id) == 0)
             seen_self = mono_ms();
+        if (c->deaf && strcmp(key, c->deaf) == 0) {
+            if (c->deaf_on) {
+                kvEntry_Destroy(e);
+                continue;
+            }
+            c->deaf_on = 1;
+        }
         if (op == kvOp_Put) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -1199,7 +1281,7 @@ static const char *const kind_names[] = {
     [NE_PUT] = "put", [NE_DELETE] = "delete", [NE_READY] = "ready",
     [NE_CONNECTED] = "connected", [NE_DISCONNECTED] = "disconnected",
     [NE_ERROR] = "error", [NE_OK] = "ok", [NE_LEFT] = "left",
-    [NE_STORED] = "stored", [NE_MSG] = "msg",
+    [NE_STORED] = "stored", [NE_MSG] = "msg", [NE_CHECKED] = "checked",
 };
 
 static void
@@ -1327,7 +1409,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
             else
                 call_msg(c, e->msg);
         } else if (!c->closed) {
-            call_lua(c, kind_names[e->kind], e->text, e->kind == NE_PUT, e->age);
+            call_lua(c, kind_names[e->kind], e->text, e->kind == NE_PUT || e->kind == NE_CHECKED,
+                     e->age);
         }
         free(e->text);
         free(e);
@@ -1362,7 +1445,7 @@ cluster_free_config(lcluster_t *c)
     c->nsubjects = 0;
     char **strs[] = { &c->bucket, &c->id, &c->user, &c->password, &c->token, &c->creds,
                       &c->tls_ca, &c->tls_cert, &c->tls_key, &c->stream, &c->consume,
-                      &c->durable };
+                      &c->durable, &c->deaf };
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         if (*strs[i] == c->password && c->password)
             memset(c->password, 0, strlen(c->password));
@@ -1414,6 +1497,9 @@ cluster_close(lua_State *L, lcluster_t *c)
     c->dead = 1;
     pthread_mutex_unlock(&c->mu);
     worker_drop_kv(c);
+    for (int i = 0; i < c->nchecks; i++)
+        free(c->checks[i]);
+    c->nchecks = 0;
     for (int i = 0; i < c->nslots; i++)
         if (c->slots[i])
             natsMsg_Destroy(c->slots[i]);
@@ -1501,6 +1587,30 @@ l_cluster_leave(lua_State *L)
     return 1;
 }
 
+
+/* h:check(key) -> true when queued: look the member up in the bucket
+ * ("checked" event) */
+static int
+l_cluster_check(lua_State *L)
+{
+    lcluster_t *c = check_cluster(L, 1);
+    size_t len;
+    const char *key = luaL_checklstring(L, 2, &len);
+    int ok = 0;
+    if (!c->closed && c->started && !c->stream_mode) {
+        char *k = strdup(key);
+        pthread_mutex_lock(&c->mu);
+        if (k && c->nchecks < MAX_CHECKS) {
+            c->checks[c->nchecks++] = k;
+            k = NULL;
+            ok = 1;
+        }
+        pthread_mutex_unlock(&c->mu);
+        free(k);
+    }
+    lua_pushboolean(L, ok);
+    return 1;
+}
 
 /* --- stream mode: the loop thread's calls ---------------------------- */
 
@@ -1730,6 +1840,7 @@ nats_open(lua_State *L, int stream_mode)
         c->bucket = opt_string(L, 1, "bucket", NULL);
         c->id = opt_string(L, 1, "id", NULL);
         luaL_argcheck(L, c->bucket && c->id, 1, "bucket and id are required");
+        c->deaf = opt_string(L, 1, "test_deaf", NULL);
     }
     c->user = opt_string(L, 1, "user", NULL);
     c->password = opt_string(L, 1, "password", NULL);
@@ -1785,6 +1896,7 @@ mwl_nats_open(lua_State *L)
     static const luaL_Reg methods[] = {
         { "close", l_cluster_close },
         { "leave", l_cluster_leave },
+        { "check", l_cluster_check },
         { "publish", l_stream_publish },
         { "ack", l_stream_ack },
         { "nak", l_stream_nak },

@@ -53,10 +53,10 @@ local procs = {} -- id -> pid
 
 -- each spec its own cluster name (bucket), so none sees another's members
 local cluster_name = "spec"
-local function start(id, url, extra, args)
-  local cmd = string.format("cd %s && %s%s run --cluster %s --cluster-id %s --cluster-name %s "
+local function start(id, url, extra, args, env)
+  local cmd = string.format("cd %s && %s%s%s run --cluster %s --cluster-id %s --cluster-name %s "
     .. "--cluster-heartbeat 0.5 %s %s/member.lua -- %s %s >>%s/%s.log 2>&1 & echo $!",
-    ROOT, ENV, BIN, url, id, cluster_name, extra or "--cluster-timeout 3", tmp, tmp, args or "", tmp, id)
+    ROOT, ENV, env or "", BIN, url, id, cluster_name, extra or "--cluster-timeout 3", tmp, tmp, args or "", tmp, id)
   procs[id] = sh(cmd):match("(%d+)%s*$")
   assert.truthy(procs[id])
 end
@@ -200,6 +200,30 @@ describe("moonwalk run --cluster (nats-server -js)", function()
     wait_members({ "d" }, { "d" }, 30)
     assert.matches("stopped", slurp(tmp .. "/e.log"))
     stop("d", "TERM")
+  end)
+
+  it("drops no member whose heartbeats the watcher stops bringing while its key is fresh: watches again", function()
+    os.execute("rm -f " .. tmp .. "/*.json")
+    cluster_name = "deaf"
+    start("y", server.url)
+    -- x's watcher brings y's first heartbeat, then no more of them until
+    -- it is made again (as one that went stale with a NATS node)
+    start("x", server.url, nil, nil, "MOONWALK_TEST_CLUSTER_DEAF=y ")
+    wait_members({ "x", "y" }, { "x", "y" }, 60)
+    local deadline = core.now() + 30
+    local want = "the bucket's watcher missed the heartbeats of y: watching again"
+    while core.now() < deadline and not slurp(tmp .. "/x.log"):find(want, 1, true) do
+      os.execute("sleep 0.1")
+    end
+    assert(slurp(tmp .. "/x.log"):find(want, 1, true), "x never looked y up:\n" .. slurp(tmp .. "/x.log"))
+    -- past the timeout (3 s) again: y is still a member of x's view and
+    -- never was dropped
+    os.execute("sleep 4")
+    wait_members({ "x", "y" }, { "x", "y" }, 1)
+    local changes = slurp(tmp .. "/x.changes")
+    assert.is_nil(changes:find("-y", 1, true), "x dropped y:\n" .. changes)
+    stop("x", "TERM")
+    stop("y", "TERM")
   end)
 
   it("says clearly when NATS is unreachable at start, retries, and joins once it is up", function()

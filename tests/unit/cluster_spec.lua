@@ -198,10 +198,16 @@ describe("cluster stats", function()
 end)
 
 describe("cluster events", function()
+  -- the binding's handle: records the keys looked up in the bucket
+  local function handle()
+    return { asked = {}, check = function(self, key) self.asked[#self.asked + 1] = key; return true end }
+  end
+
   it("expires nobody while the NATS calls fail, and counts everyone as just seen once they work again", function()
     local core = require "moonwalk.core"
     local c = setmetatable({ name = "ev", id = "a", heartbeat = 1, handlers = {}, changes = 0, errors = 0,
-                             connected = true, ready = true, view = cluster.view("a", 5, true) }, cluster.Cluster)
+                             connected = true, ready = true, view = cluster.view("a", 5, true), h = handle() },
+                           cluster.Cluster)
     c.view:put("a", core.now(), 0) -- our own heartbeat, back through the watcher
     c.view:put("b", core.now(), 0)
     -- a NATS node went away: the heartbeat put fails, b's heartbeats are
@@ -210,12 +216,18 @@ describe("cluster events", function()
     c.view.seen.b = core.now() - 10
     c:_event("tick")
     assert.same({ "a", "b" }, c:members())
+    assert.same({}, c.h.asked)
     c:_event("ok")
     c:_event("tick")
     assert.same({ "a", "b" }, c:members())
-    -- working again, b silent past the timeout: gone
+    assert.same({}, c.h.asked)
+    -- working again, b silent past the timeout: looked up in the bucket,
+    -- where its key is gone: gone
     c.view.seen.b = core.now() - 10
     c:_event("tick")
+    assert.same({ "b" }, c.h.asked)
+    assert.same({ "a", "b" }, c:members())
+    c:_event("checked", "b", -1)
     assert.same({ "a" }, c:members())
     assert.equal(1, c:stats().heartbeat_errors)
   end)
@@ -223,17 +235,52 @@ describe("cluster events", function()
   it("expires nobody while the watcher does not bring back our own heartbeat (it went with a NATS node)", function()
     local core = require "moonwalk.core"
     local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
-                             connected = true, ready = true, view = cluster.view("a", 3, true) }, cluster.Cluster)
+                             connected = true, ready = true, view = cluster.view("a", 3, true), h = handle() },
+                           cluster.Cluster)
     c.view:put("b", core.now(), 0)
     -- no error anywhere, but nothing comes through the watcher, ours included
     c.view.seen.a = core.now() - 10
     c.view.seen.b = core.now() - 10
     c:_event("tick")
     assert.same({ "a", "b" }, c:members())
-    -- a watcher that works again brings ours back: b, still silent, goes
+    assert.same({}, c.h.asked)
+    -- a watcher that works again brings ours back: b, still silent, is
+    -- looked up; its key is older than the timeout: it goes
     c.view:put("a", core.now(), 0)
     c:_event("tick")
+    assert.same({ "b" }, c.h.asked)
+    c:_event("checked", "b", 3.5)
     assert.same({ "a" }, c:members())
+  end)
+
+  it("keeps a silent member whose key in the bucket is fresh (the watcher missed it), and asks once per timeout", function()
+    local core = require "moonwalk.core"
+    local changes = 0
+    local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
+                             connected = true, ready = true, view = cluster.view("a", 3, true), h = handle() },
+                           cluster.Cluster)
+    c:on_change(function() changes = changes + 1 end)
+    c.view:put("a", core.now(), 0)
+    c.view:put("b", core.now() - 10, 0)
+    c.view:put("c", core.now(), 0)
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    c:_event("tick") -- no second lookup while the first is unanswered
+    assert.same({ "b" }, c.h.asked)
+    -- stored 0.4 s ago: still alive, seen as of then
+    c:_event("checked", "b", 0.4)
+    assert.same({ "a", "b", "c" }, c:members())
+    assert.near(core.now() - 0.4, c.view.seen.b, 0.1)
+    c:_event("tick")
+    assert.same({ "b" }, c.h.asked)
+    assert.equal(0, c.changes)
+    -- an answer that never came: asked again after the timeout
+    c.view.seen.b = core.now() - 10
+    c:_event("tick")
+    assert.same({ "b", "b" }, c.h.asked)
+    c.checking.b = core.now() - 4
+    c:_event("tick")
+    assert.same({ "b", "b", "b" }, c.h.asked)
   end)
 end)
 
