@@ -181,6 +181,8 @@ int miblex_token(mib_t *m, char *token, int maxtlen);
 /* mibtree.c: nodes, their linking into the tree, nodes by label,
  * textual conventions. */
 mib_node_t *mibtree_alloc_node(mib_t *m, int modid);
+/* gives back a parse node nothing points at (its strings stay) */
+void mibtree_free_node(mib_t *m, mib_node_t *np);
 void mibtree_hash_add(mib_t *m, mib_node_t *tp);
 mib_node_t *mibtree_find(mib_t *m, const char *name, int modid);
 mib_node_t *mibtree_new_node(mib_t *m, int modid);

@@ -457,6 +457,8 @@ merge_parse_objectid(mib_t *m, mib_node_t *np, const char *name)
         nextp->next = np;
         np = headp;
     }
+    /* its data is np's now (net-snmp frees it here) */
+    mibtree_free_node(m, nnp);
     return np;
 }
 

@@ -51,6 +51,13 @@ node_recycle(mib_t *m, mib_node_t *list)
     }
 }
 
+void
+mibtree_free_node(mib_t *m, mib_node_t *np)
+{
+    np->next = NULL;
+    node_recycle(m, np);
+}
+
 mib_node_t *
 mibtree_alloc_node(mib_t *m, int modid)
 {
