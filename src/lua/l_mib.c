@@ -308,7 +308,7 @@ l_mib_node(lua_State *L)
     set_str(L, "module", mib_module_name(m, n->modid, mod));
     lua_createtable(L, n->nmodules, 0);
     for (int i = 0; i < n->nmodules; i++) {
-        lua_pushstring(L, mib_module_name(m, n->modules[i], mod));
+        lua_pushstring(L, mib_module_name(m, mib_node_modules(n)[i], mod));
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "modules");
@@ -326,17 +326,17 @@ l_mib_node(lua_State *L)
             set_str(L, "tc_module", mib_module_name(m, tc->modid, mod));
         }
     }
-    set_str(L, "hint", n->hint);
-    set_str(L, "units", n->units);
+    set_str(L, "hint", mib_node_more(n)->hint);
+    set_str(L, "units", mib_node_more(n)->units);
     set_str(L, "description", mib_node_description(m, n));
     set_str(L, "reference", mib_node_reference(m, n));
-    set_str(L, "defval", n->defval);
-    set_str(L, "augments", n->augments);
-    if (n->enums) {
+    set_str(L, "defval", mib_node_more(n)->defval);
+    set_str(L, "augments", mib_node_more(n)->augments);
+    if (mib_node_more(n)->enums) {
         lua_newtable(L);            /* enums: { [value] = label } and list */
         lua_newtable(L);            /* enum_list */
         int i = 1;
-        for (mib_enum_t *e = n->enums; e; e = e->next) {
+        for (mib_enum_t *e = mib_node_more(n)->enums; e; e = e->next) {
             lua_pushstring(L, e->label);
             lua_rawseti(L, -3, e->value);
             lua_createtable(L, 0, 2);
@@ -349,11 +349,11 @@ l_mib_node(lua_State *L)
         lua_setfield(L, -3, "enum_list");
         lua_setfield(L, -2, "enums");
     }
-    if (n->ranges) {
+    if (mib_node_more(n)->ranges) {
         lua_newtable(L);
         int i = 1;
         int unsig = n->type != MIB_TYPE_INTEGER && n->type != MIB_TYPE_INTEGER32;
-        for (mib_range_t *r = n->ranges; r; r = r->next) {
+        for (mib_range_t *r = mib_node_more(n)->ranges; r; r = r->next) {
             lua_createtable(L, 2, 0);
             lua_pushinteger(L, unsig ? (lua_Integer)(uint32_t)r->low : r->low);
             lua_rawseti(L, -2, 1);
@@ -365,16 +365,17 @@ l_mib_node(lua_State *L)
                                 ? "sizes" : "ranges");
     }
     /* index of the row: the table entry's own INDEX, or the augmented one */
-    const mib_node_t *row = n->indexes || n->augments ? n : n->parent;
+    const mib_node_more_t *x = mib_node_more(n);
+    const mib_node_t *row = x->indexes || x->augments ? n : n->parent;
     const mib_index_t *ix = NULL;
-    if (row && row->indexes) {
-        ix = row->indexes;
-    } else if (row && row->augments) {
-        mib_node_t *a = mib_find_node(m, row->augments, NULL);
+    if (row && mib_node_more(row)->indexes) {
+        ix = mib_node_more(row)->indexes;
+    } else if (row && mib_node_more(row)->augments) {
+        mib_node_t *a = mib_find_node(m, mib_node_more(row)->augments, NULL);
         if (a)
-            ix = a->indexes;
+            ix = mib_node_more(a)->indexes;
     }
-    if (ix && (n->indexes || n->augments || !n->child)) {
+    if (ix && (x->indexes || x->augments || !n->child)) {
         lua_newtable(L);
         int i = 1;
         for (; ix; ix = ix->next) {
@@ -387,10 +388,10 @@ l_mib_node(lua_State *L)
         }
         lua_setfield(L, -2, "index");
     }
-    if (n->varbinds) {
+    if (mib_node_more(n)->varbinds) {
         lua_newtable(L);
         int i = 1;
-        for (mib_varbind_t *v = n->varbinds; v; v = v->next) {
+        for (mib_varbind_t *v = mib_node_more(n)->varbinds; v; v = v->next) {
             lua_pushstring(L, v->label);
             lua_rawseti(L, -2, i++);
         }

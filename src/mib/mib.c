@@ -280,6 +280,7 @@ mib_free(mib_t *m)
     free(m->modules);
     free(m->tcs);
     free(m->kids);
+    free(m->texts);
     free(m->errbuf);
     free(m->last_err_module);
     free(m->dirs);

@@ -69,31 +69,61 @@ typedef struct mib_text {
     uint32_t off, len;
 } mib_text_t;
 
+/* The clauses few nodes have (a table's INDEX, an object's enums, ranges,
+ * DISPLAY-HINT, UNITS, DEFVAL, a notification's OBJECTS, a REFERENCE) and
+ * the list of modules of a node more than one module defines: one record
+ * out of line, from the mib_t arena, only for the nodes that have any.
+ * Read it through mib_node_more(), which gives an empty record for the
+ * others. */
+typedef struct mib_node_more {
+    mib_enum_t *enums;
+    mib_range_t *ranges;
+    mib_index_t *indexes;
+    mib_varbind_t *varbinds;
+    const char *augments, *hint, *units, *defval;
+    int *modules;               /* when nmodules > 1: see mib_node_modules() */
+    mib_text_t reference_at;    /* in file */
+} mib_node_more_t;
+
 /* One node: while a module is parsed it is a loose definition (plabel,
  * subid, next); once linked it is a tree node (parent, child, peer). All
  * memory belongs to the mib_t arena. */
 typedef struct mib_node {
     const char *label;
     const char *plabel;         /* parse: label of the parent */
-    long subid;                 /* parse: -1 when not given */
-    int modid;
-    unsigned char reported;     /* visited by a -TB / -Tl... walk */
-    int *modules, nmodules;     /* modules defining this node; [0] == modid */
-    int type, access, status;
-    int tc;                     /* textual convention index or -1 */
-    mib_enum_t *enums;
-    mib_range_t *ranges;
-    mib_index_t *indexes;
-    mib_varbind_t *varbinds;
-    const char *augments, *hint, *units, *defval;
-    mib_text_t description_at, reference_at; /* in file */
-    const char *description, *reference; /* read on demand: see below */
     const char *file;
-    int line;
+    mib_node_more_t *more;      /* NULL: none of its clauses (mib_node_more) */
     struct mib_node *parent, *child, *peer;
     struct mib_node *next;      /* parse list */
     struct mib_node *hnext;     /* label hash chain */
+    long subid;                 /* parse: -1 when not given */
+    int modid;
+    int nmodules;               /* modules defining this node; [0] == modid */
+    int tc;                     /* textual convention index or -1 */
+    int line;
+    mib_text_t description_at;  /* in file */
+    unsigned char type, access, status;
+    unsigned char reported;     /* visited by a -TB / -Tl... walk */
 } mib_node_t;
+
+_Static_assert(sizeof(void *) != 8 || sizeof(mib_node_t) == 112,
+               "mib_node_t: 112 bytes on 64-bit systems");
+
+extern const mib_node_more_t mib_node_more_none;
+
+/* A node's rare clauses: never NULL (an empty record when it has none). */
+static inline const mib_node_more_t *
+mib_node_more(const mib_node_t *n)
+{
+    return n->more ? n->more : &mib_node_more_none;
+}
+
+/* The modules defining a node, nmodules of them, its own (modid) first. */
+static inline const int *
+mib_node_modules(const mib_node_t *n)
+{
+    return n->nmodules > 1 && n->more && n->more->modules ? n->more->modules : &n->modid;
+}
 
 typedef struct mib_tc {
     int type;                   /* parser token of the base type */

@@ -38,8 +38,9 @@
 #define MC_MAGIC "MWMIBC\r\n"
 /* Raised whenever what a load gives can change for the same files (the
  * layout, or the parser's results and messages, which the cache keeps):
- * 3, errors before any file is indexed say "At line 0". */
-#define MC_VERSION 3u
+ * 3, errors before any file is indexed say "At line 0"; 4, a node's rare
+ * clauses in a record of their own (mib_node_more_t). */
+#define MC_VERSION 4u
 #define NONE 0xffffffffu
 
 typedef struct {
@@ -90,16 +91,18 @@ layout_sum(void)
 {
     static const uint32_t l[] = {
         (uint32_t)sizeof(void *), (uint32_t)sizeof(mib_node_t),
-        F(mib_node_t, label), F(mib_node_t, plabel), F(mib_node_t, subid),
-        F(mib_node_t, modid), F(mib_node_t, reported), F(mib_node_t, modules),
-        F(mib_node_t, nmodules), F(mib_node_t, type), F(mib_node_t, access),
-        F(mib_node_t, status), F(mib_node_t, tc), F(mib_node_t, enums),
-        F(mib_node_t, ranges), F(mib_node_t, indexes), F(mib_node_t, varbinds),
-        F(mib_node_t, augments), F(mib_node_t, hint), F(mib_node_t, units),
-        F(mib_node_t, defval), F(mib_node_t, description_at), F(mib_node_t, reference_at),
-        F(mib_node_t, description), F(mib_node_t, reference), F(mib_node_t, file),
-        F(mib_node_t, line), F(mib_node_t, parent), F(mib_node_t, child),
+        F(mib_node_t, label), F(mib_node_t, plabel), F(mib_node_t, file),
+        F(mib_node_t, more), F(mib_node_t, parent), F(mib_node_t, child),
         F(mib_node_t, peer), F(mib_node_t, next), F(mib_node_t, hnext),
+        F(mib_node_t, subid), F(mib_node_t, modid), F(mib_node_t, nmodules),
+        F(mib_node_t, tc), F(mib_node_t, line), F(mib_node_t, description_at),
+        F(mib_node_t, type), F(mib_node_t, access), F(mib_node_t, status),
+        F(mib_node_t, reported),
+        (uint32_t)sizeof(mib_node_more_t), F(mib_node_more_t, enums),
+        F(mib_node_more_t, ranges), F(mib_node_more_t, indexes), F(mib_node_more_t, varbinds),
+        F(mib_node_more_t, augments), F(mib_node_more_t, hint), F(mib_node_more_t, units),
+        F(mib_node_more_t, defval), F(mib_node_more_t, modules),
+        F(mib_node_more_t, reference_at),
         (uint32_t)sizeof(mib_module_t), F(mib_module_t, name), F(mib_module_t, file),
         F(mib_module_t, modid), F(mib_module_t, imports), F(mib_module_t, no_imports),
         F(mib_module_t, next), F(mib_module_t, hnext),
@@ -406,6 +409,42 @@ collect_nodes(writer_t *w, mib_t *m)
 
 #define PTR(wr, at, type, field, target) w_ptr((wr), (at) + (uint32_t)offsetof(type, field), (target))
 
+/* A node's record of rare clauses: its file offset, or NONE. */
+static uint32_t
+w_more(writer_t *w, const mib_node_t *n)
+{
+    const mib_node_more_t *x = n->more;
+    if (!x)
+        return NONE;
+    uint32_t modules = NONE;
+    if (n->nmodules > 1 && x->modules) {
+        modules = w_alloc(w, (size_t)n->nmodules * sizeof(int));
+        if (!w->img.failed)
+            memcpy(w->img.p + modules, x->modules, (size_t)n->nmodules * sizeof(int));
+    }
+    uint32_t enums = w_enums(w, x->enums), ranges = w_ranges(w, x->ranges);
+    uint32_t indexes = w_indexes(w, x->indexes), varbinds = w_varbinds(w, x->varbinds);
+    uint32_t augments = w_str(w, x->augments), hint = w_str(w, x->hint);
+    uint32_t units = w_str(w, x->units), defval = w_str(w, x->defval);
+    uint32_t at = w_alloc(w, sizeof(mib_node_more_t));
+    if (w->failed || w->img.failed)
+        return NONE;
+    mib_node_more_t c;
+    memset(&c, 0, sizeof c);
+    c.reference_at = x->reference_at;
+    memcpy(w->img.p + at, &c, sizeof c);
+    PTR(w, at, mib_node_more_t, enums, enums);
+    PTR(w, at, mib_node_more_t, ranges, ranges);
+    PTR(w, at, mib_node_more_t, indexes, indexes);
+    PTR(w, at, mib_node_more_t, varbinds, varbinds);
+    PTR(w, at, mib_node_more_t, augments, augments);
+    PTR(w, at, mib_node_more_t, hint, hint);
+    PTR(w, at, mib_node_more_t, units, units);
+    PTR(w, at, mib_node_more_t, defval, defval);
+    PTR(w, at, mib_node_more_t, modules, modules);
+    return at;
+}
+
 static void
 w_node(writer_t *w, size_t i)
 {
@@ -413,43 +452,26 @@ w_node(writer_t *w, size_t i)
     uint32_t at = w->nodes_off + (uint32_t)i * (uint32_t)sizeof(mib_node_t);
     /* what the pointers point at first (the image grows), then the node */
     uint32_t label = w_str(w, n->label), plabel = w_str(w, n->plabel);
-    uint32_t modules = NONE;
-    if (n->nmodules > 0 && n->modules) {
-        modules = w_alloc(w, (size_t)n->nmodules * sizeof(int));
-        if (!w->img.failed)
-            memcpy(w->img.p + modules, n->modules, (size_t)n->nmodules * sizeof(int));
-    }
-    uint32_t enums = w_enums(w, n->enums), ranges = w_ranges(w, n->ranges);
-    uint32_t indexes = w_indexes(w, n->indexes), varbinds = w_varbinds(w, n->varbinds);
-    uint32_t augments = w_str(w, n->augments), hint = w_str(w, n->hint);
-    uint32_t units = w_str(w, n->units), defval = w_str(w, n->defval), file = w_str(w, n->file);
+    uint32_t file = w_str(w, n->file);
+    uint32_t more = w_more(w, n);
     if (w->failed || w->img.failed)
         return;
     mib_node_t c;
     memset(&c, 0, sizeof c);
     c.subid = n->subid;
     c.modid = n->modid;
-    c.nmodules = modules == NONE ? 0 : n->nmodules;
+    c.nmodules = n->nmodules;
     c.type = n->type;
     c.access = n->access;
     c.status = n->status;
     c.tc = n->tc;
     c.description_at = n->description_at;
-    c.reference_at = n->reference_at;
     c.line = n->line;
     memcpy(w->img.p + at, &c, sizeof c);
     PTR(w, at, mib_node_t, label, label);
     PTR(w, at, mib_node_t, plabel, plabel);
-    PTR(w, at, mib_node_t, modules, modules);
-    PTR(w, at, mib_node_t, enums, enums);
-    PTR(w, at, mib_node_t, ranges, ranges);
-    PTR(w, at, mib_node_t, indexes, indexes);
-    PTR(w, at, mib_node_t, varbinds, varbinds);
-    PTR(w, at, mib_node_t, augments, augments);
-    PTR(w, at, mib_node_t, hint, hint);
-    PTR(w, at, mib_node_t, units, units);
-    PTR(w, at, mib_node_t, defval, defval);
     PTR(w, at, mib_node_t, file, file);
+    PTR(w, at, mib_node_t, more, more);
     PTR(w, at, mib_node_t, parent, w_node_at(w, n->parent));
     PTR(w, at, mib_node_t, child, w_node_at(w, n->child));
     PTR(w, at, mib_node_t, peer, w_node_at(w, n->peer));

@@ -1,5 +1,6 @@
 /* mibdesc.c - DESCRIPTION and REFERENCE texts read from the module file
  * when first asked for, and snmptranslate -Td. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,26 +39,70 @@ done:
     return out;
 }
 
+static size_t
+texts_slot(const mib_texts_t *t, size_t cap, const mib_node_t *n)
+{
+    size_t h = (size_t)(((uintptr_t)n >> 4) * 2654435761u) & (cap - 1);
+    while (t[h].node && t[h].node != n)
+        h = (h + 1) & (cap - 1);
+    return h;
+}
+
+/* n's entry of the texts read (made when missing), or NULL when out of
+ * memory. */
+static mib_texts_t *
+texts_of(mib_t *m, const mib_node_t *n)
+{
+    if ((m->ntexts + 1) * 2 > m->captexts) {
+        size_t cap = m->captexts ? m->captexts * 2 : 64;
+        mib_texts_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < m->captexts; i++)
+            if (m->texts[i].node)
+                t[texts_slot(t, cap, m->texts[i].node)] = m->texts[i];
+        free(m->texts);
+        m->texts = t;
+        m->captexts = cap;
+    }
+    mib_texts_t *e = &m->texts[texts_slot(m->texts, m->captexts, n)];
+    if (!e->node) {
+        e->node = n;
+        m->ntexts++;
+    }
+    return e;
+}
+
 const char *
 mib_node_description(mib_t *m, mib_node_t *n)
 {
-    if (!n->description && n->description_at.len) {
-        n->description = text_load(m, n->file, n->description_at);
-        if (!n->description)
+    if (!n->description_at.len)
+        return NULL;
+    mib_texts_t *e = texts_of(m, n);
+    if (!e)
+        return NULL;
+    if (!e->description) {
+        e->description = text_load(m, n->file, n->description_at);
+        if (!e->description)
             n->description_at.len = 0; /* gone: do not try again */
     }
-    return n->description;
+    return e->description;
 }
 
 const char *
 mib_node_reference(mib_t *m, mib_node_t *n)
 {
-    if (!n->reference && n->reference_at.len) {
-        n->reference = text_load(m, n->file, n->reference_at);
-        if (!n->reference)
-            n->reference_at.len = 0;
+    if (!mib_node_more(n)->reference_at.len)
+        return NULL;
+    mib_texts_t *e = texts_of(m, n);
+    if (!e)
+        return NULL;
+    if (!e->reference) {
+        e->reference = text_load(m, n->file, n->more->reference_at);
+        if (!e->reference)
+            n->more->reference_at.len = 0;
     }
-    return n->reference;
+    return e->reference;
 }
 
 static void
@@ -72,8 +117,8 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
     mibbuf_cat(b, str);
     pos = 16 + (int)strlen(str);
     for (i = 1, prevmod = tp->modid; i < tp->nmodules; i++) {
-        if (prevmod != tp->modules[i]) {
-            mib_module_name(m, tp->modules[i], str);
+        if (prevmod != mib_node_modules(tp)[i]) {
+            mib_module_name(m, mib_node_modules(tp)[i], str);
             len = (int)strlen(str);
             if (pos + len + 2 > width) {
                 mibbuf_cat(b, ",\n  --\t\t");
@@ -85,7 +130,7 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
             mibbuf_cat(b, str);
             pos += len;
         }
-        prevmod = tp->modules[i];
+        prevmod = mib_node_modules(tp)[i];
     }
     mibbuf_cat(b, "\n");
     if (tp->tc != -1)
@@ -113,10 +158,10 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         mibbuf_cat(b, "  SYNTAX\t");
         mibbuf_cat(b, cp);
     }
-    if (tp->ranges) {
+    if (mib_node_more(tp)->ranges) {
         int first = 1;
         mibbuf_cat(b, " (");
-        for (mib_range_t *rp = tp->ranges; rp; rp = rp->next) {
+        for (mib_range_t *rp = mib_node_more(tp)->ranges; rp; rp = rp->next) {
             /* other types leave str as it was (the last module name), as
              * net-snmp does */
             switch (tp->type) {
@@ -145,11 +190,11 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         }
         mibbuf_cat(b, ") ");
     }
-    if (tp->enums) {
+    if (mib_node_more(tp)->enums) {
         int first = 1;
         mibbuf_cat(b, " {");
         pos = 16 + (int)strlen(cp ? cp : "") + 2;
-        for (mib_enum_t *ep = tp->enums; ep; ep = ep->next) {
+        for (mib_enum_t *ep = mib_node_more(tp)->enums; ep; ep = ep->next) {
             if (!first)
                 mibbuf_cat(b, ", ");
             first = 0;
@@ -166,11 +211,11 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
     }
     if (cp)
         mibbuf_cat(b, "\n");
-    if (tp->hint)
-        mibbuf_printf(b, "  DISPLAY-HINT\t\"%s\"\n", tp->hint);
-    if (tp->units) {
+    if (mib_node_more(tp)->hint)
+        mibbuf_printf(b, "  DISPLAY-HINT\t\"%s\"\n", mib_node_more(tp)->hint);
+    if (mib_node_more(tp)->units) {
         mibbuf_cat(b, "  UNITS\t\t\"");
-        mibbuf_cat(b, tp->units);
+        mibbuf_cat(b, mib_node_more(tp)->units);
         mibbuf_cat(b, "\"\n");
     }
     switch (tp->access) {
@@ -196,13 +241,13 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
     }
     if (cp)
         mibbuf_printf(b, "  STATUS\t%s\n", cp);
-    if (tp->augments)
-        mibbuf_printf(b, "  AUGMENTS\t{ %s }\n", tp->augments);
-    if (tp->indexes) {
+    if (mib_node_more(tp)->augments)
+        mibbuf_printf(b, "  AUGMENTS\t{ %s }\n", mib_node_more(tp)->augments);
+    if (mib_node_more(tp)->indexes) {
         int first = 1;
         mibbuf_cat(b, "  INDEX\t\t{ ");
         pos = 18;
-        for (mib_index_t *ip = tp->indexes; ip; ip = ip->next) {
+        for (mib_index_t *ip = mib_node_more(tp)->indexes; ip; ip = ip->next) {
             if (!first)
                 mibbuf_cat(b, ", ");
             first = 0;
@@ -217,11 +262,11 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         }
         mibbuf_cat(b, " }\n");
     }
-    if (tp->varbinds) {
+    if (mib_node_more(tp)->varbinds) {
         int first = 1;
         mibbuf_cat(b, tp->type == MIB_TYPE_TRAPTYPE ? "  VARIABLES\t{ " : "  OBJECTS\t{ ");
         pos = 18;
-        for (mib_varbind_t *vp = tp->varbinds; vp; vp = vp->next) {
+        for (mib_varbind_t *vp = mib_node_more(tp)->varbinds; vp; vp = vp->next) {
             if (!first)
                 mibbuf_cat(b, ", ");
             first = 0;
@@ -235,14 +280,14 @@ print_tree_node(mib_t *m, mibbuf_t *b, mib_node_t *tp, int width)
         }
         mibbuf_cat(b, " }\n");
     }
-    if (mib_node_description(m, tp)) {
+    if ((cp = mib_node_description(m, tp))) {
         mibbuf_cat(b, "  DESCRIPTION\t\"");
-        mibbuf_cat(b, tp->description);
+        mibbuf_cat(b, cp);
         mibbuf_cat(b, "\"\n");
     }
-    if (tp->defval) {
+    if (mib_node_more(tp)->defval) {
         mibbuf_cat(b, "  DEFVAL\t{ ");
-        mibbuf_cat(b, tp->defval);
+        mibbuf_cat(b, mib_node_more(tp)->defval);
         mibbuf_cat(b, " }\n");
     }
 }

@@ -432,9 +432,9 @@ mibfmt_value(struct mib *m, const struct mib_node *node, const mibfmt_value_t *v
         by_type(&b, m, v, NULL, NULL, NULL, o);
         return mibbuf_out(&b, out, cap);
     }
-    const char *units = o->no_units ? NULL : node->units;
-    const char *hint = o->no_hint ? NULL : node->hint;
-    const mib_enum_t *enums = node->enums;
+    const char *units = o->no_units ? NULL : mib_node_more(node)->units;
+    const char *hint = o->no_hint ? NULL : mib_node_more(node)->hint;
+    const mib_enum_t *enums = mib_node_more(node)->enums;
     switch (node->type) {
     case MIB_TYPE_OBJID: object_identifier(&b, m, v, units, o); break;
     case MIB_TYPE_OCTETSTR: octet_string(&b, m, v, hint, units, o); break;

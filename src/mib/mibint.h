@@ -113,6 +113,13 @@ typedef struct lex {
     struct lex *outer;          /* the file this one interrupted */
 } lex_t;
 
+/* The DESCRIPTION and REFERENCE of a node once read (mibdesc.c): few
+ * nodes are asked for them, so they are kept here, not in the nodes. */
+typedef struct {
+    const mib_node_t *node;
+    const char *description, *reference;
+} mib_texts_t;
+
 struct mib {
     chunk_t *arena;             /* owns every node, string and list */
     char *pending;              /* owned: directories added but not read yet */
@@ -152,6 +159,8 @@ struct mib {
     int cached;                 /* restored from a compiled cache (mibcache.c) */
     void *cache_map;            /* owned: the mapped cache file, or NULL */
     size_t cache_len;
+    mib_texts_t *texts;         /* owned: open addressing by node */
+    size_t ntexts, captexts;
 };
 
 /* mib.c: the arena (zeroed memory, freed with the mib_t), the error
@@ -181,6 +190,8 @@ int miblex_token(mib_t *m, char *token, int maxtlen);
 /* mibtree.c: nodes, their linking into the tree, nodes by label,
  * textual conventions. */
 mib_node_t *mibtree_alloc_node(mib_t *m, int modid);
+/* np's record of rare clauses, made when it has none */
+mib_node_more_t *mibtree_more(mib_t *m, mib_node_t *np);
 /* gives back a parse node nothing points at (its strings stay) */
 void mibtree_free_node(mib_t *m, mib_node_t *np);
 void mibtree_hash_add(mib_t *m, mib_node_t *tp);

@@ -15,6 +15,14 @@
 
 /* ---- OID -> name ----------------------------------------------------- */
 
+/* The one range of a node's SIZE when it is a fixed size, else NULL. */
+static const mib_range_t *
+fixed_size(const mib_node_t *tp)
+{
+    const mib_range_t *r = mib_node_more(tp)->ranges;
+    return r && !r->next && r->low == r->high ? r : NULL;
+}
+
 static void
 oid_finish_printing(const uint32_t *objid, size_t objidlen, mibbuf_t *b)
 {
@@ -110,12 +118,12 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
             continue;
         while (subtree->peer && (uint32_t)subtree->peer->subid == *objid)
             subtree = subtree->peer;
-        if (subtree->indexes) {
-            in_dices = subtree->indexes;
-        } else if (subtree->augments) {
-            mib_node_t *tp2 = mibtree_find(m, subtree->augments, -1);
+        if (mib_node_more(subtree)->indexes) {
+            in_dices = mib_node_more(subtree)->indexes;
+        } else if (mib_node_more(subtree)->augments) {
+            mib_node_t *tp2 = mibtree_find(m, mib_node_more(subtree)->augments, -1);
             if (tp2)
-                in_dices = tp2->indexes;
+                in_dices = mib_node_more(tp2)->indexes;
         }
         if (!strncmp(subtree->label, ANON, ANON_LEN) || format == MIB_OID_NUMERIC)
             mibbuf_printf(b, "%lu", (unsigned long)(uint32_t)subtree->subid);
@@ -145,12 +153,12 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
         }
         switch (tp->type) {
         case MIB_TYPE_OCTETSTR:
-            if (extended && tp->hint) {
+            if (extended && mib_node_more(tp)->hint) {
                 uint8_t buffer[1024];
                 if (in_dices->implied) {
                     numids = objidlen;
-                } else if (tp->ranges && !tp->ranges->next && tp->ranges->low == tp->ranges->high) {
-                    numids = (size_t)tp->ranges->low;
+                } else if (fixed_size(tp)) {
+                    numids = (size_t)fixed_size(tp)->low;
                     if (numids > objidlen)
                         goto finish_it;
                 } else {
@@ -166,7 +174,7 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
                     buffer[i] = (uint8_t)objid[i];
                 {
                     char hb[4096];
-                    mibhint_octets(buffer, numids, tp->hint, hb, sizeof hb);
+                    mibhint_octets(buffer, numids, mib_node_more(tp)->hint, hb, sizeof hb);
                     if (!(flags & MIB_F_QUICK))
                         mibbuf_cat(b, "STRING: ");
                     mibbuf_cat(b, hb);
@@ -174,8 +182,8 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
             } else if (in_dices->implied) {
                 numids = objidlen;
                 dump_oid_to_string(objid, numids, b, '\'', flags);
-            } else if (tp->ranges && !tp->ranges->next && tp->ranges->low == tp->ranges->high) {
-                numids = (size_t)(uint32_t)tp->ranges->low;
+            } else if (fixed_size(tp)) {
+                numids = (size_t)(uint32_t)fixed_size(tp)->low;
                 if (numids > objidlen)
                     goto finish_it;
                 dump_oid_to_string(objid, numids, b, '\'', flags);
@@ -210,7 +218,7 @@ get_symbol(mib_t *m, const uint32_t *objid, size_t objidlen, mib_node_t *subtree
         case MIB_TYPE_UNSIGNED32:
         case MIB_TYPE_GAUGE:
         case MIB_TYPE_INTEGER: {
-            mib_enum_t *ep = tp->enums;
+            mib_enum_t *ep = mib_node_more(tp)->enums;
             while (ep && ep->value != (int32_t)*objid)
                 ep = ep->next;
             if (ep)
@@ -430,12 +438,12 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
 
     if (tp && !tp->child) {
         if ((tp2 = tp->parent)) {
-            if (tp2->indexes) {
-                in_dices = tp2->indexes;
-            } else if (tp2->augments) {
-                tp2 = mibtree_find(m, tp2->augments, -1);
+            if (mib_node_more(tp2)->indexes) {
+                in_dices = mib_node_more(tp2)->indexes;
+            } else if (mib_node_more(tp2)->augments) {
+                tp2 = mibtree_find(m, mib_node_more(tp2)->augments, -1);
                 if (tp2)
-                    in_dices = tp2->indexes;
+                    in_dices = mib_node_more(tp2)->indexes;
             }
         }
         tp = NULL;
@@ -460,7 +468,7 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
                 if (*ecp)
                     goto bad_id;
             } else {
-                mib_enum_t *ep = tp->enums;
+                mib_enum_t *ep = mib_node_more(tp)->enums;
                 if (!ep)
                     goto bad_id;
                 while (ep && strcmp(ep->label, cp))
@@ -469,9 +477,9 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
                     goto bad_id;
                 subid = (uint32_t)ep->value;
             }
-            if (tp->ranges) {
+            if (mib_node_more(tp)->ranges) {
                 int ok = 0;
-                for (mib_range_t *rp = tp->ranges; rp && !ok; rp = rp->next) {
+                for (mib_range_t *rp = mib_node_more(tp)->ranges; rp && !ok; rp = rp->next) {
                     if (tp->type == MIB_TYPE_INTEGER || tp->type == MIB_TYPE_INTEGER32)
                         ok = rp->low <= (int32_t)subid && (int32_t)subid <= rp->high;
                     else
@@ -502,8 +510,8 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
             }
             break;
         case MIB_TYPE_OCTETSTR:
-            if (tp->ranges && !tp->ranges->next && tp->ranges->low == tp->ranges->high)
-                len = tp->ranges->low;
+            if (fixed_size(tp))
+                len = fixed_size(tp)->low;
             else
                 len = -1;
             pos = 0;
@@ -528,7 +536,8 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
                 {
                     uint8_t hv[OID_MAX_LEN];
                     size_t hn = 0;
-                    if (tp->hint && mibhint_parse(tp->hint, cp, hv, sizeof hv, &hn) == 0) {
+                    const char *hint = mib_node_more(tp)->hint;
+                    if (hint && mibhint_parse(hint, cp, hv, sizeof hv, &hn) == 0) {
                         for (size_t k = 0; k < hn; k++) {
                             if (o->len >= maxlen)
                                 goto bad_id;
@@ -553,7 +562,7 @@ add_strings_to_oid(mib_t *m, mib_node_t *tp, char *cp, oid_t *o, char *err, size
                     cp2++;
                 if (len == -1) {
                     int ok = 0;
-                    for (mib_range_t *rp = tp->ranges; rp && !ok; rp = rp->next)
+                    for (mib_range_t *rp = mib_node_more(tp)->ranges; rp && !ok; rp = rp->next)
                         ok = rp->low <= pos && pos <= rp->high;
                     if (!ok)
                         goto bad_id;

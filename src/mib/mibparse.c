@@ -64,6 +64,15 @@ getoid(mib_t *m, subid_t *id, int length)
     return 0;
 }
 
+/* Sets a clause of np's out-of-line record (mib_node_more_t) to v: the
+ * record is made for a value, not for a NULL that changes nothing. */
+#define SET_MORE(np, field, v)                                  \
+    do {                                                        \
+        __typeof__(((mib_node_more_t *)0)->field) v_ = (v);     \
+        if (v_ || (np)->more)                                   \
+            mibtree_more(m, (np))->field = v_;                  \
+    } while (0)
+
 static mib_node_t *
 parse_objectid(mib_t *m, const char *name)
 {
@@ -489,8 +498,14 @@ parse_objecttype(mib_t *m, const char *name)
     }
     if (type == LABEL) {
         int tmp_index;
-        tctype = mibtree_get_tc(m, token, m->current_module, &tmp_index, &np->enums,
-                        &np->ranges, &np->hint);
+        mib_enum_t *tc_enums = NULL;
+        mib_range_t *tc_ranges = NULL;
+        const char *tc_hint = NULL;
+        tctype = mibtree_get_tc(m, token, m->current_module, &tmp_index, &tc_enums,
+                        &tc_ranges, &tc_hint);
+        SET_MORE(np, enums, tc_enums);
+        SET_MORE(np, ranges, tc_ranges);
+        SET_MORE(np, hint, tc_hint);
         type = tctype;
         np->tc = tmp_index;
     }
@@ -512,10 +527,10 @@ parse_objecttype(mib_t *m, const char *name)
     case BITSTRING:
     case LABEL:
         if (nexttype == LEFTBRACKET) {
-            np->enums = parse_enumlist(m);
+            SET_MORE(np, enums, parse_enumlist(m));
             nexttype = miblex_token(m, nexttoken, MAXTOKEN);
         } else if (nexttype == LEFTPAREN) {
-            np->ranges = parse_ranges(m);
+            SET_MORE(np, ranges, parse_ranges(m));
             nexttype = miblex_token(m, nexttoken, MAXTOKEN);
         }
         break;
@@ -526,7 +541,7 @@ parse_objecttype(mib_t *m, const char *name)
             if (nexttype == SIZE) {
                 nexttype = miblex_token(m, nexttoken, MAXTOKEN);
                 if (nexttype == LEFTPAREN) {
-                    np->ranges = parse_ranges(m);
+                    SET_MORE(np, ranges, parse_ranges(m));
                     nexttype = miblex_token(m, nexttoken, MAXTOKEN);
                     if (nexttype == RIGHTPAREN) {
                         nexttype = miblex_token(m, nexttoken, MAXTOKEN);
@@ -556,7 +571,7 @@ parse_objecttype(mib_t *m, const char *name)
             mib_print_error(m, "Bad UNITS", qbuf, type);
             goto out;
         }
-        np->units = mib_arena_strdup(m, qbuf);
+        SET_MORE(np, units, (const char *)mib_arena_strdup(m, qbuf));
         nexttype = miblex_token(m, nexttoken, MAXTOKEN);
     }
     if (nexttype != ACCESS) {
@@ -599,21 +614,21 @@ parse_objecttype(mib_t *m, const char *name)
                 mib_print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference_at = m->quote;
+            mibtree_more(m, np)->reference_at = m->quote;
             break;
         case INDEX:
-            if (np->augments) {
+            if (mib_node_more(np)->augments) {
                 mib_print_error(m, "Cannot have both INDEX and AUGMENTS", token, type);
                 goto out;
             }
-            np->indexes = get_indexes(m);
-            if (np->indexes == NULL) {
+            SET_MORE(np, indexes, get_indexes(m));
+            if (mib_node_more(np)->indexes == NULL) {
                 mib_print_error(m, "Bad INDEX list", token, type);
                 goto out;
             }
             break;
         case AUGMENTS:
-            if (np->indexes) {
+            if (mib_node_more(np)->indexes) {
                 mib_print_error(m, "Cannot have both INDEX and AUGMENTS", token, type);
                 goto out;
             }
@@ -623,7 +638,7 @@ parse_objecttype(mib_t *m, const char *name)
                     mib_print_error(m, "Bad AUGMENTS list", token, type);
                     goto out;
                 }
-                np->augments = ix->label;
+                mibtree_more(m, np)->augments = ix->label;
             }
             break;
         case DEFVAL: {
@@ -659,7 +674,7 @@ parse_objecttype(mib_t *m, const char *name)
             }
             if (dl > 0)
                 defbuf[dl - 1] = 0;
-            np->defval = mib_arena_strdup(m, defbuf);
+            SET_MORE(np, defval, (const char *)mib_arena_strdup(m, defbuf));
             break;
         }
         case NUM_ENTRIES:
@@ -753,7 +768,7 @@ parse_objectgroup(mib_t *m, const char *name, int what, objgroup_t **ol)
             mib_print_error(m, "Bad REFERENCE", qbuf, type);
             goto out;
         }
-        np->reference_at = m->quote;
+        mibtree_more(m, np)->reference_at = m->quote;
         type = miblex_token(m, token, MAXTOKEN);
     }
     if (type != EQUALS)
@@ -794,11 +809,11 @@ parse_notification(mib_t *m, const char *name)
                 mib_print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference_at = m->quote;
+            mibtree_more(m, np)->reference_at = m->quote;
             break;
         case OBJECTS:
-            np->varbinds = get_varbinds(m);
-            if (!np->varbinds) {
+            SET_MORE(np, varbinds, get_varbinds(m));
+            if (!mib_node_more(np)->varbinds) {
                 mib_print_error(m, "Bad OBJECTS list", token, type);
                 goto out;
             }
@@ -842,7 +857,7 @@ parse_trap(mib_t *m, const char *name)
                 mib_print_error(m, "Bad REFERENCE", qbuf, type);
                 goto out;
             }
-            np->reference_at = m->quote;
+            mibtree_more(m, np)->reference_at = m->quote;
             break;
         case ENTERPRISE:
             type = miblex_token(m, token, MAXTOKEN);
@@ -861,8 +876,8 @@ parse_trap(mib_t *m, const char *name)
             }
             break;
         case VARIABLES:
-            np->varbinds = get_varbinds(m);
-            if (!np->varbinds) {
+            SET_MORE(np, varbinds, get_varbinds(m));
+            if (!mib_node_more(np)->varbinds) {
                 mib_print_error(m, "Bad VARIABLES list", token, type);
                 goto out;
             }
@@ -1006,7 +1021,7 @@ parse_compliance(mib_t *m, const char *name)
             mib_print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference_at = m->quote;
+        mibtree_more(m, np)->reference_at = m->quote;
         type = miblex_token(m, token, MAXTOKEN);
     }
     if (type != MODULE) {
@@ -1149,7 +1164,7 @@ parse_capabilities(mib_t *m, const char *name)
             mib_print_error(m, "Bad REFERENCE", qbuf, type);
             goto skip;
         }
-        np->reference_at = m->quote;
+        mibtree_more(m, np)->reference_at = m->quote;
         type = miblex_token(m, token, MAXTOKEN);
     }
     while (type == SUPPORTS) {

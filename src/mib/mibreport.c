@@ -94,11 +94,11 @@ print_leaves(mib_t *m, tree_print_t *tpr, mib_node_t *tp)
     *ip = '+';
     if (tp->type == MIB_TYPE_OTHER || tp->type > MIB_TYPE_SIMPLE_LAST) {
         mibbuf_printf(b, "%s--%s(%ld)\n", tpr->indent, tp->label, tp->subid);
-        if (tp->indexes) {
+        if (mib_node_more(tp)->indexes) {
             int first = 1, cpos = 0, len, cmax = tpr->width - (int)strlen(tpr->indent) - 12;
             *ip = last_ipch;
             mibbuf_printf(b, "%s  |  Index: ", tpr->indent);
-            for (mib_index_t *xp = tp->indexes; xp; xp = xp->next) {
+            for (mib_index_t *xp = mib_node_more(tp)->indexes; xp; xp = xp->next) {
                 if (first)
                     first = 0;
                 else
@@ -128,7 +128,7 @@ print_leaves(mib_t *m, tree_print_t *tpr, mib_node_t *tp)
         switch (tp->type) {
         case MIB_TYPE_OBJID: typ = "ObjID    "; break;
         case MIB_TYPE_OCTETSTR: typ = "String   "; size = 1; break;
-        case MIB_TYPE_INTEGER: typ = tp->enums ? "EnumVal  " : "INTEGER  "; break;
+        case MIB_TYPE_INTEGER: typ = mib_node_more(tp)->enums ? "EnumVal  " : "INTEGER  "; break;
         case MIB_TYPE_NETADDR: typ = "NetAddr  "; break;
         case MIB_TYPE_IPADDR: typ = "IpAddr   "; break;
         case MIB_TYPE_COUNTER: typ = "Counter  "; break;
@@ -149,13 +149,13 @@ print_leaves(mib_t *m, tree_print_t *tpr, mib_node_t *tp)
         if (tp->tc >= 0 && tp->tc < m->ntcs)
             mibbuf_printf(b, "%s        Textual Convention: %s\n", tpr->indent,
                           m->tcs[tp->tc].descriptor);
-        if (tp->enums) {
+        if (mib_node_more(tp)->enums) {
             int cpos = 0, cmax = tpr->width - (int)strlen(tpr->indent) - 16;
             mibbuf_printf(b, "%s        Values: ", tpr->indent);
-            for (mib_enum_t *ep = tp->enums; ep; ep = ep->next) {
+            for (mib_enum_t *ep = mib_node_more(tp)->enums; ep; ep = ep->next) {
                 char buf[80];
                 int bufw;
-                if (ep != tp->enums)
+                if (ep != mib_node_more(tp)->enums)
                     mibbuf_cat(b, ", ");
                 snprintf(buf, sizeof buf, "%s(%d)", ep->label, ep->value);
                 cpos += (bufw = (int)strlen(buf) + 2);
@@ -167,10 +167,10 @@ print_leaves(mib_t *m, tree_print_t *tpr, mib_node_t *tp)
             }
             mibbuf_cat(b, "\n");
         }
-        if (tp->ranges) {
+        if (mib_node_more(tp)->ranges) {
             mibbuf_printf(b, "%s        %s: ", tpr->indent, size ? "Size" : "Range");
-            for (mib_range_t *rp = tp->ranges; rp; rp = rp->next) {
-                if (rp != tp->ranges)
+            for (mib_range_t *rp = mib_node_more(tp)->ranges; rp; rp = rp->next) {
+                if (rp != mib_node_more(tp)->ranges)
                     mibbuf_cat(b, " | ");
                 switch (tp->type) {
                 case MIB_TYPE_INTEGER:
@@ -330,10 +330,10 @@ oid_report_tree(mib_t *m, mibbuf_t *b, mib_node_t *tree, int count, unsigned wha
             mibbuf_printf(b, "%s(%ld) type=%d", tp->label, tp->subid, tp->type);
             if (tp->tc != -1)
                 mibbuf_printf(b, " tc=%d", tp->tc);
-            if (tp->hint)
-                mibbuf_printf(b, " hint=%s", tp->hint);
-            if (tp->units)
-                mibbuf_printf(b, " units=%s", tp->units);
+            if (mib_node_more(tp)->hint)
+                mibbuf_printf(b, " hint=%s", mib_node_more(tp)->hint);
+            if (mib_node_more(tp)->units)
+                mibbuf_printf(b, " units=%s", mib_node_more(tp)->units);
             mibbuf_cat(b, "\n");
         }
         oid_report_tree(m, b, tp, count, what);

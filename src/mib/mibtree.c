@@ -51,6 +51,16 @@ node_recycle(mib_t *m, mib_node_t *list)
     }
 }
 
+const mib_node_more_t mib_node_more_none;
+
+mib_node_more_t *
+mibtree_more(mib_t *m, mib_node_t *np)
+{
+    if (!np->more)
+        np->more = mib_arena_alloc(m, sizeof *np->more);
+    return np->more;
+}
+
 void
 mibtree_free_node(mib_t *m, mib_node_t *np)
 {
@@ -229,8 +239,9 @@ mibtree_find(mib_t *m, const char *name, int modid)
             continue;
         if (modid == -1)
             return tp;
+        const int *mods = mib_node_modules(tp);
         for (int i = 0; i < tp->nmodules; i++)
-            if (tp->modules[i] == modid)
+            if (mods[i] == modid)
                 return tp;
     }
     return NULL;
@@ -256,19 +267,11 @@ static void
 tree_from_node(mib_node_t *tp, const mib_node_t *np)
 {
     tp->label = np->label;
-    tp->enums = np->enums;
-    tp->ranges = np->ranges;
-    tp->indexes = np->indexes;
-    tp->augments = np->augments;
-    tp->varbinds = np->varbinds;
-    tp->hint = np->hint;
-    tp->units = np->units;
+    tp->more = np->more;        /* the parse node is recycled: it is tp's now */
     tp->description_at = np->description_at;
-    tp->reference_at = np->reference_at;
-    tp->defval = np->defval;
     tp->subid = np->subid;
     tp->tc = np->tc;
-    tp->type = (np->type >= 0 && np->type < 256) ? translation[np->type] : 0;
+    tp->type = (unsigned char)translation[np->type];
     tp->access = np->access;
     tp->status = np->status;
     tp->file = np->file;
@@ -279,9 +282,9 @@ static void
 add_module_to_node(mib_t *m, mib_node_t *tp, int modid)
 {
     int *p = mib_arena_alloc(m, (size_t)(tp->nmodules + 1) * sizeof(int));
-    memcpy(p, tp->modules, (size_t)tp->nmodules * sizeof(int));
+    memcpy(p, mib_node_modules(tp), (size_t)tp->nmodules * sizeof(int));
     p[tp->nmodules++] = modid;
-    tp->modules = p;
+    mibtree_more(m, tp)->modules = p;
 }
 
 mib_node_t *
@@ -289,7 +292,6 @@ mibtree_new_node(mib_t *m, int modid)
 {
     mib_node_t *tp = node_take(m);
     tp->modid = modid;
-    tp->modules = &tp->modid;
     tp->nmodules = 1;
     tp->tc = -1;
     return tp;
@@ -458,20 +460,13 @@ do_subtree(mib_t *m, mib_node_t *root, mib_node_t **nodes)
                 anon_tp->label = tp->label;
                 anon_tp->child = tp->child;
                 anon_tp->modid = tp->modid;
-                anon_tp->modules = &anon_tp->modid;
                 anon_tp->nmodules = 1;
                 anon_tp->tc = tp->tc;
                 anon_tp->type = tp->type;
-                anon_tp->enums = tp->enums;
-                anon_tp->indexes = tp->indexes;
-                anon_tp->augments = tp->augments;
-                anon_tp->varbinds = tp->varbinds;
-                anon_tp->ranges = tp->ranges;
-                anon_tp->hint = tp->hint;
-                anon_tp->units = tp->units;
+                /* enums, indexes, augments, varbinds, ranges, hint, units,
+                 * reference, defval: tp is dropped, anon_tp takes its record */
+                anon_tp->more = tp->more;
                 anon_tp->description_at = tp->description_at;
-                anon_tp->reference_at = tp->reference_at;
-                anon_tp->defval = tp->defval;
                 anon_tp->access = tp->access;
                 anon_tp->status = tp->status;
                 anon_tp->parent = tp->parent;
