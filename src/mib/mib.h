@@ -86,16 +86,24 @@ typedef struct mib_node_more {
 } mib_node_more_t;
 
 /* One node: while a module is parsed it is a loose definition (plabel,
- * subid, next); once linked it is a tree node (parent, child, peer). All
- * memory belongs to the mib_t arena. */
+ * subid, next); once linked it is a tree node (parent, child, peer,
+ * hnext). The two are never the same record (linking copies a parse node
+ * into a new tree node, and the parse node is given back), so the fields
+ * of one share their place with the other's. All memory belongs to the
+ * mib_t arena. */
 typedef struct mib_node {
     const char *label;
-    const char *plabel;         /* parse: label of the parent */
+    union {
+        const char *plabel;     /* parse node: label of the parent */
+        struct mib_node *parent;    /* tree node */
+    };
+    union {
+        struct mib_node *next;  /* parse node: parse list, free list */
+        struct mib_node *hnext; /* tree node: label hash chain */
+    };
+    struct mib_node *child, *peer;  /* tree node */
     const char *file;
     mib_node_more_t *more;      /* NULL: none of its clauses (mib_node_more) */
-    struct mib_node *parent, *child, *peer;
-    struct mib_node *next;      /* parse list */
-    struct mib_node *hnext;     /* label hash chain */
     long subid;                 /* parse: -1 when not given */
     int modid;
     int nmodules;               /* modules defining this node; [0] == modid */
@@ -106,8 +114,8 @@ typedef struct mib_node {
     unsigned char reported;     /* visited by a -TB / -Tl... walk */
 } mib_node_t;
 
-_Static_assert(sizeof(void *) != 8 || sizeof(mib_node_t) == 112,
-               "mib_node_t: 112 bytes on 64-bit systems");
+_Static_assert(sizeof(void *) != 8 || sizeof(mib_node_t) == 96,
+               "mib_node_t: 96 bytes on 64-bit systems");
 
 extern const mib_node_more_t mib_node_more_none;
 

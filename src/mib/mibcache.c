@@ -91,9 +91,9 @@ layout_sum(void)
 {
     static const uint32_t l[] = {
         (uint32_t)sizeof(void *), (uint32_t)sizeof(mib_node_t),
-        F(mib_node_t, label), F(mib_node_t, plabel), F(mib_node_t, file),
-        F(mib_node_t, more), F(mib_node_t, parent), F(mib_node_t, child),
-        F(mib_node_t, peer), F(mib_node_t, next), F(mib_node_t, hnext),
+        F(mib_node_t, label), F(mib_node_t, parent), F(mib_node_t, hnext),
+        F(mib_node_t, child), F(mib_node_t, peer), F(mib_node_t, file),
+        F(mib_node_t, more),
         F(mib_node_t, subid), F(mib_node_t, modid), F(mib_node_t, nmodules),
         F(mib_node_t, tc), F(mib_node_t, line), F(mib_node_t, description_at),
         F(mib_node_t, type), F(mib_node_t, access), F(mib_node_t, status),
@@ -451,8 +451,8 @@ w_node(writer_t *w, size_t i)
     const mib_node_t *n = w->nodes[i];
     uint32_t at = w->nodes_off + (uint32_t)i * (uint32_t)sizeof(mib_node_t);
     /* what the pointers point at first (the image grows), then the node */
-    uint32_t label = w_str(w, n->label), plabel = w_str(w, n->plabel);
-    uint32_t file = w_str(w, n->file);
+    /* tree nodes only: their plabel and next are their parent and hnext */
+    uint32_t label = w_str(w, n->label), file = w_str(w, n->file);
     uint32_t more = w_more(w, n);
     if (w->failed || w->img.failed)
         return;
@@ -469,7 +469,6 @@ w_node(writer_t *w, size_t i)
     c.line = n->line;
     memcpy(w->img.p + at, &c, sizeof c);
     PTR(w, at, mib_node_t, label, label);
-    PTR(w, at, mib_node_t, plabel, plabel);
     PTR(w, at, mib_node_t, file, file);
     PTR(w, at, mib_node_t, more, more);
     PTR(w, at, mib_node_t, parent, w_node_at(w, n->parent));
