@@ -6,6 +6,7 @@
 local core = require "moonwalk.core"
 local cjson = require "cjson"
 local nats = require "nats"
+local natsjwt = require "natsjwt"
 local support = require "run"
 local sh, slurp = support.sh, support.slurp
 
@@ -434,6 +435,77 @@ end)
       local log = slurp(tmp .. "/" .. id .. ".log")
       assert.is_nil(log:find(TOKEN, 1, true), log)
       assert.is_nil(log:find("not-the-token", 1, true), log)
+      stop(id, "TERM")
+    end
+  end)
+
+  it("joins a server in operator mode with a .creds file (mw.cluster{ creds = }); a user of an unknown account or a seed not matching the JWT is named in the log", function()
+    -- an operator, a system account and an account with JetStream, made for
+    -- the test (tests/support/natsjwt.lua); the server knows the accounts
+    -- from its configuration (resolver: MEMORY)
+    local d = tmp .. "/jwt"
+    os.execute("mkdir -p " .. d)
+    local op = natsjwt.operator(d)
+    support.write(d .. "/server.conf", op.config)
+    local secured = nats.start { args = "-c " .. d .. "/server.conf", monitor = true }
+    finally(function() secured:cleanup() end)
+    local users, seeds = {}, {}
+    local function creds(name, text, key)
+      support.write(d .. "/" .. name .. ".creds", text)
+      users[name] = key.public
+      seeds[#seeds + 1] = key.seed
+    end
+    creds("j1", op:user("j1"))
+    creds("j2", op:user("j2"))
+    -- a user signed by an account the operator never signed
+    creds("jx", op:user("jx", natsjwt.nkey("account", d)))
+    -- j1's JWT with the seed of another user
+    local _, other = op:user("other")
+    seeds[#seeds + 1] = other.seed
+    support.write(d .. "/jy.creds", (support.slurp(d .. "/j1.creds"):gsub("SU[A-Z2-7]+", other.seed)))
+    assert.matches(other.seed, support.slurp(d .. "/jy.creds"), 1, true)
+    support.write(tmp .. "/creds.lua", [[
+local mw = require "moonwalk"
+local out, url, id, creds = ...
+local c = mw.cluster { servers = { url }, name = "creds", id = id, creds = creds, heartbeat = 0.5, timeout = 3 }
+mw.every(0.2, function()
+  local path = out .. "/" .. id .. "-creds.json"
+  local f = assert(io.open(path .. ".tmp", "w"))
+  f:write(mw.json.encode { members = c:members(), owned = {} })
+  f:close()
+  os.rename(path .. ".tmp", path)
+end)
+]])
+    local function run(id)
+      procs[id] = sh(string.format("cd %s && %s%s run --cluster %s --cluster-name main-creds --cluster-id %s "
+        .. "--cluster-heartbeat 0.5 --cluster-timeout 3 %s/creds.lua %s %s %s %s/%s.creds >>%s/%s.log 2>&1 & echo $!",
+        ROOT, ENV, BIN, server.url, id, tmp, tmp, secured.url, id, d, id, tmp, id)):match("(%d+)%s*$")
+    end
+    for _, id in ipairs { "j1", "j2", "jx", "jy" } do run(id) end
+    wait_members({ "j1-creds", "j2-creds" }, { "j1", "j2" }, 60)
+    -- the server took them as the users of the account in their JWTs
+    local cz = cjson.decode(sh(string.format("curl -s 'http://127.0.0.1:%d/connz?auth=true'", secured.monitor)))
+    local seen = {}
+    for _, conn in ipairs(cz.connections or {}) do
+      assert.equal(op.account.public, conn.account)
+      seen[conn.name] = conn.authorized_user
+    end
+    assert.same({ j1 = users.j1, j2 = users.j2 }, seen)
+    for _, id in ipairs { "jx", "jy" } do
+      local deadline = core.now() + 30
+      while core.now() < deadline and not slurp(tmp .. "/" .. id .. ".log"):find("Authorization", 1, true) do
+        os.execute("sleep 0.1")
+      end
+      assert.matches("cluster creds: NATS at " .. secured.url .. " unreachable, retrying: Authorization Violation",
+        slurp(tmp .. "/" .. id .. ".log"), 1, true)
+      assert.same({ id }, state(id .. "-creds").members)
+    end
+    assert.matches("authentication error", slurp(secured.log), 1, true)
+    -- seeds never reach the logs
+    for _, id in ipairs { "j1", "j2", "jx", "jy" } do
+      local log = slurp(tmp .. "/" .. id .. ".log")
+      for _, seed in ipairs(seeds) do assert.is_nil(log:find(seed, 1, true), log) end
+      assert.is_nil(log:find("SU" .. ("[A-Z2-7]"):rep(56)), log)
       stop(id, "TERM")
     end
   end)
