@@ -137,11 +137,12 @@ visit(void *arg, const oid_t *o, const mib_node_t *n)
     opt.quick = 1;
     opt.string_format = 'x';
     mibfmt_value(w->m, n, &v, &opt, buf, sizeof buf);
-    if (n->hint) {
+    const char *hint = mib_node_more(n)->hint;
+    if (hint) {
         uint8_t octets[256];
         size_t outlen;
-        mibhint_octets(w->data, k, n->hint, buf, sizeof buf);
-        mibhint_parse(n->hint, "1.2.3.4", octets, sizeof octets, &outlen);
+        mibhint_octets(w->data, k, hint, buf, sizeof buf);
+        mibhint_parse(hint, "1.2.3.4", octets, sizeof octets, &outlen);
     }
     v.tag = MW_T_OID;
     v.oid = o;
