@@ -220,13 +220,17 @@ describe("script host", function()
     local port = core.free_udp_port("v4")
     write(tmp .. "/probe_agent.lua", SANDBOX_PROBE)
     write(tmp .. "/probe_trapd.lua", SANDBOX_PROBE)
-    local a = start(string.format("agent --listen udp:127.0.0.1:%d -c public probe_agent.lua", port), "agent-probe")
-    finally(function() a.signal("KILL") end)
+    local a, t
+    -- one finally: busted keeps only the last one given
+    finally(function()
+      if a then a.signal("KILL") end
+      if t then t.signal("KILL") end
+    end)
+    a = start(string.format("agent --listen udp:127.0.0.1:%d -c public probe_agent.lua", port), "agent-probe")
     assert.is_true(a.until_log("sandbox"))
     assert.matches(SANDBOX_OK, a.log(), 1, true)
     local port2 = core.free_udp_port("v4")
-    local t = start(string.format("trapd --listen udp:127.0.0.1:%d -c public probe_trapd.lua", port2), "trapd-probe")
-    finally(function() t.signal("KILL") end)
+    t = start(string.format("trapd --listen udp:127.0.0.1:%d -c public probe_trapd.lua", port2), "trapd-probe")
     assert.is_true(t.until_log("sandbox"))
     assert.matches(SANDBOX_OK, t.log(), 1, true)
   end)
