@@ -91,13 +91,15 @@ local function base32(s)
 end
 J.base32 = base32
 
-local function unbase32(s)
+-- decode(s, alphabet, width): the octets of s, each of its characters
+-- `width` bits (its place in alphabet), no padding; nil on a stranger
+local function decode(s, alphabet, width)
   local out, bits, n = {}, 0, 0
   for i = 1, #s do
-    local v = B32:find(s:sub(i, i), 1, true)
+    local v = alphabet:find(s:sub(i, i), 1, true)
     if not v then return nil end
-    bits = (bits << 5) | (v - 1)
-    n = n + 5
+    bits = (bits << width) | (v - 1)
+    n = n + width
     if n >= 8 then
       n = n - 8
       out[#out + 1] = string.char((bits >> n) & 0xff)
@@ -106,8 +108,10 @@ local function unbase32(s)
   end
   return table.concat(out)
 end
+local function unbase32(s) return decode(s, B32, 5) end
 
 local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+function J.unbase64url(s) return decode(s, B64, 6) end
 
 local function base64url(s)
   local out = {}

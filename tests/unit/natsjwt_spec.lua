@@ -17,20 +17,7 @@ teardown(function()
   if dir and dir:match("^/tmp/moonwalk%-natsjwt%.") then os.execute("rm -rf " .. dir) end
 end)
 
-local function unbase64url(s)
-  local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-  local out, bits, n = {}, 0, 0
-  for i = 1, #s do
-    bits = (bits << 6) | (B64:find(s:sub(i, i), 1, true) - 1)
-    n = n + 6
-    if n >= 8 then
-      n = n - 8
-      out[#out + 1] = string.char((bits >> n) & 0xff)
-      bits = bits & ((1 << n) - 1)
-    end
-  end
-  return table.concat(out)
-end
+local unbase64url = J.unbase64url
 
 describe("natsjwt (test support)", function()
   it("encodes the seed and public key of nkeys' README example", function()
