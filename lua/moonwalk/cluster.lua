@@ -319,7 +319,6 @@ end
 -- or old (h:check, answered by a "checked" event): a silent watcher
 -- never drops anyone. Asked again when no answer came within the timeout.
 function Cluster:_check_stale(now)
-  self.checking = self.checking or {}
   for _, id in ipairs(self.view:stale(now)) do
     local asked = self.checking[id]
     if not asked or now - asked > self.view.timeout then
@@ -351,7 +350,6 @@ function Cluster:_event(kind, a, b)
     -- a: a member silent for the timeout, b: the age of its key in the
     -- bucket (-1: none). Fresh: the watcher missed its heartbeats (the
     -- binding watches again); otherwise it is gone.
-    self.checking = self.checking or {}
     self.checking[a] = nil
     if b and b >= 0 and b <= self.view.timeout then
       joined, left = self.view:put(a, now, b)

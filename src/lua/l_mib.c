@@ -302,13 +302,15 @@ l_mib_node(lua_State *L)
     mib_node_t *n = mib_get_tree(m, &o);
     if (!n)
         return 0;
+    const mib_node_more_t *x = mib_node_more(n);
+    const int *mods = mib_node_modules(n);
     mib_node_oid(n, &no);
     lua_createtable(L, 0, 20);
     set_str(L, "name", n->label);
     set_str(L, "module", mib_module_name(m, n->modid, mod));
     lua_createtable(L, n->nmodules, 0);
     for (int i = 0; i < n->nmodules; i++) {
-        lua_pushstring(L, mib_module_name(m, mib_node_modules(n)[i], mod));
+        lua_pushstring(L, mib_module_name(m, mods[i], mod));
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "modules");
@@ -326,17 +328,17 @@ l_mib_node(lua_State *L)
             set_str(L, "tc_module", mib_module_name(m, tc->modid, mod));
         }
     }
-    set_str(L, "hint", mib_node_more(n)->hint);
-    set_str(L, "units", mib_node_more(n)->units);
+    set_str(L, "hint", x->hint);
+    set_str(L, "units", x->units);
     set_str(L, "description", mib_node_description(m, n));
     set_str(L, "reference", mib_node_reference(m, n));
-    set_str(L, "defval", mib_node_more(n)->defval);
-    set_str(L, "augments", mib_node_more(n)->augments);
-    if (mib_node_more(n)->enums) {
+    set_str(L, "defval", x->defval);
+    set_str(L, "augments", x->augments);
+    if (x->enums) {
         lua_newtable(L);            /* enums: { [value] = label } and list */
         lua_newtable(L);            /* enum_list */
         int i = 1;
-        for (mib_enum_t *e = mib_node_more(n)->enums; e; e = e->next) {
+        for (mib_enum_t *e = x->enums; e; e = e->next) {
             lua_pushstring(L, e->label);
             lua_rawseti(L, -3, e->value);
             lua_createtable(L, 0, 2);
@@ -349,11 +351,11 @@ l_mib_node(lua_State *L)
         lua_setfield(L, -3, "enum_list");
         lua_setfield(L, -2, "enums");
     }
-    if (mib_node_more(n)->ranges) {
+    if (x->ranges) {
         lua_newtable(L);
         int i = 1;
         int unsig = n->type != MIB_TYPE_INTEGER && n->type != MIB_TYPE_INTEGER32;
-        for (mib_range_t *r = mib_node_more(n)->ranges; r; r = r->next) {
+        for (mib_range_t *r = x->ranges; r; r = r->next) {
             lua_createtable(L, 2, 0);
             lua_pushinteger(L, unsig ? (lua_Integer)(uint32_t)r->low : r->low);
             lua_rawseti(L, -2, 1);
@@ -365,7 +367,6 @@ l_mib_node(lua_State *L)
                                 ? "sizes" : "ranges");
     }
     /* index of the row: the table entry's own INDEX, or the augmented one */
-    const mib_node_more_t *x = mib_node_more(n);
     const mib_node_t *row = x->indexes || x->augments ? n : n->parent;
     const mib_index_t *ix = NULL;
     if (row && mib_node_more(row)->indexes) {
@@ -388,10 +389,10 @@ l_mib_node(lua_State *L)
         }
         lua_setfield(L, -2, "index");
     }
-    if (mib_node_more(n)->varbinds) {
+    if (x->varbinds) {
         lua_newtable(L);
         int i = 1;
-        for (mib_varbind_t *v = mib_node_more(n)->varbinds; v; v = v->next) {
+        for (mib_varbind_t *v = x->varbinds; v; v = v->next) {
             lua_pushstring(L, v->label);
             lua_rawseti(L, -2, i++);
         }

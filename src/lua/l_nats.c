@@ -374,6 +374,17 @@ mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Seconds since e was stored (0 when the clocks disagree). */
+static double
+entry_age(kvEntry *e)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t nowns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    double age = (double)(nowns - kvEntry_Created(e)) / 1e9;
+    return age > 0 ? age : 0;
+}
+
 /* --- the queue (any thread) ---------------------------------------- */
 
 /* Appends e to the loop's queue and wakes the loop; mu is held. 0 when
@@ -745,14 +756,8 @@ worker_checks(lcluster_t *c)
         kvEntry *e = NULL;
         double age = -1;
         s = kvStore_Get(&e, c->kv, key);
-        if (s == NATS_OK && kvEntry_Operation(e) == kvOp_Put) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t nowns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-            age = (double)(nowns - kvEntry_Created(e)) / 1e9;
-            if (age < 0)
-                age = 0;
-        }
+        if (s == NATS_OK && kvEntry_Operation(e) == kvOp_Put)
+            age = entry_age(e);
         if (e)
             kvEntry_Destroy(e);
         if (s != NATS_OK && s != NATS_NOT_FOUND) {
@@ -853,15 +858,10 @@ worker_main(void *arg)
             }
             c->deaf_on = 1;
         }
-        if (op == kvOp_Put) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t nowns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-            double age = (double)(nowns - kvEntry_Created(e)) / 1e9;
-            post(c, NE_PUT, key, age > 0 ? age : 0);
-        } else {
+        if (op == kvOp_Put)
+            post(c, NE_PUT, key, entry_age(e));
+        else
             post(c, NE_DELETE, key, 0);
-        }
         kvEntry_Destroy(e);
     }
 
@@ -1594,8 +1594,7 @@ static int
 l_cluster_check(lua_State *L)
 {
     lcluster_t *c = check_cluster(L, 1);
-    size_t len;
-    const char *key = luaL_checklstring(L, 2, &len);
+    const char *key = luaL_checkstring(L, 2);
     int ok = 0;
     if (!c->closed && c->started && !c->stream_mode) {
         char *k = strdup(key);

@@ -206,7 +206,8 @@ describe("cluster events", function()
   it("expires nobody while the NATS calls fail, and counts everyone as just seen once they work again", function()
     local core = require "moonwalk.core"
     local c = setmetatable({ name = "ev", id = "a", heartbeat = 1, handlers = {}, changes = 0, errors = 0,
-                             connected = true, ready = true, view = cluster.view("a", 5, true), h = handle() },
+                             connected = true, ready = true, checking = {},
+                             view = cluster.view("a", 5, true), h = handle() },
                            cluster.Cluster)
     c.view:put("a", core.now(), 0) -- our own heartbeat, back through the watcher
     c.view:put("b", core.now(), 0)
@@ -235,7 +236,8 @@ describe("cluster events", function()
   it("expires nobody while the watcher does not bring back our own heartbeat (it went with a NATS node)", function()
     local core = require "moonwalk.core"
     local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
-                             connected = true, ready = true, view = cluster.view("a", 3, true), h = handle() },
+                             connected = true, ready = true, checking = {},
+                             view = cluster.view("a", 3, true), h = handle() },
                            cluster.Cluster)
     c.view:put("b", core.now(), 0)
     -- no error anywhere, but nothing comes through the watcher, ours included
@@ -257,7 +259,8 @@ describe("cluster events", function()
     local core = require "moonwalk.core"
     local changes = 0
     local c = setmetatable({ name = "ev", id = "a", heartbeat = 0.5, handlers = {}, changes = 0, errors = 0,
-                             connected = true, ready = true, view = cluster.view("a", 3, true), h = handle() },
+                             connected = true, ready = true, checking = {},
+                             view = cluster.view("a", 3, true), h = handle() },
                            cluster.Cluster)
     c:on_change(function() changes = changes + 1 end)
     c.view:put("a", core.now(), 0)
