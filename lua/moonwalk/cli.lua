@@ -2,6 +2,13 @@
 -- moonwalk.cli.<module> and is loaded on demand.
 local M = {}
 
+-- The one-shot commands: when one has finished, its process exits
+-- without taking the Lua state down object by object (see src/main.c).
+local one_shot = {
+  get = true, getnext = true, bulkget = true, walk = true, bulkwalk = true,
+  set = true, table = true, engineid = true, translate = true,
+}
+
 local commands = {
   get = "snmp", getnext = "snmp", bulkget = "snmp", walk = "snmp", bulkwalk = "snmp",
   set = "snmp", table = "snmp",
@@ -56,7 +63,7 @@ function M.main(argv)
   local args = table.move(argv, 2, #argv, 1, {})
   local rc = mod.main(args, cmd)
   io.stdout:flush()
-  return rc or 0
+  return rc or 0, one_shot[cmd] or nil
 end
 
 return M
