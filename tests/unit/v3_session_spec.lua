@@ -444,6 +444,15 @@ describe("v3 sessions: what fails the USM checks is dropped and counted", functi
     end, "snmpInvalidMsgs")
   end)
 
+  it("a response of another security model: snmpUnknownSecurityModels", function()
+    drop_case(function(req)
+      local raw = a:message(req, { flags = AUTH | PRIV, varbinds = VB })
+      -- msgSecurityModel 3 (USM) -> 4 (TSM), the rest as it was
+      local i = assert(raw:find("\2\1\3\4", 1, true))
+      return raw:sub(1, i + 1) .. "\4" .. raw:sub(i + 3)
+    end, "snmpUnknownSecurityModels")
+  end)
+
   it("the right response after a forged one is still delivered", function()
     a = new_agent()
     a.handler = function(req)
