@@ -515,10 +515,12 @@ describe("v3 sessions: reports become errors with net-snmp's words", function()
     end
     run(function()
       local s = session(a)
-      for vb, err in s:bulkwalk("1.3.6.1.2.1.1") do
-        assert.is_false(vb)
-        assert.equal("Unknown user name", err.message)
-      end
+      local vb, err = s:bulkwalk("1.3.6.1.2.1.1")()
+      assert.is_nil(vb)
+      assert.equal("Unknown user name", err.message)
+      local ok, ferr = pcall(function() for _ in s:bulkwalk("1.3.6.1.2.1.1") do end end)
+      assert.is_false(ok)
+      assert.equal("Unknown user name", ferr.message)
     end)
   end)
 end)
