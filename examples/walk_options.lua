@@ -21,14 +21,15 @@
 --                         (loops are still detected); default "error"
 --   format = "-O letters" chunks of net-snmp's output lines instead of varbinds
 --   budget = n            at most n varbinds (output lines with format); a walk
---                         cut there ends with false, err (err.kind "budget");
+--                         cut there fails with err.kind "budget";
 --                         a bulk walk asks for no more than the budget leaves,
 --                         and walk_all returns nil, err with err.varbinds
 --   end_oid = OID         the walk ends before this name instead of at the
 --                         end of root's subtree (snmpwalk -CE); it may lie
 --                         past the subtree
--- A walk's iterator gives varbinds; on failure it gives false, err once and
--- ends. The agent side has its own limits: mw.agent{ max_repetitions = n }
+-- A walk's iterator gives varbinds, then nil; called directly, a failed
+-- walk gives nil, err; in a for, the failure is raised (pcall it, or call
+-- the iterator yourself, to go on). The agent side has its own limits: mw.agent{ max_repetitions = n }
 -- caps the varbinds one GETBULK answers (100 by default, as net-snmp), and
 -- budget = n the Lua instructions one getter may run.
 local mw = require "moonwalk"
@@ -43,11 +44,14 @@ local s = mw.session { peer = opt.peer, community = opt.community, max_repetitio
 
 local function count(iter)
   local n, last = 0, nil
-  for vb, err in iter do
-    if not vb then return nil, err end
+  while true do
+    local vb, err = iter()
+    if vb == nil then
+      if err then return nil, err end
+      return n, last
+    end
     n, last = n + 1, vb
   end
-  return n, last
 end
 
 mw.run(function()
@@ -80,13 +84,10 @@ mw.run(function()
 
   -- budget: at most 5 varbinds, then the walk says it was cut
   local got = 0
-  for vb, err in s:bulkwalk(opt.root, { budget = 5 }) do
-    if vb == false then
-      print(string.format("budget=5: %d varbinds, then %s (%s)", got, err.kind, err.message))
-      break
-    end
-    got = got + 1
-  end
+  local cut = select(2, pcall(function()
+    for _ in s:bulkwalk(opt.root, { budget = 5 }) do got = got + 1 end
+  end))
+  print(string.format("budget=5: %d varbinds, then %s (%s)", got, cut.kind, cut.message))
   local _, berr = s:walk_all(opt.root, { budget = 3 })
   print(string.format("walk_all budget=3: %d varbinds kept in err.varbinds", #berr.varbinds))
 

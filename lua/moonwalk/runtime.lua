@@ -326,6 +326,16 @@ local function make_env(gen, path, args, view)
   local libs = { debug = dbg, coroutine = co, string = env.string, table = env.table,
                  math = env.math, os = env.os, io = env.io, utf8 = env.utf8,
                  ["moonwalk.core"] = score, _G = env }
+  -- each binding's own table (moonwalk.core.<part>), without the knobs too
+  for name, part in pairs(package.loaded) do
+    if type(name) == "string" and name:find("^moonwalk%.core%.") and type(part) == "table" then
+      local p = {}
+      for k, v in pairs(part) do
+        if not HOST_ONLY[k] then p[k] = v end
+      end
+      libs[name] = p
+    end
+  end
   env.require = function(name)
     if name == "moonwalk" then return view end
     if libs[name] then return libs[name] end

@@ -456,16 +456,19 @@ function Session:trap(vbs, v1)
   return true
 end
 
--- Walk iterator: for vb, err in s:walk(oid) do ... end. On failure the
--- iterator returns false, err once, then ends (false, not nil: a generic
--- for stops at nil and would lose err); misuse (a bad OID) raises, as for
--- get. opts: max_repetitions (GETBULK when > 0), non_increasing = "error"
--- | "allow", exceptions = true to keep endOfMibView/noSuch* varbinds,
--- format = "-O letters" to get chunks of net-snmp's output lines (each
--- with its line count as the second value) instead of varbind tables (no
--- MIB rendering), budget = n to stop after n varbinds (false, err of kind
--- "budget" when the walk would have gone on). The walk rules themselves
--- are C (src/app/manager.c).
+-- Walk iterator: for vb in s:walk(oid) do ... end. Called directly
+-- (local it = s:walk(oid); local vb, err = it()), it gives each varbind,
+-- then nil at the end, or nil, err when the walk fails, as everything else
+-- does. A generic for stops at that nil and would drop err with it, so in
+-- a for (which calls it with the walk's state) the failure is raised
+-- instead, as io.lines raises: no walk ends short in silence. Misuse (a
+-- bad OID) raises, as for get. opts: max_repetitions (GETBULK when > 0),
+-- non_increasing = "error" | "allow", exceptions = true to keep
+-- endOfMibView/noSuch* varbinds, format = "-O letters" to get chunks of
+-- net-snmp's output lines (each with its line count as the second value)
+-- instead of varbind tables (no MIB rendering), budget = n to stop after n
+-- varbinds (an error of kind "budget" when the walk would have gone on).
+-- The walk rules themselves are C (src/app/manager.c).
 function Session:_walk(root, mr, opts)
   opts = opts or {}
   local rootoid = core.oid(root or "1.3.6.1.2.1")
@@ -480,7 +483,7 @@ function Session:_walk(root, mr, opts)
   local c = self._c
   local format = not allow and opts.format or nil
   -- budget = n: at most n varbinds (chunk lines with format), then the
-  -- walk ends with false, err (kind "budget") if it would have gone on
+  -- walk fails with an error of kind "budget" if it would have gone on
   local budget = opts.budget
   if budget ~= nil and (math.type(budget) ~= "integer" or budget < 1) then
     error("budget must be an integer >= 1 (varbinds)", 3)
@@ -504,7 +507,7 @@ function Session:_walk(root, mr, opts)
           if seen[vb.oid] then
             state = "failed"
             buf, i, n = {}, 0, 0
-            return false, M.error("loop", "OID loop detected: " .. vb.oid .. " was already returned")
+            return nil, M.error("loop", "OID loop detected: " .. vb.oid .. " was already returned")
           end
           seen[vb.oid] = true
         end
@@ -518,20 +521,20 @@ function Session:_walk(root, mr, opts)
   local function more()
     while true do
       local vb, e = next_from_buffer()
-      if vb ~= nil then return vb, e end
+      if vb ~= nil or e ~= nil then return vb, e end
       if pending_err then
         e, pending_err = pending_err, nil
         state = "failed"
-        return false, e
+        return nil, e
       end
       if state then return nil end
       if not self._resolved then
         local ok, err = self:resolve()
-        if not ok then state = "failed"; return false, err end
+        if not ok then state = "failed"; return nil, err end
       end
       if self._refused then
         state = "failed"
-        return false, select(2, failure(self, "usm", self._refused))
+        return nil, select(2, failure(self, "usm", self._refused))
       end
       local vbs, kind, a, b, idx, evbs
       if self._limit then
@@ -550,7 +553,7 @@ function Session:_walk(root, mr, opts)
         else
           state = "failed"
           local _, err = failure(self, kind, a, b, idx, evbs)
-          return false, err
+          return nil, err
         end
       else
         buf, i, n = vbs, 0, #vbs
@@ -577,23 +580,31 @@ function Session:_walk(root, mr, opts)
     end
   end
 
-  -- The generic for's closing value: leaving the loop early (break,
-  -- return, an error) drops what the walk holds; the iterator then ends.
-  local closer = setmetatable({}, { __close = function()
+  -- The walk: the generic for's state and its closing value. Leaving the
+  -- loop early (break, return, an error) drops what the walk holds; the
+  -- iterator then ends.
+  local walk = setmetatable({}, { __name = "moonwalk.walk", __close = function()
     state = state or "closed"
     buf, i, n, seen, pending_err = {}, 0, 0, nil, nil
   end })
-  if format or seen then return more, nil, nil, closer end
+  -- the end of the buffer: more varbinds, the end, or a failure (raised
+  -- when a for asks, which passes the walk as its state)
+  local function next_or_fail(st)
+    local vb, e = more()
+    if vb == nil and e ~= nil and st == walk then error(e, 0) end
+    return vb, e
+  end
+  if format or seen then return next_or_fail, walk, nil, walk end
   -- the common case, one varbind after another from the buffer (the
   -- engine has left the exceptions out unless they are wanted)
-  return function()
+  return function(st)
     local k = i + 1
     if k <= n then
       i = k
       return buf[k]
     end
-    return more()
-  end, nil, nil, closer
+    return next_or_fail(st)
+  end, walk, nil, walk
 end
 
 function Session:walk(root, opts)
@@ -610,11 +621,15 @@ end
 function Session:walk_all(root, opts)
   local out = {}
   local it = (self.version ~= 0 and (opts == nil or opts.bulk ~= false)) and self:bulkwalk(root, opts) or self:walk(root, opts)
-  for vb, err in it do
-    if vb == false then err.varbinds = out; return nil, err end
+  while true do
+    local vb, err = it()
+    if vb == nil then
+      if err == nil then return out end
+      err.varbinds = out
+      return nil, err
+    end
     out[#out + 1] = vb
   end
-  return out
 end
 
 -- table(oid | {column oids}) -> rows, indexes

@@ -555,10 +555,6 @@ mp_receive(mp_t *mp, const uint8_t *in, size_t len, mw_msg_t *m, uint8_t *plain,
         st->snmpInBadVersions++;
         return MP_FAIL_VERSION;
     }
-    if (rc == MW_ENOTSUPP && m->version == MW_V3) {
-        st->snmpUnknownSecurityModels++; /* no decoder for its parameters */
-        return MP_FAIL_SECMODEL;
-    }
     if (rc < 0) {
         st->snmpInASNParseErrs++;
         return MP_FAIL_PARSE;

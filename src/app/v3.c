@@ -805,6 +805,10 @@ hook_incoming(void *sec, mw_req_t *req, const uint8_t *buf, size_t len, mw_msg_t
     if (!s || !pd || pd->state == PD_NEW)
         return 2;
     p = s->peer;
+    if (m->sec_model != MW_SEC_MODEL_USM) {
+        stats.unknown_sec_models++; /* RFC 3412 7.2 step 4 */
+        return 2;
+    }
     if ((m->msg_flags & MW_FLAG_PRIV) && !(m->msg_flags & MW_FLAG_AUTH)) {
         stats.invalid_msgs++;
         return 2;

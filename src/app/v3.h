@@ -105,6 +105,7 @@ typedef struct v3_stats {
     uint64_t wrong_digests;          /* usmStatsWrongDigests */
     uint64_t decryption_errors;      /* usmStatsDecryptionErrors */
     uint64_t invalid_msgs;           /* snmpInvalidMsgs */
+    uint64_t unknown_sec_models;     /* snmpUnknownSecurityModels */
     uint64_t parse_errors;           /* snmpInASNParseErrs (after decryption) */
     uint64_t reports;                /* Report-PDUs received */
     uint64_t discoveries;            /* engine IDs learnt */

@@ -273,12 +273,10 @@ pdu_msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len)
         return rc;
     if ((rc = ber_read_octets(&s, MW_T_OCTETSTR, &sp, &splen)) < 0)
         return rc;
-    if (m->sec_model == MW_SEC_MODEL_USM) {
-        if ((rc = usm_params_decode(m, buf, sp, splen)) < 0)
-            return rc;
-    } else {
-        return MW_ENOTSUPP;
-    }
+    m->sec_params = sp;
+    m->sec_params_len = splen;
+    if (m->sec_model == MW_SEC_MODEL_USM && (rc = usm_params_decode(m, buf, sp, splen)) < 0)
+        return rc;
     if (ber_rd_left(&s) < 1)
         return MW_ETRUNC;
     if (s.p[0] == MW_T_OCTETSTR) {
@@ -414,6 +412,10 @@ pdu_msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *out
         else
             scoped_encode(&w, m);
         msp = ber_wr_mark(&w);
+        if (m->sec_model && m->sec_model != MW_SEC_MODEL_USM) {
+            ber_put_octets(&w, MW_T_OCTETSTR, m->sec_params, m->sec_params_len);
+            goto header;
+        }
         mseq = ber_wr_mark(&w);
         ber_put_octets(&w, MW_T_OCTETSTR, m->priv_params, m->priv_params_len);
         if (flags & MW_FLAG_AUTH) {
@@ -431,6 +433,7 @@ pdu_msg_encode(mw_msg_t *m, uint8_t *buf, size_t cap, uint8_t **out, size_t *out
         ber_put_octets(&w, MW_T_OCTETSTR, m->engine_id, m->engine_id_len);
         ber_put_wrap(&w, MW_T_SEQUENCE, mseq);
         ber_put_wrap(&w, MW_T_OCTETSTR, msp);
+    header:
         mh = ber_wr_mark(&w);
         ber_put_int(&w, MW_T_INTEGER, m->sec_model ? m->sec_model : MW_SEC_MODEL_USM);
         ber_put_octets(&w, MW_T_OCTETSTR, &flags, 1);

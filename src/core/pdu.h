@@ -58,7 +58,14 @@ typedef struct {
     int32_t msg_max_size;
     uint8_t msg_flags;
     int32_t sec_model;
-    /* USM security parameters (RFC 3414 section 2.4) */
+    /* msgSecurityParameters as they stand in the message: decode sets them
+     * for every model; encode writes them for a model other than USM (for
+     * USM it builds them from the fields below). A security model's
+     * receive steps read its parameters from here (src/app/mp.c). */
+    const uint8_t *sec_params;
+    uint32_t sec_params_len;
+    /* USM security parameters (RFC 3414 section 2.4), decoded when
+     * sec_model is MW_SEC_MODEL_USM */
     const uint8_t *engine_id;
     uint32_t engine_id_len;
     int32_t engine_boots;
@@ -87,7 +94,10 @@ typedef struct {
  * the message. Header fields (request-id, ...) always stay 32-bit. */
 /* Decodes a whole message. For v3 with privacy, stops after the security
  * parameters and sets encrypted/encrypted_len: decrypt, then call
- * pdu_scoped_decode on the plaintext. The pdu's vbs/cap must be set. */
+ * pdu_scoped_decode on the plaintext. The pdu's vbs/cap must be set. A v3
+ * message of any msgSecurityModel decodes (sec_params holds its security
+ * parameters); the USM fields are read for USM only, so whoever acts on
+ * them checks sec_model first. */
 int pdu_msg_decode(mw_msg_t *m, const uint8_t *buf, size_t len);
 int pdu_scoped_decode(mw_msg_t *m, const uint8_t *buf, size_t len);
 /* Decodes one PDU (tag included) from buf. */

@@ -466,6 +466,9 @@ l_decode(lua_State *L)
     set_int(L, "msg_max_size", m.msg_max_size);
     set_int(L, "msg_flags", m.msg_flags);
     set_int(L, "sec_model", m.sec_model);
+    set_lstr(L, "sec_params", m.sec_params, m.sec_params_len);
+    if (m.sec_model != MW_SEC_MODEL_USM)
+        goto scoped;
     set_lstr(L, "engine_id", m.engine_id, m.engine_id_len);
     set_int(L, "engine_boots", m.engine_boots);
     set_int(L, "engine_time", m.engine_time);
@@ -473,6 +476,7 @@ l_decode(lua_State *L)
     set_lstr(L, "auth_params", m.auth_params, m.auth_params_len);
     set_int(L, "auth_params_off", (lua_Integer)m.auth_params_off);
     set_lstr(L, "priv_params", m.priv_params, m.priv_params_len);
+scoped:
     if (m.encrypted) {
         set_lstr(L, "encrypted", m.encrypted, m.encrypted_len);
         return 1;
@@ -679,6 +683,7 @@ l_encode(lua_State *L)
         m.msg_max_size = (int32_t)opt_int_field(L, 1, "msg_max_size", 65507);
         m.msg_flags = (uint8_t)opt_int_field(L, 1, "msg_flags", 0);
         m.sec_model = (int32_t)opt_int_field(L, 1, "sec_model", MW_SEC_MODEL_USM);
+        m.sec_params = opt_str_field(L, 1, "sec_params", &m.sec_params_len);
         m.engine_id = opt_str_field(L, 1, "engine_id", &m.engine_id_len);
         m.engine_boots = (int32_t)opt_int_field(L, 1, "engine_boots", 0);
         m.engine_time = (int32_t)opt_int_field(L, 1, "engine_time", 0);

@@ -1,10 +1,13 @@
 /* l_core.c - luaopen_moonwalk_core: the C half of require "moonwalk". */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "mwlua.h"
 
 /* Optional parts: a binding file that is not linked in leaves these NULL. */
 int mwl_engine_open(lua_State *L) __attribute__((weak));
+int mwl_task_open(lua_State *L) __attribute__((weak));
+int mwl_session_open(lua_State *L) __attribute__((weak));
 int mwl_usm_open(lua_State *L) __attribute__((weak));
 int mwl_mib_open(lua_State *L) __attribute__((weak));
 int mwl_agent_open(lua_State *L) __attribute__((weak));
@@ -38,19 +41,79 @@ l_setenv(lua_State *L)
     return 1;
 }
 
+/* Each binding file fills a table of its own, which is the module
+ * moonwalk.core.<part> (require "moonwalk.core.usm" gives l_usm.c's
+ * functions and nothing else). moonwalk.core, the table scripts know as
+ * mw.core, is their union, made here: a name that two parts both define
+ * is an error at load, so no part can shadow another's. */
+static const struct {
+    const char *name;
+    int (*open)(lua_State *L);
+} parts[] = {
+    { "oid", mwl_oid_open },       /* l_oid.c */
+    { "codec", mwl_codec_open },   /* l_codec.c */
+    { "loop", mwl_engine_open },   /* l_engine.c */
+    { "task", mwl_task_open },     /* l_task.c */
+    { "session", mwl_session_open }, /* l_session.c */
+    { "usm", mwl_usm_open },       /* l_usm.c */
+    { "mib", mwl_mib_open },       /* l_mib.c */
+    { "agent", mwl_agent_open },   /* l_agent.c */
+    { "notify", mwl_notify_open }, /* l_notify.c */
+    { "http", mwl_http_open },     /* l_http.c */
+    { "udp", mwl_udp_open },       /* l_udp.c */
+    { "v3", mwl_v3_open },         /* l_v3.c */
+    { "sys", mwl_sys_open },       /* l_sys.c */
+    { "fmt", mwl_fmt_open },       /* l_fmt.c */
+    { "alloc", mwl_alloc_open },   /* l_alloc.c */
+    { "paths", mwl_paths_open },   /* l_paths.c */
+    { "snmpengine", mwl_snmpengine_open }, /* l_snmpengine.c */
+    { "nats", mwl_nats_open },     /* l_nats.c */
+};
+
+/* copies the part at -1 into the union at `core`, refusing a name twice;
+ * `owner` (a table: name -> part) remembers who defined what */
+static void
+merge_part(lua_State *L, int core, int owner, const char *part)
+{
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, owner) != LUA_TNIL)
+            luaL_error(L, "moonwalk.core: %s is defined by both the %s and the %s part",
+                       lua_tostring(L, -3), lua_tostring(L, -1), part);
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_pushstring(L, part);
+        lua_rawset(L, owner);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, core);
+    }
+}
+
 int
 luaopen_moonwalk_core(lua_State *L)
 {
-    int (*const parts[])(lua_State *) = {
-        mwl_oid_open, mwl_codec_open, mwl_engine_open, mwl_usm_open,
-        mwl_mib_open, mwl_agent_open, mwl_notify_open, mwl_http_open,
-        mwl_udp_open, mwl_v3_open, mwl_sys_open, mwl_fmt_open, mwl_alloc_open,
-        mwl_paths_open, mwl_snmpengine_open, mwl_nats_open,
-    };
-    lua_newtable(L);
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-        if (parts[i])
-            parts[i](L);
+    lua_newtable(L); /* the union */
+    int core = lua_gettop(L);
+    lua_newtable(L); /* name -> part */
+    int owner = lua_gettop(L);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    int loaded = lua_gettop(L);
+    char modname[64];
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        if (!parts[i].open)
+            continue;
+        lua_newtable(L);
+        parts[i].open(L);
+        lua_settop(L, loaded + 1); /* an open function leaves its table alone on top */
+        snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, loaded, modname);
+        merge_part(L, core, owner, parts[i].name);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, core);
     lua_pushliteral(L, MW_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushcfunction(L, l_unsetenv);

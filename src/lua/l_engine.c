@@ -417,8 +417,6 @@ mwl_engine_open(lua_State *L)
     }
     lua_pop(L, 1);
     luaL_setfuncs(L, engine_funcs, 0);
-    mwl_task_open(L);
-    mwl_session_open(L);
     signal(SIGPIPE, SIG_IGN);
     return 0;
 }

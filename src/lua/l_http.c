@@ -30,8 +30,6 @@
 #define HTTP_SERVER_MT "moonwalk.http.server"
 #define HTTP_DNS_KEY "moonwalk.http.dns"
 
-int mwl_sys_open(lua_State *L) __attribute__((weak));
-
 typedef struct {
     struct evhttp *http;          /* owned */
     struct evhttp_bound_socket *sock; /* owned by http */
@@ -478,9 +476,5 @@ mwl_http_open(lua_State *L)
     lua_setfield(L, -2, "http_listen");
     lua_pushcfunction(L, l_http_request);
     lua_setfield(L, -2, "http_request");
-    /* syslog(3) glue lives in l_sys.c; until the core lists it, it rides
-     * along with this part (opening it twice is harmless). */
-    if (mwl_sys_open)
-        mwl_sys_open(L);
     return 0;
 }

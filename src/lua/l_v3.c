@@ -275,6 +275,7 @@ l_v3_stats(lua_State *L)
     F("usmStatsWrongDigests", wrong_digests);
     F("usmStatsDecryptionErrors", decryption_errors);
     F("snmpInvalidMsgs", invalid_msgs);
+    F("snmpUnknownSecurityModels", unknown_sec_models);
     F("snmpInASNParseErrs", parse_errors);
     F("reports", reports);
     F("discoveries", discoveries);

@@ -84,6 +84,8 @@ usm_msg_decode(const usm_keys_t *keys, mw_msg_t *m, const uint8_t *buf, size_t l
 
     if (!m || !buf || m->version != MW_V3)
         return MW_EINVAL;
+    if (m->sec_model != MW_SEC_MODEL_USM)
+        return MW_ENOTSUPP;
     if (!level_ok(keys, m->msg_flags))
         return MW_EINVAL;
     if (m->msg_flags & MW_FLAG_AUTH) {

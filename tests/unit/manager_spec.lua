@@ -66,14 +66,15 @@ local function session(extra)
   return mw.session(o)
 end
 
--- every varbind of a walk, and the error it ended with
+-- every varbind of a walk, and the error it ended with (the iterator
+-- called directly: nil, err)
 local function walk(it)
-  local got, err = {}, nil
-  for vb, e in it do
-    if vb == false then err = e break end
+  local got = {}
+  while true do
+    local vb, err = it()
+    if vb == nil then return got, err end
     got[#got + 1] = vb.oid
   end
-  return got, err
 end
 
 local function subtree(n, k)
@@ -195,7 +196,7 @@ describe("walk results", function()
   teardown(function() responder:close() end)
   before_each(function() log, handler = {}, nil end)
 
-  it("a failed walk gives false, err once inside the loop, then ends; walk_all gives nil, err", function()
+  it("a failed walk's iterator, called directly, gives nil, err, then ends; walk_all gives nil, err", function()
     handler = function(msg)
       -- the first request is answered, then silence
       if #log == 1 then return standard(msg) end
@@ -205,7 +206,7 @@ describe("walk results", function()
       local vb = it()
       assert.equal("1.3.6.1.4.1.9999.1.1", vb.oid)
       local v, err = it()
-      assert.is_false(v)
+      assert.is_nil(v)
       assert.equal("timeout", err.kind)
       assert.equal(require("moonwalk.session").Error, getmetatable(err))
       assert.is_nil(it())
@@ -216,6 +217,45 @@ describe("walk results", function()
       assert.same({ { oid = "1.3.6.1.4.1.9999.1.1", type = "INTEGER", value = 1 } },
         { { oid = err2.varbinds[1].oid, type = err2.varbinds[1].type, value = err2.varbinds[1].value } })
     end)
+  end)
+
+  it("in a for, a failed walk raises its error when the loop would end (nothing ends short in silence)", function()
+    for _, mr in ipairs { 0, 3 } do
+      log = {}
+      handler = function(msg)
+        if #log == 1 then return standard(msg) end
+      end
+      mw.run(function()
+        local s = session()
+        local got = {}
+        local ok, err = pcall(function()
+          for vb in s:_walk("1.3.6.1.4.1.9999.1", mr) do got[#got + 1] = vb.oid end
+        end)
+        assert.is_false(ok)
+        assert.equal("timeout", err.kind)
+        assert.equal(require("moonwalk.session").Error, getmetatable(err))
+        assert.same(mr == 0 and { "1.3.6.1.4.1.9999.1.1" } or { "1.3.6.1.4.1.9999.1.1", "1.3.6.1.4.1.9999.1.2",
+          "1.3.6.1.4.1.9999.1.3" }, got)
+        -- a budget cut too; a walk that ends well raises nothing
+        handler = nil
+        ok, err = pcall(function()
+          for _ in s:_walk("1.3.6.1.4.1.9999.1", mr, { budget = 2 }) do end
+        end)
+        assert.is_false(ok)
+        assert.equal("budget", err.kind)
+        local n = 0
+        for _ in s:_walk("1.3.6.1.4.1.9999.1", mr) do n = n + 1 end
+        assert.equal(10, n)
+        -- the loop's state is the walk: its own iterator, called by hand
+        -- with other arguments, gives nil, err
+        handler = function() end
+        local it, walk = s:_walk("1.3.6.1.4.1.9999.1", mr)
+        assert.equal("moonwalk.walk", getmetatable(walk).__name)
+        local v, e = it(nil, nil)
+        assert.is_nil(v)
+        assert.equal("timeout", e.kind)
+      end)
+    end
   end)
 
   it("budget = n stops the walk after n varbinds with an error of kind budget", function()
@@ -244,12 +284,15 @@ describe("walk results", function()
       assert.same(subtree(1, 10), got)
       -- chunks of output lines count their lines
       local lines = 0
-      for chunk, n in session():bulkwalk("1.3.6.1.4.1.9999.1", { format = "n", budget = 7 }) do
-        if chunk == false then err = n break end
+      local it = session():bulkwalk("1.3.6.1.4.1.9999.1", { format = "n", budget = 7 })
+      while true do
+        local chunk, n = it()
+        if chunk == nil then err = n break end
         lines = lines + n
       end
       assert.equal(7, lines)
       assert.equal("budget", err.kind)
+      assert.is_nil(it())
     end)
   end)
 

@@ -66,8 +66,10 @@ describe("misbehaving agent", function()
     end
     run(function()
       local got, err = {}, nil
-      for vb, e in session():walk "1.3.6.1.4.1.5" do
-        if vb == false then err = e break end
+      local it = session():walk "1.3.6.1.4.1.5"
+      while true do
+        local vb, e = it()
+        if vb == nil then err = e break end
         got[#got + 1] = vb.oid
       end
       assert.same({ "1.3.6.1.4.1.5.2", "1.3.6.1.4.1.5.1" }, got)
@@ -85,8 +87,10 @@ describe("misbehaving agent", function()
     end
     run(function()
       local n, err = 0, nil
-      for vb, e in session():walk("1.3.6.1.4.1.6", { non_increasing = "allow" }) do
-        if vb == false then err = e break end
+      local it = session():walk("1.3.6.1.4.1.6", { non_increasing = "allow" })
+      while true do
+        local vb, e = it()
+        if vb == nil then err = e break end
         n = n + 1
       end
       assert.equal(2, n)

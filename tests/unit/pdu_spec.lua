@@ -155,6 +155,36 @@ describe("net-snmp fixtures", function()
     assert.equal(F.hex("v3-get.2.recv"), reencode(m))
   end)
 
+  it("v3 of another security model: its parameters kept as they stand, the scopedPDU decoded", function()
+    -- RFC 5591's Transport Security Model (4): msgSecurityParameters is an
+    -- empty OCTET STRING; any model's octets go through untouched
+    for _, params in ipairs { "", "\48\3\4\1\120" } do
+      local m = { version = 3, msg_id = 77, msg_flags = 4, sec_model = 4, sec_params = params,
+        context_engine_id = "\128\0\31\136\4", context_name = "",
+        pdu = { type = "get", request_id = 5, varbinds = { { oid = "1.3.6.1.2.1.1.5.0", type = "NULL" } } } }
+      local raw = assert(mw.encode(m))
+      assert.truthy(raw:find("\2\1\4\4" .. string.char(#params) .. params, 1, true))
+      local d = assert(mw.decode(raw))
+      assert.equal(4, d.sec_model)
+      assert.equal(params, d.sec_params)
+      assert.is_nil(d.engine_id)
+      assert.is_nil(d.user)
+      assert.equal("\128\0\31\136\4", d.context_engine_id)
+      assert.equal("get", d.pdu.type)
+      assert.equal("1.3.6.1.2.1.1.5.0", d.pdu.varbinds[1].oid)
+      assert.equal(mw.tohex(raw), mw.tohex((assert(mw.encode(d)))))
+    end
+  end)
+
+  it("v3 USM: sec_params holds the whole UsmSecurityParameters sequence", function()
+    local bytes = F.bytes("v3-get.3.send")
+    local m = assert(mw.decode(bytes))
+    assert.equal(3, m.sec_model)
+    assert.equal(0x30, m.sec_params:byte(1))
+    assert.truthy(m.sec_params:find("authPrivUser", 1, true))
+    assert.truthy(bytes:find(m.sec_params, 1, true))
+  end)
+
   it("v3 authPriv request: USM parameters and the encrypted scopedPDU", function()
     local bytes = F.bytes("v3-get.3.send")
     local m = assert(mw.decode(bytes))

@@ -104,11 +104,14 @@ local SANDBOX_PROBE = [[
     .. " mt=" .. tostring(not not (mt and mt.__index and rawget(mt.__index, "debug")))
     .. " loaded=" .. tostring(real and real.sethook == debug.sethook)
     .. " budget=" .. tostring(require("moonwalk.core").budget)
+    .. " parts=" .. tostring(require("moonwalk.core.task").budget) .. "," .. tostring(require("moonwalk.core.alloc").memory_limit)
+    .. "," .. tostring(package.loaded["moonwalk.core.task"].term_guard)
+    .. " usm=" .. type(require("moonwalk.core.usm").usm_sign)
     .. " registry=" .. tostring(debug.getregistry)
     .. " runtime=" .. tostring(pcall(require, "moonwalk.runtime")))
   io.stdout:flush()
 ]]
-local SANDBOX_OK = "sandbox sethook=false mt=false loaded=true budget=nil registry=nil runtime=false"
+local SANDBOX_OK = "sandbox sethook=false mt=false loaded=true budget=nil parts=nil,nil,nil usm=function registry=nil runtime=false"
 
 describe("script host", function()
   it("trapd SCRIPT: a handler that loops forever is stopped by the budget, logged with its traceback, and the next traps are handled", function()

@@ -444,6 +444,15 @@ describe("v3 sessions: what fails the USM checks is dropped and counted", functi
     end, "snmpInvalidMsgs")
   end)
 
+  it("a response of another security model: snmpUnknownSecurityModels", function()
+    drop_case(function(req)
+      local raw = a:message(req, { flags = AUTH | PRIV, varbinds = VB })
+      -- msgSecurityModel 3 (USM) -> 4 (TSM), the rest as it was
+      local i = assert(raw:find("\2\1\3\4", 1, true))
+      return raw:sub(1, i + 1) .. "\4" .. raw:sub(i + 3)
+    end, "snmpUnknownSecurityModels")
+  end)
+
   it("the right response after a forged one is still delivered", function()
     a = new_agent()
     a.handler = function(req)
@@ -506,10 +515,12 @@ describe("v3 sessions: reports become errors with net-snmp's words", function()
     end
     run(function()
       local s = session(a)
-      for vb, err in s:bulkwalk("1.3.6.1.2.1.1") do
-        assert.is_false(vb)
-        assert.equal("Unknown user name", err.message)
-      end
+      local vb, err = s:bulkwalk("1.3.6.1.2.1.1")()
+      assert.is_nil(vb)
+      assert.equal("Unknown user name", err.message)
+      local ok, ferr = pcall(function() for _ in s:bulkwalk("1.3.6.1.2.1.1") do end end)
+      assert.is_false(ok)
+      assert.equal("Unknown user name", ferr.message)
     end)
   end)
 end)

@@ -225,8 +225,8 @@ function C.digest_warnings(s, user)
     if type(f) ~= "function" then return f end
     return function(_, ...)
       if k == "walk" or k == "bulkwalk" then
-        local it, st, ctl = f(s, ...)
-        return function(a, b) return flush(it(a, b)) end, st, ctl
+        local it, st, ctl, walk = f(s, ...)
+        return function(a, b) return flush(it(a, b)) end, st, ctl, walk
       end
       return flush(f(s, ...))
     end

@@ -172,23 +172,30 @@ local function walk_cmd(s, cmd, root, flags, cf, quiet)
   -- without MIB rendering, the lines come ready-made from C; -CT puts the
   -- time of each request before its line
   if not fmt.mib_active() and not cf.T then opts.format = flags._letters end
-  local it
+  -- the iterator, called directly (nil, err on failure), and the walk that
+  -- closes with the block
+  local function iter_and_walk(it, _, _, walk) return it, walk end
+  local it, walk
   if cmd == "bulkwalk" then
     opts.max_repetitions = cf.r or 10
     -- snmpbulkwalk gives up at the first timeout or tooBig; the library
     -- would retry with fewer repetitions
     opts.adaptive = false
-    it = s:bulkwalk(root, opts)
+    it, walk = iter_and_walk(s:bulkwalk(root, opts))
   else
-    it = s:walk(root, opts)
+    it, walk = iter_and_walk(s:walk(root, opts))
   end
+  local _ <close> = walk
   local prog = progress.new(quiet)
   local step0 = mw.now()
-  for vb, err in it do
+  while true do
+    local vb, err = it()
     if prog then prog:before() end
-    if vb == false then
-      if prog then prog:clear() end
-      rc = report(err, flags, cmd)
+    if vb == nil then
+      if err ~= nil then
+        if prog then prog:clear() end
+        rc = report(err, flags, cmd)
+      end
       break
     end
     -- -CT: the time the iterator took for this varbind, one GETNEXT

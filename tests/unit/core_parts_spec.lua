@@ -1,0 +1,69 @@
+-- The C bindings: each binding file (src/lua/l_<part>.c) fills a table of
+-- its own, the module moonwalk.core.<part>; moonwalk.core (mw.core) is
+-- their union, made in src/lua/l_core.c, where a name two parts define is
+-- an error at load.
+local core = require "moonwalk.core"
+
+-- part -> a few of the names its file defines
+local PARTS = {
+  oid = { "oid", "is_oid", "oid_cmp" },               -- l_oid.c
+  codec = { "encode", "decode", "tohex" },            -- l_codec.c
+  loop = { "engine_init", "now", "sleep", "stats" },  -- l_engine.c
+  task = { "budget", "resume", "term_guard" },        -- l_task.c
+  session = { "session", "batch" },                   -- l_session.c
+  usm = { "usm_sign", "usm_keys", "usm_stats" },      -- l_usm.c
+  mib = { "mib_new", "mib_cache_load" },              -- l_mib.c
+  agent = { "agent_new", "host_mibs_available" },     -- l_agent.c
+  notify = { "receiver" },                            -- l_notify.c
+  http = { "http_request", "http_listen" },           -- l_http.c
+  udp = { "udp_open" },                               -- l_udp.c
+  v3 = { "v3_attach", "v3_stats", "usm_msg_check" },  -- l_v3.c
+  sys = { "syslog", "getpid", "isatty" },             -- l_sys.c
+  fmt = { "fmt_value", "fmt_oid" },                   -- l_fmt.c
+  alloc = { "memory", "memory_limit" },               -- l_alloc.c
+  paths = { "mibdir", "prefix" },                     -- l_paths.c (strings)
+  snmpengine = { "snmpengine", "local_engine" },      -- l_snmpengine.c
+  nats = { "nats_cluster", "nats_stream" },           -- l_nats.c
+}
+
+describe("moonwalk.core and its parts", function()
+  it("each binding file's functions are a module of their own, and only those", function()
+    for part, names in pairs(PARTS) do
+      local t = require("moonwalk.core." .. part)
+      assert.is_table(t, part)
+      for _, n in ipairs(names) do
+        assert.equal(part == "paths" and "string" or "function", type(t[n]), part .. "." .. n)
+      end
+      for other, onames in pairs(PARTS) do
+        if other ~= part then
+          for _, n in ipairs(onames) do assert.is_nil(t[n], part .. " has " .. other .. "'s " .. n) end
+        end
+      end
+    end
+  end)
+
+  it("moonwalk.core is the union of the parts, each name from exactly one part", function()
+    local owner, count = {}, 0
+    for name, t in pairs(package.loaded) do
+      if type(name) == "string" and name:find("^moonwalk%.core%.") then
+        local part = name:sub(#"moonwalk.core." + 1)
+        assert.is_truthy(PARTS[part], "a part this spec does not know: " .. part)
+        for k, v in pairs(t) do
+          assert.is_nil(owner[k], k .. " in " .. part .. " and in " .. tostring(owner[k]))
+          owner[k] = part
+          count = count + 1
+          assert.equal(v, core[k], k)
+        end
+      end
+    end
+    for part in pairs(PARTS) do assert.is_table(package.loaded["moonwalk.core." .. part], part) end
+    -- and nothing else, but the version and the harness's environment calls
+    local extra = {}
+    for k in pairs(core) do
+      if not owner[k] then extra[#extra + 1] = k end
+    end
+    table.sort(extra)
+    assert.same({ "setenv", "unsetenv", "version" }, extra)
+    assert.is_true(count > 80)
+  end)
+end)
