@@ -117,13 +117,10 @@ else
 BIN_OBJ += $(B)/obj/sdlazy.o
 BIN_LIBS = -Wl,-Bstatic -Wl,--whole-archive -llua$(LUAVER) -Wl,--no-whole-archive \
 	-levent_pthreads -levent $(TLS_LIBS) $(HOST_LIBS) -Wl,-Bdynamic -ldl -lpthread -lm
-# and at a fixed address: the loader then has no 3,700 relative
-# relocations to apply, nor the pages they would copy (scripts/bench/startup)
-BIN_LDFLAGS = -no-pie
 endif
 
 $(B)/moonwalk: $(BIN_OBJ) $(B)/libmoonwalk.a
-	$(CC) $(SANFLAGS) -rdynamic -o $@ $(BIN_OBJ) -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(BIN_LIBS) -Wl,-O1 $(BIN_LDFLAGS) $(LDFLAGS)
+	$(CC) $(SANFLAGS) -rdynamic -o $@ $(BIN_OBJ) -Wl,--whole-archive $(B)/libmoonwalk.a -Wl,--no-whole-archive $(BIN_LIBS) -Wl,-O1 $(LDFLAGS)
 
 $(B)/lua/moonwalk/core.so: $(B)/libmoonwalk.a
 	@mkdir -p $(dir $@)
