@@ -11,7 +11,7 @@ int mwl_session_open(lua_State *L) __attribute__((weak));
 int mwl_usm_open(lua_State *L) __attribute__((weak));
 int mwl_mib_open(lua_State *L) __attribute__((weak));
 int mwl_agent_open(lua_State *L) __attribute__((weak));
-int mwl_notify_open(lua_State *L) __attribute__((weak));
+int mwl_receiver_open(lua_State *L) __attribute__((weak));
 int mwl_http_open(lua_State *L) __attribute__((weak));
 int mwl_udp_open(lua_State *L) __attribute__((weak));
 int mwl_v3_open(lua_State *L) __attribute__((weak));
@@ -58,7 +58,7 @@ static const struct {
     { "usm", mwl_usm_open },       /* l_usm.c */
     { "mib", mwl_mib_open },       /* l_mib.c */
     { "agent", mwl_agent_open },   /* l_agent.c */
-    { "notify", mwl_notify_open }, /* l_notify.c */
+    { "receiver", mwl_receiver_open }, /* l_receiver.c */
     { "http", mwl_http_open },     /* l_http.c */
     { "udp", mwl_udp_open },       /* l_udp.c */
     { "v3", mwl_v3_open },         /* l_v3.c */

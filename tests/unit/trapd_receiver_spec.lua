@@ -1,4 +1,4 @@
--- The receiver's core (src/app/notify.c through moonwalk.trapd), fed with
+-- The receiver's core (src/app/receiver.c through moonwalk.trapd), fed with
 -- crafted packets from a plain UDP socket: every field of a v2c trap, v1
 -- conversion (RFC 3584 3.1), inform answers, access, malformed input,
 -- the bounded queue and its counters.

@@ -1,5 +1,5 @@
 -- The parts of clustered trap receiving that need no NATS
--- (lua/moonwalk/trapstream.lua, src/app/notify.c): the content identity
+-- (lua/moonwalk/trapstream.lua, src/app/receiver.c): the content identity
 -- that becomes a notification's Nats-Msg-Id (n.dedup_id), the round trip
 -- of a notification through the stream's JSON, and informs answered only
 -- when the layer above says so (r:defer_informs, r:answer).

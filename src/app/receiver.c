@@ -1,4 +1,4 @@
-/* notify.c - the notification receiver (see notify.h). */
+/* receiver.c - the notification receiver (see receiver.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "notify.h"
+#include "receiver.h"
 #include "snmpengine.h"
 #include "../net/udp.h"
 #include "../usm/crypto.h"
@@ -28,7 +28,7 @@
 typedef struct {
     uint32_t off, len;          /* in ring */
     uint32_t rlen;              /* a deferred Response's bytes, after the message's */
-    notify_addr_t from;
+    receiver_addr_t from;
     socklen_t fromlen;
     int64_t time_ms;
     int32_t msg_id;
@@ -42,18 +42,18 @@ typedef struct {
 } nentry_t;
 
 typedef struct {
-    notify_t *n;
+    receiver_t *n;
     udp_sock_t *sock;           /* owned */
     int index;
 } nlisten_t;
 
-struct notify {
+struct receiver {
     struct event_base *base;    /* not owned */
-    nlisten_t listen[NOTIFY_MAX_LISTEN];
+    nlisten_t listen[RECEIVER_MAX_LISTEN];
     int nlisten;
     /* access */
-    uint8_t *communities[NOTIFY_MAX_COMMUNITY]; /* owned */
-    size_t community_len[NOTIFY_MAX_COMMUNITY];
+    uint8_t *communities[RECEIVER_MAX_COMMUNITY]; /* owned */
+    size_t community_len[RECEIVER_MAX_COMMUNITY];
     int ncommunities;
     snmpengine_t *eng;          /* one reference: the receiver's own engine */
     mp_t *mp;                   /* owned: message processing, USM users, and
@@ -66,17 +66,17 @@ struct notify {
     /* delivery */
     struct event ready_ev;
     int ready_init, ready_armed;
-    notify_ready_cb ready_cb;
+    receiver_ready_cb ready_cb;
     void *ready_arg;
     /* scratch */
-    mw_varbind_t *vbs;          /* owned: NOTIFY_MAX_VB + 5 */
+    mw_varbind_t *vbs;          /* owned: RECEIVER_MAX_VB + 5 */
     uint8_t *enc;               /* owned: ENC_CAP, decrypted scopedPDUs */
     uint8_t *out;               /* owned: OUT_CAP, Responses and Reports */
-    int defer_informs;          /* informs are answered by notify_answer, later */
+    int defer_informs;          /* informs are answered by receiver_answer, later */
     const uint8_t *reply;       /* the answer to the datagram in process, in out */
     size_t reply_len;
     uint8_t conv[1024];         /* v1 -> v2 conversion data */
-    notify_stats_t st;
+    receiver_stats_t st;
 };
 
 /* --- OIDs (BER content octets) ------------------------------------- */
@@ -92,10 +92,10 @@ static const uint8_t OID_SNMPTRAPS[] = { 0x2b, 6, 1, 6, 3, 1, 1, 5 };
 
 static void on_ready(evutil_socket_t fd, short what, void *arg);
 
-notify_t *
-notify_new(struct event_base *base, const notify_config_t *cfg)
+receiver_t *
+receiver_new(struct event_base *base, const receiver_config_t *cfg)
 {
-    notify_t *n = calloc(1, sizeof *n);
+    receiver_t *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
     n->base = base;
@@ -103,15 +103,15 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
     n->rcap = cfg && cfg->queue_bytes ? cfg->queue_bytes : (size_t)8 << 20;
     mp_config_t mpc = { .max_msg = MAX_MSG,
                         .engines_max = cfg && cfg->engines_max ? cfg->engines_max
-                                                               : NOTIFY_ENGINES_DEFAULT };
+                                                               : RECEIVER_ENGINES_DEFAULT };
     n->q = calloc(n->qcap, sizeof *n->q);
     n->ring = malloc(n->rcap);
-    n->vbs = malloc(sizeof(mw_varbind_t) * (NOTIFY_MAX_VB + 5));
+    n->vbs = malloc(sizeof(mw_varbind_t) * (RECEIVER_MAX_VB + 5));
     n->enc = malloc(ENC_CAP);
     n->out = malloc(OUT_CAP);
     n->mp = mp_new(&mpc);
     if (!n->q || !n->ring || !n->vbs || !n->enc || !n->out || !n->mp) {
-        notify_free(n);
+        receiver_free(n);
         return NULL;
     }
     if (base) {
@@ -122,14 +122,14 @@ notify_new(struct event_base *base, const notify_config_t *cfg)
     char err[160];
     if (!(n->eng = snmpengine_new()) || snmpengine_boot(n->eng, NULL, 0, -1, err, sizeof err) < 0
         || mp_use_engine(n->mp, n->eng) < 0) {
-        notify_free(n);
+        receiver_free(n);
         return NULL;
     }
     return n;
 }
 
 void
-notify_free(notify_t *n)
+receiver_free(receiver_t *n)
 {
     if (!n)
         return;
@@ -152,14 +152,14 @@ notify_free(notify_t *n)
 }
 
 void
-notify_set_ready(notify_t *n, notify_ready_cb cb, void *arg)
+receiver_set_ready(receiver_t *n, receiver_ready_cb cb, void *arg)
 {
     n->ready_cb = cb;
     n->ready_arg = arg;
 }
 
 static void
-arm_ready(notify_t *n)
+arm_ready(receiver_t *n)
 {
     static const struct timeval zero = { 0, 0 };
     if (!n->ready_armed && n->ready_cb && n->ready_init) {
@@ -169,7 +169,7 @@ arm_ready(notify_t *n)
 }
 
 void
-notify_kick(notify_t *n)
+receiver_kick(receiver_t *n)
 {
     if (n->qcount > 0)
         arm_ready(n);
@@ -178,7 +178,7 @@ notify_kick(notify_t *n)
 static void
 on_ready(evutil_socket_t fd, short what, void *arg)
 {
-    notify_t *n = arg;
+    receiver_t *n = arg;
     (void)fd;
     (void)what;
     n->ready_armed = 0;
@@ -187,9 +187,9 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-notify_add_community(notify_t *n, const uint8_t *c, size_t len)
+receiver_add_community(receiver_t *n, const uint8_t *c, size_t len)
 {
-    if (n->ncommunities >= NOTIFY_MAX_COMMUNITY)
+    if (n->ncommunities >= RECEIVER_MAX_COMMUNITY)
         return MW_ETOOMANY;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
@@ -201,7 +201,7 @@ notify_add_community(notify_t *n, const uint8_t *c, size_t len)
 }
 
 int
-notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
+receiver_add_user(receiver_t *n, const char *name, size_t name_len, usm_auth_t auth,
                 const char *auth_pass, size_t auth_pass_len, usm_priv_t priv,
                 const char *priv_pass, size_t priv_pass_len)
 {
@@ -212,7 +212,7 @@ notify_add_user(notify_t *n, const char *name, size_t name_len, usm_auth_t auth,
 }
 
 int
-notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots)
+receiver_set_engine(receiver_t *n, const uint8_t *eid, size_t len, int32_t boots)
 {
     char err[160];
     snmpengine_t *e;
@@ -224,13 +224,13 @@ notify_set_engine(notify_t *n, const uint8_t *eid, size_t len, int32_t boots)
         snmpengine_release(e);
         return MW_EINVAL;
     }
-    notify_use_engine(n, e);
+    receiver_use_engine(n, e);
     snmpengine_release(e);
     return 0;
 }
 
 int
-notify_use_engine(notify_t *n, snmpengine_t *e)
+receiver_use_engine(receiver_t *n, snmpengine_t *e)
 {
     size_t len;
     if (!snmpengine_started(e))
@@ -244,10 +244,10 @@ notify_use_engine(notify_t *n, snmpengine_t *e)
     return 0;
 }
 
-snmpengine_t *notify_engine(notify_t *n) { return n->eng; }
+snmpengine_t *receiver_engine(receiver_t *n) { return n->eng; }
 
 size_t
-notify_engine_id(const notify_t *n, uint8_t *out, size_t cap)
+receiver_engine_id(const receiver_t *n, uint8_t *out, size_t cap)
 {
     size_t len;
     const uint8_t *eid = snmpengine_id(n->eng, &len);
@@ -257,13 +257,13 @@ notify_engine_id(const notify_t *n, uint8_t *out, size_t cap)
 }
 
 int32_t
-notify_engine_boots(const notify_t *n)
+receiver_engine_boots(const receiver_t *n)
 {
     return snmpengine_boots(n->eng);
 }
 
 int32_t
-notify_engine_time(const notify_t *n)
+receiver_engine_time(const receiver_t *n)
 {
     return snmpengine_time(n->eng);
 }
@@ -272,7 +272,7 @@ notify_engine_time(const notify_t *n)
 
 /* Reserves len bytes in the ring (FIFO order); NULL when they do not fit. */
 static uint8_t *
-ring_alloc(notify_t *n, size_t len, uint32_t *off)
+ring_alloc(receiver_t *n, size_t len, uint32_t *off)
 {
     size_t at;
     if (n->qcount == 0) {
@@ -300,7 +300,7 @@ ring_alloc(notify_t *n, size_t len, uint32_t *off)
 /* Appends an entry with data (and a deferred reply, rlen bytes, kept
  * after it); the caller fills the rest of *e. */
 static nentry_t *
-queue_push(notify_t *n, const uint8_t *data, size_t len, const uint8_t *reply, size_t rlen)
+queue_push(receiver_t *n, const uint8_t *data, size_t len, const uint8_t *reply, size_t rlen)
 {
     uint32_t off;
     uint8_t *p;
@@ -327,16 +327,16 @@ queue_push(notify_t *n, const uint8_t *data, size_t len, const uint8_t *reply, s
 }
 
 static int
-has_room(const notify_t *n, size_t len)
+has_room(const receiver_t *n, size_t len)
 {
     uint32_t off;
     if (n->qcount >= n->qcap)
         return 0;
-    return ring_alloc((notify_t *)n, len, &off) != NULL;
+    return ring_alloc((receiver_t *)n, len, &off) != NULL;
 }
 
 size_t
-notify_pending(const notify_t *n)
+receiver_pending(const receiver_t *n)
 {
     return n->qcount;
 }
@@ -364,7 +364,7 @@ set_vb(mw_varbind_t *vb, const uint8_t *oid, size_t len, uint8_t type, const uin
 }
 
 int
-notify_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
+receiver_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
                 uint8_t *scratch, size_t cap)
 {
     size_t k = 0;
@@ -419,16 +419,16 @@ notify_v1_to_v2(mw_pdu_t *pdu, const uint8_t *community, uint32_t community_len,
 /* --- pop ------------------------------------------------------------------ */
 
 int
-notify_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, size_t cap)
+receiver_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, size_t cap)
 {
     mw_msg_t m;
     int32_t version;
     int rc;
-    if (pdu->cap < NOTIFY_MAX_VB + 5)
+    if (pdu->cap < RECEIVER_MAX_VB + 5)
         return MW_EINVAL;
     memset(&m, 0, sizeof m);
     m.pdu.vbs = pdu->vbs;
-    m.pdu.cap = NOTIFY_MAX_VB;
+    m.pdu.cap = RECEIVER_MAX_VB;
     /* a whole message starts with its version; a scopedPDU with an
      * OCTET STRING (the context engine ID) */
     if (pdu_msg_peek_version(raw, len, &version) == 0)
@@ -440,12 +440,12 @@ notify_decode(const uint8_t *raw, size_t len, mw_pdu_t *pdu, uint8_t *scratch, s
     m.pdu.cap = pdu->cap;
     *pdu = m.pdu;
     if (pdu->type == MW_PDU_TRAPV1)
-        return notify_v1_to_v2(pdu, m.community, m.community_len, scratch, cap);
+        return receiver_v1_to_v2(pdu, m.community, m.community_len, scratch, cap);
     return 0;
 }
 
 int
-notify_pop(notify_t *n, notify_note_t *out)
+receiver_pop(receiver_t *n, receiver_note_t *out)
 {
     mw_msg_t m;
     int rc;
@@ -464,7 +464,7 @@ notify_pop(notify_t *n, notify_note_t *out)
          * receive path does not run while the layer above works) */
         memset(&m, 0, sizeof m);
         m.pdu.vbs = n->vbs;
-        m.pdu.cap = NOTIFY_MAX_VB;
+        m.pdu.cap = RECEIVER_MAX_VB;
         rc = e->scoped ? pdu_scoped_decode(&m, data, e->len) : pdu_msg_decode(&m, data, e->len);
         if (rc < 0) { /* checked on arrival: cannot happen */
             mp_stats(n->mp)->snmpInASNParseErrs++;
@@ -497,9 +497,9 @@ notify_pop(notify_t *n, notify_note_t *out)
         out->reply = e->rlen ? data + e->len : NULL;
         out->reply_len = e->rlen;
         out->pdu = m.pdu;
-        out->pdu.cap = NOTIFY_MAX_VB + 5;
+        out->pdu.cap = RECEIVER_MAX_VB + 5;
         if (m.pdu.type == MW_PDU_TRAPV1) /* agent_addr is pointed at: convert in out */
-            notify_v1_to_v2(&out->pdu, m.community, m.community_len, n->conv, sizeof n->conv);
+            receiver_v1_to_v2(&out->pdu, m.community, m.community_len, n->conv, sizeof n->conv);
         n->st.handled++;
         return 1;
     }
@@ -518,7 +518,7 @@ put_be32(uint8_t *p, uint32_t v)
 }
 
 int
-notify_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32])
+receiver_content_id(const uint8_t *sender, size_t sender_len, const mw_pdu_t *pdu, uint8_t out[32])
 {
     size_t nvb = pdu->nvb, k = 0;
     crypto_iov_t *iov = malloc((4 + 3 * nvb) * sizeof *iov);
@@ -570,7 +570,7 @@ cleanup:
 /* --- receive --------------------------------------------------------------- */
 
 static int
-community_ok(const notify_t *n, const uint8_t *c, uint32_t len)
+community_ok(const receiver_t *n, const uint8_t *c, uint32_t len)
 {
     for (int i = 0; i < n->ncommunities; i++)
         if (n->community_len[i] == len && memcmp(n->communities[i], c, len) == 0)
@@ -601,16 +601,16 @@ fill_entry(nentry_t *e, int listener, const struct sockaddr *from, socklen_t fro
 
 /* The answer to the datagram in process: on_rx sends it. */
 static void
-set_reply(notify_t *n, const uint8_t *p, size_t len)
+set_reply(receiver_t *n, const uint8_t *p, size_t len)
 {
     n->reply = p;
     n->reply_len = len;
 }
 
 /* An inform's Response: sent now, or (defer_informs) kept with the
- * notification for notify_answer once the layer above has kept it. */
+ * notification for receiver_answer once the layer above has kept it. */
 static void
-answer_or_defer(notify_t *n, const uint8_t *p, size_t len, const uint8_t **deferred,
+answer_or_defer(receiver_t *n, const uint8_t *p, size_t len, const uint8_t **deferred,
                 size_t *deferred_len)
 {
     if (n->defer_informs) {
@@ -623,13 +623,13 @@ answer_or_defer(notify_t *n, const uint8_t *p, size_t len, const uint8_t **defer
 }
 
 void
-notify_defer_informs(notify_t *n, int on)
+receiver_defer_informs(receiver_t *n, int on)
 {
     n->defer_informs = on != 0;
 }
 
 int
-notify_answer(notify_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
+receiver_answer(receiver_t *n, int listener, const struct sockaddr *to, socklen_t tolen,
               const uint8_t *reply, size_t len)
 {
     if (listener < 0 || listener >= n->nlisten || !n->listen[listener].sock)
@@ -658,7 +658,7 @@ v2_shape_ok(const mw_pdu_t *pdu)
 /* A v1/v2c message, decoded by message processing: the PDU must be a
  * notification of its version, the community one of ours. */
 static void
-rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
+rx_community(receiver_t *n, int listener, const uint8_t *buf, size_t len,
              const struct sockaddr *from, socklen_t fromlen, mw_msg_t *m)
 {
     int t = m->pdu.type;
@@ -702,7 +702,7 @@ rx_community(notify_t *n, int listener, const uint8_t *buf, size_t len,
  * its level says, from a sender whose engine is authoritative (a trap) or
  * to this receiver's engine (an inform). */
 static void
-rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
+rx_v3(receiver_t *n, int listener, const uint8_t *buf, size_t len,
       const struct sockaddr *from, socklen_t fromlen, mw_msg_t *m, const mp_in_t *in)
 {
     if (m->pdu.type != MW_PDU_TRAPV2 && m->pdu.type != MW_PDU_INFORM) {
@@ -745,8 +745,8 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
         fill_entry(e, listener, from, fromlen, MW_V3);
         e->scoped = m->encrypted != NULL;
         e->msg_id = m->msg_id;
-        e->sec_level = in->level == MP_AUTHPRIV ? NOTIFY_AUTHPRIV
-                     : in->level == MP_AUTHNOPRIV ? NOTIFY_AUTHNOPRIV : NOTIFY_NOAUTH;
+        e->sec_level = in->level == MP_AUTHPRIV ? RECEIVER_AUTHPRIV
+                     : in->level == MP_AUTHNOPRIV ? RECEIVER_AUTHNOPRIV : RECEIVER_NOAUTH;
         e->user_len = (uint8_t)m->user_len;
         memcpy(e->user, m->user, m->user_len);
         e->eid_len = (uint8_t)m->engine_id_len;
@@ -755,7 +755,7 @@ rx_v3(notify_t *n, int listener, const uint8_t *buf, size_t len,
 }
 
 int
-notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
+receiver_process(receiver_t *n, int listener, const uint8_t *buf, size_t len,
                const struct sockaddr *from, socklen_t fromlen, const uint8_t **reply,
                size_t *reply_len)
 {
@@ -764,11 +764,11 @@ notify_process(notify_t *n, int listener, const uint8_t *buf, size_t len,
     mp_in_t in;
     n->reply = NULL;
     n->reply_len = 0;
-    if (listener < 0 || listener >= NOTIFY_MAX_LISTEN)
+    if (listener < 0 || listener >= RECEIVER_MAX_LISTEN)
         listener = 0;
     memset(&m, 0, sizeof m);
     m.pdu.vbs = n->vbs;
-    m.pdu.cap = NOTIFY_MAX_VB;
+    m.pdu.cap = RECEIVER_MAX_VB;
     switch (mp_receive(n->mp, buf, len, &m, n->enc, ENC_CAP, &in)) {
     case MP_COMMUNITY:
         rx_community(n, listener, buf, len, from, fromlen, &m);
@@ -800,21 +800,21 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len, const struct sockaddr *from
       socklen_t fromlen, void *arg)
 {
     nlisten_t *l = arg;
-    notify_t *n = l->n;
+    receiver_t *n = l->n;
     const uint8_t *reply;
     size_t reply_len;
     (void)s;
-    notify_process(n, l->index, buf, len, from, fromlen, &reply, &reply_len);
+    receiver_process(n, l->index, buf, len, from, fromlen, &reply, &reply_len);
     if (reply && udp_send(l->sock, from, fromlen, reply, reply_len) < 0)
         n->st.send_errors++;
 }
 
 int
-notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len, int *sys_err)
+receiver_listen(receiver_t *n, const struct sockaddr *addr, socklen_t len, int *sys_err)
 {
     int err = 0;
     *sys_err = 0;
-    if (n->nlisten >= NOTIFY_MAX_LISTEN)
+    if (n->nlisten >= RECEIVER_MAX_LISTEN)
         return MW_ETOOMANY;
     if (!n->base) {
         *sys_err = EINVAL;
@@ -833,13 +833,13 @@ notify_listen(notify_t *n, const struct sockaddr *addr, socklen_t len, int *sys_
 }
 
 int
-notify_nlisteners(const notify_t *n)
+receiver_nlisteners(const receiver_t *n)
 {
     return n->nlisten;
 }
 
 int
-notify_local_addr(const notify_t *n, int i, struct sockaddr_storage *ss, socklen_t *len)
+receiver_local_addr(const receiver_t *n, int i, struct sockaddr_storage *ss, socklen_t *len)
 {
     if (i < 0 || i >= n->nlisten)
         return MW_EINVAL;
@@ -847,7 +847,7 @@ notify_local_addr(const notify_t *n, int i, struct sockaddr_storage *ss, socklen
 }
 
 void
-notify_stats(const notify_t *n, notify_stats_t *st)
+receiver_stats(const receiver_t *n, receiver_stats_t *st)
 {
     *st = n->st;
     st->dropped_socket = 0;

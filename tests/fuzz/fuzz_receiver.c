@@ -1,8 +1,8 @@
-/* fuzz_notify.c - libFuzzer target for the notification receiver's whole
- * path: notify_process (src/app/mp.c: version, security model, USM user,
+/* fuzz_receiver.c - libFuzzer target for the notification receiver's whole
+ * path: receiver_process (src/app/mp.c: version, security model, USM user,
  * digest, timeliness for informs and for traps, decryption, Reports; then
- * src/app/notify.c: community, PDU type, the v2 form, the queue, the
- * answers to informs), then notify_pop and notify_decode on what was
+ * src/app/receiver.c: community, PDU type, the v2 form, the queue, the
+ * answers to informs), then receiver_pop and receiver_decode on what was
  * queued, as moonwalk.trapd takes it.
  *
  * The receiver is made once, with a fixed configuration: community
@@ -23,7 +23,7 @@
  *      receiver's engine (informs), so that it is in the time window.
  * Checks: every datagram lands in exactly one counter; every reply decodes
  * as a message; every queued notification decodes again with
- * notify_decode, with as many varbinds, sysUpTime.0 and snmpTrapOID.0
+ * receiver_decode, with as many varbinds, sysUpTime.0 and snmpTrapOID.0
  * first (v1 traps converted). */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "../../src/app/notify.h"
+#include "../../src/app/receiver.h"
 #include "../../src/usm/usm_msg.h"
 
 #define NVB 256
@@ -40,7 +40,7 @@
 #define CHECK(cond)                                                         \
     do {                                                                    \
         if (!(cond)) {                                                      \
-            fprintf(stderr, "fuzz_notify: check failed at line %d: %s\n",   \
+            fprintf(stderr, "fuzz_receiver: check failed at line %d: %s\n",   \
                     __LINE__, #cond);                                       \
             abort();                                                        \
         }                                                                   \
@@ -63,9 +63,9 @@ static const struct {
 };
 #define NUSERS (sizeof USERS / sizeof *USERS)
 
-static notify_t *rx;
+static receiver_t *rx;
 static struct sockaddr_in from;
-static mw_varbind_t vbs[NVB], vbs2[NVB], dvbs[NOTIFY_MAX_VB + 5];
+static mw_varbind_t vbs[NVB], vbs2[NVB], dvbs[RECEIVER_MAX_VB + 5];
 static uint8_t buf[BUF_CAP], conv[1024];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -74,18 +74,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    notify_config_t cfg = { .queue_max = 64, .queue_bytes = 1 << 20, .engines_max = 4 };
+    receiver_config_t cfg = { .queue_max = 64, .queue_bytes = 1 << 20, .engines_max = 4 };
     (void)argc;
     (void)argv;
-    rx = notify_new(NULL, &cfg);
+    rx = receiver_new(NULL, &cfg);
     CHECK(rx != NULL);
-    CHECK(notify_add_community(rx, (const uint8_t *)"public", 6) == 0);
+    CHECK(receiver_add_community(rx, (const uint8_t *)"public", 6) == 0);
     for (size_t i = 0; i < NUSERS; i++) {
-        CHECK(notify_add_user(rx, USERS[i].name, strlen(USERS[i].name), usm_auth_parse(USERS[i].auth),
+        CHECK(receiver_add_user(rx, USERS[i].name, strlen(USERS[i].name), usm_auth_parse(USERS[i].auth),
                               USERS[i].apass, strlen(USERS[i].apass), usm_priv_parse(USERS[i].priv),
                               USERS[i].ppass, strlen(USERS[i].ppass)) == 0);
     }
-    CHECK(notify_set_engine(rx, EID, sizeof EID, 3) == 0);
+    CHECK(receiver_set_engine(rx, EID, sizeof EID, 3) == 0);
     from.sin_family = AF_INET;
     from.sin_port = htons(40000);
     from.sin_addr.s_addr = htonl(0x7f000001);
@@ -93,7 +93,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static uint64_t
-counted(const notify_stats_t *st)
+counted(const receiver_stats_t *st)
 {
     return st->received + st->dropped_queue + st->mp.snmpInASNParseErrs + st->mp.snmpInvalidMsgs
         + st->mp.snmpInBadVersions + st->wrong_pdu + st->malformed + st->auth_failures
@@ -105,12 +105,12 @@ run(const uint8_t *data, size_t size)
 {
     const uint8_t *reply;
     size_t reply_len;
-    notify_stats_t st;
-    notify_note_t nt;
+    receiver_stats_t st;
+    receiver_note_t nt;
     mw_msg_t m;
 
-    notify_process(rx, 0, data, size, (const struct sockaddr *)&from, sizeof from, &reply, &reply_len);
-    notify_stats(rx, &st);
+    receiver_process(rx, 0, data, size, (const struct sockaddr *)&from, sizeof from, &reply, &reply_len);
+    receiver_stats(rx, &st);
     CHECK(st.mp.snmpInPkts == counted(&st));
     CHECK(st.auth_failures == st.mp.snmpInBadCommunityNames + st.mp.usmStatsUnknownUserNames
           + st.mp.usmStatsUnsupportedSecLevels + st.mp.usmStatsWrongDigests
@@ -124,7 +124,7 @@ run(const uint8_t *data, size_t size)
         CHECK(pdu_msg_decode(&m, reply, reply_len) == 0);
         CHECK(m.pdu.type == MW_PDU_RESPONSE || m.pdu.type == MW_PDU_REPORT || m.encrypted);
     }
-    while (notify_pop(rx, &nt)) {
+    while (receiver_pop(rx, &nt)) {
         mw_pdu_t pdu;
         CHECK(nt.pdu.nvb >= 2);
         CHECK(nt.pdu.vbs[0].oid_len == sizeof OID_SYSUPTIME0
@@ -134,8 +134,8 @@ run(const uint8_t *data, size_t size)
         CHECK(nt.pdu.vbs[1].val.type == MW_T_OID);
         memset(&pdu, 0, sizeof pdu);
         pdu.vbs = dvbs;
-        pdu.cap = NOTIFY_MAX_VB + 5;
-        CHECK(notify_decode(nt.raw, nt.raw_len, &pdu, conv, sizeof conv) == 0);
+        pdu.cap = RECEIVER_MAX_VB + 5;
+        CHECK(receiver_decode(nt.raw, nt.raw_len, &pdu, conv, sizeof conv) == 0);
         CHECK(pdu.nvb == nt.pdu.nvb);
     }
 }
@@ -165,8 +165,8 @@ resign(const uint8_t *data, size_t size, int own_time, uint8_t **out, size_t *ou
     if (own_time) {
         if (m.engine_id_len != sizeof EID || memcmp(m.engine_id, EID, sizeof EID) != 0)
             return 0;
-        m.engine_boots = notify_engine_boots(rx);
-        m.engine_time = notify_engine_time(rx);
+        m.engine_boots = receiver_engine_boots(rx);
+        m.engine_time = receiver_engine_time(rx);
     }
     if (m.encrypted) { /* the encrypted octets, taken as the plaintext */
         mw_msg_t s;

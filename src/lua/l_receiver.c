@@ -1,4 +1,4 @@
-/* l_notify.c - the notification receiver for Lua (moonwalk.trapd builds
+/* l_receiver.c - the notification receiver for Lua (moonwalk.trapd builds
  * on it).
  *
  *   r = core.receiver{ queue = N, queue_bytes = B, engines = E }
@@ -20,16 +20,16 @@
 
 #include "mwlua.h"
 #include "l_call.h"
-#include "../app/notify.h"
+#include "../app/receiver.h"
 #include "l_snmpengine.h"
 #include "../net/udp.h"
 
 #define RECEIVER_MT "moonwalk.receiver"
 
-int mwl_notify_open(lua_State *L);
+int mwl_receiver_open(lua_State *L);
 
 typedef struct {
-    notify_t *n;      /* owned */
+    receiver_t *n;      /* owned */
     lua_State *L;     /* main thread */
     int fnref;        /* ready callback */
 } lrecv_t;
@@ -48,7 +48,7 @@ l_recv_close(lua_State *L)
 {
     lrecv_t *r = luaL_checkudata(L, 1, RECEIVER_MT);
     if (r->n) {
-        notify_free(r->n);
+        receiver_free(r->n);
         r->n = NULL;
     }
     if (r->fnref != LUA_NOREF) {
@@ -73,7 +73,7 @@ opt_field(lua_State *L, int t, const char *k, lua_Integer def)
 static int
 l_receiver(lua_State *L)
 {
-    notify_config_t cfg;
+    receiver_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
@@ -91,7 +91,7 @@ l_receiver(lua_State *L)
     r->fnref = LUA_NOREF;
     r->L = mwl_main_thread(L);
     luaL_setmetatable(L, RECEIVER_MT);
-    r->n = notify_new(mwl_event_base(L), &cfg);
+    r->n = receiver_new(mwl_event_base(L), &cfg);
     if (!r->n)
         return luaL_error(L, "out of memory");
     return 1;
@@ -114,7 +114,7 @@ l_recv_listen(lua_State *L)
         return 2;
     }
     int err;
-    int rc = notify_listen(r->n, (struct sockaddr *)&ss, len, &err);
+    int rc = receiver_listen(r->n, (struct sockaddr *)&ss, len, &err);
     if (rc < 0) {
         lua_pushnil(L);
         lua_pushfstring(L, "cannot listen on %s: %s", spec,
@@ -134,7 +134,7 @@ l_recv_local_addr(lua_State *L)
     struct sockaddr_storage ss;
     socklen_t len;
     char buf[80];
-    if (notify_local_addr(r->n, i, &ss, &len) < 0)
+    if (receiver_local_addr(r->n, i, &ss, &len) < 0)
         return luaL_argerror(L, 2, "no such listener");
     udp_format_addr((struct sockaddr *)&ss, buf, sizeof buf);
     lua_pushstring(L, buf);
@@ -149,7 +149,7 @@ l_recv_community(lua_State *L)
     lrecv_t *r = check_recv(L, 1);
     size_t n;
     const char *c = luaL_checklstring(L, 2, &n);
-    if (notify_add_community(r->n, (const uint8_t *)c, n) < 0)
+    if (receiver_add_community(r->n, (const uint8_t *)c, n) < 0)
         return luaL_error(L, "too many communities");
     return 0;
 }
@@ -170,7 +170,7 @@ l_recv_user(lua_State *L)
         return luaL_argerror(L, 3, lua_pushfstring(L, "unknown authentication protocol '%s'", an));
     if (p < 0)
         return luaL_argerror(L, 5, lua_pushfstring(L, "unknown privacy protocol '%s'", pn));
-    int rc = notify_add_user(r->n, name, nl, (usm_auth_t)a, ap, al, (usm_priv_t)p, pp, pl);
+    int rc = receiver_add_user(r->n, name, nl, (usm_auth_t)a, ap, al, (usm_priv_t)p, pp, pl);
     if (rc < 0) {
         lua_pushnil(L);
         if (rc == MW_EINVAL && ((a != USM_AUTH_NONE && al < USM_MIN_PASS)
@@ -197,13 +197,13 @@ l_recv_engine(lua_State *L)
         const char *e = luaL_checklstring(L, 2, &n);
         lua_Integer boots = luaL_optinteger(L, 3, 1);
         luaL_argcheck(L, boots >= 0 && boots <= INT32_MAX, 3, "boots out of range");
-        if (notify_set_engine(r->n, (const uint8_t *)e, n, (int32_t)boots) < 0)
+        if (receiver_set_engine(r->n, (const uint8_t *)e, n, (int32_t)boots) < 0)
             return luaL_argerror(L, 2, "engine ID must be 5 to 32 octets");
     }
-    size_t n = notify_engine_id(r->n, eid, sizeof eid);
+    size_t n = receiver_engine_id(r->n, eid, sizeof eid);
     lua_pushlstring(L, (const char *)eid, n);
-    lua_pushinteger(L, notify_engine_boots(r->n));
-    lua_pushinteger(L, notify_engine_time(r->n));
+    lua_pushinteger(L, receiver_engine_boots(r->n));
+    lua_pushinteger(L, receiver_engine_time(r->n));
     return 3;
 }
 
@@ -214,14 +214,14 @@ l_recv_local_engine(lua_State *L)
 {
     lrecv_t *r = check_recv(L, 1);
     if (!lua_isnoneornil(L, 2)
-        && notify_use_engine(r->n, mwl_snmpengine_check(L, 2)) < 0)
+        && receiver_use_engine(r->n, mwl_snmpengine_check(L, 2)) < 0)
         return luaL_argerror(L, 2, "engine not started");
-    mwl_snmpengine_push(L, notify_engine(r->n));
+    mwl_snmpengine_push(L, receiver_engine(r->n));
     return 1;
 }
 
 static void
-on_ready(notify_t *n, void *arg)
+on_ready(receiver_t *n, void *arg)
 {
     lrecv_t *r = arg;
     lua_State *L = r->L;
@@ -243,8 +243,8 @@ l_recv_on_ready(lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, r->fnref);
     lua_pushvalue(L, 2);
     r->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
-    notify_set_ready(r->n, on_ready, r);
-    notify_kick(r->n);
+    receiver_set_ready(r->n, on_ready, r);
+    receiver_kick(r->n);
     return 0;
 }
 
@@ -267,7 +267,7 @@ l_recv_process(lua_State *L)
     int fam = udp_parse_peer(spec, host, sizeof host, &port, 162);
     if (fam < 0 || udp_literal_addr(host, port, fam, &ss, &len) < 0)
         return luaL_argerror(L, 3, "a literal [udp:|udp6:]addr[:port] is needed");
-    notify_process(r->n, 0, buf, n, (struct sockaddr *)&ss, len, &reply, &rlen);
+    receiver_process(r->n, 0, buf, n, (struct sockaddr *)&ss, len, &reply, &rlen);
     if (!reply)
         return 0;
     lua_pushlstring(L, (const char *)reply, rlen);
@@ -277,14 +277,14 @@ l_recv_process(lua_State *L)
 static int
 l_recv_kick(lua_State *L)
 {
-    notify_kick(check_recv(L, 1)->n);
+    receiver_kick(check_recv(L, 1)->n);
     return 0;
 }
 
 static int
 l_recv_pending(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)notify_pending(check_recv(L, 1)->n));
+    lua_pushinteger(L, (lua_Integer)receiver_pending(check_recv(L, 1)->n));
     return 1;
 }
 
@@ -409,7 +409,7 @@ format_ipv4(const uint8_t *a, char *out)
 /* Pushes the notification as a table (see moonwalk.trapd). Runs as pop,
  * whose upvalues are the keys. */
 static void
-push_note(lua_State *L, const notify_note_t *nt)
+push_note(lua_State *L, const receiver_note_t *nt)
 {
     char host[INET6_ADDRSTRLEN];
     const mw_pdu_t *pdu = &nt->pdu;
@@ -436,8 +436,8 @@ push_note(lua_State *L, const notify_note_t *nt)
     put(L, t, K_TIME);
     if (nt->version == MW_V3) {
         put_str(L, t, K_USER, nt->user, nt->user_len);
-        lua_pushvalue(L, UP(nt->sec_level == NOTIFY_AUTHPRIV ? K_AUTHPRIV
-                            : nt->sec_level == NOTIFY_AUTHNOPRIV ? K_AUTHNOPRIV : K_NOAUTH));
+        lua_pushvalue(L, UP(nt->sec_level == RECEIVER_AUTHPRIV ? K_AUTHPRIV
+                            : nt->sec_level == RECEIVER_AUTHNOPRIV ? K_AUTHNOPRIV : K_NOAUTH));
         put(L, t, K_SECURITY_LEVEL);
         mwl_push_hex(L, nt->engine_id, nt->engine_id_len);
         put(L, t, K_ENGINE_ID);
@@ -479,11 +479,11 @@ push_note(lua_State *L, const notify_note_t *nt)
 
 /* Upvalue K_EXTRA of note_index: where raw is decoded. */
 typedef struct {
-    mw_varbind_t vbs[NOTIFY_MAX_VB + 5];
+    mw_varbind_t vbs[RECEIVER_MAX_VB + 5];
     uint8_t conv[1024];
 } decode_scratch_t;
 
-/* n.dedup_id: the notification's content identity (notify_content_id)
+/* n.dedup_id: the notification's content identity (receiver_content_id)
  * in hex, with the sender taken from the table: engine_id for v3, else
  * source. Kept in n. */
 static int
@@ -497,7 +497,7 @@ push_dedup_id(lua_State *L, const mw_pdu_t *pdu)
     lua_pushvalue(L, UP(v3 ? K_ENGINE_ID : K_SOURCE));
     lua_rawget(L, 1);
     const char *sender = lua_tolstring(L, -1, &slen);
-    if (notify_content_id((const uint8_t *)(sender ? sender : ""), sender ? slen : 0, pdu, id) < 0)
+    if (receiver_content_id((const uint8_t *)(sender ? sender : ""), sender ? slen : 0, pdu, id) < 0)
         return luaL_error(L, "out of memory");
     mwl_push_hex(L, id, 16);
     lua_pushliteral(L, "dedup_id");
@@ -529,8 +529,8 @@ note_index(lua_State *L)
         return 0;
     memset(&pdu, 0, sizeof pdu);
     pdu.vbs = ds->vbs;
-    pdu.cap = NOTIFY_MAX_VB + 5;
-    if (notify_decode((const uint8_t *)raw, len, &pdu, ds->conv, sizeof ds->conv) < 0)
+    pdu.cap = RECEIVER_MAX_VB + 5;
+    if (receiver_decode((const uint8_t *)raw, len, &pdu, ds->conv, sizeof ds->conv) < 0)
         return luaL_error(L, "notification bytes do not decode");
     if (want_id)
         return push_dedup_id(L, &pdu);
@@ -569,8 +569,8 @@ static int
 l_recv_pop(lua_State *L)
 {
     lrecv_t *r = check_recv(L, 1);
-    notify_note_t nt;
-    if (!notify_pop(r->n, &nt))
+    receiver_note_t nt;
+    if (!receiver_pop(r->n, &nt))
         return 0;
     push_note(L, &nt);
     return 1;
@@ -591,7 +591,7 @@ static int
 l_recv_defer_informs(lua_State *L)
 {
     lrecv_t *r = check_recv(L, 1);
-    notify_defer_informs(r->n, lua_toboolean(L, 2));
+    receiver_defer_informs(r->n, lua_toboolean(L, 2));
     return 0;
 }
 
@@ -622,7 +622,7 @@ l_recv_answer(lua_State *L)
         lua_pushliteral(L, "not a deferred inform");
         return 2;
     }
-    if (notify_answer(r->n, (int)listener - 1, (struct sockaddr *)&ss, sslen,
+    if (receiver_answer(r->n, (int)listener - 1, (struct sockaddr *)&ss, sslen,
                       (const uint8_t *)reply, len) < 0) {
         lua_pushnil(L);
         lua_pushliteral(L, "cannot send the Response");
@@ -636,8 +636,8 @@ static int
 l_recv_stats(lua_State *L)
 {
     lrecv_t *r = check_recv(L, 1);
-    notify_stats_t st;
-    notify_stats(r->n, &st);
+    receiver_stats_t st;
+    receiver_stats(r->n, &st);
     lua_createtable(L, 0, 45);
     mwl_push_mp_stats(L, &st.mp);
 #define F(x) set_int(L, #x, (lua_Integer)st.x)
@@ -702,7 +702,7 @@ static const luaL_Reg recv_methods[] = {
 };
 
 int
-mwl_notify_open(lua_State *L)
+mwl_receiver_open(lua_State *L)
 {
     if (luaL_newmetatable(L, RECEIVER_MT)) {
         lua_pushcfunction(L, l_recv_close);

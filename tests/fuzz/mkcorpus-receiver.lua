@@ -1,16 +1,16 @@
--- Seeds for fuzz_notify in tests/fuzz/corpus/notify-*.bin: notifications
+-- Seeds for fuzz_receiver in tests/fuzz/corpus/notify-*.bin: notifications
 -- as net-snmp's snmptrap and snmpinform send them (v1, v2c, v3 at every
--- level, for the users fuzz_notify.c configures), a v3 discovery probe,
+-- level, for the users fuzz_receiver.c configures), a v3 discovery probe,
 -- and messages moonwalk encodes (responses to informs, reports, a trap
 -- signed for the receiver's own engine, v2 traps without sysUpTime.0 or
 -- snmpTrapOID.0). Run from the repository root after make:
---   build/moonwalk run tests/fuzz/mkcorpus-notify.lua
+--   build/moonwalk run tests/fuzz/mkcorpus-receiver.lua
 local mw = require "moonwalk"
 local core = require "moonwalk.core"
 
 local OUT = "tests/fuzz/corpus"
 local LINKDOWN = "1.3.6.1.6.3.1.1.5.3"
-local OWN = "8000000005aabbccdd"         -- the receiver's engine in fuzz_notify.c
+local OWN = "8000000005aabbccdd"         -- the receiver's engine in fuzz_receiver.c
 local SENDER = "80001f88800102030405"    -- a sending engine
 local A, P = "authpass123", "privpass123"
 
@@ -27,7 +27,7 @@ mw.run(function()
   -- runs a net-snmp command at the socket; saves the first datagram
   local function capture(name, cmd)
     got = {}
-    os.execute(string.format("MIBS= SNMP_PERSISTENT_DIR=/tmp/mkcorpus-notify.$$ " .. cmd .. " >/dev/null 2>&1", port))
+    os.execute(string.format("MIBS= SNMP_PERSISTENT_DIR=/tmp/mkcorpus-receiver.$$ " .. cmd .. " >/dev/null 2>&1", port))
     for _ = 1, 100 do
       if #got > 0 then break end
       mw.sleep(0.01)
@@ -91,6 +91,6 @@ mw.run(function()
   v3("v3-trap-replayed", "trap", 3, ksender, { UP, TOID, NAME }, mw.fromhex(SENDER), 4, 10000)
   v3("v3-trap-no-trapoid", "trap", 0, nil, { UP, NAME }, mw.fromhex(SENDER))
   v3("v3-get-noauth", "get", 4, nil, { { oid = "1.3.6.1.2.1.1.5.0", type = "NULL" } })
-  os.execute("rm -rf /tmp/mkcorpus-notify.*")
+  os.execute("rm -rf /tmp/mkcorpus-receiver.*")
 end)
 print("notify seeds written to " .. OUT)
