@@ -179,6 +179,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg_init(&m, vbs);
     if (pdu_msg_decode(&m, data, size) != 0 || m.version != MW_V3)
         return 0;
+    /* a message of another security model decodes (its parameters are
+     * its own); USM refuses it whatever the keys */
+    if (m.sec_model != MW_SEC_MODEL_USM) {
+        FZ_CHECK(usm_msg_decode(NULL, &m, data, size, plain, sizeof plain) == MW_ENOTSUPP);
+        return 0;
+    }
     cur_ok = keys_for(m.user, m.user_len, m.engine_id, m.engine_id_len, &cur_keys) == 0;
     if (fz_resign(cur_lookup, data, size, signed_buf, sizeof signed_buf)) {
         data = signed_buf;
