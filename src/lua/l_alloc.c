@@ -13,8 +13,10 @@
  * the new pages are mapped at once (MADV_POPULATE_WRITE): the heap is
  * filled from the bottom up, so they would be touched one by one soon
  * after, and one call maps them for a fraction of what a page fault each
- * costs. Loading the modules of a one-shot command takes some 150 of
- * them (scripts/bench/startup).
+ * costs. Loading the modules of a one-shot command takes some 100 of
+ * them (scripts/bench/startup). That is for the start only: after the
+ * first POPULATE_MAX bytes a long-running process's heap, which grows and
+ * is trimmed again, takes its pages as it touches them.
  *
  * The memory limit (--max-memory). Every block Lua holds is counted, in
  * both builds. A block that would take the count past the limit is
@@ -68,16 +70,22 @@ size_class(size_t n)
 }
 
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && !defined(MW_PLAIN_MALLOC)
-static uintptr_t brk_seen; /* the program break after the last look */
+#define POPULATE_MAX ((uintptr_t)4 << 20)
+static uintptr_t brk_seen;  /* the program break after the last look */
+static uintptr_t populated; /* bytes mapped so far */
 
 static void
 heap_populate(void)
 {
+    if (populated >= POPULATE_MAX)
+        return;
     uintptr_t now = (uintptr_t)sbrk(0), pg = 4096;
     if (now > brk_seen && brk_seen) {
         uintptr_t lo = (brk_seen + pg - 1) & ~(pg - 1), hi = now & ~(pg - 1);
-        if (hi > lo)
+        if (hi > lo) {
             madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE); /* a hint: errors change nothing */
+            populated += hi - lo;
+        }
     }
     brk_seen = now;
 }
