@@ -238,6 +238,38 @@ NATS_FUNCS(NATS_PTR)
  * after the names above point at the loaded library. */
 #include <nats/adapters/libevent.h>
 
+static void
+events_finalized(struct event *ev, void *arg)
+{
+    (void)ev;
+    (void)arg;
+}
+
+/* natsLibevent_Attach, but a reconnect lets go of the old socket's events
+ * without waiting. The client calls it from its reconnect thread under the
+ * connection's lock; the adapter's event_free would wait there for a read
+ * or write callback the loop thread is running, and that callback
+ * (natsConnection_Process*Event) waits for the connection's lock: both
+ * threads stop for good, and the instance with them (its heartbeats too,
+ * so the others drop it). event_free_finalize frees them once no callback
+ * runs. */
+static natsStatus
+nats_attach(void **userData, void *loop, natsConnection *nc, natsSock socket)
+{
+    natsLibeventEvents *nle = *userData;
+    if (nle) {
+        if (nle->read) {
+            event_free_finalize(0, nle->read, events_finalized);
+            nle->read = NULL;
+        }
+        if (nle->write) {
+            event_free_finalize(0, nle->write, events_finalized);
+            nle->write = NULL;
+        }
+    }
+    return natsLibevent_Attach(userData, loop, nc, socket);
+}
+
 #define NATS_STR_(x) #x
 #define NATS_STR(x) NATS_STR_(x)
 #define NATS_SONAME "libnats.so." NATS_STR(NATS_VERSION_MAJOR) "." NATS_STR(NATS_VERSION_MINOR)
@@ -574,7 +606,7 @@ worker_options(lcluster_t *c, struct event_base *base)
     if (s == NATS_OK)
         s = natsOptions_SetServers(c->opts, (const char **)c->servers, c->nservers);
     if (s == NATS_OK)
-        s = natsOptions_SetEventLoop(c->opts, base, natsLibevent_Attach, natsLibevent_Read,
+        s = natsOptions_SetEventLoop(c->opts, base, nats_attach, natsLibevent_Read,
                                      natsLibevent_Write, natsLibevent_Detach);
     if (s == NATS_OK)
         s = natsOptions_SetMaxReconnect(c->opts, -1);
