@@ -513,8 +513,8 @@ l_decode_scoped(lua_State *L)
     return 1;
 }
 
-static lua_Integer
-opt_int_field(lua_State *L, int t, const char *k, lua_Integer def)
+lua_Integer
+mwl_opt_intfield(lua_State *L, int t, const char *k, lua_Integer def)
 {
     lua_Integer v;
     lua_getfield(L, t, k);
@@ -608,13 +608,13 @@ read_pdu(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena)
         luaL_error(L, "unknown PDU type \"%s\"", type);
     lua_pop(L, 1);
     pdu->type = (uint8_t)tag;
-    pdu->request_id = (int32_t)opt_int_field(L, t, "request_id", 0);
+    pdu->request_id = (int32_t)mwl_opt_intfield(L, t, "request_id", 0);
     if (tag == MW_PDU_GETBULK) {
-        pdu->error_status = (int32_t)opt_int_field(L, t, "non_repeaters", 0);
-        pdu->error_index = (int32_t)opt_int_field(L, t, "max_repetitions", 10);
+        pdu->error_status = (int32_t)mwl_opt_intfield(L, t, "non_repeaters", 0);
+        pdu->error_index = (int32_t)mwl_opt_intfield(L, t, "max_repetitions", 10);
     } else {
-        pdu->error_status = (int32_t)opt_int_field(L, t, "error_status", 0);
-        pdu->error_index = (int32_t)opt_int_field(L, t, "error_index", 0);
+        pdu->error_status = (int32_t)mwl_opt_intfield(L, t, "error_status", 0);
+        pdu->error_index = (int32_t)mwl_opt_intfield(L, t, "error_index", 0);
     }
     if (tag == MW_PDU_TRAPV1) {
         oid_t o;
@@ -632,9 +632,9 @@ read_pdu(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena)
         if (inet_pton(AF_INET, luaL_optstring(L, -1, "0.0.0.0"), pdu->agent_addr) != 1)
             luaL_error(L, "bad agent_addr");
         lua_pop(L, 1);
-        pdu->generic_trap = (int32_t)opt_int_field(L, t, "generic_trap", 0);
-        pdu->specific_trap = (int32_t)opt_int_field(L, t, "specific_trap", 0);
-        pdu->timestamp = (uint32_t)opt_int_field(L, t, "timestamp", 0);
+        pdu->generic_trap = (int32_t)mwl_opt_intfield(L, t, "generic_trap", 0);
+        pdu->specific_trap = (int32_t)mwl_opt_intfield(L, t, "specific_trap", 0);
+        pdu->timestamp = (uint32_t)mwl_opt_intfield(L, t, "timestamp", 0);
     }
     lua_getfield(L, t, "varbinds");
     if (lua_istable(L, -1))
@@ -657,7 +657,7 @@ l_encode(lua_State *L)
 
     luaL_checktype(L, 1, LUA_TTABLE);
     memset(&m, 0, sizeof m);
-    m.version = (int32_t)opt_int_field(L, 1, "version", MW_V2C);
+    m.version = (int32_t)mwl_opt_intfield(L, 1, "version", MW_V2C);
 
     lua_getfield(L, 1, "pdu");
     int pdui = lua_gettop(L);
@@ -679,16 +679,16 @@ l_encode(lua_State *L)
         read_pdu(L, pdui, &m.pdu, arena);
 
     if (m.version == MW_V3) {
-        m.msg_id = (int32_t)opt_int_field(L, 1, "msg_id", 0);
-        m.msg_max_size = (int32_t)opt_int_field(L, 1, "msg_max_size", 65507);
-        m.msg_flags = (uint8_t)opt_int_field(L, 1, "msg_flags", 0);
-        m.sec_model = (int32_t)opt_int_field(L, 1, "sec_model", MW_SEC_MODEL_USM);
+        m.msg_id = (int32_t)mwl_opt_intfield(L, 1, "msg_id", 0);
+        m.msg_max_size = (int32_t)mwl_opt_intfield(L, 1, "msg_max_size", 65507);
+        m.msg_flags = (uint8_t)mwl_opt_intfield(L, 1, "msg_flags", 0);
+        m.sec_model = (int32_t)mwl_opt_intfield(L, 1, "sec_model", MW_SEC_MODEL_USM);
         m.sec_params = opt_str_field(L, 1, "sec_params", &m.sec_params_len);
         m.engine_id = opt_str_field(L, 1, "engine_id", &m.engine_id_len);
-        m.engine_boots = (int32_t)opt_int_field(L, 1, "engine_boots", 0);
-        m.engine_time = (int32_t)opt_int_field(L, 1, "engine_time", 0);
+        m.engine_boots = (int32_t)mwl_opt_intfield(L, 1, "engine_boots", 0);
+        m.engine_time = (int32_t)mwl_opt_intfield(L, 1, "engine_time", 0);
         m.user = opt_str_field(L, 1, "user", &m.user_len);
-        m.auth_params_len = (uint32_t)opt_int_field(L, 1, "auth_params_len", 12);
+        m.auth_params_len = (uint32_t)mwl_opt_intfield(L, 1, "auth_params_len", 12);
         m.priv_params = opt_str_field(L, 1, "priv_params", &m.priv_params_len);
         m.context_engine_id = opt_str_field(L, 1, "context_engine_id", &m.context_engine_id_len);
         m.context_name = opt_str_field(L, 1, "context_name", &m.context_name_len);

@@ -58,16 +58,6 @@ l_recv_close(lua_State *L)
     return 0;
 }
 
-static lua_Integer
-opt_field(lua_State *L, int t, const char *k, lua_Integer def)
-{
-    lua_Integer v;
-    lua_getfield(L, t, k);
-    v = luaL_optinteger(L, -1, def);
-    lua_pop(L, 1);
-    return v;
-}
-
 /* receiver{ queue = entries, queue_bytes = bytes, engines = sending engines
  * whose boots and time are kept } */
 static int
@@ -77,10 +67,10 @@ l_receiver(lua_State *L)
     memset(&cfg, 0, sizeof cfg);
     if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
-        lua_Integer q = opt_field(L, 1, "queue", 0), b = opt_field(L, 1, "queue_bytes", 0);
+        lua_Integer q = mwl_opt_intfield(L, 1, "queue", 0), b = mwl_opt_intfield(L, 1, "queue_bytes", 0);
         luaL_argcheck(L, q >= 0 && q <= 10000000, 1, "queue out of range");
         luaL_argcheck(L, b >= 0 && b <= ((lua_Integer)1 << 32), 1, "queue_bytes out of range");
-        lua_Integer e = opt_field(L, 1, "engines", 0);
+        lua_Integer e = mwl_opt_intfield(L, 1, "engines", 0);
         luaL_argcheck(L, e >= 0 && e <= 10000000, 1, "engines out of range");
         cfg.queue_max = (size_t)q;
         cfg.queue_bytes = (size_t)b;

@@ -113,16 +113,6 @@ l_session_gc(lua_State *L)
     return 0;
 }
 
-static lua_Integer
-field_int(lua_State *L, int t, const char *k, lua_Integer def)
-{
-    lua_Integer v;
-    lua_getfield(L, t, k);
-    v = luaL_optinteger(L, -1, def);
-    lua_pop(L, 1);
-    return v;
-}
-
 /* session{host=, port=, family="udp"|"udp6"|nil, version=0|1|3,
  *         community=, timeout_ms=, retries=} */
 static int
@@ -142,12 +132,12 @@ l_session_new(lua_State *L)
         return luaL_error(L, "host name too long");
     strcpy(s->host, host);
     lua_pop(L, 1);
-    s->port = (int)field_int(L, 1, "port", 161);
+    s->port = (int)mwl_opt_intfield(L, 1, "port", 161);
     lua_getfield(L, 1, "family");
     fam = luaL_optstring(L, -1, "");
     s->family = strcmp(fam, "udp6") == 0 ? AF_INET6 : strcmp(fam, "udp") == 0 ? AF_INET : AF_UNSPEC;
     lua_pop(L, 1);
-    s->version = (int)field_int(L, 1, "version", MW_V2C);
+    s->version = (int)mwl_opt_intfield(L, 1, "version", MW_V2C);
     lua_getfield(L, 1, "community");
     comm = luaL_optlstring(L, -1, "public", &clen);
     s->community = malloc(clen + 1);
@@ -156,8 +146,8 @@ l_session_new(lua_State *L)
     memcpy(s->community, comm, clen + 1);
     s->community_len = clen;
     lua_pop(L, 1);
-    s->timeout_ms = (uint32_t)field_int(L, 1, "timeout_ms", 1000);
-    s->retries = (int)field_int(L, 1, "retries", 5);
+    s->timeout_ms = (uint32_t)mwl_opt_intfield(L, 1, "timeout_ms", 1000);
+    s->retries = (int)mwl_opt_intfield(L, 1, "retries", 5);
     if (udp_literal_addr(s->host, s->port, s->family, &s->peer.ss, &s->peerlen) == 0)
         s->resolved = 1;
     return 1;
@@ -708,9 +698,9 @@ l_trap(lua_State *L)
         if (inet_pton(AF_INET, luaL_optstring(L, -1, "0.0.0.0"), m.pdu.agent_addr) != 1)
             return luaL_error(L, "bad agent_addr");
         lua_pop(L, 1);
-        m.pdu.generic_trap = (int32_t)field_int(L, 3, "generic_trap", 6);
-        m.pdu.specific_trap = (int32_t)field_int(L, 3, "specific_trap", 0);
-        m.pdu.timestamp = (uint32_t)field_int(L, 3, "timestamp", 0);
+        m.pdu.generic_trap = (int32_t)mwl_opt_intfield(L, 3, "generic_trap", 6);
+        m.pdu.specific_trap = (int32_t)mwl_opt_intfield(L, 3, "specific_trap", 0);
+        m.pdu.timestamp = (uint32_t)mwl_opt_intfield(L, 3, "timestamp", 0);
     }
     int rc = engine_send_oneway(s->le->eng, &s->peer.sa, s->peerlen, &m, s->sec);
     if (rc < 0) {

@@ -61,6 +61,9 @@ typedef struct {
 uint8_t *mwl_arena_alloc(mwl_arena_t *a, size_t n);
 
 int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
+/* the integer field k of the table at t, or def when it is nil (an error
+ * when it is something else) */
+lua_Integer mwl_opt_intfield(lua_State *L, int t, const char *k, lua_Integer def);
 
 /* The state of the moonwalk binary: Lua with moonwalk's allocator (small
  * blocks from size-class free lists); close it with mwl_closestate. */
