@@ -309,10 +309,14 @@ local function make_env(gen, path, args, view)
     end
   end
   env.coroutine = co
-  local score = {}
-  for k, v in pairs(core) do
-    if not HOST_ONLY[k] then score[k] = v end
+  local function without_knobs(t)
+    local out = {}
+    for k, v in pairs(t) do
+      if not HOST_ONLY[k] then out[k] = v end
+    end
+    return out
   end
+  local score = without_knobs(core)
   env.load = function(chunk, name, mode, e)
     return load(chunk, name, mode, e or env)
   end
@@ -326,25 +330,24 @@ local function make_env(gen, path, args, view)
   local libs = { debug = dbg, coroutine = co, string = env.string, table = env.table,
                  math = env.math, os = env.os, io = env.io, utf8 = env.utf8,
                  ["moonwalk.core"] = score, _G = env }
-  -- each binding's own table (moonwalk.core.<part>), without the knobs too
-  for name, part in pairs(package.loaded) do
-    if type(name) == "string" and name:find("^moonwalk%.core%.") and type(part) == "table" then
-      local p = {}
-      for k, v in pairs(part) do
-        if not HOST_ONLY[k] then p[k] = v end
-      end
-      libs[name] = p
-    end
+  -- a library the script sees; each binding's own table
+  -- (moonwalk.core.<part>) without the knobs too, copied when first asked
+  local function lib(name)
+    if libs[name] then return libs[name] end
+    local part = type(name) == "string" and name:find("^moonwalk%.core%.") and package.loaded[name]
+    if type(part) ~= "table" then return nil end
+    libs[name] = without_knobs(part)
+    return libs[name]
   end
   env.require = function(name)
     if name == "moonwalk" then return view end
-    if libs[name] then return libs[name] end
+    if lib(name) then return libs[name] end
     if name == "moonwalk.runtime" then error("moonwalk.runtime is not available to scripts", 2) end
     return require(name)
   end
   local loaded = setmetatable({}, { __index = function(_, k)
     if k == "moonwalk" then return view end
-    if libs[k] then return libs[k] end
+    if lib(k) then return libs[k] end
     if k == "moonwalk.runtime" then return nil end
     return package.loaded[k]
   end, __newindex = package.loaded })
