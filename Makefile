@@ -60,7 +60,7 @@ LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
-DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d $(B)/obj/sdlazy.d
+DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d $(B)/obj/sdlazy.d $(B)/obj/mlazy.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
@@ -107,16 +107,17 @@ BIN_OBJ := $(B)/obj/main.o $(B)/obj/embed.o $(B)/obj/gen/embed_mods.o
 # The binary links the archives of Lua (all of it: -rdynamic exports its
 # API to C modules a script requires), libevent, mbedTLS, libnl and
 # libproc2, which their -dev packages ship: a one-shot command then maps
-# and relocates libc and libm only, not 19 shared libraries (libproc2's
-# libsystemd and its six is opened on first use, src/sdlazy.c).
+# and relocates libc only, not 19 shared libraries (libproc2's libsystemd
+# and its six, and libm, are opened on first use: src/sdlazy.c,
+# src/mlazy.c).
 # STATIC=0 links the shared libraries instead. core.so, loaded by a
 # system lua5.4, always links them shared.
 ifeq ($(STATIC),0)
 BIN_LIBS = $(LUA_LIBS) $(LDLIBS_ALL)
 else
-BIN_OBJ += $(B)/obj/sdlazy.o
+BIN_OBJ += $(B)/obj/sdlazy.o $(B)/obj/mlazy.o
 BIN_LIBS = -Wl,-Bstatic -Wl,--whole-archive -llua$(LUAVER) -Wl,--no-whole-archive \
-	-levent_pthreads -levent $(TLS_LIBS) $(HOST_LIBS) -Wl,-Bdynamic -ldl -lpthread -lm
+	-levent_pthreads -levent $(TLS_LIBS) $(HOST_LIBS) -Wl,-Bdynamic -ldl -lpthread
 endif
 
 $(B)/moonwalk: $(BIN_OBJ) $(B)/libmoonwalk.a

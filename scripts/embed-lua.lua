@@ -1,8 +1,57 @@
 -- embed-lua.lua OUT.c ROOT FILE... : compiles each Lua module of the tree
--- to bytecode (debug information kept, so tracebacks keep their lines) and
--- writes a C file with a table of them, which the moonwalk binary's module
--- searcher (src/embed.c) serves before looking on disk. Run by make
--- with the same Lua 5.4 as the one the binary links.
+-- to bytecode and writes a C file with a table of them, which the moonwalk
+-- binary's module searcher (src/embed.c) serves before looking on disk.
+-- Run by make with the same Lua 5.4 as the one the binary links.
+--
+-- The bytecode keeps its line information, so that errors and tracebacks
+-- name file and line, but not the names of local variables and upvalues:
+-- loading those (a string each, interned) was two thirds of the time Lua
+-- spent reading the modules of a one-shot command. An error then says
+-- "attempt to index a nil value" where the source would add "(local 'x')".
+-- slim(dump): a Lua 5.4 binary chunk without the names of local variables
+-- and upvalues (line information kept)
+local function slim(s)
+  local pos, out = 1, {}
+  local function take(n) local v = s:sub(pos, pos + n - 1); pos = pos + n; return v end
+  local function put(v) out[#out + 1] = v end
+  local function size() -- varint, 7 bits per byte, last byte has 0x80
+    local start, x = pos, 0
+    repeat
+      local b = s:byte(pos); pos = pos + 1
+      x = (x << 7) | (b & 0x7f)
+    until b >= 0x80
+    return x, s:sub(start, pos - 1)
+  end
+  local function copysize() local n, raw = size(); put(raw); return n end
+  local function copystring() local n = copysize(); if n > 0 then put(take(n - 1)) end end
+  local function skipstring() local n = size(); if n > 0 then pos = pos + n - 1 end end
+  local function fn()
+    copystring()                 -- source
+    copysize(); copysize()       -- linedefined, lastlinedefined
+    put(take(3))                 -- numparams, is_vararg, maxstacksize
+    put(take(4 * copysize()))    -- code
+    for _ = 1, copysize() do     -- constants
+      local t = take(1); put(t)
+      t = t:byte()
+      if t == 0x03 or t == 0x13 then put(take(8))
+      elseif t == 0x04 or t == 0x14 then copystring() end
+    end
+    put(take(3 * copysize()))    -- upvalues: instack, idx, kind
+    for _ = 1, copysize() do fn() end -- protos
+    put(take(copysize()))        -- lineinfo
+    for _ = 1, copysize() do copysize(); copysize() end -- abslineinfo
+    for _ = 1, size() do skipstring(); size(); size() end -- locvars
+    put("\x80")
+    for _ = 1, size() do skipstring() end -- upvalue names
+    put("\x80")
+  end
+  assert(s:sub(1, 6) == "\x1bLua\x54\x00", "not a Lua 5.4 chunk")
+  put(take(4 + 2 + 6 + 3 + 8 + 8 + 1))
+  fn()
+  assert(pos == #s + 1, "trailing bytes")
+  return table.concat(out)
+end
+
 local out, root = arg[1], arg[2]
 local mods = {}
 for i = 3, #arg do
@@ -13,7 +62,7 @@ for i = 3, #arg do
   local src = f:read("a")
   f:close()
   local chunk = assert(load(src, "=" .. rel .. ".lua"))
-  mods[#mods + 1] = { name = name, chunkname = "=" .. rel .. ".lua", code = string.dump(chunk) }
+  mods[#mods + 1] = { name = name, chunkname = "=" .. rel .. ".lua", code = slim(string.dump(chunk)) }
 end
 table.sort(mods, function(a, b) return a.name < b.name end)
 local o = assert(io.open(out, "wb"))

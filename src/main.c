@@ -88,6 +88,12 @@ pmain(lua_State *L)
 {
     int argc = (int)lua_tointeger(L, 1);
     char **argv = lua_touserdata(L, 2);
+    /* While the modules load, nearly everything made stays: collecting
+     * then is marking the same tables and functions again each time the
+     * heap doubles. The collector waits for ten times the heap instead
+     * (pause 1000); moonwalk.cli sets the default pause (200) back once
+     * the command's modules are in, before the command runs. */
+    lua_gc(L, LUA_GCINC, 1000, 0, 0);
     luaL_openlibs(L);
     set_path(L);
     /* the modules built in, unless MOONWALK_LUADIR asks for other files */

@@ -60,6 +60,9 @@ function M.main(argv)
     end
     error(mod, 0)
   end
+  -- src/main.c let the collector wait while the modules loaded: the
+  -- command runs at the default pace
+  collectgarbage("incremental", 200)
   local args = table.move(argv, 2, #argv, 1, {})
   local rc = mod.main(args, cmd)
   io.stdout:flush()

@@ -110,7 +110,8 @@ mwl_push_value(lua_State *L, const mw_value_t *v)
  * the address of strings_key, so each Lua state has its own) so that
  * building a varbind table does no string hashing: [1]="oid", [2]="type",
  * [3]="value", [4]=the Varbind metatable (core.set_varbind_meta), [256+tag]=type
- * name, [OIDC_BASE+slot]=a cached OID string. */
+ * name (made the first time a type is seen), [OIDC_BASE+slot]=a cached OID
+ * string. */
 static const char strings_key = 0;
 
 /* OID strings of recent responses, by their BER: polling asks for the same
@@ -154,10 +155,6 @@ push_strings(lua_State *L)
     lua_rawseti(L, -2, 2);
     lua_pushliteral(L, "value");
     lua_rawseti(L, -2, 3);
-    for (int t = 0; t < 256; t++) {
-        lua_pushstring(L, mwl_type_name((uint8_t)t));
-        lua_rawseti(L, -2, 256 + t);
-    }
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &strings_key);
     oidc_clear(lua_topointer(L, -1));
@@ -209,7 +206,12 @@ push_varbind(lua_State *L, const mw_varbind_t *vb, int cached)
         push_oid_text(L, vb->oid, vb->oid_len);
     lua_rawset(L, -3);
     lua_rawgeti(L, st, 2);
-    lua_rawgeti(L, st, 256 + vb->val.type);
+    if (lua_rawgeti(L, st, 256 + vb->val.type) == LUA_TNIL) { /* its first time */
+        lua_pop(L, 1);
+        lua_pushstring(L, mwl_type_name(vb->val.type));
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, st, 256 + vb->val.type);
+    }
     lua_rawset(L, -3);
     lua_rawgeti(L, st, 3);
     mwl_push_value(L, &vb->val);

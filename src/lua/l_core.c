@@ -70,50 +70,69 @@ static const struct {
     { "nats", mwl_nats_open },     /* l_nats.c */
 };
 
-/* copies the part at -1 into the union at `core`, refusing a name twice;
- * `owner` (a table: name -> part) remembers who defined what */
-static void
-merge_part(lua_State *L, int core, int owner, const char *part)
+/* the number of entries of the table at idx */
+static int
+count_fields(lua_State *L, int idx)
 {
+    int n = 0;
     lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        lua_pushvalue(L, -2);
-        if (lua_rawget(L, owner) != LUA_TNIL)
-            luaL_error(L, "moonwalk.core: %s is defined by both the %s and the %s part",
-                       lua_tostring(L, -3), lua_tostring(L, -1), part);
+    while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        lua_pushvalue(L, -2);
-        lua_pushstring(L, part);
-        lua_rawset(L, owner);
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, core);
+        n++;
     }
+    return n;
 }
 
 int
 luaopen_moonwalk_core(lua_State *L)
 {
-    lua_newtable(L); /* the union */
-    int core = lua_gettop(L);
-    lua_newtable(L); /* name -> part */
-    int owner = lua_gettop(L);
+    enum { NPARTS = sizeof parts / sizeof *parts };
+    int open[NPARTS], nopen = 0, fields = 0;
+    luaL_checkstack(L, NPARTS + 8, "moonwalk.core");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     int loaded = lua_gettop(L);
     char modname[64];
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+    /* each part's table, in order above `loaded`: open[k] is its index */
+    for (size_t i = 0; i < NPARTS; i++) {
         if (!parts[i].open)
             continue;
+        int top = lua_gettop(L);
         lua_newtable(L);
         parts[i].open(L);
-        lua_settop(L, loaded + 1); /* an open function leaves its table alone on top */
+        lua_settop(L, top + 1); /* an open function leaves its table alone on top */
         snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
         lua_pushvalue(L, -1);
         lua_setfield(L, loaded, modname);
-        merge_part(L, core, owner, parts[i].name);
-        lua_pop(L, 1);
+        fields += count_fields(L, top + 1);
+        open[nopen++] = (int)i;
     }
-    lua_settop(L, core);
+    /* the union, made at its size */
+    lua_createtable(L, 0, fields + 3);
+    int core = lua_gettop(L);
+    for (int k = 0; k < nopen; k++) {
+        int part = loaded + 1 + k;
+        lua_pushnil(L);
+        while (lua_next(L, part)) {
+            lua_pushvalue(L, -2);
+            if (lua_rawget(L, core) != LUA_TNIL) {
+                const char *other = "?";
+                for (int j = 0; j < k; j++) {
+                    lua_pushvalue(L, -3);
+                    if (lua_rawget(L, loaded + 1 + j) != LUA_TNIL)
+                        other = parts[open[j]].name;
+                    lua_pop(L, 1);
+                }
+                luaL_error(L, "moonwalk.core: %s is defined by both the %s and the %s part",
+                           lua_tostring(L, -3), other, parts[open[k]].name);
+            }
+            lua_pop(L, 1);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, core);
+        }
+    }
+    lua_replace(L, loaded);
+    lua_settop(L, loaded);
     lua_pushliteral(L, MW_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushcfunction(L, l_unsetenv);

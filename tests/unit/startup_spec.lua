@@ -1,0 +1,102 @@
+-- What a one-shot command's start-up leaves out (scripts/bench/startup):
+-- libm until the first math call, the names of the built-in modules'
+-- locals, collections while the modules load. Each with what must not
+-- change for it: libm's results, file and line in errors, the collector's
+-- pace once a command runs.
+local R = require "run"
+local bin = os.getenv("MOONWALK_BIN") or "build/moonwalk"
+
+local function tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. d))
+  return d
+end
+
+-- a sanitizer's runtime library brings libm with it
+local sanitized = R.sh("ldd " .. bin):find("libasan", 1, true) ~= nil
+  or (os.getenv("LD_PRELOAD") or ""):find("libasan", 1, true) ~= nil
+
+describe("one-shot start-up", function()
+  local d
+  before_each(function() d = tmpdir() end)
+  after_each(function() os.execute("rm -rf " .. d) end)
+
+  it("the binary does not need libm: math opens it on first use and gives libm's own results", function()
+    local needed = R.sh("readelf -d " .. bin)
+    assert.matches("NEEDED.-libc%.so", needed)
+    assert.is_nil(needed:find("libm.so", 1, true))
+    -- the operands are read at run time: a constant expression would be
+    -- folded (and libm called) while the script compiles
+    R.write(d .. "/m.lua", [[
+      local function libm()
+        local f = assert(io.open("/proc/self/maps"))
+        local s = f:read("a")
+        f:close()
+        return s:find("libm%.so") ~= nil
+      end
+      local before = libm()
+      local n = function(s) return tonumber(s) end
+      local v = { math.sin(n"0.5"), math.cos(n"0.5"), math.tan(n"0.5"), math.asin(n"0.3"),
+        math.acos(n"0.3"), math.atan(n"1", n"2"), math.exp(n"1.7"), math.log(n"3"),
+        math.log(n"8", n"2"), math.log(n"100", n"10"), math.log(n"7", n"3"),
+        math.fmod(n"7.5", n"2"), n"2.5" ^ n"0.3", math.sqrt(n"2"), n"-7.25" % n"2" }
+      for i, x in ipairs(v) do v[i] = string.format("%a", x) end
+      print(before, libm())
+      print(table.concat(v, " "))
+    ]])
+    local out, err, code = R.run(string.format("%s run %s/m.lua", bin, d))
+    assert.equal(0, code, err)
+    local flags, values = out:match("^(.-)\n(.-)\n$")
+    -- the same script in the system's Lua, which links libm
+    local ref = R.sh(string.format("lua5.4 %s/m.lua", d)):match("\n(.-)\n$")
+    assert.equal(ref, values)
+    assert.equal(15, select(2, values:gsub("%S+", "")))
+    if not sanitized then assert.equal("false\ttrue", flags) end
+  end)
+
+  it("built-in modules keep their lines, not the names of their locals", function()
+    -- parse(nil) fails at its first look at its argument: `#args`
+    local line = 0
+    for l in io.lines("lua/moonwalk/cli/args.lua") do
+      line = line + 1
+      if l:find("while i <= #args do", 1, true) then break end
+    end
+    R.write(d .. "/s.lua", [[
+      local mw = require "moonwalk"
+      local f = require("moonwalk.cli.args").parse
+      local lines = 0
+      for _ in pairs(debug.getinfo(f, "L").activelines) do lines = lines + 1 end
+      print(lines > 0, debug.getinfo(f, "S").short_src)
+      print(pcall(f, nil))
+    ]])
+    local out, err, code = R.run(string.format("env -u MOONWALK_LUADIR %s run %s/s.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("true\tmoonwalk/cli/args.lua\n"
+      .. "false\tmoonwalk/cli/args.lua:" .. line .. ": attempt to get length of a nil value\n", out)
+    -- from the source tree the message names the local too
+    out, err, code = R.run(string.format("MOONWALK_LUADIR=lua %s run %s/s.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.matches("args.lua:" .. line .. ": attempt to get length of a nil value (local 'args')\n", out, 1, true)
+  end)
+
+  it("a command runs with the collector's default pace, whatever the start-up did", function()
+    -- with its default pause (200) the collector lets the heap grow to
+    -- twice what survived the last cycle, then collects
+    R.write(d .. "/gc.lua", [[
+      local live = {}
+      for i = 1, 20000 do live[i] = { i } end
+      collectgarbage("collect")
+      local base, peak = collectgarbage("count"), 0
+      for i = 1, 300000 do
+        local t = { i, i }
+        if i % 64 == 0 then peak = math.max(peak, collectgarbage("count")) end
+      end
+      print(string.format("%.2f", peak / base), #live)
+    ]])
+    local out, err, code = R.run(string.format("%s run %s/gc.lua", bin, d))
+    assert.equal(0, code, err)
+    local ratio = tonumber(out:match("^([%d.]+)\t20000\n$"))
+    assert.is_true(ratio ~= nil and ratio > 1.5 and ratio <= 2.5, out)
+  end)
+end)
