@@ -702,6 +702,8 @@ on_authfail(agent_t *a, void *arg)
 }
 
 /* agent_new() -> agent (needs engine_init) */
+static void set_agent_mt(lua_State *L);
+
 static int
 l_agent_new(lua_State *L)
 {
@@ -711,7 +713,7 @@ l_agent_new(lua_State *L)
     la->where[0] = '\0';
     la->log_ref = la->authfail_ref = LUA_NOREF;
     la->budget = BUDGET_DEFAULT;
-    luaL_setmetatable(L, AGENT_MT);
+    set_agent_mt(L);
     la->L = mwl_main_thread(L);
     la->a = agent_new(base);
     if (!la->a)
@@ -1209,6 +1211,12 @@ static const luaL_Reg agent_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_agent_mt(lua_State *L)
+{
+    mwl_set_class(L, AGENT_MT, agent_methods, l_agent_gc);
+}
+
 /* For l_rowtab.c (l_agent.h). */
 lagent_t *mwl_agent_check(lua_State *L, int idx) { return check_agent(L, idx); }
 int
@@ -1238,13 +1246,6 @@ int mwl_agent_open(lua_State *L);
 int
 mwl_agent_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, AGENT_MT)) {
-        lua_pushcfunction(L, l_agent_gc);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, agent_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     lua_pushcfunction(L, l_agent_new);
     lua_setfield(L, -2, "agent_new");
     lua_pushcfunction(L, l_host_available);

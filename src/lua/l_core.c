@@ -41,6 +41,21 @@ l_setenv(lua_State *L)
     return 1;
 }
 
+void
+mwl_set_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc)
+{
+    if (luaL_newmetatable(L, name)) {
+        if (gc) {
+            lua_pushcfunction(L, gc);
+            lua_setfield(L, -2, "__gc");
+        }
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_setmetatable(L, -2);
+}
+
 /* Each binding file fills a table of its own, which is the module
  * moonwalk.core.<part> (require "moonwalk.core.usm" gives l_usm.c's
  * functions and nothing else). moonwalk.core, the table scripts know as

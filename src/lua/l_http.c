@@ -139,6 +139,8 @@ l_server_port(lua_State *L)
 }
 
 /* http_listen(host, port, fn) */
+static void set_server_mt(lua_State *L);
+
 static int
 l_http_listen(lua_State *L)
 {
@@ -149,7 +151,7 @@ l_http_listen(lua_State *L)
     lhttp_server_t *srv = lua_newuserdatauv(L, sizeof *srv, 0);
     memset(srv, 0, sizeof *srv);
     srv->fnref = LUA_NOREF;
-    luaL_setmetatable(L, HTTP_SERVER_MT);
+    set_server_mt(L);
     srv->L = mwl_main_thread(L);
     srv->http = evhttp_new(mwl_event_base(L));
     if (!srv->http)
@@ -461,17 +463,16 @@ static const luaL_Reg server_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_server_mt(lua_State *L)
+{
+    mwl_set_class(L, HTTP_SERVER_MT, server_methods, l_server_close);
+}
+
 int mwl_http_open(lua_State *L);
 int
 mwl_http_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, HTTP_SERVER_MT)) {
-        lua_pushcfunction(L, l_server_close);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, server_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     lua_pushcfunction(L, l_http_listen);
     lua_setfield(L, -2, "http_listen");
     lua_pushcfunction(L, l_http_request);

@@ -26,12 +26,14 @@ check_mib(lua_State *L, int idx)
     return u->mib;
 }
 
+static void set_mib_mt(lua_State *L);
+
 static int
 l_mib_new(lua_State *L)
 {
     lmib_t *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->mib = NULL;
-    luaL_setmetatable(L, MWL_MIB_MT);
+    set_mib_mt(L);
     u->mib = mib_new();
     if (!u->mib)
         return luaL_error(L, "out of memory");
@@ -48,7 +50,7 @@ l_mib_cache_load(lua_State *L)
     char why[512];
     lmib_t *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->mib = NULL;
-    luaL_setmetatable(L, MWL_MIB_MT);
+    set_mib_mt(L);
     u->mib = mibcache_load(path, key, why, sizeof why);
     if (!u->mib) {
         lua_pushnil(L);
@@ -722,18 +724,17 @@ static const luaL_Reg mib_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_mib_mt(lua_State *L)
+{
+    mwl_set_class(L, MWL_MIB_MT, mib_methods, l_mib_gc);
+}
+
 int mwl_mib_open(lua_State *L);
 
 int
 mwl_mib_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, MWL_MIB_MT)) {
-        lua_pushcfunction(L, l_mib_gc);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, mib_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     lua_pushcfunction(L, l_mib_new);
     lua_setfield(L, -2, "mib_new");
     lua_pushcfunction(L, l_mib_cache_load);

@@ -1833,6 +1833,18 @@ stream_options(lua_State *L, lcluster_t *c)
     c->buffer_cap = (size_t)cap;
 }
 
+static const luaL_Reg cluster_methods[] = {
+    { "close", l_cluster_close },
+    { "leave", l_cluster_leave },
+    { "check", l_cluster_check },
+    { "publish", l_stream_publish },
+    { "ack", l_stream_ack },
+    { "nak", l_stream_nak },
+    { "term", l_stream_term },
+    { "stats", l_stream_stats },
+    { NULL, NULL },
+};
+
 /* nats_cluster{...} and nats_stream{...} */
 static int
 nats_open(lua_State *L, int stream_mode)
@@ -1847,7 +1859,7 @@ nats_open(lua_State *L, int stream_mode)
     c->closed = 0;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    luaL_setmetatable(L, CLUSTER_MT);
+    mwl_set_class(L, CLUSTER_MT, cluster_methods, l_cluster_gc);
     int ud = lua_gettop(L);
 
     lua_getfield(L, 1, "servers");
@@ -1924,24 +1936,6 @@ int mwl_nats_open(lua_State *L);
 int
 mwl_nats_open(lua_State *L)
 {
-    static const luaL_Reg methods[] = {
-        { "close", l_cluster_close },
-        { "leave", l_cluster_leave },
-        { "check", l_cluster_check },
-        { "publish", l_stream_publish },
-        { "ack", l_stream_ack },
-        { "nak", l_stream_nak },
-        { "term", l_stream_term },
-        { "stats", l_stream_stats },
-        { NULL, NULL },
-    };
-    if (luaL_newmetatable(L, CLUSTER_MT)) {
-        luaL_newlib(L, methods);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, l_cluster_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_pop(L, 1);
     lua_pushcfunction(L, l_nats_cluster);
     lua_setfield(L, -2, "nats_cluster");
     lua_pushcfunction(L, l_nats_stream);

@@ -21,12 +21,14 @@ typedef struct {
     snmpengine_t *e;  /* one reference */
 } lengine_t;
 
+static void set_engine_mt(lua_State *L);
+
 void
 mwl_snmpengine_push(lua_State *L, snmpengine_t *e)
 {
     lengine_t *h = lua_newuserdatauv(L, sizeof *h, 0);
     h->e = NULL;
-    luaL_setmetatable(L, SNMPENGINE_MT);
+    set_engine_mt(L);
     snmpengine_retain(e);
     h->e = e;
 }
@@ -177,6 +179,12 @@ static const luaL_Reg engine_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_engine_mt(lua_State *L)
+{
+    mwl_set_class(L, SNMPENGINE_MT, engine_methods, l_gc);
+}
+
 static const luaL_Reg engine_funcs[] = {
     { "snmpengine", l_new },
     { "local_engine", l_local },
@@ -194,13 +202,6 @@ mwl_push_mp_stats(lua_State *L, const mp_stats_t *st)
 int
 mwl_snmpengine_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, SNMPENGINE_MT)) {
-        lua_pushcfunction(L, l_gc);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, engine_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     luaL_setfuncs(L, engine_funcs, 0);
     return 0;
 }

@@ -49,6 +49,8 @@ parse_addr(lua_State *L, int idx, struct sockaddr_storage *ss, socklen_t *len)
     return 0;
 }
 
+static void set_udp_mt(lua_State *L);
+
 static int
 l_udp_open(lua_State *L)
 {
@@ -60,7 +62,7 @@ l_udp_open(lua_State *L)
     ludp_t *u = lua_newuserdatauv(L, sizeof *u, 0);
     memset(u, 0, sizeof *u);
     u->fnref = LUA_NOREF;
-    luaL_setmetatable(L, UDP_MT);
+    set_udp_mt(L);
     u->L = mwl_main_thread(L);
     lua_pushvalue(L, 2);
     u->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -135,17 +137,16 @@ static const luaL_Reg udp_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_udp_mt(lua_State *L)
+{
+    mwl_set_class(L, UDP_MT, udp_methods, l_udp_close);
+}
+
 int mwl_udp_open(lua_State *L);
 int
 mwl_udp_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, UDP_MT)) {
-        lua_pushcfunction(L, l_udp_close);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, udp_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     lua_pushcfunction(L, l_udp_open);
     lua_setfield(L, -2, "udp_open");
     lua_pushcfunction(L, l_udp_dump);

@@ -171,6 +171,8 @@ opt_bytes(lua_State *L, int t, const char *k, size_t *n)
  *   engine_id=, context_engine_id=, context=, peer=, local_engine=,
  *   engine_boots=, engine_time=}) -> handle
  * Gives the session its USM state; the handle reads what was learnt. */
+static void set_v3sec_mt(lua_State *L);
+
 static int
 l_v3_attach(lua_State *L)
 {
@@ -220,7 +222,7 @@ l_v3_attach(lua_State *L)
         return luaL_error(L, "SNMPv3 settings: %s", mw_strerror(rc));
     h = lua_newuserdatauv(L, sizeof *h, 0);
     h->s = s;
-    luaL_setmetatable(L, V3SEC_MT);
+    set_v3sec_mt(L);
     v3_sec_retain(s);
     mwl_session_set_sec(L, 1, s, v3_sec_release);
     engine_set_v3_hooks(mwl_engine(L), &v3_hooks);
@@ -291,6 +293,12 @@ static const luaL_Reg v3sec_methods[] = {
     { NULL, NULL },
 };
 
+static void
+set_v3sec_mt(lua_State *L)
+{
+    mwl_set_class(L, V3SEC_MT, v3sec_methods, l_v3_gc);
+}
+
 static const luaL_Reg v3_funcs[] = {
     { "v3_attach", l_v3_attach },
     { "v3_stats", l_v3_stats },
@@ -302,13 +310,6 @@ static const luaL_Reg v3_funcs[] = {
 int
 mwl_v3_open(lua_State *L)
 {
-    if (luaL_newmetatable(L, V3SEC_MT)) {
-        lua_pushcfunction(L, l_v3_gc);
-        lua_setfield(L, -2, "__gc");
-        luaL_newlib(L, v3sec_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
     luaL_setfuncs(L, v3_funcs, 0);
     return 0;
 }

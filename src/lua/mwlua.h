@@ -64,6 +64,10 @@ int mwl_read_varbinds(lua_State *L, int t, mw_pdu_t *pdu, mwl_arena_t *arena);
 /* the integer field k of the table at t, or def when it is nil (an error
  * when it is something else) */
 lua_Integer mwl_opt_intfield(lua_State *L, int t, const char *k, lua_Integer def);
+/* Gives the value on top the metatable `name` (__index: methods, __gc: gc
+ * unless NULL), made the first time an object of the kind is: a command
+ * that never makes one does not pay for its methods at start-up. */
+void mwl_set_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 
 /* The state of the moonwalk binary: Lua with moonwalk's allocator (small
  * blocks from size-class free lists); close it with mwl_closestate. */
