@@ -26,6 +26,8 @@ typedef struct {
     int min_level;
     uint8_t auth_master[USM_MAX_HASH]; /* secret: wiped in mp_free */
     uint8_t priv_master[USM_MAX_HASH];
+    uint8_t auth_fp[USM_FP_LEN];       /* their fingerprints (usm_master_fingerprint) */
+    uint8_t priv_fp[USM_FP_LEN];
     usm_keys_t local;                  /* localised to the local engine; secret */
     int keyed;                         /* local holds keys for the local engine */
 } mp_user_t;
@@ -139,10 +141,8 @@ user_localize(mp_t *mp, mp_user_t *u)
         return;
     }
     eid = snmpengine_id(mp->eng, &elen);
-    size_t hl = usm_auth_hash_len(u->auth);
-    u->keyed = usm_keys_from_master(u->auth, u->priv, u->auth_master, hl,
-                                    u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
-                                    u->priv != USM_PRIV_NONE ? hl : 0, eid, elen, &u->local) == 0;
+    u->keyed = usm_keys_from_master_fp(u->auth, u->priv, u->auth_master, u->auth_fp,
+                                       u->priv_master, u->priv_fp, eid, elen, &u->local) == 0;
 }
 
 int
@@ -192,6 +192,12 @@ mp_user_add(mp_t *mp, const char *name, size_t name_len, usm_auth_t auth, const 
         goto cleanup;
     if (priv != USM_PRIV_NONE
         && (rc = usm_password_to_key(auth, (const uint8_t *)priv_pass, priv_pass_len, u.priv_master)) < 0)
+        goto cleanup;
+    if (auth != USM_AUTH_NONE
+        && (rc = usm_master_fingerprint(auth, u.auth_master, usm_auth_hash_len(auth), u.auth_fp)) < 0)
+        goto cleanup;
+    if (priv != USM_PRIV_NONE
+        && (rc = usm_master_fingerprint(auth, u.priv_master, usm_auth_hash_len(auth), u.priv_fp)) < 0)
         goto cleanup;
     memcpy(u.name, name, name_len);
     u.name_len = name_len;
@@ -479,12 +485,10 @@ usm_receive(mp_t *mp, const uint8_t *in, size_t len, mw_msg_t *m, uint8_t *plain
         if (r->own) {
             r->keys = &u->local;
         } else {
-            size_t hl = usm_auth_hash_len(u->auth);
             r->keys = &r->other; /* set first: mp_in_clear wipes it whatever happens */
-            if (usm_keys_from_master(u->auth, u->priv, u->auth_master, hl,
-                                     u->priv != USM_PRIV_NONE ? u->priv_master : NULL,
-                                     u->priv != USM_PRIV_NONE ? hl : 0, m->engine_id,
-                                     m->engine_id_len, &r->other) < 0) {
+            if (usm_keys_from_master_fp(u->auth, u->priv, u->auth_master, u->auth_fp,
+                                        u->priv_master, u->priv_fp, m->engine_id,
+                                        m->engine_id_len, &r->other) < 0) {
                 st->snmpInASNParseErrs++; /* cannot happen with a checked engine ID */
                 return MP_FAIL_PARSE;
             }

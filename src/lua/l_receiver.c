@@ -34,6 +34,8 @@ typedef struct {
     int fnref;        /* ready callback */
 } lrecv_t;
 
+static void set_receiver_mt(lua_State *L);
+
 static lrecv_t *
 check_recv(lua_State *L, int idx)
 {
@@ -80,7 +82,7 @@ l_receiver(lua_State *L)
     r->n = NULL;
     r->fnref = LUA_NOREF;
     r->L = mwl_main_thread(L);
-    luaL_setmetatable(L, RECEIVER_MT);
+    set_receiver_mt(L);
     r->n = receiver_new(mwl_event_base(L), &cfg);
     if (!r->n)
         return luaL_error(L, "out of memory");
@@ -289,6 +291,8 @@ enum {
     K_NOAUTH, K_AUTHNOPRIV, K_AUTHPRIV, K_RAW,
     K_TYPENAMES, /* first of the SMI type names, in type_tags order */
     K_EXTRA = K_TYPENAMES + 15, /* pop: the notifications' metatable; note_index: scratch */
+    /* pop: the last engine ID and context engine ID seen, each with its hex */
+    K_ENGINE_RAW, K_ENGINE_HEX, K_CONTEXT_RAW, K_CONTEXT_HEX,
 };
 static const char *const key_names[] = {
     "source", "port", "transport", "listener", "version", "type", "time", "user",
@@ -306,7 +310,8 @@ static const uint8_t type_tags[] = {
 #define NKEYS ((int)(sizeof key_names / sizeof *key_names))
 _Static_assert(sizeof key_names / sizeof *key_names == K_TYPENAMES - 1, "key_names follows the enum");
 _Static_assert(sizeof type_tags == K_EXTRA - K_TYPENAMES, "K_EXTRA follows the type names");
-#define NUP (NKEYS + NTYPES + 1)
+_Static_assert(K_CONTEXT_HEX == NKEYS + (int)sizeof type_tags + 5, "pop's upvalues");
+#define NUP K_CONTEXT_HEX
 #define NTYPES ((int)(sizeof type_tags / sizeof *type_tags))
 #define UP(k) lua_upvalueindex(k)
 
@@ -396,6 +401,25 @@ format_ipv4(const uint8_t *a, char *out)
     }
 }
 
+/* Pushes an engine ID in hex. Traps come in runs from the same engine,
+ * so the last one's hex is kept (upvalue raw: its bytes, raw + 1: the
+ * hex): the string is then not formatted and interned again for each. */
+static void
+push_engine_hex(lua_State *L, const uint8_t *id, size_t n, int raw)
+{
+    size_t cn;
+    const char *c = lua_tolstring(L, UP(raw), &cn);
+    if (c && cn == n && memcmp(c, id, n) == 0) {
+        lua_pushvalue(L, UP(raw + 1));
+        return;
+    }
+    lua_pushlstring(L, (const char *)id, n);
+    lua_replace(L, UP(raw));
+    mwl_push_hex(L, id, n);
+    lua_pushvalue(L, -1);
+    lua_replace(L, UP(raw + 1));
+}
+
 /* Pushes the notification as a table (see moonwalk.trapd). Runs as pop,
  * whose upvalues are the keys. */
 static void
@@ -403,7 +427,9 @@ push_note(lua_State *L, const receiver_note_t *nt)
 {
     char host[INET6_ADDRSTRLEN];
     const mw_pdu_t *pdu = &nt->pdu;
-    lua_createtable(L, 0, 16);
+    /* made at the size of its fields (17 for a v3 trap, 14 for v1, 12 for
+     * v2c), not grown by a rehash as they go in */
+    lua_createtable(L, 0, nt->version == MW_V3 ? 17 : nt->pdu_type == MW_PDU_TRAPV1 ? 14 : 12);
     int t = lua_gettop(L);
     if (nt->from.sa.sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &nt->from.in6.sin6_addr, host, sizeof host);
@@ -429,9 +455,9 @@ push_note(lua_State *L, const receiver_note_t *nt)
         lua_pushvalue(L, UP(nt->sec_level == RECEIVER_AUTHPRIV ? K_AUTHPRIV
                             : nt->sec_level == RECEIVER_AUTHNOPRIV ? K_AUTHNOPRIV : K_NOAUTH));
         put(L, t, K_SECURITY_LEVEL);
-        mwl_push_hex(L, nt->engine_id, nt->engine_id_len);
+        push_engine_hex(L, nt->engine_id, nt->engine_id_len, K_ENGINE_RAW);
         put(L, t, K_ENGINE_ID);
-        mwl_push_hex(L, nt->context_engine_id, nt->context_engine_id_len);
+        push_engine_hex(L, nt->context_engine_id, nt->context_engine_id_len, K_CONTEXT_RAW);
         put(L, t, K_CONTEXT_ENGINE_ID);
         put_str(L, t, K_CONTEXT, nt->context_name, nt->context_name_len);
         put_int(L, t, K_MSG_ID, nt->msg_id);
@@ -540,7 +566,7 @@ note_index(lua_State *L)
 static void
 push_upvalues(lua_State *L)
 {
-    luaL_checkstack(L, NKEYS + NTYPES + 1, "receiver keys");
+    luaL_checkstack(L, NUP, "receiver keys");
     for (int i = 0; i < NKEYS; i++)
         lua_pushstring(L, key_names[i]);
     for (int i = 0; i < NTYPES; i++)
@@ -691,8 +717,10 @@ static const luaL_Reg recv_methods[] = {
     { NULL, NULL },
 };
 
-int
-mwl_receiver_open(lua_State *L)
+/* the receivers' metatable, made with the first receiver: sets it on the
+ * receiver on top */
+static void
+set_receiver_mt(lua_State *L)
 {
     if (luaL_newmetatable(L, RECEIVER_MT)) {
         lua_pushcfunction(L, l_recv_close);
@@ -702,6 +730,8 @@ mwl_receiver_open(lua_State *L)
         lua_createtable(L, 0, 2);
         push_upvalues(L);
         lua_newuserdatauv(L, sizeof(decode_scratch_t), 0);
+        for (int i = K_EXTRA; i < NUP; i++)
+            lua_pushnil(L);
         lua_pushcclosure(L, note_index, NUP);
         lua_setfield(L, -2, "__index");
         lua_pushliteral(L, "moonwalk.notification");
@@ -713,12 +743,19 @@ mwl_receiver_open(lua_State *L)
         lua_setfield(L, -3, "note_mt");
         push_upvalues(L);
         lua_pushvalue(L, mt);
+        for (int i = K_EXTRA; i < NUP; i++)
+            lua_pushnil(L); /* no engine ID seen yet */
         lua_pushcclosure(L, l_recv_pop, NUP);
         lua_setfield(L, -3, "pop");
         lua_pop(L, 1);
         lua_setfield(L, -2, "__index");
     }
-    lua_pop(L, 1);
+    lua_setmetatable(L, -2);
+}
+
+int
+mwl_receiver_open(lua_State *L)
+{
     lua_pushcfunction(L, l_receiver);
     lua_setfield(L, -2, "receiver");
     lua_pushcfunction(L, l_local_ipv4);

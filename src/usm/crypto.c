@@ -416,9 +416,22 @@ cleanup:
 int
 crypto_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
-    volatile uint8_t d = 0;
-    for (size_t i = 0; i < n; i++)
-        d |= a[i] ^ b[i];
+    /* every byte is read whatever the first difference: the differences
+     * are or-ed a word at a time, and the empty asm keeps the compiler
+     * from testing the sum before the end */
+    uint64_t d = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d |= x ^ y;
+        __asm__("" : "+r"(d));
+    }
+    for (; i < n; i++) {
+        d |= (uint64_t)(a[i] ^ b[i]);
+        __asm__("" : "+r"(d));
+    }
     return d == 0;
 }
 

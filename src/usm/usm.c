@@ -397,7 +397,7 @@ usm_decrypt(usm_priv_t priv, const uint8_t *pkey, int32_t boots, int32_t time,
 /* ---- key cache ------------------------------------------------------ */
 
 /* Secrets are looked up by fingerprint: SHA-256(kind || auth || secret). */
-#define FP_LEN 32
+#define FP_LEN USM_FP_LEN
 
 /* Master keys (Ku) by (auth, password): the 1 MB hash, done once. A small
  * array with LRU replacement; few distinct passwords exist in practice. */
@@ -642,6 +642,36 @@ cleanup:
 }
 
 int
+usm_master_fingerprint(usm_auth_t auth, const uint8_t *master, size_t len, uint8_t fp[USM_FP_LEN])
+{
+    if (!auth_ok(auth) || auth == USM_AUTH_NONE || !master || len != usm_auth_hash_len(auth))
+        return MW_EINVAL;
+    return fingerprint('m', auth, master, len, fp);
+}
+
+int
+usm_keys_from_master_fp(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_master,
+                        const uint8_t *auth_fp, const uint8_t *priv_master,
+                        const uint8_t *priv_fp, const uint8_t *eid, size_t eidlen,
+                        usm_keys_t *out)
+{
+    static const uint8_t nofp[FP_LEN];
+    int rc;
+    if ((rc = keys_args(auth, priv, eid, eidlen)) < 0 || !out)
+        return rc < 0 ? rc : MW_EINVAL;
+    if (!auth_master || !auth_fp || (priv != USM_PRIV_NONE && (!priv_master || !priv_fp)))
+        return MW_EINVAL;
+    if (priv == USM_PRIV_NONE)
+        priv_fp = nofp;
+    if (cache_lookup(auth, priv, auth_fp, priv_fp, eid, eidlen, out))
+        return 0;
+    if ((rc = keys_make(auth, priv, auth_master, priv_master, eid, eidlen, out)) < 0)
+        return rc;
+    local_insert(auth_fp, priv_fp, eid, eidlen, out);
+    return 0;
+}
+
+int
 usm_keys_from_master(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_master,
                      size_t auth_len, const uint8_t *priv_master, size_t priv_len,
                      const uint8_t *eid, size_t eidlen, usm_keys_t *out)
@@ -659,13 +689,7 @@ usm_keys_from_master(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_maste
         goto cleanup;
     if (priv != USM_PRIV_NONE && (rc = fingerprint('m', auth, priv_master, hl, fpp)) < 0)
         goto cleanup;
-    if (cache_lookup(auth, priv, fpa, fpp, eid, eidlen, out)) {
-        rc = 0;
-        goto cleanup;
-    }
-    if ((rc = keys_make(auth, priv, auth_master, priv_master, eid, eidlen, out)) < 0)
-        goto cleanup;
-    local_insert(fpa, fpp, eid, eidlen, out);
+    rc = usm_keys_from_master_fp(auth, priv, auth_master, fpa, priv_master, fpp, eid, eidlen, out);
 cleanup:
     crypto_wipe(fpa, sizeof fpa);
     crypto_wipe(fpp, sizeof fpp);

@@ -125,6 +125,18 @@ int usm_keys_get(usm_auth_t auth, usm_priv_t priv, const char *auth_pass, size_t
 int usm_keys_from_master(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_master,
                          size_t auth_len, const uint8_t *priv_master, size_t priv_len,
                          const uint8_t *eid, size_t eidlen, usm_keys_t *out);
+/* The fingerprint under which keys localised from a master key are
+ * cached (SHA-256 of the key and its algorithm). A caller that localises
+ * the same master keys for engine after engine (a receiver of traps)
+ * computes it once and passes it to usm_keys_from_master_fp, which is
+ * usm_keys_from_master without the two hashes per call. */
+#define USM_FP_LEN 32
+int usm_master_fingerprint(usm_auth_t auth, const uint8_t *master, size_t len,
+                           uint8_t fp[USM_FP_LEN]);
+int usm_keys_from_master_fp(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_master,
+                            const uint8_t *auth_fp, const uint8_t *priv_master,
+                            const uint8_t *priv_fp, const uint8_t *eid, size_t eidlen,
+                            usm_keys_t *out);
 /* Same from localised keys (net-snmp -3k/-3K): auth_len must be the hash
  * length, priv_len at least usm_priv_key_len (extra bytes are ignored). */
 int usm_keys_from_local(usm_auth_t auth, usm_priv_t priv, const uint8_t *auth_local,

@@ -266,6 +266,44 @@ describe("trapd receiver", function()
       assert.has_error(function() mw.trapd{ listen = "udp:127.0.0.1:0", format = "xml" } end)
     end)
   end)
+
+  it("v3 traps from engines in turn each carry their own engine and context engine IDs", function()
+    td.with_rx({ users = { "guest" } }, function(rx)
+      local notes = collect(rx)
+      local s = sender()
+      -- runs from one engine, a change, a return, a context engine ID of
+      -- its own, and one as long as the engine ID before it
+      local seq = {
+        { "8000000001aa", "8000000001aa" }, { "8000000001aa", "8000000001aa" },
+        { "8000000002bbcc", "8000000002bbcc" }, { "8000000001aa", "8000000001aa" },
+        { "8000000001aa", "80000000ffee" }, { "8000000001ab", "80000000ffee" },
+        { "8000000001ab", "8000000001ab" },
+      }
+      for i, e in ipairs(seq) do
+        s:send(rx, assert(mw.encode{
+          version = 3, msg_id = i, msg_flags = 0, engine_id = mw.fromhex(e[1]), user = "guest",
+          context_engine_id = mw.fromhex(e[2]), context_name = "ctx" .. i,
+          pdu = { type = "trap", request_id = i, varbinds = {
+            { oid = SYSUPTIME0, type = "Timeticks", value = i },
+            { oid = TRAPOID0, type = "OID", value = "1.3.6.1.6.3.1.1.5.3" } } },
+        }))
+        -- one at a time, so they are handled in the order sent
+        assert.is_true(td.wait_until(function() return #notes == i end))
+      end
+      for i, e in ipairs(seq) do
+        local n = notes[i]
+        assert.equal(i, n.request_id)
+        assert.equal("3", n.version)
+        assert.equal("guest", n.user)
+        assert.equal("noAuthNoPriv", n.security_level)
+        assert.equal(e[1], n.engine_id, "trap " .. i)
+        assert.equal(e[2], n.context_engine_id, "trap " .. i)
+        assert.equal("ctx" .. i, n.context)
+        assert.equal(i, n.msg_id)
+      end
+      s:close()
+    end)
+  end)
 end)
 
 describe("trapd notifications", function()

@@ -44,6 +44,24 @@ describe("usm HMAC authentication", function()
     end)
   end
 
+  it("a MAC that differs in any one byte, whole words and the tail alike, does not verify", function()
+    for _, v in ipairs(vectors) do
+      local auth, ml = v[1], #v[2] // 2
+      local msg = string.rep("A", 10) .. string.rep("\0", ml) .. string.rep("B", 10)
+      local signed = assert(c.usm_sign(auth, key_for(auth), msg, 10))
+      for i = 1, ml do
+        for _, bit in ipairs { 1, 128 } do
+          local pos = 10 + i
+          local bad = signed:sub(1, pos - 1) .. string.char(signed:byte(pos) ~ bit) .. signed:sub(pos + 1)
+          local ok, err = c.usm_verify(auth, key_for(auth), bad, 10)
+          assert.is_nil(ok, auth .. " byte " .. i)
+          assert.matches("digest", err)
+        end
+      end
+      assert.is_true(c.usm_verify(auth, key_for(auth), signed, 10))
+    end
+  end)
+
   it("pad states kept per key: after 3,000 other keys (more than the cache holds) every vector signs the same", function()
     local function sign(auth, key, ml)
       local msg = string.rep("A", 10) .. string.rep("\0", ml) .. string.rep("B", 10)
