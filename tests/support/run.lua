@@ -28,6 +28,14 @@ end
 
 function R.sleep(s) os.execute("sleep " .. s) end
 
+-- tmpdir() -> the path of a new empty directory (the caller removes it)
+function R.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p '" .. d:gsub("'", "'\\''") .. "'"))
+  return d
+end
+
 function R.run(cmd)
   local d = os.tmpname()
   os.remove(d)

@@ -4,12 +4,7 @@
 local R = require "run"
 local bin = os.getenv("MOONWALK_BIN")
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
+local tmpdir = R.tmpdir
 
 describe("modules built into the binary", function()
   it("a copy of the binary with no Lua tree anywhere near it runs the CLI and scripts", function()

@@ -14,12 +14,7 @@ local function shq(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. shq(d)))
-  return d
-end
+local tmpdir = R.tmpdir
 
 local function parsed(dirs, names)
   local m = core.mib_new()

@@ -18,12 +18,7 @@ local function fresh(dirs, ...)
   return m
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
+local tmpdir = support.tmpdir
 
 describe("MIB parser", function()
   it("reports a syntax error with file and line", function()
