@@ -8,8 +8,10 @@
 -- loading those (a string each, interned) was two thirds of the time Lua
 -- spent reading the modules of a one-shot command. An error then says
 -- "attempt to index a nil value" where the source would add "(local 'x')".
--- slim(dump): a Lua 5.4 binary chunk without the names of local variables
--- and upvalues (line information kept)
+
+-- slim(dump): a Lua 5.4 binary chunk (lundump.c's format: 4-byte
+-- instructions, 8-byte integers and floats) without the names of local
+-- variables and upvalues, line information kept
 local function slim(s)
   local pos, out = 1, {}
   local function take(n) local v = s:sub(pos, pos + n - 1); pos = pos + n; return v end
@@ -46,6 +48,7 @@ local function slim(s)
     put("\x80")
   end
   assert(s:sub(1, 6) == "\x1bLua\x54\x00", "not a Lua 5.4 chunk")
+  assert(s:sub(13, 15) == "\4\8\8", "a Lua 5.4 chunk of other sizes")
   put(take(4 + 2 + 6 + 3 + 8 + 8 + 1))
   fn()
   assert(pos == #s + 1, "trailing bytes")

@@ -2,7 +2,7 @@
  * (lua/moonwalk/cli/args.lua, as the commands call it), session options
  * (cli/common.lua: versions, levels, protocols, hex engine IDs and keys),
  * OIDs (core.oid -> src/core/oid.c and src/lua/l_oid.c) and `set`'s
- * OID TYPE VALUE triples (type letters and values as session.lua turns
+ * OID TYPE VALUE triples (type letters and values as session/more.lua turns
  * them into varbinds, then encoded by the codec, src/lua/l_codec.c).
  *
  * The input is an argument vector: arguments separated by newlines. One
@@ -49,7 +49,10 @@ static const char driver[] =
     "local common = require 'moonwalk.cli.common'\n"
     "local core = require 'moonwalk.core'\n"
     "local session = require 'moonwalk.session'\n"
-    /* session.lua's normalize_vb (local): found as an upvalue of set */
+    /* set lives in moonwalk.session.more, loaded with the first call of
+     * it: load it now, so that Session.set is the real one */
+    "require 'moonwalk.session.more'\n"
+    /* session/more.lua's normalize_vb (local): found as an upvalue of set */
     "local normalize\n"
     "local function scan(f)\n"
     "  for i = 1, 60 do\n"
@@ -64,7 +67,7 @@ static const char driver[] =
     "    for _, w in pairs(v) do if type(w) == 'function' then scan(w) end end\n"
     "  end\n"
     "end\n"
-    "assert(normalize, 'normalize_vb not found in moonwalk.session')\n"
+    "assert(normalize, 'normalize_vb not found in moonwalk.session.more')\n"
     "local extra = { ['--grace'] = true, ['--listen'] = true, ['--user'] = true,\n"
     "  ['--json'] = false, p = false, Cr = true, D = false, d = false, h = false, H = false }\n"
     "return function(input)\n"

@@ -1,17 +1,13 @@
 -- What a one-shot command's start-up leaves out (scripts/bench/startup):
 -- libm until the first math call, the names of the built-in modules'
--- locals, collections while the modules load. Each with what must not
--- change for it: libm's results, file and line in errors, the collector's
--- pace once a command runs.
+-- locals, collections while the modules load, the session methods a get
+-- does not call, a page fault for each 4 KiB of Lua heap. Each with what
+-- must not change for it: libm's results, file and line in errors, the
+-- collector's pace once a command runs, the methods themselves.
 local R = require "run"
 local bin = os.getenv("MOONWALK_BIN") or "build/moonwalk"
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
+local tmpdir = R.tmpdir
 
 -- a sanitizer's runtime library brings libm with it
 local sanitized = R.sh("ldd " .. bin):find("libasan", 1, true) ~= nil
@@ -98,5 +94,70 @@ describe("one-shot start-up", function()
     assert.equal(0, code, err)
     local ratio = tonumber(out:match("^([%d.]+)\t20000\n$"))
     assert.is_true(ratio ~= nil and ratio > 1.5 and ratio <= 2.5, out)
+  end)
+
+  it("the session methods a get does not call load with the first of them", function()
+    R.write(d .. "/s.lua", [[
+      local mw = require "moonwalk"
+      local s = mw.session{ peer = "udp:127.0.0.1:9", version = "2c", community = "x",
+        timeout = 0.05, retries = 0 }
+      local before = package.loaded["moonwalk.session.more"] ~= nil
+      -- a set's misuse raises from the caller's line, first call or not
+      local function misuse() local r = s:set(42) return r end
+      local ok, err = pcall(misuse)
+      print(before, package.loaded["moonwalk.session.more"] ~= nil, err)
+      ok, err = pcall(misuse)
+      print(err)
+      local vbs, werr = s:walk_all("1.3.6.1.2.1.1")
+      print(vbs, werr and werr.kind)
+    ]])
+    local out, err, code = R.run(string.format("%s run %s/s.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("false\ttrue\t" .. d .. "/s.lua:6: set expects a list of varbinds\n"
+      .. d .. "/s.lua:6: set expects a list of varbinds\n"
+      .. "nil\ttimeout\n", out)
+  end)
+
+  it("a get does not load the walk, set and snmptable parts of the tools; a walk does", function()
+    -- port 9 (discard) on loopback: nothing answers, both time out
+    R.write(d .. "/cli.lua", [[
+      local snmp = require "moonwalk.cli.snmp"
+      local base = { "-v2c", "-c", "public", "-t", "0.05", "-r", "0", "127.0.0.1:9" }
+      local function argv(oid) local a = { table.unpack(base) } a[#a + 1] = oid return a end
+      local rc = snmp.main(argv("1.3.6.1.2.1.1.1.0"), "get")
+      print(rc, package.loaded["moonwalk.cli.snmp.more"] ~= nil)
+      rc = snmp.main(argv("1.3.6.1.2.1.1"), "walk")
+      print(rc, package.loaded["moonwalk.cli.snmp.more"] ~= nil)
+    ]])
+    local out, err, code = R.run(string.format("MIBS= %s run %s/cli.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("1\tfalse\n1\ttrue\n", out)
+    assert.equal("Timeout: No Response from 127.0.0.1:9.\nTimeout: No Response from 127.0.0.1:9\n", err)
+  end)
+
+  it("the Lua heap's first 2 MiB are one region advised for a huge page", function()
+    -- a mapping of 2048 kB with the "hg" flag (MADV_HUGEPAGE) in smaps;
+    -- whether the kernel then backs it with one page is its choice
+    R.write(d .. "/thp.lua", [[
+      local f = assert(io.open("/proc/self/smaps"))
+      local size, found = nil, 0
+      for l in f:lines() do
+        local kb = l:match("^Size:%s+(%d+) kB")
+        if kb then size = tonumber(kb) end
+        local flags = l:match("^VmFlags:(.*)$")
+        if flags and size == 2048 and (" " .. flags .. " "):find(" hg ", 1, true) then found = found + 1 end
+      end
+      f:close()
+      print(found)
+    ]])
+    local mode = R.slurp("/sys/kernel/mm/transparent_hugepage/enabled")
+    local offered = mode:find("[always]", 1, true) or mode:find("[madvise]", 1, true)
+    local out, err, code = R.run(string.format("%s run %s/thp.lua", bin, d))
+    assert.equal(0, code, err)
+    -- sanitizer builds give every block to malloc, so that it sees each one
+    assert.equal((offered and not sanitized) and "1\n" or "0\n", out)
+    out, err, code = R.run(string.format("MOONWALK_HUGEPAGES=0 %s run %s/thp.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("0\n", out)
   end)
 end)
