@@ -93,12 +93,12 @@ $(B)/libmoonwalk.a: $(LIB_OBJ)
 
 # The Lua modules, compiled to bytecode and built into the binary (not into
 # core.so): a one-shot command does not read and compile them at each start.
-LUA_MODS := $(sort $(wildcard lua/moonwalk/*.lua lua/moonwalk/*/*.lua))
-$(B)/gen/embed_mods.c: $(LUA_MODS) scripts/embed-lua.lua
+LUA_MODS := $(sort $(wildcard lua/moonwalk/*.lua lua/moonwalk/*/*.lua lua/moonwalk/*/*/*.lua))
+$(B)/gen/embed_mods.c: $(LUA_MODS) scripts/embed-lua.lua | deps
 	@mkdir -p $(dir $@)
 	lua5.4 scripts/embed-lua.lua $@ lua $(LUA_MODS)
 
-$(B)/obj/gen/embed_mods.o: $(B)/gen/embed_mods.c
+$(B)/obj/gen/embed_mods.o: $(B)/gen/embed_mods.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Isrc -c $< -o $@
 
