@@ -2,6 +2,7 @@
 -- into net-snmp's snmptrapd and into our own receiver.
 local mw = require "moonwalk"
 local td = require "snmptrapd"
+local R = require "run"
 
 local BIN = os.getenv("MOONWALK_BIN") or "build/moonwalk"
 local LINKDOWN = "1.3.6.1.6.3.1.1.5.3"
@@ -66,8 +67,9 @@ describe("moonwalk v3 -> net-snmp snmptrapd", function()
   it("inform -v 3: an acknowledgement with a wrong digest is reported as snmpinform does", function()
     local dir = td.tmpdir()
     local port = d.addr:match(":(%d+)$")
-    local ph = io.popen(string.format("MIBS= %s run tests/support/digest_proxy.lua -- %s >%s/port 2>/dev/null & echo $!",
-      BIN, port, dir))
+    -- --grace 1: the relay's task waits for ever, SIGTERM ends it 1 s later
+    local ph = io.popen(string.format("MIBS= %s run --grace 1 tests/support/digest_proxy.lua -- %s >%s/port 2>%s/err & echo $!",
+      BIN, port, dir, dir))
     local pid = ph:read("l")
     ph:close()
     local relay
@@ -98,9 +100,11 @@ describe("moonwalk v3 -> net-snmp snmptrapd", function()
       assert.matches("\nsnmpinform: Timeout %(", nerr)
       assert.equal(("Authentication failed for ops\n"):rep(3) .. "snmpinform: Timeout\n", merr)
     end)
-    os.execute("kill " .. pid)
+    local gone = R.stop_term(pid)
+    local log = td.slurp(dir .. "/err") or ""
     os.execute("rm -rf " .. dir)
     assert(ok, why)
+    assert(gone, "the relay was still running 5 s after SIGTERM (killed); its log:\n" .. log)
   end)
 end)
 

@@ -627,14 +627,16 @@ describe("parity with net-snmp's tools", function()
   -- message, then the timeout
   it("says Authentication failed for USER once per reply with a wrong digest", function()
     local dir = snmpd.tmpdir()
-    local pid = tonumber(R.sh(string.format("MIBS= %s run %s/tests/support/digest_proxy.lua -- %d >%s/port 2>/dev/null & echo $!",
-      BIN, ROOT, d.port, dir)))
+    -- --grace 1: the relay's task waits for ever, SIGTERM ends it 1 s later
+    local pid = tonumber(R.sh(string.format("MIBS= %s run --grace 1 %s/tests/support/digest_proxy.lua -- %d >%s/port 2>%s/err & echo $!",
+      BIN, ROOT, d.port, dir, dir)))
     local port
     for _ = 1, 50 do
       port = tonumber(R.slurp(dir .. "/port"))
       if port then break end
       R.sleep(0.1)
     end
+    if not port then R.stop_term(pid) end
     assert.is_number(port)
     local V3p = "-v3 -u authPrivUser -l authPriv -a SHA-256 -A authpass123 -x AES -X privpass123 -t 0.3 "
     local ok, why = pcall(function()
@@ -655,9 +657,11 @@ describe("parity with net-snmp's tools", function()
         assert.equal(c[4], n, c[3])
       end
     end)
-    os.execute("kill " .. pid)
+    local gone = R.stop_term(pid)
+    local log = R.slurp(dir .. "/err") or ""
     os.execute("rm -rf " .. dir)
     assert(ok, why)
+    assert(gone, "the relay was still running 5 s after SIGTERM (killed); its log:\n" .. log)
   end)
 
   it("prints what net-snmp prints, case by case", function()

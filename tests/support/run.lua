@@ -48,13 +48,27 @@ function R.run(cmd)
   return out, err, code
 end
 
--- stop(pid [, sig [, seconds]]): sends sig (default KILL) and waits up to
--- seconds (20) for the process to be gone
+-- stop(pid [, sig [, seconds]]) -> gone: sends sig (default KILL) and
+-- waits up to seconds (20) for the process to be gone (true if it is)
 function R.stop(pid, sig, seconds)
-  if not pid then return end
+  if not pid then return true end
   os.execute(string.format("kill -%s %s 2>/dev/null", sig or "KILL", pid))
   local deadline = os.time() + (seconds or 20)
-  while os.execute("kill -0 " .. pid .. " 2>/dev/null") and os.time() <= deadline do os.execute("sleep 0.05") end
+  local alive
+  repeat
+    alive = os.execute("kill -0 " .. pid .. " 2>/dev/null")
+    if alive then os.execute("sleep 0.05") end
+  until not alive or os.time() > deadline
+  return not alive
+end
+
+-- stop_term(pid [, seconds]) -> gone: SIGTERM, and the process must be
+-- gone within seconds (5); one that is not is killed (nothing is left
+-- behind) and false is returned
+function R.stop_term(pid, seconds)
+  if R.stop(pid, "TERM", seconds or 5) then return true end
+  R.stop(pid, "KILL")
+  return false
 end
 
 -- moonwalk itself (the build under test)
