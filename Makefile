@@ -45,10 +45,12 @@ LUA_LIBS = $(eval LUA_LIBS := $(shell pkg-config --libs lua5.4))$(LUA_LIBS)
 # (core.loop_threads, l_engine.c)
 EV_LIBS := -levent -levent_core -levent_pthreads
 TLS_LIBS := -lmbedcrypto
-# host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes through libproc2
+# host MIBs (src/app/host_*.c): rtnetlink through libnl-route-3, processes
+# through libproc2. Their headers only: the libraries are opened with dlopen
+# when an agent first serves a module that needs them (src/app/hostlib.h),
+# so nothing links them and no other start maps them.
 HOST_PKGS := libnl-route-3.0 libproc2
 HOST_CFLAGS = $(eval HOST_CFLAGS := $(shell pkg-config --cflags $(HOST_PKGS)))$(HOST_CFLAGS)
-HOST_LIBS = $(eval HOST_LIBS := $(shell pkg-config --libs $(HOST_PKGS)))$(HOST_LIBS)
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-declaration \
 	-fPIC $(OPT) $(SANFLAGS) $(LUA_CFLAGS) $(HOST_CFLAGS) $(NATS_CFLAGS) -DMW_VERSION='"$(VERSION)"' $(CFLAGS)
@@ -56,11 +58,11 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror=implicit-function-decl
 # the library itself is opened with dlopen when a cluster is asked for, so
 # a start that needs none does not load it (nor OpenSSL with it)
 NATS_CFLAGS = $(eval NATS_CFLAGS := $(shell pkg-config --exists libnats 2>/dev/null && pkg-config --cflags libnats))$(NATS_CFLAGS)
-LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) $(HOST_LIBS) -lpthread -lm
+LDLIBS_ALL = $(EV_LIBS) $(TLS_LIBS) -ldl -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/usm/*.c src/net/*.c src/app/*.c src/mib/*.c src/lua/*.c))
 LIB_OBJ := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
-DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d $(B)/obj/sdlazy.d $(B)/obj/mlazy.d
+DEPS := $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(B)/obj/embed.d $(B)/obj/mlazy.d
 
 all: $(B)/moonwalk $(B)/lua/moonwalk/core.so
 
@@ -105,19 +107,19 @@ $(B)/obj/gen/embed_mods.o: $(B)/gen/embed_mods.c | deps
 BIN_OBJ := $(B)/obj/main.o $(B)/obj/embed.o $(B)/obj/gen/embed_mods.o
 
 # The binary links the archives of Lua (all of it: -rdynamic exports its
-# API to C modules a script requires), libevent, mbedTLS, libnl and
-# libproc2, which their -dev packages ship: a one-shot command then maps
-# and relocates libc only, not 19 shared libraries (libproc2's libsystemd
-# and its six, and libm, are opened on first use: src/sdlazy.c,
-# src/mlazy.c).
+# API to C modules a script requires), libevent and mbedTLS, which their
+# -dev packages ship: a one-shot command then maps and relocates libc only,
+# not a dozen shared libraries (libm is opened on first use: src/mlazy.c;
+# libnl and libproc2, with libsystemd and its six, when an agent serves
+# host MIBs: src/app/hostlib.h).
 # STATIC=0 links the shared libraries instead. core.so, loaded by a
 # system lua5.4, always links them shared.
 ifeq ($(STATIC),0)
 BIN_LIBS = $(LUA_LIBS) $(LDLIBS_ALL)
 else
-BIN_OBJ += $(B)/obj/sdlazy.o $(B)/obj/mlazy.o
+BIN_OBJ += $(B)/obj/mlazy.o
 BIN_LIBS = -Wl,-Bstatic -Wl,--whole-archive -llua$(LUAVER) -Wl,--no-whole-archive \
-	-levent_pthreads -levent $(TLS_LIBS) $(HOST_LIBS) -Wl,-Bdynamic -ldl -lpthread
+	-levent_pthreads -levent $(TLS_LIBS) -Wl,-Bdynamic -ldl -lpthread
 endif
 
 $(B)/moonwalk: $(BIN_OBJ) $(B)/libmoonwalk.a

@@ -1,5 +1,5 @@
 /* mlazy.c - the libm functions the moonwalk binary refers to (Lua's math
- * library and its float operators, libproc2), opened with dlopen on the
+ * library and its float operators), opened with dlopen on the
  * first call instead of libm being a dependency of every start. Mapping
  * and relocating libm, whose IFUNC resolvers all run at load, cost a
  * one-shot command more than the math it then does: a numeric get calls

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "host.h"
+#include "hostlib.h"
 
 #define NAME_MAX_BER (OID_MAX_LEN * 5)
 
@@ -250,19 +251,20 @@ static const agent_backend_t host_be = {
 typedef struct {
     const char *name;
     host_mod_t *(*make)(void);
+    unsigned libs;            /* the HOSTLIB_* libraries it calls */
 } host_kind_t;
 
 static const host_kind_t kinds[] = {
 #ifdef __linux__
-    { "if", host_if_new },
-    { "host", host_hr_new },
-    { "ucd", host_ucd_new },
-    { "tcp", host_tcp_new },
-    { "udp", host_udp_new },
-    { "ip", host_ip_new },
-    { "icmp", host_icmp_new },
+    { "if", host_if_new, HOSTLIB_NL },
+    { "host", host_hr_new, HOSTLIB_PROC },
+    { "ucd", host_ucd_new, HOSTLIB_PROC },
+    { "tcp", host_tcp_new, 0 },
+    { "udp", host_udp_new, 0 },
+    { "ip", host_ip_new, HOSTLIB_NL },
+    { "icmp", host_icmp_new, 0 },
 #endif
-    { NULL, NULL },
+    { NULL, NULL, 0 },
 };
 
 const char *
@@ -296,10 +298,13 @@ mod_register(agent_t *a, host_mod_t *m)
 }
 
 int
-host_register(agent_t *a, const char *list, double ttl, const char *const *disks, size_t ndisks)
+host_register(agent_t *a, const char *list, double ttl, const char *const *disks, size_t ndisks,
+              char *err, size_t errlen)
 {
     const char *p = list ? list : "";
     int all = strcmp(p, "all") == 0;
+    if (errlen)
+        err[0] = '\0';
     /* check every name first */
     if (!all && strcmp(p, "none") != 0) {
         for (const char *s = p; *s;) {
@@ -318,15 +323,25 @@ host_register(agent_t *a, const char *list, double ttl, const char *const *disks
     } else if (!all) {
         return 0;
     }
+    int want[sizeof kinds / sizeof *kinds] = { 0 };
+    unsigned libs = 0;
     for (size_t k = 0; kinds[k].name; k++) {
-        int want = all;
-        for (const char *s = p; !want && *s;) {
+        want[k] = all;
+        for (const char *s = p; !want[k] && *s;) {
             size_t n = strcspn(s, ", ");
-            want = strlen(kinds[k].name) == n && strncmp(kinds[k].name, s, n) == 0;
+            want[k] = strlen(kinds[k].name) == n && strncmp(kinds[k].name, s, n) == 0;
             s += n;
             s += strspn(s, ", ");
         }
-        if (!want)
+        if (want[k])
+            libs |= kinds[k].libs;
+    }
+    /* the libraries before any module: all of the list, or none of it */
+    int lrc = host_libs_open(libs, err, errlen);
+    if (lrc < 0)
+        return lrc;
+    for (size_t k = 0; kinds[k].name; k++) {
+        if (!want[k])
             continue;
         host_mod_t *m = kinds[k].make();
         if (!m)

@@ -59,9 +59,11 @@ struct host_mod {
 
 /* Registers the modules named in list ("if,host,ucd"; "all"; "none" or ""
  * for none) with cache time ttl seconds; disks are the paths of the
- * UCD-SNMP-MIB dskTable (snmpd.conf's "disk PATH"). Unknown names: MW_ENOTSUPP. */
+ * UCD-SNMP-MIB dskTable (snmpd.conf's "disk PATH"). Unknown names:
+ * MW_ENOTSUPP with err empty; a library a module needs that cannot be
+ * opened (hostlib.h): MW_ENOTSUPP with the loader's message in err. */
 int host_register(agent_t *a, const char *list, double ttl, const char *const *disks,
-                  size_t ndisks);
+                  size_t ndisks, char *err, size_t errlen);
 /* The module names this build serves, comma-separated. */
 const char *host_available(void);
 

@@ -17,12 +17,8 @@
 #include <time.h>
 #include <utmp.h>
 
-#include <libproc2/meminfo.h>
-#include <libproc2/misc.h>
-#include <libproc2/pids.h>
-#include <libproc2/stat.h>
-
 #include "host.h"
+#include "hostlib.h" /* the libraries, opened on first use */
 
 #define HR 1, 3, 6, 1, 2, 1, 25
 enum { T_STOR, T_DEV, T_PROC, T_NET, T_FS, T_RUN };

@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-
 #include "host.h"
+#include "hostlib.h" /* the libraries, opened on first use */
 
 #define IFMIB 1, 3, 6, 1, 2, 1
 enum { T_IF = 0 };

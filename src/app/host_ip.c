@@ -22,12 +22,9 @@
 
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/neighbour.h>
 
 #include "host.h"
+#include "hostlib.h" /* the libraries, opened on first use */
 
 #define MIB2 1, 3, 6, 1, 2, 1
 

@@ -8,12 +8,8 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#include <libproc2/meminfo.h>
-#include <libproc2/misc.h>
-#include <libproc2/stat.h>
-#include <libproc2/vmstat.h>
-
 #include "host.h"
+#include "hostlib.h" /* the libraries, opened on first use */
 
 #define UCD 1, 3, 6, 1, 4, 1, 2021
 enum { T_LA, T_DSK };

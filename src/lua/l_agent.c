@@ -1085,12 +1085,14 @@ l_host_mibs(lua_State *L)
             lua_pop(L, 1);
         }
     }
-    int rc = host_register(la->a, list, ttl, disks, nd);
+    char err[256];
+    int rc = host_register(la->a, list, ttl, disks, nd, err, sizeof err);
     if (rc < 0) {
+        int unknown = rc == MW_ENOTSUPP && !err[0];
         lua_pushnil(L);
-        lua_pushfstring(L, rc == MW_ENOTSUPP ? "unknown host MIB module in \"%s\" (known: %s)"
-                                           : "cannot register host MIBs \"%s\" (%s)",
-                        list, rc == MW_ENOTSUPP ? host_available() : mw_strerror(rc));
+        lua_pushfstring(L, unknown ? "unknown host MIB module in \"%s\" (known: %s)"
+                                   : "cannot register host MIBs \"%s\" (%s)",
+                        list, unknown ? host_available() : err[0] ? err : mw_strerror(rc));
         return 2;
     }
     lua_pushboolean(L, 1);

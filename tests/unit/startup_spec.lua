@@ -161,3 +161,77 @@ describe("one-shot start-up", function()
     assert.equal("0\n", out)
   end)
 end)
+
+describe("the host MIBs' libraries", function()
+  local d
+  before_each(function() d = R.tmpdir() end)
+  after_each(function() os.execute("rm -rf " .. d) end)
+
+  -- agents serving host MIB lists in turn, each answering a get of one
+  -- of its objects; what /proc/self/maps shows of libnl-route-3 and
+  -- libproc2 at the start and after each agent
+  local script = [[
+    local mw = require "moonwalk"
+    local core = require "moonwalk.core"
+    local function mapped()
+      local f = assert(io.open("/proc/self/maps"))
+      local s = f:read("a")
+      f:close()
+      return string.format("nl=%s proc=%s", s:find("libnl%-route%-3") ~= nil, s:find("libproc2") ~= nil)
+    end
+    print("start", mapped())
+    local gets = {}
+    for _, t in ipairs{ { "tcp,udp,icmp", "1.3.6.1.2.1.6.1.0" }, { "if", "1.3.6.1.2.1.2.1.0" },
+                        { "host", "1.3.6.1.2.1.25.1.1.0" } } do
+      local port = core.free_udp_port()
+      local ok, err = pcall(mw.agent, { listen = "udp:127.0.0.1:" .. port,
+        communities = { public = "ro" }, host_mibs = t[1] })
+      print(t[1], ok and mapped() or err)
+      if ok then gets[#gets + 1] = { port, t[2] } end
+    end
+    mw.run(function()
+      for _, g in ipairs(gets) do
+        local s = mw.session{ peer = "127.0.0.1:" .. g[1], community = "public", timeout = 1, retries = 1 }
+        local vbs = assert(s:get(g[2]))
+        print(vbs[1].oid, vbs[1].type)
+      end
+      mw.stop()
+    end)
+  ]]
+
+  it("are not linked: an agent opens each when it first serves a module that needs it", function()
+    local needed = R.sh("readelf -d " .. bin)
+    for _, lib in ipairs{ "libnl", "libproc2", "libsystemd" } do
+      assert.is_nil(needed:find(lib, 1, true), lib)
+    end
+    R.write(d .. "/h.lua", script)
+    local out, err, code = R.run(string.format("%s run %s/h.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("start\tnl=false proc=false\n"
+      .. "tcp,udp,icmp\tnl=false proc=false\n"
+      .. "if\tnl=true proc=false\n"
+      .. "host\tnl=true proc=true\n"
+      .. "1.3.6.1.2.1.6.1.0\tINTEGER\n"
+      .. "1.3.6.1.2.1.2.1.0\tINTEGER\n"
+      .. "1.3.6.1.2.1.25.1.1.0\tTimeticks\n", out)
+  end)
+
+  it("that cannot be opened make a clear error for the modules that need them, and only for those", function()
+    -- the loader finds this file first (LD_LIBRARY_PATH) and refuses it
+    R.write(d .. "/libnl-route-3.so.200", "not a library\n")
+    R.write(d .. "/h.lua", script)
+    local out, err, code = R.run(string.format("LD_LIBRARY_PATH=%s %s run %s/h.lua", d, bin, d))
+    assert.equal(0, code, err)
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.equal(6, #lines, out)
+    assert.equal("start\tnl=false proc=false", lines[1])
+    assert.equal("tcp,udp,icmp\tnl=false proc=false", lines[2])
+    assert.matches('^if\t.-agent: cannot register host MIBs "if" %('
+      .. d:gsub("%p", "%%%0") .. "/libnl%-route%-3%.so%.200: [^)]+%)$", lines[3])
+    -- libproc2 is there: the modules that need only it, or neither, work
+    assert.equal("host\tnl=false proc=true", lines[4])
+    assert.equal("1.3.6.1.2.1.6.1.0\tINTEGER", lines[5])
+    assert.equal("1.3.6.1.2.1.25.1.1.0\tTimeticks", lines[6])
+  end)
+end)
