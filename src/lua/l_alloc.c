@@ -482,10 +482,10 @@ warn_on(void *ud, const char *msg, int tocont)
 lua_State *
 mwl_newstate(void)
 {
+    heap_populate_init(); /* before the first malloc: it sets the pad */
     pool_t *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
-    heap_populate_init();
     arena_init();
     lua_State *L = lua_newstate(counted_lalloc, a);
     if (!L) {

@@ -135,6 +135,36 @@ describe("one-shot start-up", function()
     assert.equal("Timeout: No Response from 127.0.0.1:9.\nTimeout: No Response from 127.0.0.1:9\n", err)
   end)
 
+  it("the heap's first growth is mapped at the small pad, and none of it is given back at once", function()
+    -- malloc's pad is set before the first malloc: made after it, the
+    -- first growth was the default 128 KiB pad, all mapped at once, then
+    -- trimmed to the small pad by the next free
+    local env = "MIBS="
+    local asan = os.getenv("ASAN_OPTIONS")
+    if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
+    R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
+    local t = R.slurp(d .. "/t")
+    assert.is_truthy(t:find("brk(NULL)", 1, true), "strace recorded nothing")
+    local populated, lowered, top = {}, false, nil
+    for l in t:gmatch("[^\n]+") do
+      local len = l:match("^madvise%(0x%x+, (%d+), MADV_POPULATE_WRITE%)")
+      if len then populated[#populated + 1] = tonumber(len) end
+      local addr = l:match("^brk%((0x%x+)%)")
+      if addr then
+        local a = tonumber(addr)
+        if top and a < top then lowered = true end
+        top = a
+      end
+    end
+    assert.is_false(lowered, t)
+    if sanitized then
+      assert.equal(0, #populated, t) -- malloc for every block, nothing mapped ahead
+    else
+      assert.is_true(#populated >= 1, t)
+      assert.is_true(populated[1] <= 64 * 1024, t)
+    end
+  end)
+
   it("the Lua heap's first 2 MiB are one region advised for a huge page", function()
     -- a mapping of 2048 kB with the "hg" flag (MADV_HUGEPAGE) in smaps;
     -- whether the kernel then backs it with one page is its choice
