@@ -71,7 +71,7 @@ size_class(size_t n)
 
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && !defined(MW_PLAIN_MALLOC)
 #define POPULATE_MAX ((uintptr_t)4 << 20)
-#define TOP_PAD (32 << 10)
+#define TOP_PAD (128 << 10)
 static uintptr_t brk_seen;  /* the program break after the last look */
 static uintptr_t populated; /* bytes mapped so far */
 
@@ -91,10 +91,13 @@ heap_populate(void)
     brk_seen = now;
 }
 
-/* the start: maps what is left of the heap's first growth. malloc grows
- * the heap by what it needs and TOP_PAD more (128 KiB by default): the
- * pad above the last growth is mapped and never used, so it is kept to a
- * half slab. */
+/* the start: maps what is left of the heap's first growth, before the
+ * first malloc. malloc grows the heap by what it needs and TOP_PAD more;
+ * the C side's blocks (the event loop, the engine, a socket: some 100
+ * KiB for a one-shot get, when Lua's own come from the arena) then find
+ * their pages mapped instead of taking a fault each, which on a VM costs
+ * some fifteen times what mapping the page with the others did. The pad
+ * is also what a trim leaves, so the pages mapped here stay mapped. */
 static void
 heap_populate_init(void)
 {
