@@ -6,12 +6,20 @@
  *   syslog_close()
  *   getpid()
  *   isatty(fd)                     is the descriptor a terminal
+ *   isdir(path)                    a directory this process may open
+ *   readfile(path)                 the file's bytes, or nil, message
+ *
+ * isdir and readfile are for the configuration files a one-shot command
+ * looks for at each start (snmp.conf in four directories, most of them
+ * absent): plain open/read, without a stdio stream or an error string
+ * made for each file that is not there.
  *
  * The lines go out as syslog(3) sends them ("<PRI>Mmm dd hh:mm:ss
  * ident[pid]: message" on a Unix datagram socket), but to a socket that can
  * be named: a test listens on one of its own instead of needing a daemon.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +156,56 @@ l_isatty(lua_State *L)
     return 1;
 }
 
+static int
+l_isdir(lua_State *L)
+{
+    int fd = open(luaL_checkstring(L, 1), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    lua_pushboolean(L, fd >= 0);
+    return 1;
+}
+
+static int
+l_readfile(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        goto fail;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (;;) {
+        char *p = luaL_prepbuffer(&b);
+        ssize_t n = read(fd, p, LUAL_BUFFERSIZE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        luaL_addsize(&b, (size_t)n);
+    }
+    close(fd);
+    luaL_pushresult(&b);
+    return 1;
+fail:
+    {
+        int e = errno;
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: %s", path, strerror(e));
+        lua_pushinteger(L, e);
+        return 3;
+    }
+}
+
 static const luaL_Reg sys_funcs[] = {
+    { "isdir", l_isdir },
+    { "readfile", l_readfile },
     { "syslog_open", l_syslog_open },
     { "syslog", l_syslog },
     { "syslog_close", l_syslog_close },

@@ -431,6 +431,10 @@ conf("snmpget", "get", "{A} sysName.0", V2 .. "defSecurityLevel bogus\ndefAuthTy
   .. "timeout abc\nretries x\ndefaultPort abc\n  # a comment\n\nfooBar 1\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defVersion\nquickPrinting\nmibs\n")
 conf("snmpget", "get", "{A} sysName.0", "DefVersion 2c\nDEFCOMMUNITY pub\n")
+-- CRLF lines, blanks before a directive or a comment, blank lines of
+-- spaces and tabs, a last line without its newline
+conf("snmpget", "get", "{A} sysName.0 sysContact.0", "  defVersion 2c\r\n\t defCommunity pub\r\n \t \r\n"
+  .. "\t# a comment\r\n\r\ntimeout abc\r\n  fooBar 1\nquickPrinting yes")
 conf("snmpget", "get", "{A} sysName.0", "defVersion 2c\ndefCommunity \"pub\"\n")
 -- snmpwalk.conf: the -C defaults of snmpwalk and snmpbulkwalk
 conf("snmpwalk", "walk", "{A} sysName", V2, { ["snmpwalk.conf"] = "includeRequested yes\nprintStatistics 1\n" })

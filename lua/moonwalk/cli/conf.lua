@@ -159,11 +159,6 @@ local checks = {
   end,
 }
 
-local function readable_dir(path)
-  local f = io.open(path .. "/.", "r")
-  if f then f:close() return true end
-  return false
-end
 
 -- The files to read, in order, for one file type ("snmp", "snmpwalk").
 local function files(ftype, persistent)
@@ -175,7 +170,7 @@ local function files(ftype, persistent)
     path = M.DEFAULT_PATH .. (home and (":" .. home .. "/.snmp") or "")
   end
   for dir in path:gmatch("[^:]+") do
-    if readable_dir(dir) then
+    if core.isdir(dir) then
       list[#list + 1] = dir .. "/" .. ftype .. ".conf"
       list[#list + 1] = dir .. "/" .. ftype .. ".local.conf"
     end
@@ -194,21 +189,27 @@ local function directives(file, seen)
   local d = seen[file]
   if d ~= nil then return d end
   d = false
-  local f = io.open(file, "r")
-  if f then
+  local text = core.readfile(file)
+  if text then
     d = {}
-    local n = 0
-    for l in f:lines() do
+    -- lines found with a plain search and skipped at their first
+    -- non-blank character: a pattern run over every byte of a file of
+    -- comments cost a one-shot command more than the rest of its reading
+    local n, pos, len = 0, 1, #text
+    while pos <= len do
+      local nl = text:find("\n", pos, true) or len + 1
       n = n + 1
-      l = l:gsub("\r$", "")
-      if not l:match("^%s*#") and l:match("%S") then
-        local token, rest = l:match("^%s*(%S+)%s*(.-)%s*$")
+      local first = text:match("^[ \t\r\f\v]*()", pos)
+      if first < nl and text:byte(first) ~= 35 then -- not blank, not a # comment
+        local l = text:sub(first, nl - 1)
+        if l:byte(-1) == 13 then l = l:sub(1, -2) end
+        local token, rest = l:match("^(%S+)%s*(.-)%s*$")
         d[#d + 1] = n
         d[#d + 1] = token
         d[#d + 1] = rest
       end
+      pos = nl + 1
     end
-    f:close()
   end
   seen[file] = d
   return d
