@@ -264,7 +264,8 @@ describe("the host MIBs' libraries", function()
     assert.equal("1.3.6.1.2.1.6.1.0\tINTEGER", lines[5])
     assert.equal("1.3.6.1.2.1.25.1.1.0\tTimeticks", lines[6])
     -- the command's default, every module: refused whole, before any is made
-    out, err, code = R.run(string.format("LD_LIBRARY_PATH=%s %s agent --listen udp:127.0.0.1:%d -c public",
+    -- (bounded: an agent that started would serve until stopped)
+    out, err, code = R.run(string.format("LD_LIBRARY_PATH=%s timeout 10 %s agent --listen udp:127.0.0.1:%d -c public",
       d, bin, require("moonwalk.core").free_udp_port()))
     assert.equal(1, code, out)
     assert.matches('agent: cannot register host MIBs "all" %(' .. d:gsub("%p", "%%%0")
