@@ -170,37 +170,29 @@ static int
 l_readfile(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        goto fail;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (;;) {
-        char *p = luaL_prepbuffer(&b);
-        ssize_t n = read(fd, p, LUAL_BUFFERSIZE);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            goto fail;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), e = 0;
+    if (fd < 0) {
+        e = errno;
+    } else {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        ssize_t n;
+        do {
+            n = read(fd, luaL_prepbuffer(&b), LUAL_BUFFERSIZE);
+            if (n > 0)
+                luaL_addsize(&b, (size_t)n);
+        } while (n > 0 || (n < 0 && errno == EINTR));
+        e = n < 0 ? errno : 0;
+        close(fd);
+        if (!e) {
+            luaL_pushresult(&b);
+            return 1;
         }
-        if (n == 0)
-            break;
-        luaL_addsize(&b, (size_t)n);
     }
-    close(fd);
-    luaL_pushresult(&b);
-    return 1;
-fail:
-    {
-        int e = errno;
-        lua_pushnil(L);
-        lua_pushfstring(L, "%s: %s", path, strerror(e));
-        lua_pushinteger(L, e);
-        return 3;
-    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    lua_pushinteger(L, e);
+    return 3;
 }
 
 static const luaL_Reg sys_funcs[] = {

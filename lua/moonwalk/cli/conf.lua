@@ -159,7 +159,6 @@ local checks = {
   end,
 }
 
-
 -- The files to read, in order, for one file type ("snmp", "snmpwalk").
 local function files(ftype, persistent)
   local list = {}
