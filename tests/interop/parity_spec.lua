@@ -431,6 +431,9 @@ conf("snmpget", "get", "{A} sysName.0", V2 .. "defSecurityLevel bogus\ndefAuthTy
   .. "timeout abc\nretries x\ndefaultPort abc\n  # a comment\n\nfooBar 1\n")
 conf("snmpget", "get", "{A} sysName.0", V2 .. "defVersion\nquickPrinting\nmibs\n")
 conf("snmpget", "get", "{A} sysName.0", "DefVersion 2c\nDEFCOMMUNITY pub\n")
+-- names that a directive's starts with or ends in, its name with a *
+conf("snmpget", "get", "{A} sysName.0", V2 .. "mib SNMPv2-MIB\nmibs* IF-MIB\ndefversion* 1\nquickPrint yes\n"
+  .. "quickPrintingX yes\nMibDirs\nengineIDNic eth0\n")
 -- CRLF lines, blanks before a directive or a comment, blank lines of
 -- spaces and tabs, a last line without its newline
 conf("snmpget", "get", "{A} sysName.0 sysContact.0", "  defVersion 2c\r\n\t defCommunity pub\r\n \t \r\n"
@@ -441,6 +444,11 @@ conf("snmpwalk", "walk", "{A} sysName", V2, { ["snmpwalk.conf"] = "includeReques
 conf("snmpbulkwalk", "bulkwalk", "{A} sysName", V2, { ["snmpwalk.conf"] = "printStatistics yes\n" })
 conf("snmpwalk", "walk", "-Cp {A} sysName", V2, { ["snmpwalk.conf"] = "printStatistics yes\n" })
 conf("snmpwalk", "walk", "{A} system", V2, { ["snmpwalk.conf"] = "timeResults no\nbogus 1\n" })
+-- snmpapp.conf, read by every tool after snmp.conf (and snmpwalk.conf
+-- before it): each file knows its own directives only
+conf("snmpwalk", "walk", "{A} sysName", V2 .. "bar 1\n", { ["snmpwalk.conf"] = "foo 1\nquickPrinting 1\n",
+  ["snmpapp.conf"] = "foo 2\nengineIDNic eth0\nprintStatistics 1\n", ["snmpapp.local.conf"] = "\n\nbaz\n" })
+conf("snmpget", "get", "{A} sysName.0", V2, { ["snmpapp.conf"] = "defVersion 1\nengineID x\nDEFTARGET\n" })
 -- -H: the directives, after the files' messages
 for _, t in ipairs { "snmpget", "snmpgetnext", "snmpwalk", "snmpbulkwalk", "snmpbulkget", "snmpset", "snmptable",
                      "snmptrap", "snmpinform" } do

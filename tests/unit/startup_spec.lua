@@ -135,6 +135,43 @@ describe("one-shot start-up", function()
     assert.equal("Timeout: No Response from 127.0.0.1:9.\nTimeout: No Response from 127.0.0.1:9\n", err)
   end)
 
+  it("a get whose module list names nothing loads no MIB layer; its first name loads it with the command's settings", function()
+    -- two modules of their own: one in a directory snmp.conf's mibdirs
+    -- adds, one in a directory -M adds; snmp.conf also sets
+    -- hexOutputLength, and -Ih is on the command line
+    os.execute(string.format("mkdir -p %s/conf %s/confmibs %s/optmibs", d, d, d))
+    local function module(name, label, arc)
+      return string.format("%s DEFINITIONS ::= BEGIN\nIMPORTS enterprises FROM SNMPv2-SMI;\n"
+        .. "%s OBJECT IDENTIFIER ::= { enterprises %d }\nEND\n", name, label, arc)
+    end
+    R.write(d .. "/confmibs/START-CONF-MIB.txt", module("START-CONF-MIB", "startConf", 99971))
+    R.write(d .. "/optmibs/START-OPT-MIB.txt", module("START-OPT-MIB", "startOpt", 99972))
+    R.write(d .. "/conf/snmp.conf", "mibdirs +" .. d .. "/confmibs\nhexOutputLength 4\n")
+    R.write(d .. "/cli.lua", [[
+      local snmp = require "moonwalk.cli.snmp"
+      local argv = { "-v2c", "-c", "public", "-t", "0.05", "-r", "0", ... }
+      local rc = snmp.main(argv, "get")
+      local mib = package.loaded["moonwalk.mib"]
+      if not mib then print(rc, false) return end
+      local od = mib.output_defaults
+      print(rc, true, mib.path():find("/confmibs", 1, true) ~= nil, mib.path():find("/optmibs", 1, true) ~= nil,
+        od.hex_line_len, od.no_hint, tostring(mib.oid("START-OPT-MIB::startOpt")))
+    ]])
+    local function run(args)
+      return R.run(string.format("MIBS= SNMPCONFPATH=%s/conf %s run %s/cli.lua -- %s", d, bin, d, args))
+    end
+    local timeout = "Timeout: No Response from 127.0.0.1:9.\n"
+    local out, err, code = run("-On 127.0.0.1:9 1.3.6.1.2.1.1.1.0")
+    assert.equal(0, code, err)
+    assert.equal("1\tfalse\n", out)
+    assert.equal(timeout, err)
+    out, err, code = run(string.format("-M +%s/optmibs -Ih -On 127.0.0.1:9 .1.3.6.1.2.1.1.1.0 "
+      .. "START-CONF-MIB::startConf.0 START-OPT-MIB::startOpt.1", d))
+    assert.equal(0, code, err)
+    assert.equal("1\ttrue\ttrue\ttrue\t4\ttrue\t1.3.6.1.4.1.99972\n", out)
+    assert.equal(timeout, err)
+  end)
+
   it("the heap's first growth is mapped at once, and none of it is given back", function()
     -- malloc's pad is set before the first malloc: set after it, the
     -- first growth was mapped at the default pad, then trimmed to the

@@ -9,12 +9,64 @@ function C.die(prog, msg, code)
   return code or 1
 end
 
--- Loads MIBs per -m/-M and MIBS/MIBDIRS, when the MIB layer is present.
-function C.setup_mibs(o)
+-- The MIB layer (moonwalk.mib) takes what the command line set up for
+-- it when it loads: snmp.conf's mibs and mibdirs (load_conf), the -m and
+-- -M of a command whose list names nothing (setup_mibs), the output
+-- settings (output_defaults). Such a command (MIBS= or -m '' with
+-- numeric OIDs, the usual scripted check) may never need the layer: it
+-- is then loaded by the first require of it, a name's lookup for one.
+local later = {}
+
+local function mib_conf(mib, cfg) mib.conf.MIBS, mib.conf.MIBDIRS = cfg.MIBS, cfg.MIBDIRS end
+
+local function cli_setup(mib, o)
+  local ok, err = pcall(mib.cli_setup, { modules = o.m, dirs = o.M })
+  if not ok then io.stderr:write(tostring(err), "\n") end
+end
+
+local function set_output(mib, o, cfg, keep_hints)
+  local d = mib.output_defaults
+  if not keep_hints then d.no_hint = (o.I or ""):find("h", 1, true) ~= nil or nil end
+  local len = cfg.values.hexoutputlength
+  if len then d.hex_line_len = len > 0 and len or 1 << 30 end
+end
+
+-- the next require of the MIB layer applies `later` to it first
+local function on_load()
+  if package.loaded["moonwalk.mib"] or package.preload["moonwalk.mib"] then return end
+  package.preload["moonwalk.mib"] = function(name)
+    package.preload[name] = nil
+    local mib = require(name)
+    local l = later
+    later = {}
+    if l.cfg then mib_conf(mib, l.cfg) end
+    if l.o then cli_setup(mib, l.o) end
+    if l.output then set_output(mib, table.unpack(l.output, 1, 3)) end
+    return mib
+  end
+end
+
+-- A module list that names nothing, whatever the path holds: the
+-- command's -m, else MIBS, else snmp.conf's mibs (moonwalk.mib reads
+-- them in that order, with the same rule).
+local function names_nothing(o, cfg)
+  local v = o.m
+  if v == nil then v = os.getenv("MIBS") end
+  if v == nil and cfg then v = cfg.MIBS end
+  return v ~= nil and not v:match("^[+-]") and not v:find("[^:,]")
+end
+
+-- Loads MIBs per -m/-M and MIBS/MIBDIRS. With lazy, a list that names
+-- nothing leaves the layer to its first use (see `later`).
+function C.setup_mibs(o, lazy)
+  if lazy and not package.loaded["moonwalk.mib"] and names_nothing(o, later.cfg) then
+    later.o = o
+    on_load()
+    return nil
+  end
   local ok, mib = pcall(require, "moonwalk.mib")
   if not ok or type(mib) ~= "table" or not mib.cli_setup then return nil end
-  local ok2, err = pcall(mib.cli_setup, { modules = o.m, dirs = o.M })
-  if not ok2 then io.stderr:write(tostring(err), "\n") end
+  cli_setup(mib, o)
   return mib
 end
 
@@ -24,9 +76,12 @@ end
 function C.load_conf(tool)
   local conf = require "moonwalk.cli.conf"
   local cfg = conf.load(tool)
-  local ok, mib = pcall(require, "moonwalk.mib")
-  if ok and type(mib) == "table" and mib.conf then
-    mib.conf.MIBS, mib.conf.MIBDIRS = cfg.MIBS, cfg.MIBDIRS
+  local mib = package.loaded["moonwalk.mib"]
+  if mib then
+    mib_conf(mib, cfg)
+  else
+    later = { cfg = cfg } -- a command starts here: nothing of an earlier one
+    on_load()
   end
   return cfg
 end
@@ -198,12 +253,12 @@ end
 -- default; 0 or less: never). snmptable keeps the hints whatever -Ih
 -- says: table passes keep_hints.
 function C.output_defaults(o, cfg, keep_hints)
-  local ok, mib = pcall(require, "moonwalk.mib")
-  if not ok or type(mib) ~= "table" or not mib.output_defaults then return end
-  local d = mib.output_defaults
-  if not keep_hints then d.no_hint = (o.I or ""):find("h", 1, true) ~= nil or nil end
-  local len = cfg.values.hexoutputlength
-  if len then d.hex_line_len = len > 0 and len or 1 << 30 end
+  local mib = package.loaded["moonwalk.mib"]
+  if mib then
+    set_output(mib, o, cfg, keep_hints)
+  elseif later.o then
+    later.output = { o, cfg, keep_hints }
+  end
 end
 
 -- net-snmp's usm_process_in_msg logs "Authentication failed for USER"

@@ -8,7 +8,8 @@
 -- /etc/snmp:/usr/share/snmp:/usr/lib/x86_64-linux-gnu/snmp:$HOME/.snmp)
 -- snmp.conf then snmp.local.conf; without $SNMPCONFPATH the persistent
 -- directory's (persistentDir, $SNMP_PERSISTENT_DIR, /var/lib/snmp) after
--- them. snmpwalk and snmpbulkwalk also read their own TOOL.conf.
+-- them. Every tool also reads snmpapp.conf (and snmpapp.local.conf) the
+-- same way, snmpwalk and snmpbulkwalk their snmpwalk.conf too.
 --
 -- One deliberate difference: Debian's /etc/snmp/snmp.conf holds a bare
 -- "mibs :" because its net-snmp packages come without MIB files; moonwalk
@@ -20,58 +21,115 @@ local M = {}
 M.DEFAULT_PATH = "/etc/snmp:/usr/share/snmp:/usr/lib/x86_64-linux-gnu/snmp"
 M.PERSISTENT_DIR = "/var/lib/snmp"
 
--- The directives of snmp.conf, in net-snmp 5.9.3's -H order, with the
--- help text -H shows. kind: "bool", "int", "str" or a checker function
--- (value -> ok, message); premib: read in net-snmp's first pass.
-local LIB = {
-  { "extraX509SubDir", "string" }, { "x509CRLFile", "string" }, { "tlsAlgorithms", "string" },
-  { "localCert", "string" }, { "peerCert", "string" }, { "alias", "NAME TRANSPORT_DEFINITION" },
-  { "doDebugging", "(1|0)" }, { "debugTokens", "token[,token...]" },
-  { "debugLogLevel", "(emerg|alert|crit|err|warning|notice|info|debug)" },
-  { "logTimestamp", "B" }, { "logOption", "string" },
-  { "mibdirs", "[mib-dirs|+mib-dirs|-mib-dirs]", premib = true },
-  { "mibs", "[mib-tokens|+mib-tokens|-mib-tokens]", premib = true },
-  { "mibfile", "mibfile-to-read", premib = true },
-  { "showMibErrors", "B", premib = true }, { "commentToEOL", "B", premib = true },
-  { "strictCommentTerm", "B", premib = true }, { "mibAllowUnderline", "B", premib = true },
-  { "mibWarningLevel", "I", premib = true }, { "mibReplaceWithLatest", "B", premib = true },
-  { "printNumericEnums", "B" }, { "printNumericOids", "B" }, { "escapeQuotes", "B" },
-  { "dontBreakdownOids", "B" }, { "quickPrinting", "B" }, { "numericTimeticks", "B" },
-  { "oidOutputFormat", "I" }, { "suffixPrinting", "I" }, { "extendedIndex", "B" },
-  { "printHexText", "B" }, { "printValueOnly", "B" }, { "dontPrintUnits", "B" },
-  { "hexOutputLength", "I" }, { "dumpPacket", "B" }, { "reverseEncodeBER", "B" },
-  { "defaultPort", "I" }, { "disableSNMPv3", "B" }, { "disableSNMPv1", "B" },
-  { "disableSNMPv2c", "B" }, { "defCommunity", "string" }, { "noTokenWarnings", "B" },
-  { "noRangeCheck", "B" }, { "persistentDir", "string" }, { "tempFilePattern", "string" },
-  { "noDisplayHint", "B" }, { "16bitIDs", "B" }, { "clientaddr", "string" },
-  { "clientaddrUsesPort", "B" }, { "serverSendBuf", "I" }, { "serverRecvBuf", "I" },
-  { "clientSendBuf", "I" }, { "clientRecvBuf", "I" }, { "sendMessageMaxSize", "I" },
-  { "noPersistentLoad", "B" }, { "noPersistentSave", "B" },
-  { "noContextEngineIDDiscovery", "B" }, { "timeout", "I" }, { "retries", "I" },
-  { "outputPrecision", "string" }, { "defDomain", "application domain" },
-  { "defTarget", "application domain target" }, { "dontLoadHostConfig", "B" },
-  { "defSecurityModel", "string" }, { "tsmUseTransportPrefix", "B" },
-  { "defAuthType", "MD5|SHA|SHA-512|SHA-384|SHA-256|SHA-224" },
-  { "defPrivType", "DES|AES|AES-128|AES-192|AES-256" },
-  { "defSecurityName", "string" }, { "defContext", "string" }, { "defPassphrase", "string" },
-  { "defAuthPassphrase", "string" }, { "defPrivPassphrase", "string" },
-  { "defAuthMasterKey", "string" }, { "defPrivMasterKey", "string" },
-  { "defAuthLocalizedKey", "string" }, { "defPrivLocalizedKey", "string" },
-  { "defVersion", "1|2c|3" }, { "defSecurityLevel", "noAuthNoPriv|authNoPriv|authPriv" },
-  { "trustCert", "trustCert FINGERPRINT|FILENAME" },
-}
-local APP = {
-  { "defDomain", "application domain" }, { "defTarget", "application domain target" },
-  { "sourceFilterType", "none|acceptlist|blocklist" }, { "sourceFilterAddress", "host" },
-  { "engineID", "string" }, { "engineIDType", "num" }, { "engineIDNic", "string" },
-}
--- snmpwalk.conf (snmpbulkwalk.conf has the first four): the -C defaults
-local WALK = {
-  { "includeRequested", "B", c = "i" }, { "excludeRequested", "B", c = "I" },
-  { "printStatistics", "B", c = "p" }, { "dontCheckOrdering", "B", c = "c" },
-  { "timeResults", "B", c = "t" }, { "timeResultsSingle", "B", c = "T" },
-}
-local BULKWALK = { WALK[1], WALK[3], WALK[4] }
+-- The directives of snmp.conf, in net-snmp 5.9.3's -H order, one a line:
+-- the name, a * after those read in net-snmp's first pass (the MIB ones),
+-- and the help text -H shows ("B": a boolean, "I": an integer). Text, not
+-- a table of tables: a command reads one or two directives of the ninety,
+-- and a table of them all cost more than the rest of its reading.
+local LIB = [[
+extraX509SubDir string
+x509CRLFile string
+tlsAlgorithms string
+localCert string
+peerCert string
+alias NAME TRANSPORT_DEFINITION
+doDebugging (1|0)
+debugTokens token[,token...]
+debugLogLevel (emerg|alert|crit|err|warning|notice|info|debug)
+logTimestamp B
+logOption string
+mibdirs* [mib-dirs|+mib-dirs|-mib-dirs]
+mibs* [mib-tokens|+mib-tokens|-mib-tokens]
+mibfile* mibfile-to-read
+showMibErrors* B
+commentToEOL* B
+strictCommentTerm* B
+mibAllowUnderline* B
+mibWarningLevel* I
+mibReplaceWithLatest* B
+printNumericEnums B
+printNumericOids B
+escapeQuotes B
+dontBreakdownOids B
+quickPrinting B
+numericTimeticks B
+oidOutputFormat I
+suffixPrinting I
+extendedIndex B
+printHexText B
+printValueOnly B
+dontPrintUnits B
+hexOutputLength I
+dumpPacket B
+reverseEncodeBER B
+defaultPort I
+disableSNMPv3 B
+disableSNMPv1 B
+disableSNMPv2c B
+defCommunity string
+noTokenWarnings B
+noRangeCheck B
+persistentDir string
+tempFilePattern string
+noDisplayHint B
+16bitIDs B
+clientaddr string
+clientaddrUsesPort B
+serverSendBuf I
+serverRecvBuf I
+clientSendBuf I
+clientRecvBuf I
+sendMessageMaxSize I
+noPersistentLoad B
+noPersistentSave B
+noContextEngineIDDiscovery B
+timeout I
+retries I
+outputPrecision string
+defDomain application domain
+defTarget application domain target
+dontLoadHostConfig B
+defSecurityModel string
+tsmUseTransportPrefix B
+defAuthType MD5|SHA|SHA-512|SHA-384|SHA-256|SHA-224
+defPrivType DES|AES|AES-128|AES-192|AES-256
+defSecurityName string
+defContext string
+defPassphrase string
+defAuthPassphrase string
+defPrivPassphrase string
+defAuthMasterKey string
+defPrivMasterKey string
+defAuthLocalizedKey string
+defPrivLocalizedKey string
+defVersion 1|2c|3
+defSecurityLevel noAuthNoPriv|authNoPriv|authPriv
+trustCert trustCert FINGERPRINT|FILENAME
+]]
+local APP = [[
+defDomain application domain
+defTarget application domain target
+sourceFilterType none|acceptlist|blocklist
+sourceFilterAddress host
+engineID string
+engineIDType num
+engineIDNic string
+]]
+-- snmpwalk.conf (snmpbulkwalk.conf has three of them): the -C defaults
+local WALK = [[
+includeRequested B
+excludeRequested B
+printStatistics B
+dontCheckOrdering B
+timeResults B
+timeResultsSingle B
+]]
+local BULKWALK = [[
+includeRequested B
+printStatistics B
+dontCheckOrdering B
+]]
+local WALK_C = { includerequested = "i", excluderequested = "I", printstatistics = "p", dontcheckordering = "c", timeresults = "t", timeresultssingle = "T" }
 
 local function expand(h)
   if h == "B" then return "(1|yes|true|0|no|false)" end
@@ -81,10 +139,9 @@ end
 
 local function section(lines, file, list)
   lines[#lines + 1] = "  In " .. file .. ".conf and " .. file .. ".local.conf:"
-  for _, d in ipairs(list) do
-    local name = d[1]
+  for name, help in list:gmatch("([^ *\n]+)%*? ([^\n]*)") do
     local pad = #name < 24 and string.rep(" ", 25 - #name) or " "
-    lines[#lines + 1] = "    " .. name .. pad .. expand(d[2])
+    lines[#lines + 1] = "    " .. name .. pad .. expand(help)
   end
 end
 
@@ -105,10 +162,23 @@ function M.help(tool)
   return table.concat(lines, "\n") .. "\n"
 end
 
-local function index(list)
-  local t = {}
-  for _, d in ipairs(list) do t[d[1]:lower()] = d end
-  return t
+-- The directives of a list by lower-case name: { name, help, premib =,
+-- c = its letter in letters (snmpwalk.conf's -C) }, each found in the text
+-- when first asked for.
+local function index(list, letters)
+  local lower
+  return setmetatable({}, { __index = function(t, key)
+    if key:find("[%s*]") then return nil end
+    lower = lower or "\n" .. list:lower()
+    -- lower has one character more in front: a line found at i starts
+    -- at i in list
+    local i = lower:find("\n" .. key .. " ", 1, true) or lower:find("\n" .. key .. "* ", 1, true)
+    if not i then return nil end
+    local name, star, help = list:match("^([^ *\n]+)(%*?) ([^\n]*)", i)
+    local d = { name, help, premib = star == "*" or nil, c = letters and letters[key] }
+    rawset(t, key, d)
+    return d
+  end })
 end
 local LIB_INDEX, APP_INDEX = index(LIB), index(APP)
 
@@ -159,22 +229,30 @@ local checks = {
   end,
 }
 
--- The files to read, in order, for one file type ("snmp", "snmpwalk").
-local function files(ftype, persistent)
-  local list = {}
+-- The directories to read: those of $SNMPCONFPATH (else the default
+-- path) that exist; with explicit, the path was $SNMPCONFPATH.
+local function conf_dirs()
+  local dirs = {}
   local path = os.getenv("SNMPCONFPATH")
-  local explicit = path ~= nil
+  dirs.explicit = path ~= nil
   if not path then
     local home = os.getenv("HOME")
     path = M.DEFAULT_PATH .. (home and (":" .. home .. "/.snmp") or "")
   end
   for dir in path:gmatch("[^:]+") do
-    if core.isdir(dir) then
-      list[#list + 1] = dir .. "/" .. ftype .. ".conf"
-      list[#list + 1] = dir .. "/" .. ftype .. ".local.conf"
-    end
+    if core.isdir(dir) then dirs[#dirs + 1] = dir end
   end
-  if not explicit then
+  return dirs
+end
+
+-- The files to read, in order, for one file type ("snmp", "snmpwalk").
+local function files(dirs, ftype, persistent)
+  local list = {}
+  for _, dir in ipairs(dirs) do
+    list[#list + 1] = dir .. "/" .. ftype .. ".conf"
+    list[#list + 1] = dir .. "/" .. ftype .. ".local.conf"
+  end
+  if not dirs.explicit then
     list[#list + 1] = persistent .. "/" .. ftype .. ".conf"
     list[#list + 1] = persistent .. "/" .. ftype .. ".local.conf"
   end
@@ -251,18 +329,30 @@ function M.load(tool)
 
   local persistent = os.getenv("SNMP_PERSISTENT_DIR") or M.PERSISTENT_DIR
   local app, app_list = app_of(tool)
-  local app_index = app and index(app_list) or nil
-  local lib_files = files("snmp", persistent)
+  local app_index = app and index(app_list, WALK_C) or nil
+  local dirs = conf_dirs()
+  local lib_files = files(dirs, "snmp", persistent)
   local seen = {}
 
+  -- net-snmp reads the files of every type in each pass, in this order:
+  -- the tool's own (snmpwalk.conf), snmp.conf, snmpapp.conf. A directive
+  -- without a value is an error in both passes, whatever its name.
+  local function app_pass(fn)
+    if app then each_line(files(dirs, app, persistent), fn, seen) end
+  end
+  local function snmpapp_pass(fn) each_line(files(dirs, "snmpapp", persistent), fn, seen) end
+  local function blank(file, n, token, value)
+    if value ~= "" then return false end
+    err(file, n, "Blank line following " .. token .. " token.")
+    return true
+  end
+
   -- first pass: the MIB directives (read before the MIBs load)
+  app_pass(blank)
   each_line(lib_files, function(file, n, token, value)
+    if blank(file, n, token, value) then return end
     local d = LIB_INDEX[token:lower()]
     if not d then return end
-    if value == "" then
-      err(file, n, "Blank line following " .. d[1] .. " token.")
-      return
-    end
     local t = d[1]
     if t == "mibs" or t == "mibdirs" then
       local v = value:match("^%S+")
@@ -283,21 +373,17 @@ function M.load(tool)
     end
   end, seen)
   if persistent ~= (os.getenv("SNMP_PERSISTENT_DIR") or M.PERSISTENT_DIR) then
-    lib_files = files("snmp", persistent)
+    lib_files = files(dirs, "snmp", persistent)
   end
+  snmpapp_pass(blank)
   flush()
 
   -- second pass: the rest
   local function normal(index_t, file, n, token, value)
+    if blank(file, n, token, value) then return end
     local d = index_t[token:lower()]
     if not d then
-      if not LIB_INDEX[token:lower()] and not (APP_INDEX[token:lower()]) then
-        warn(file, n, "Unknown token: " .. token .. ".")
-      end
-      return
-    end
-    if value == "" then
-      err(file, n, "Blank line following " .. d[1] .. " token.")
+      warn(file, n, "Unknown token: " .. token .. ".")
       return
     end
     local key = d[1]:lower()
@@ -323,13 +409,11 @@ function M.load(tool)
       cfg.values[key] = (word(value))
     end
   end
+  -- each type knows its own directives only
   cfg.finish = function()
+    app_pass(function(file, n, token, value) normal(app_index, file, n, token, value) end)
     each_line(lib_files, function(file, n, token, value) normal(LIB_INDEX, file, n, token, value) end, seen)
-    if app then
-      each_line(files(app, persistent), function(file, n, token, value)
-        normal(app_index, file, n, token, value)
-      end, seen)
-    end
+    snmpapp_pass(function(file, n, token, value) normal(APP_INDEX, file, n, token, value) end)
     flush()
     return cfg
   end

@@ -374,7 +374,7 @@ function M.main(argv, cmd)
   local o, rest, cf = M.parse(argv, cmd)
   if not o then return rest end
   local cfg = common.load_conf(tools[cmd])
-  common.setup_mibs(o)
+  common.setup_mibs(o, true)
   cfg.finish()
   conf.apply(cfg, o)
   common.output_defaults(o, cfg, cmd == "table")
