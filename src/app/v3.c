@@ -18,9 +18,11 @@ static v3_stats_t stats;
 
 /* Scratch for the message being built, and for the plaintext of the
  * message being delivered (kept until the next one arrives, as the
- * delivered varbinds point into it; wiped then). */
-static uint8_t encbuf[BUF_CAP];
-static uint8_t plainbuf[BUF_CAP];
+ * delivered varbinds point into it; wiped then). Allocated with the first
+ * security (v3_sec_new: every path that uses them has one) and kept: out
+ * of the binary's bss, which a start maps in one call (src/main.c), they
+ * cost a process that speaks no v3 nothing. */
+static uint8_t *encbuf, *plainbuf;
 static size_t plain_used;
 
 /* ---- clock ---------------------------------------------------------- */
@@ -309,6 +311,13 @@ v3_sec_new(const v3_config_t *c, v3_sec_t **out)
         return MW_EINVAL;
     if ((c->level & MW_FLAG_PRIV) && (c->priv == USM_PRIV_NONE || (unsigned)c->priv >= USM_PRIV_COUNT))
         return MW_EINVAL;
+    if (!encbuf) {
+        uint8_t *b = malloc(2 * (size_t)BUF_CAP);
+        if (!b)
+            return MW_ENOMEM;
+        encbuf = b;
+        plainbuf = b + BUF_CAP;
+    }
     if (!(s = calloc(1, sizeof *s)))
         return MW_ENOMEM;
     s->refs = 1;
@@ -508,7 +517,7 @@ pending_new(v3_sec_t *s, const mw_msg_t *msg)
     v3_pending_t *pd;
     t.context_engine_id = t.context_name = NULL;
     t.context_engine_id_len = t.context_name_len = 0;
-    if (pdu_scoped_encode(&t, encbuf, sizeof encbuf, &sp, &splen) < 0)
+    if (pdu_scoped_encode(&t, encbuf, BUF_CAP, &sp, &splen) < 0)
         return NULL;
     if (!(pd = malloc(sizeof *pd + splen))) {
         usm_wipe(sp, splen);
@@ -558,7 +567,7 @@ protect(v3_sec_t *s, mw_msg_t *m, const uint8_t *eid, size_t eid_len, uint8_t **
     int rc;
     if ((s->level & MW_FLAG_AUTH) && (rc = sec_keys(s, eid, eid_len, &k)) < 0)
         return rc;
-    return usm_msg_encode(k, m, encbuf, sizeof encbuf, out, outlen);
+    return usm_msg_encode(k, m, encbuf, BUF_CAP, out, outlen);
 }
 
 /* The discovery probe (RFC 3414 4): noAuthNoPriv, reportable, empty
@@ -575,7 +584,7 @@ encode_probe(mw_msg_t *msg, uint8_t **out, size_t *outlen)
     p.sec_model = MW_SEC_MODEL_USM;
     p.pdu.type = MW_PDU_GET;
     p.pdu.request_id = msg->msg_id;
-    return usm_msg_encode(NULL, &p, encbuf, sizeof encbuf, out, outlen);
+    return usm_msg_encode(NULL, &p, encbuf, BUF_CAP, out, outlen);
 }
 
 static int
@@ -833,7 +842,7 @@ hook_incoming(void *sec, mw_req_t *req, const uint8_t *buf, size_t len, mw_msg_t
         }
         if ((rc = sec_keys(s, p->eid, p->eid_len, &k)) < 0)
             return rc;
-        rc = usm_msg_decode(k, m, buf, len, plainbuf, sizeof plainbuf);
+        rc = usm_msg_decode(k, m, buf, len, plainbuf, BUF_CAP);
         if (m->encrypted)
             plain_used = m->encrypted_len;
         if (rc == USM_EWRONGDIGEST) {

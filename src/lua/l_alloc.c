@@ -36,6 +36,7 @@
 #endif
 
 #include "mwlua.h"
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -131,12 +132,16 @@ static char *arena_lo, *arena_cur, *arena_hi;
 static int
 thp_for_madvise(void)
 {
+    /* read(2), not stdio: a start need not fault in stdio's file code
+     * and buffer for 30 bytes */
     char buf[128];
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-    if (!f)
+    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
     buf[n] = '\0';
     return strstr(buf, "[always]") || strstr(buf, "[madvise]");
 }

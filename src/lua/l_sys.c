@@ -190,7 +190,11 @@ l_readfile(lua_State *L)
         }
     }
     lua_pushnil(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    /* the usual failure spelled out here: strerror's tables (and the
+     * locale's) would be two or three page faults for a start that looks
+     * for six absent snmp.conf files. moonwalk runs in the C locale, whose
+     * text this is. */
+    lua_pushfstring(L, "%s: %s", path, e == ENOENT ? "No such file or directory" : strerror(e));
     lua_pushinteger(L, e);
     return 3;
 }

@@ -183,9 +183,11 @@ describe("one-shot start-up", function()
     local t = R.slurp(d .. "/t")
     assert.is_truthy(t:find("brk(NULL)", 1, true), "strace recorded nothing")
     local populated, lowered, top = {}, false, nil
+    local heap = tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
     for l in t:gmatch("[^\n]+") do
-      local len = l:match("^madvise%(0x%x+, (%d+), MADV_POPULATE_WRITE%)")
-      if len then populated[#populated + 1] = tonumber(len) end
+      local at, len = l:match("^madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)")
+      -- (the binary's bss, below the heap, is the next test's)
+      if len and tonumber(at) >= heap then populated[#populated + 1] = tonumber(len) end
       local addr = l:match("^brk%((0x%x+)%)")
       if addr then
         local a = tonumber(addr)
@@ -200,6 +202,31 @@ describe("one-shot start-up", function()
       assert.is_true(#populated >= 1, t)
       assert.is_true(populated[1] >= 64 * 1024 and populated[1] <= 160 * 1024, t)
     end
+  end)
+
+  it("the binary's bss is mapped in one call at start, and holds no v3 buffers", function()
+    -- the range from nm's __bss_start and _end, in whole pages; the load
+    -- address is a multiple of a page, so its length is the same at run time
+    local syms = {}
+    for addr, name in R.sh("nm " .. bin):gmatch("(%x+) %a (%S+)") do syms[name] = tonumber(addr, 16) end
+    assert.is_truthy(syms.__bss_start and syms._end, "nm found no __bss_start or _end")
+    local function up(a) return (a + 4095) // 4096 * 4096 end
+    local len = up(syms._end) - up(syms.__bss_start)
+    -- 256 KiB of v3 scratch buffers are allocated with the first v3 session
+    assert.is_true(len > 64 * 1024 and len < 256 * 1024, tostring(len))
+    local env = "MIBS="
+    local asan = os.getenv("ASAN_OPTIONS")
+    if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
+    R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
+    local t = R.slurp(d .. "/t")
+    local heap = tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
+    assert.is_truthy(heap, t)
+    local bss = {}
+    for at, n in t:gmatch("madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)") do
+      if tonumber(at) < heap then bss[#bss + 1] = tonumber(n) end
+    end
+    -- sanitizer builds map nothing ahead
+    assert.same(sanitized and {} or { len }, bss)
   end)
 
   it("the Lua heap's first 2 MiB are one region advised for a huge page", function()
