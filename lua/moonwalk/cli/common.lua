@@ -87,21 +87,48 @@ function C.load_conf(tool)
 end
 
 -- Where the objects of the standard modules a net-snmp user expects live,
--- by the prefix of their names (a prefix ends where a capital follows).
-local by_prefix = {
-  { "ipForward", "IP-FORWARD-MIB" }, { "ipCidrRoute", "IP-FORWARD-MIB" }, { "inetCidrRoute", "IP-FORWARD-MIB" },
-  { "ipv6", "IPV6-MIB" }, { "ip", "IP-MIB" }, { "icmp", "IP-MIB" }, { "tcp", "TCP-MIB" }, { "udp", "UDP-MIB" },
-  { "hr", "HOST-RESOURCES-MIB" }, { "ent", "ENTITY-MIB" }, { "dot1d", "BRIDGE-MIB" },
-  { "nlm", "NOTIFICATION-LOG-MIB" }, { "mte", "DISMAN-EVENT-MIB" }, { "sched", "DISMAN-SCHEDULE-MIB" },
-  { "appl", "NETWORK-SERVICES-MIB" }, { "mta", "MTA-MIB" }, { "diskIO", "UCD-DISKIO-MIB" },
-  { "lmSensors", "LM-SENSORS-MIB" }, { "lmTemp", "LM-SENSORS-MIB" }, { "lmFan", "LM-SENSORS-MIB" },
-  { "nsExtend", "NET-SNMP-EXTEND-MIB" }, { "nsModule", "NET-SNMP-AGENT-MIB" }, { "nsCache", "NET-SNMP-AGENT-MIB" },
-  { "ssCpu", "UCD-SNMP-MIB" }, { "ssIO", "UCD-SNMP-MIB" }, { "ssSys", "UCD-SNMP-MIB" }, { "mem", "UCD-SNMP-MIB" },
-  { "laLoad", "UCD-SNMP-MIB" }, { "laTable", "UCD-SNMP-MIB" }, { "dsk", "UCD-SNMP-MIB" },
-  { "prTable", "UCD-SNMP-MIB" }, { "extTable", "UCD-SNMP-MIB" }, { "snmpCommunity", "SNMP-COMMUNITY-MIB" },
-  { "vacm", "SNMP-VIEW-BASED-ACM-MIB" }, { "usm", "SNMP-USER-BASED-SM-MIB" }, { "snmpTarget", "SNMP-TARGET-MIB" },
-  { "snmpNotify", "SNMP-NOTIFICATION-MIB" }, { "if", "IF-MIB" },
-}
+-- by the prefix of their names (a prefix ends where a capital follows),
+-- first match first: text, read only for a name that was not found.
+local BY_PREFIX = [[
+ipForward IP-FORWARD-MIB
+ipCidrRoute IP-FORWARD-MIB
+inetCidrRoute IP-FORWARD-MIB
+ipv6 IPV6-MIB
+ip IP-MIB
+icmp IP-MIB
+tcp TCP-MIB
+udp UDP-MIB
+hr HOST-RESOURCES-MIB
+ent ENTITY-MIB
+dot1d BRIDGE-MIB
+nlm NOTIFICATION-LOG-MIB
+mte DISMAN-EVENT-MIB
+sched DISMAN-SCHEDULE-MIB
+appl NETWORK-SERVICES-MIB
+mta MTA-MIB
+diskIO UCD-DISKIO-MIB
+lmSensors LM-SENSORS-MIB
+lmTemp LM-SENSORS-MIB
+lmFan LM-SENSORS-MIB
+nsExtend NET-SNMP-EXTEND-MIB
+nsModule NET-SNMP-AGENT-MIB
+nsCache NET-SNMP-AGENT-MIB
+ssCpu UCD-SNMP-MIB
+ssIO UCD-SNMP-MIB
+ssSys UCD-SNMP-MIB
+mem UCD-SNMP-MIB
+laLoad UCD-SNMP-MIB
+laTable UCD-SNMP-MIB
+dsk UCD-SNMP-MIB
+prTable UCD-SNMP-MIB
+extTable UCD-SNMP-MIB
+snmpCommunity SNMP-COMMUNITY-MIB
+vacm SNMP-VIEW-BASED-ACM-MIB
+usm SNMP-USER-BASED-SM-MIB
+snmpTarget SNMP-TARGET-MIB
+snmpNotify SNMP-NOTIFICATION-MIB
+if IF-MIB
+]]
 
 --- The module a name that was not found belongs to, when that module is
 -- not on the MIB search path at all; nil otherwise (a module on the path
@@ -114,10 +141,10 @@ function C.missing_module(name)
   if not module then
     label = name:match("^[%a][%w-]*")
     if not label then return nil end
-    for _, p in ipairs(by_prefix) do
-      local n = #p[1]
-      if label:sub(1, n) == p[1] and (#label == n or label:sub(n + 1, n + 1):match("%u")) then
-        module = p[2]
+    for prefix, mod in BY_PREFIX:gmatch("(%S+) (%S+)\n") do
+      local n = #prefix
+      if label:sub(1, n) == prefix and (#label == n or label:sub(n + 1, n + 1):match("%u")) then
+        module = mod
         break
       end
     end
