@@ -153,8 +153,8 @@ describe("one-shot start-up", function()
       local rc = snmp.main(argv, "get")
       local mib = package.loaded["moonwalk.mib"]
       if not mib then print(rc, false) return end
-      local od = mib.output_defaults
-      print(rc, true, mib.path():find("/confmibs", 1, true) ~= nil, mib.path():find("/optmibs", 1, true) ~= nil,
+      local od, path = mib.output_defaults, mib.path()
+      print(rc, true, path:find("/confmibs", 1, true) ~= nil, path:find("/optmibs", 1, true) ~= nil,
         od.hex_line_len, od.no_hint, tostring(mib.oid("START-OPT-MIB::startOpt")))
     ]])
     local function run(args)

@@ -129,7 +129,9 @@ includeRequested B
 printStatistics B
 dontCheckOrdering B
 ]]
-local WALK_C = { includerequested = "i", excluderequested = "I", printstatistics = "p", dontcheckordering = "c", timeresults = "t", timeresultssingle = "T" }
+-- (their -C letters)
+local WALK_C = { includerequested = "i", excluderequested = "I", printstatistics = "p",
+                 dontcheckordering = "c", timeresults = "t", timeresultssingle = "T" }
 
 local function expand(h)
   if h == "B" then return "(1|yes|true|0|no|false)" end
