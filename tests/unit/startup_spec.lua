@@ -13,6 +13,17 @@ local tmpdir = R.tmpdir
 local sanitized = R.sh("ldd " .. bin):find("libasan", 1, true) ~= nil
   or (os.getenv("LD_PRELOAD") or ""):find("libasan", 1, true) ~= nil
 
+-- the brk and madvise calls of `moonwalk --version`, under strace, and
+-- where the heap starts (brk(NULL)); LeakSanitizer cannot run under ptrace
+local function start_trace(d)
+  local env = "MIBS="
+  local asan = os.getenv("ASAN_OPTIONS")
+  if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
+  R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
+  local t = R.slurp(d .. "/t")
+  return t, tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
+end
+
 describe("one-shot start-up", function()
   local d
   before_each(function() d = tmpdir() end)
@@ -176,14 +187,9 @@ describe("one-shot start-up", function()
     -- malloc's pad is set before the first malloc: set after it, the
     -- first growth was mapped at the default pad, then trimmed to the
     -- pad set by the next free
-    local env = "MIBS="
-    local asan = os.getenv("ASAN_OPTIONS")
-    if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
-    R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
-    local t = R.slurp(d .. "/t")
+    local t, heap = start_trace(d)
     assert.is_truthy(t:find("brk(NULL)", 1, true), "strace recorded nothing")
     local populated, lowered, top = {}, false, nil
-    local heap = tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
     for l in t:gmatch("[^\n]+") do
       local at, len = l:match("^madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)")
       -- (the binary's bss, below the heap, is the next test's)
@@ -214,12 +220,7 @@ describe("one-shot start-up", function()
     local len = up(syms._end) - up(syms.__bss_start)
     -- 256 KiB of v3 scratch buffers are allocated with the first v3 session
     assert.is_true(len > 64 * 1024 and len < 256 * 1024, tostring(len))
-    local env = "MIBS="
-    local asan = os.getenv("ASAN_OPTIONS")
-    if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
-    R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
-    local t = R.slurp(d .. "/t")
-    local heap = tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
+    local t, heap = start_trace(d)
     assert.is_truthy(heap, t)
     local bss = {}
     for at, n in t:gmatch("madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)") do

@@ -129,7 +129,9 @@ includeRequested B
 printStatistics B
 dontCheckOrdering B
 ]]
--- (their -C letters)
+-- one line of these lists: name, "*" or "", help
+local LINE = "([^ *\n]+)(%*?) ([^\n]*)"
+-- snmpwalk.conf's directives' -C letters
 local WALK_C = { includerequested = "i", excluderequested = "I", printstatistics = "p",
                  dontcheckordering = "c", timeresults = "t", timeresultssingle = "T" }
 
@@ -141,7 +143,7 @@ end
 
 local function section(lines, file, list)
   lines[#lines + 1] = "  In " .. file .. ".conf and " .. file .. ".local.conf:"
-  for name, help in list:gmatch("([^ *\n]+)%*? ([^\n]*)") do
+  for name, _, help in list:gmatch(LINE) do
     local pad = #name < 24 and string.rep(" ", 25 - #name) or " "
     lines[#lines + 1] = "    " .. name .. pad .. expand(help)
   end
@@ -176,7 +178,7 @@ local function index(list, letters)
     -- at i in list
     local i = lower:find("\n" .. key .. " ", 1, true) or lower:find("\n" .. key .. "* ", 1, true)
     if not i then return nil end
-    local name, star, help = list:match("^([^ *\n]+)(%*?) ([^\n]*)", i)
+    local name, star, help = list:match("^" .. LINE, i)
     local d = { name, help, premib = star == "*" or nil, c = letters and letters[key] }
     rawset(t, key, d)
     return d
