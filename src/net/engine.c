@@ -11,10 +11,18 @@
 
 #include "engine.h"
 
-#define HASH_BITS 16
-#define HASH_SIZE (1u << HASH_BITS)
+/* The table of requests in flight by id doubles from 2^TABLE_BITS_MIN
+ * buckets whenever it holds more requests than buckets; the decode target
+ * grows to what the largest response so far could hold, up to VB_CAP
+ * varbinds. A one-shot command's engine then fits in a few KiB of the
+ * heap, where tables sized for 65536 requests and 4096 varbinds were two
+ * regions of their own to map (and page tables, and faults) at each start
+ * (scripts/bench/startup). */
+#define TABLE_BITS_MIN 6
+#define TABLE_BITS_MAX 24
 #define ENC_CAP 65536
 #define VB_CAP 4096
+#define VB_MIN 64
 
 struct mw_req {
     mw_engine_t *e;
@@ -49,7 +57,9 @@ struct mw_req {
 struct mw_engine {
     struct event_base *base;   /* not owned */
     udp_sock_t *sock4, *sock6; /* owned, opened on first use */
-    mw_req_t *table[HASH_SIZE];
+    mw_req_t **table;          /* owned: 2^tbits chains */
+    unsigned tbits;
+    size_t tcount;             /* requests in the table */
     mw_req_t *qhead, *qtail;
     size_t inflight, waiting, max_inflight;
     int32_t next_id;
@@ -61,27 +71,54 @@ struct mw_engine {
     const struct timeval *common[16]; /* libevent-owned common timeouts */
     uint32_t common_ms[16];
     int ncommon;
-    mw_varbind_t *vbs;         /* owned: decode target */
+    mw_varbind_t *vbs;         /* owned: decode target of vbcap varbinds */
+    size_t vbcap;
 };
 
 static inline uint32_t
-hash_id(int32_t id)
+hash_id(int32_t id, unsigned bits)
 {
-    return ((uint32_t)id * 2654435761u) >> (32 - HASH_BITS);
+    return ((uint32_t)id * 2654435761u) >> (32 - bits);
+}
+
+/* Twice the buckets; where memory is short the chains grow instead. */
+static void
+table_grow(mw_engine_t *e)
+{
+    unsigned bits = e->tbits + 1;
+    mw_req_t **t = calloc((size_t)1 << bits, sizeof *t);
+    if (!t)
+        return;
+    for (size_t i = 0; i < (size_t)1 << e->tbits; i++) {
+        mw_req_t *r = e->table[i];
+        while (r) {
+            mw_req_t *n = r->hnext;
+            uint32_t h = hash_id(r->id, bits);
+            r->hnext = t[h];
+            t[h] = r;
+            r = n;
+        }
+    }
+    free(e->table);
+    e->table = t;
+    e->tbits = bits;
 }
 
 static void
 table_insert(mw_engine_t *e, mw_req_t *r)
 {
-    uint32_t h = hash_id(r->id);
+    if (e->tcount >= (size_t)1 << e->tbits && e->tbits < TABLE_BITS_MAX)
+        table_grow(e);
+    uint32_t h = hash_id(r->id, e->tbits);
     r->hnext = e->table[h];
     e->table[h] = r;
+    e->tcount++;
 }
 
 static mw_req_t *
 table_find(mw_engine_t *e, int32_t id)
 {
-    for (mw_req_t *r = e->table[hash_id(id)]; r; r = r->hnext)
+    for (mw_req_t *r = e->table[hash_id(id, e->tbits)]; r; r = r->hnext)
         if (r->id == id)
             return r;
     return NULL;
@@ -90,11 +127,35 @@ table_find(mw_engine_t *e, int32_t id)
 static void
 table_remove(mw_engine_t *e, mw_req_t *r)
 {
-    mw_req_t **pp = &e->table[hash_id(r->id)];
+    mw_req_t **pp = &e->table[hash_id(r->id, e->tbits)];
     while (*pp && *pp != r)
         pp = &(*pp)->hnext;
-    if (*pp)
+    if (*pp) {
         *pp = r->hnext;
+        e->tcount--;
+    }
+}
+
+/* Room to decode a message of len bytes: a varbind takes at least six
+ * (a SEQUENCE of two TLVs), so one of len bytes holds at most len / 6,
+ * and a v3 message's scoped PDU is no longer than the message. Past
+ * VB_CAP varbinds the decoder refuses the message, as it always has. */
+static int
+vbs_reserve(mw_engine_t *e, size_t len)
+{
+    size_t need = len / 6 + 1;
+    if (need > VB_CAP)
+        need = VB_CAP;
+    if (need <= e->vbcap)
+        return 0;
+    if (need < 2 * e->vbcap)
+        need = 2 * e->vbcap < VB_CAP ? 2 * e->vbcap : VB_CAP;
+    mw_varbind_t *v = realloc(e->vbs, sizeof *v * need);
+    if (!v)
+        return -1;
+    e->vbs = v;
+    e->vbcap = need;
+    return 0;
 }
 
 static int32_t
@@ -135,10 +196,14 @@ engine_new(struct event_base *base)
         return NULL;
     e->base = base;
     e->enc = malloc(ENC_CAP);
-    e->vbs = malloc(sizeof(mw_varbind_t) * VB_CAP);
-    if (!e->enc || !e->vbs) {
+    e->vbcap = VB_MIN;
+    e->vbs = malloc(sizeof(mw_varbind_t) * VB_MIN);
+    e->tbits = TABLE_BITS_MIN;
+    e->table = calloc((size_t)1 << TABLE_BITS_MIN, sizeof *e->table);
+    if (!e->enc || !e->vbs || !e->table) {
         free(e->enc);
         free(e->vbs);
+        free(e->table);
         free(e);
         return NULL;
     }
@@ -184,10 +249,10 @@ engine_free(mw_engine_t *e)
 {
     if (!e)
         return;
-    /* every request in the table is counted in inflight: stop scanning
-     * the (large) table once they are all freed */
-    size_t left = e->inflight;
-    for (uint32_t i = 0; left && i < HASH_SIZE; i++) {
+    /* every request in the table is counted in tcount: stop scanning
+     * the table once they are all freed */
+    size_t left = e->tcount;
+    for (size_t i = 0; left && i < (size_t)1 << e->tbits; i++) {
         mw_req_t *r = e->table[i];
         while (r) {
             mw_req_t *n = r->hnext;
@@ -211,6 +276,7 @@ engine_free(mw_engine_t *e)
     udp_close(e->sock6);
     free(e->enc);
     free(e->vbs);
+    free(e->table);
     free(e);
 }
 
@@ -546,13 +612,17 @@ on_rx(udp_sock_t *s, const uint8_t *buf, size_t len,
         e->st.parse_errors++;
         return;
     }
+    if (vbs_reserve(e, len) < 0) {
+        e->st.parse_errors++; /* out of memory: as a message we cannot read */
+        return;
+    }
     m.pdu.vbs = e->vbs;
-    m.pdu.cap = VB_CAP;
+    m.pdu.cap = e->vbcap;
     if (version == MW_V3) {
         /* Match on msgID first, then let the security glue decode. */
         memset(&m, 0, sizeof m);
         m.pdu.vbs = e->vbs;
-        m.pdu.cap = VB_CAP;
+        m.pdu.cap = e->vbcap;
         if (pdu_msg_decode(&m, buf, len) < 0) {
             /* encrypted payloads decode lazily; a header that fails here
              * is malformed */

@@ -12,6 +12,11 @@
 
 #include "udp.h"
 
+/* Reads take up to UDP_BATCH datagrams per call, each into a buffer of
+ * UDP_MAXPKT bytes. A socket starts with one buffer and grows to the full
+ * batch (4 MiB) the first time two reads in a row fill it, that is once
+ * datagrams queue up: a one-shot command that reads one answer never maps
+ * the batch (scripts/bench/startup). */
 #define UDP_BATCH 64
 #define UDP_MAXPKT 65536
 /* The send queue goes out at 32 datagrams (or after a read batch): with
@@ -20,6 +25,9 @@
  * turns over whole batches (measured: 64 in flight, 195k -> 320k GET/s). */
 #define OUT_BATCH 32
 #define OUT_BYTES (256 * 1024)
+/* the queue's buffer starts at OUT_FIRST bytes and grows to OUT_BYTES the
+ * first time a datagram does not fit (as the read batch does) */
+#define OUT_FIRST (16 * 1024)
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -33,14 +41,15 @@ struct udp_sock {
     int reading;
     udp_rx_cb cb;
     void *arg;
-    uint8_t *bufs;      /* owned: UDP_BATCH * UDP_MAXPKT */
+    uint8_t *bufs;      /* owned: nbufs * UDP_MAXPKT */
+    int nbufs;          /* 1, then UDP_BATCH */
     struct mmsghdr msgs[UDP_BATCH];
     struct iovec iov[UDP_BATCH];
     struct sockaddr_storage from[UDP_BATCH];
     /* send queue */
     struct event *flush_ev;     /* owned */
-    uint8_t *out;               /* owned: OUT_BYTES */
-    size_t outlen;
+    uint8_t *out;               /* owned: outcap bytes */
+    size_t outlen, outcap;      /* outcap: OUT_FIRST, then OUT_BYTES */
     unsigned nout;
     struct mmsghdr omsgs[OUT_BATCH];
     struct iovec oiov[OUT_BATCH];
@@ -245,8 +254,18 @@ udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8
         dump(s, 1, to, buf, len);
     if (len > OUT_BYTES / 4 || tolen > sizeof s->oto[0])
         return udp_send_plain(s, to, tolen, buf, len);
-    if (s->nout == OUT_BATCH || s->outlen + len > OUT_BYTES)
+    if (s->nout == OUT_BATCH || s->outlen + len > s->outcap) {
+        int full = s->outlen + len > s->outcap;
         udp_flush(s);
+        if (full) {
+            /* the queue is empty now: the buffer moves with nothing in it */
+            uint8_t *p = s->outcap < OUT_BYTES ? realloc(s->out, OUT_BYTES) : NULL;
+            if (!p)
+                return udp_send_plain(s, to, tolen, buf, len);
+            s->out = p;
+            s->outcap = OUT_BYTES;
+        }
+    }
     unsigned i = s->nout++;
     memcpy(s->out + s->outlen, buf, len);
     memcpy(&s->oto[i], to, tolen);
@@ -263,6 +282,33 @@ udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8
     return 0;
 }
 
+/* Points the read batch's messages at bufs. */
+static void
+aim_bufs(udp_sock_t *s)
+{
+    for (int i = 0; i < s->nbufs; i++) {
+        s->iov[i].iov_base = s->bufs + (size_t)i * UDP_MAXPKT;
+        s->iov[i].iov_len = UDP_MAXPKT;
+        s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+        s->msgs[i].msg_hdr.msg_iovlen = 1;
+        s->msgs[i].msg_hdr.msg_name = &s->from[i];
+    }
+}
+
+/* The full batch; where memory is short the socket goes on with the one
+ * buffer it has. */
+static void
+grow_bufs(udp_sock_t *s)
+{
+    uint8_t *p = malloc((size_t)UDP_BATCH * UDP_MAXPKT);
+    if (!p)
+        return;
+    free(s->bufs);
+    s->bufs = p;
+    s->nbufs = UDP_BATCH;
+    aim_bufs(s);
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -270,11 +316,11 @@ on_read(evutil_socket_t fd, short what, void *arg)
     (void)what;
     /* Drain a few batches per wake-up, then give others a turn. */
     for (int round = 0; round < 8; round++) {
-        for (int i = 0; i < UDP_BATCH; i++) {
+        for (int i = 0; i < s->nbufs; i++) {
             s->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
             s->msgs[i].msg_hdr.msg_flags = 0;
         }
-        int n = recvmmsg(fd, s->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(fd, s->msgs, (unsigned)s->nbufs, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
         for (int i = 0; i < n; i++) {
@@ -290,8 +336,11 @@ on_read(evutil_socket_t fd, short what, void *arg)
         }
         if (s->nout)
             udp_flush(s);
-        if (n < UDP_BATCH)
+        if (n < s->nbufs)
             return;
+        /* a second full read in one wake-up: datagrams are queueing */
+        if (round > 0 && s->nbufs < UDP_BATCH)
+            grow_bufs(s); /* the callbacks are done with the buffers */
     }
 }
 
@@ -310,7 +359,8 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
     s->fd = -1;
     s->family = addr->sa_family;
     s->gso = 1;
-    s->bufs = malloc((size_t)UDP_BATCH * UDP_MAXPKT);
+    s->nbufs = 1;
+    s->bufs = malloc(UDP_MAXPKT);
     if (!s->bufs)
         goto fail;
     s->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -326,20 +376,15 @@ udp_open(struct event_base *base, const struct sockaddr *addr, socklen_t len,
         setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
     if (bind(s->fd, addr, len) < 0)
         goto fail;
-    for (int i = 0; i < UDP_BATCH; i++) {
-        s->iov[i].iov_base = s->bufs + (size_t)i * UDP_MAXPKT;
-        s->iov[i].iov_len = UDP_MAXPKT;
-        s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-        s->msgs[i].msg_hdr.msg_iovlen = 1;
-        s->msgs[i].msg_hdr.msg_name = &s->from[i];
-    }
+    aim_bufs(s);
     s->cb = cb;
     s->arg = arg;
     s->ev = event_new(base, s->fd, EV_READ | EV_PERSIST, on_read, s);
     if (!s->ev)
         goto fail;
     s->flush_ev = event_new(base, -1, 0, on_flush, s);
-    s->out = malloc(OUT_BYTES);
+    s->outcap = OUT_FIRST;
+    s->out = malloc(OUT_FIRST);
     if (!s->flush_ev || !s->out)
         goto fail;
     set_reading(s, 1);

@@ -186,6 +186,64 @@ describe("request engine", function()
     assert.equal(0, d.retransmits)
   end)
 
+  -- A socket reads one datagram at a time until a read fills its buffers,
+  -- then 64; the send queue's buffer starts at 16 KiB; the table of
+  -- requests in flight starts at 64 chains and the decode target at 64
+  -- varbinds (src/net/udp.c, src/net/engine.c). Past each first size:
+  it("a burst of 500 answers at once finds its 500 requests; each answer is read once", function()
+    local held = {}
+    handler = function(msg)
+      held[#held + 1] = msg
+      if #held == 500 then
+        local out = {}
+        for i, m in ipairs(held) do out[i] = response(m, i) end
+        return out
+      end
+    end
+    local d = delta(function()
+      mw.run(function()
+        local s = session { timeout = 5, retries = 0, max_inflight = false }
+        local tasks = {}
+        for i = 1, 500 do tasks[i] = mw.spawn(function() return s:get("1.3.6.1.2.1.1." .. i .. ".0") end) end
+        local seen = {}
+        for i, r in ipairs(mw.wait_all(tasks)) do
+          local vbs = assert(r[2], r[3] and r[3].message)
+          assert.equal("1.3.6.1.2.1.1." .. i .. ".0", vbs[1].oid)
+          seen[vbs[1].value] = true
+        end
+        local n = 0
+        for _ in pairs(seen) do n = n + 1 end
+        assert.equal(500, n)
+      end)
+    end)
+    assert.equal(500, #log)
+    assert.equal(500, d.received)
+    assert.equal(0, d.unknown_ids + d.parse_errors + d.timeouts + d.retransmits)
+  end)
+
+  it("a request and an answer of 800 varbinds (some 20 KiB each) go whole", function()
+    local size
+    handler = function(msg)
+      size = #mw.encode(msg)
+      local vbs = {}
+      for i, vb in ipairs(msg.pdu.varbinds) do vbs[i] = { oid = vb.oid, type = "STRING", value = "value " .. i } end
+      return { mw.encode { version = msg.version, community = msg.community, pdu = {
+        type = "response", request_id = msg.pdu.request_id, error_status = 0, error_index = 0, varbinds = vbs } } }
+    end
+    local oids = {}
+    for i = 1, 800 do oids[i] = "1.3.6.1.4.1.99999.1.2.3.4.5.6.7.8." .. i end
+    mw.run(function()
+      local vbs = assert(session { timeout = 2, retries = 0 }:get(oids))
+      assert.equal(800, #vbs)
+      for i = 1, 800 do
+        assert.equal(oids[i], vbs[i].oid)
+        assert.equal("value " .. i, vbs[i].value)
+      end
+    end)
+    assert.equal(1, #log)
+    assert.is_true(size > 16 * 1024, tostring(size))
+  end)
+
   it("the global cap (mw.set_max_inflight) keeps the other requests waiting in the engine; all complete", function()
     local most, out = 0, 0
     handler = function(msg, from)

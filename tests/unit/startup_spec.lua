@@ -230,6 +230,31 @@ describe("one-shot start-up", function()
     assert.same(sanitized and {} or { len }, bss)
   end)
 
+  it("a get's engine and socket start small: no region of their own to map", function()
+    -- the read batch (4 MiB), the send queue (256 KiB), the table of
+    -- requests (65536 chains) and the decode target (4096 varbinds) come
+    -- at their full size only when the traffic asks for them (net_spec);
+    -- a get maps no anonymous region of 128 KiB or more (malloc's
+    -- threshold) but the Lua heap's arena (4 MiB, halved at once)
+    local snmpd = require "snmpd"
+    local peer = snmpd.start { ipv6 = false }
+    finally(function() peer:stop() end)
+    local out, err, code = R.run(string.format(
+      "MIBS= strace -qq -e trace=mmap -o %s/t %s get -v2c -c public -On %s 1.3.6.1.2.1.1.5.0",
+      d, bin, peer.agent))
+    assert.equal(0, code, err)
+    assert.is_truthy(out:find("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: "), out)
+    local t, big = R.slurp(d .. "/t"), {}
+    for len in t:gmatch("mmap%(NULL, (%d+), [^\n]*MAP_ANONYMOUS") do
+      if tonumber(len) >= 128 * 1024 then big[#big + 1] = tonumber(len) end
+    end
+    if not sanitized then
+      local mode = R.slurp("/sys/kernel/mm/transparent_hugepage/enabled")
+      local offered = mode:find("[always]", 1, true) or mode:find("[madvise]", 1, true)
+      assert.same(offered and { 4 * 1024 * 1024 } or {}, big)
+    end
+  end)
+
   it("the Lua heap's first 2 MiB are one region advised for a huge page", function()
     -- a mapping of 2048 kB with the "hg" flag (MADV_HUGEPAGE) in smaps;
     -- whether the kernel then backs it with one page is its choice
