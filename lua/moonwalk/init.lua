@@ -1,5 +1,5 @@
--- moonwalk: SNMP for Lua 5.4. The C half is moonwalk.core; this file adds
--- typed values and gathers the rest of the API.
+-- moonwalk: SNMP for Lua 5.4. The C half is moonwalk.core; this file
+-- gathers the API, parts of it loaded on first use (see the end).
 local core = require "moonwalk.core"
 
 local M = { core = core, version = core.version }
@@ -11,86 +11,8 @@ M.decode = core.decode
 M.tohex = core.tohex
 M.fromhex = core.fromhex
 
--- Typed values: {type = <net-snmp type name>, value = <Lua value>}.
-local Value = {}
-Value.__index = Value
-Value.__name = "moonwalk.value"
-
-local function u64tostring(v)
-  if v >= 0 then return tostring(v) end
-  local q = (v >> 1) // 5          -- unsigned v // 10
-  return tostring(q) .. tostring(v - q * 10)
-end
-M.u64tostring = u64tostring
-
-function Value.__tostring(v)
-  local val = v.value
-  if v.type == "Counter64" then val = u64tostring(val) end
-  return string.format("%s: %s", v.type, tostring(val))
-end
-
-function Value.__eq(a, b)
-  return a.type == b.type and a.value == b.value
-end
-
-M.Value = Value
-
-local function check_int(v, lo, hi, name)
-  if math.type(v) ~= "integer" then
-    error(string.format("%s expects an integer, got %s", name, math.type(v) or type(v)), 3)
-  end
-  if v < lo or v > hi then
-    error(string.format("value %d out of range for %s", v, name), 3)
-  end
-  return v
-end
-
-local function make(name, check)
-  return function(v)
-    return setmetatable({ type = name, value = check(v) }, Value)
-  end
-end
-
-M.Integer32 = make("INTEGER", function(v) return check_int(v, -2147483648, 2147483647, "Integer32") end)
-M.Integer = M.Integer32
-M.OctetString = make("STRING", function(v)
-  if type(v) ~= "string" then error("OctetString expects a string", 3) end
-  return v
-end)
-M.ObjectIdentifier = make("OID", function(v) return core.oid(v) end)
-M.IpAddress = make("IpAddress", function(v)
-  local a, b, c, d = tostring(v):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  if not a or tonumber(a) > 255 or tonumber(b) > 255 or tonumber(c) > 255 or tonumber(d) > 255 then
-    error(string.format("bad IpAddress %q", tostring(v)), 3)
-  end
-  return v
-end)
-M.Counter32 = make("Counter32", function(v) return check_int(v, 0, 0xFFFFFFFF, "Counter32") end)
-M.Gauge32 = make("Gauge32", function(v) return check_int(v, 0, 0xFFFFFFFF, "Gauge32") end)
-M.Unsigned32 = M.Gauge32
-M.TimeTicks = make("Timeticks", function(v) return check_int(v, 0, 0xFFFFFFFF, "TimeTicks") end)
-M.Opaque = make("Opaque", function(v)
-  if type(v) ~= "string" then error("Opaque expects a string", 3) end
-  return v
-end)
-M.Counter64 = make("Counter64", function(v)
-  if type(v) == "string" then
-    -- decimal text up to 2^64-1, kept exact as a wrapped Lua integer
-    if not v:match("^%d+$") then error(string.format("bad Counter64 %q", v), 3) end
-    local n = 0
-    for d in v:gmatch("%d") do
-      local nn = n * 10 + tonumber(d)
-      if math.ult(nn, n) and n ~= 0 or (n ~= 0 and math.ult(0x1999999999999999, n)) then
-        error(string.format("Counter64 %s out of range", v), 3)
-      end
-      n = nn
-    end
-    return n
-  end
-  if math.type(v) ~= "integer" then error("Counter64 expects an integer", 3) end
-  return v
-end)
-M.Null = function() return setmetatable({ type = "NULL" }, Value) end
+-- Typed values (mw.Integer32(5), mw.OctetString("x"), ..., mw.Value):
+-- moonwalk.value, taken on first use below.
 
 -- Tasks, timers and the loop
 local sched = require "moonwalk.sched"
@@ -124,7 +46,8 @@ function M.hex(s) return core.tohex(s) end
 -- HTTP client on the loop (waits, so inside a task):
 -- http_request{ url =, method = "GET", body =, headers = {}, timeout = 10 }
 -- -> status, body, headers | nil, err
-M.http_request = core.http_request
+-- (core.http_request, taken on first use below: the C parts it belongs to
+-- open on first use too)
 
 -- The process's local SNMP engine (v3 traps from mw.trap carry its engine
 -- ID, boots and time); with { engine_id =, boots =, state = DIR, file = }
@@ -171,12 +94,25 @@ end
 core.set_varbind_meta(Varbind)
 M.Varbind = Varbind
 
--- Parts loaded on first use
+-- Parts loaded on first use; the typed values are the names of
+-- moonwalk.value (tests/unit/startup_spec.lua checks the two lists agree)
+local VALUES = { Value = true, u64tostring = true, Integer32 = true, Integer = true, OctetString = true,
+  ObjectIdentifier = true, IpAddress = true, Counter32 = true, Gauge32 = true, Unsigned32 = true,
+  TimeTicks = true, Opaque = true, Counter64 = true, Null = true }
 setmetatable(M, { __index = function(t, k)
   local parts = { mib = "moonwalk.mib", agent = "moonwalk.agent", trapd = "moonwalk.trapd",
                   trap = "moonwalk.notify", inform = "moonwalk.notify", json = "moonwalk.json",
                   prometheus = "moonwalk.prometheus", influx = "moonwalk.influx", shard = "moonwalk.shard",
                   rate = "moonwalk.rate", cluster = "moonwalk.cluster", output = "moonwalk.output" }
+  if k == "http_request" then
+    rawset(t, k, core.http_request)
+    return core.http_request
+  end
+  if VALUES[k] then
+    local v = require("moonwalk.value")[k]
+    rawset(t, k, v)
+    return v
+  end
   local mod = parts[k]
   if not mod then return nil end
   local ok, m = pcall(require, mod)

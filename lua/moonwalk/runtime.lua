@@ -37,6 +37,10 @@
 -- stopped by the watchdog even if it never waits, so the process exits
 -- within the grace period.
 local core = require "moonwalk.core"
+-- The parts of moonwalk.core that a one-shot command does not open open
+-- together at the first require of one of them (src/lua/l_core.c): a
+-- script may call any, and its copies of the tables below are made whole.
+require "moonwalk.core.udp"
 local sched = require "moonwalk.sched"
 local log = require "moonwalk.log"
 

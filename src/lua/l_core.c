@@ -60,99 +60,154 @@ mwl_set_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunc
  * moonwalk.core.<part> (require "moonwalk.core.usm" gives l_usm.c's
  * functions and nothing else). moonwalk.core, the table scripts know as
  * mw.core, is their union, made here: a name that two parts both define
- * is an error at load, so no part can shadow another's. */
+ * is an error at load, so no part can shadow another's.
+ *
+ * The parts marked later are opened together on first use: the first
+ * name of moonwalk.core that is not there yet (through a metatable that
+ * is then taken off), or the first require of one of them. A one-shot
+ * get calls none of their functions; making their tables was a tenth of
+ * what opening moonwalk.core cost it (scripts/bench/startup). */
 static const struct {
     const char *name;
     int (*open)(lua_State *L);
+    int later;
 } parts[] = {
-    { "oid", mwl_oid_open },       /* l_oid.c */
-    { "codec", mwl_codec_open },   /* l_codec.c */
-    { "loop", mwl_engine_open },   /* l_engine.c */
-    { "task", mwl_task_open },     /* l_task.c */
-    { "session", mwl_session_open }, /* l_session.c */
-    { "usm", mwl_usm_open },       /* l_usm.c */
-    { "mib", mwl_mib_open },       /* l_mib.c */
-    { "agent", mwl_agent_open },   /* l_agent.c */
-    { "receiver", mwl_receiver_open }, /* l_receiver.c */
-    { "http", mwl_http_open },     /* l_http.c */
-    { "udp", mwl_udp_open },       /* l_udp.c */
-    { "v3", mwl_v3_open },         /* l_v3.c */
-    { "sys", mwl_sys_open },       /* l_sys.c */
-    { "fmt", mwl_fmt_open },       /* l_fmt.c */
-    { "alloc", mwl_alloc_open },   /* l_alloc.c */
-    { "paths", mwl_paths_open },   /* l_paths.c */
-    { "snmpengine", mwl_snmpengine_open }, /* l_snmpengine.c */
-    { "nats", mwl_nats_open },     /* l_nats.c */
+    { "oid", mwl_oid_open, 0 },       /* l_oid.c */
+    { "codec", mwl_codec_open, 0 },   /* l_codec.c */
+    { "loop", mwl_engine_open, 0 },   /* l_engine.c */
+    { "task", mwl_task_open, 0 },     /* l_task.c */
+    { "session", mwl_session_open, 0 }, /* l_session.c */
+    { "usm", mwl_usm_open, 1 },       /* l_usm.c */
+    { "mib", mwl_mib_open, 0 },       /* l_mib.c */
+    { "agent", mwl_agent_open, 1 },   /* l_agent.c */
+    { "receiver", mwl_receiver_open, 1 }, /* l_receiver.c */
+    { "http", mwl_http_open, 1 },     /* l_http.c */
+    { "udp", mwl_udp_open, 1 },       /* l_udp.c */
+    { "v3", mwl_v3_open, 1 },         /* l_v3.c */
+    { "sys", mwl_sys_open, 0 },       /* l_sys.c */
+    { "fmt", mwl_fmt_open, 0 },       /* l_fmt.c */
+    { "alloc", mwl_alloc_open, 0 },   /* l_alloc.c */
+    { "paths", mwl_paths_open, 0 },   /* l_paths.c */
+    { "snmpengine", mwl_snmpengine_open, 1 }, /* l_snmpengine.c */
+    { "nats", mwl_nats_open, 1 },     /* l_nats.c */
 };
+enum { NPARTS = sizeof parts / sizeof *parts };
 
-/* the number of entries of the table at idx */
-static int
-count_fields(lua_State *L, int idx)
+/* Opens the parts whose `later` is the one given, each into its module
+ * moonwalk.core.<part>, and adds their names to the union at index core;
+ * a name the union has already is an error naming both parts. */
+static void
+open_parts(lua_State *L, int core, int later)
 {
-    int n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        n++;
-    }
-    return n;
-}
-
-int
-luaopen_moonwalk_core(lua_State *L)
-{
-    enum { NPARTS = sizeof parts / sizeof *parts };
-    int open[NPARTS], nopen = 0, fields = 0;
-    luaL_checkstack(L, NPARTS + 8, "moonwalk.core");
+    char modname[64];
+    luaL_checkstack(L, 8, "moonwalk.core");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     int loaded = lua_gettop(L);
-    char modname[64];
-    /* each part's table, in order above `loaded`: open[k] is its index */
     for (size_t i = 0; i < NPARTS; i++) {
-        if (!parts[i].open)
+        if (!parts[i].open || parts[i].later != later)
             continue;
-        int top = lua_gettop(L);
         lua_newtable(L);
+        int part = lua_gettop(L);
         parts[i].open(L);
-        lua_settop(L, top + 1); /* an open function leaves its table alone on top */
+        lua_settop(L, part); /* an open function leaves its table alone on top */
         snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
-        lua_pushvalue(L, -1);
+        lua_pushvalue(L, part);
         lua_setfield(L, loaded, modname);
-        fields += count_fields(L, top + 1);
-        open[nopen++] = (int)i;
-    }
-    /* the union, made at its size */
-    lua_createtable(L, 0, fields + 3);
-    int core = lua_gettop(L);
-    for (int k = 0; k < nopen; k++) {
-        int part = loaded + 1 + k;
         lua_pushnil(L);
         while (lua_next(L, part)) {
             lua_pushvalue(L, -2);
             if (lua_rawget(L, core) != LUA_TNIL) {
                 const char *other = "?";
-                for (int j = 0; j < k; j++) {
-                    lua_pushvalue(L, -3);
-                    if (lua_rawget(L, loaded + 1 + j) != LUA_TNIL)
-                        other = parts[open[j]].name;
+                /* the part that has it: an open one whose module has it */
+                for (size_t j = 0; j < NPARTS; j++) {
+                    if (j == i || !parts[j].open)
+                        continue;
+                    snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[j].name);
+                    if (lua_getfield(L, loaded, modname) == LUA_TTABLE) {
+                        lua_pushvalue(L, -4);
+                        if (lua_rawget(L, -2) != LUA_TNIL)
+                            other = parts[j].name;
+                        lua_pop(L, 1);
+                    }
                     lua_pop(L, 1);
                 }
                 luaL_error(L, "moonwalk.core: %s is defined by both the %s and the %s part",
-                           lua_tostring(L, -3), other, parts[open[k]].name);
+                           lua_tostring(L, -3), other, parts[i].name);
             }
             lua_pop(L, 1);
             lua_pushvalue(L, -2);
             lua_insert(L, -2);
             lua_rawset(L, core);
         }
+        lua_settop(L, loaded);
     }
-    lua_replace(L, loaded);
-    lua_settop(L, loaded);
+    lua_pop(L, 1);
+}
+
+/* the parts opened later, once: the union is upvalue 1 */
+static void
+open_later(lua_State *L)
+{
+    int core = lua_upvalueindex(1);
+    if (!lua_getmetatable(L, core))
+        return; /* done before */
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_setmetatable(L, core);
+    open_parts(L, core, 1);
+}
+
+/* __index of the union while the later parts are not open */
+static int
+l_core_index(lua_State *L)
+{
+    open_later(L);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* package.preload's loader of a later part: its name is argument 1 */
+static int
+l_core_part(lua_State *L)
+{
+    open_later(L);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, luaL_checkstring(L, 1));
+    return 1;
+}
+
+int
+luaopen_moonwalk_core(lua_State *L)
+{
+    int later = 0;
+    /* room for every part's names (under 128 in all) */
+    lua_createtable(L, 0, 128);
+    int core = lua_gettop(L);
+    open_parts(L, core, 0);
     lua_pushliteral(L, MW_VERSION);
-    lua_setfield(L, -2, "version");
+    lua_setfield(L, core, "version");
     lua_pushcfunction(L, l_unsetenv);
-    lua_setfield(L, -2, "unsetenv");
+    lua_setfield(L, core, "unsetenv");
     lua_pushcfunction(L, l_setenv);
-    lua_setfield(L, -2, "setenv");
+    lua_setfield(L, core, "setenv");
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    char modname[64];
+    for (size_t i = 0; i < NPARTS; i++) {
+        if (!parts[i].open || !parts[i].later)
+            continue;
+        later++;
+        snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
+        lua_pushvalue(L, core);
+        lua_pushcclosure(L, l_core_part, 1);
+        lua_setfield(L, -2, modname);
+    }
+    lua_pop(L, 1);
+    if (later) {
+        lua_createtable(L, 0, 1);
+        lua_pushvalue(L, core);
+        lua_pushcclosure(L, l_core_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, core);
+    }
     return 1;
 }

@@ -1,7 +1,8 @@
 -- The C bindings: each binding file (src/lua/l_<part>.c) fills a table of
 -- its own, the module moonwalk.core.<part>; moonwalk.core (mw.core) is
 -- their union, made in src/lua/l_core.c, where a name two parts define is
--- an error at load.
+-- an error at load. The parts a one-shot get does not call open together
+-- on first use.
 local core = require "moonwalk.core"
 
 -- part -> a few of the names its file defines
@@ -65,5 +66,76 @@ describe("moonwalk.core and its parts", function()
     table.sort(extra)
     assert.same({ "setenv", "unsetenv", "version" }, extra)
     assert.is_true(count > 80)
+  end)
+
+  describe("opened afresh", function()
+    -- moonwalk.core and its parts as the first require makes them, in this
+    -- state: the modules are taken out and put back after each case
+    local LATER = { "usm", "agent", "receiver", "http", "udp", "v3", "snmpengine", "nats" }
+    local saved
+    before_each(function()
+      saved = {}
+      for k, v in pairs(package.loaded) do
+        if k == "moonwalk.core" or k:find("^moonwalk%.core%.") then saved[k] = v end
+      end
+      for k in pairs(saved) do package.loaded[k] = nil end
+    end)
+    after_each(function()
+      for k in pairs(package.loaded) do
+        if k == "moonwalk.core" or k:find("^moonwalk%.core%.") then package.loaded[k] = nil end
+      end
+      for k, v in pairs(saved) do package.loaded[k] = v end
+    end)
+
+    local function later_open()
+      local n = 0
+      for _, part in ipairs(LATER) do
+        if package.loaded["moonwalk.core." .. part] then n = n + 1 end
+      end
+      return n
+    end
+
+    it("the later parts open together at the first name of theirs", function()
+      local c = require "moonwalk.core"
+      assert.equal(0, later_open())
+      assert.is_function(rawget(c, "oid"))
+      assert.is_nil(rawget(c, "usm_keys"))
+      assert.is_nil(rawget(c, "agent_new"))
+      assert.is_function(c.usm_keys) -- the first name of a later part
+      assert.equal(#LATER, later_open())
+      assert.is_function(rawget(c, "agent_new"))
+      assert.is_nil(getmetatable(c))
+      assert.is_nil(c.no_such_name)
+      for _, part in ipairs(LATER) do
+        for _, n in ipairs(PARTS[part]) do assert.equal(package.loaded["moonwalk.core." .. part][n], c[n]) end
+      end
+    end)
+
+    it("a script of moonwalk run sees every part's names", function()
+      local R = require "run"
+      local d = R.tmpdir()
+      finally(function() os.execute("rm -rf " .. d) end)
+      R.write(d .. "/s.lua", [[
+        local c = require "moonwalk.core"
+        print(type(c.udp_open), type(c.agent_new), type(c.nats_stream), type(c.budget),
+          type(require("moonwalk.core.v3").v3_attach))
+      ]])
+      local out, err, code = R.run(string.format("%s run %s/s.lua",
+        os.getenv("MOONWALK_BIN") or "build/moonwalk", d))
+      assert.equal(0, code, err)
+      -- (budget is the host's own, kept from scripts)
+      assert.equal("function\tfunction\tfunction\tnil\tfunction\n", out)
+    end)
+
+    it("and at the first require of one of them", function()
+      local c = require "moonwalk.core"
+      local v3 = require "moonwalk.core.v3"
+      assert.is_function(v3.v3_attach)
+      assert.is_nil(v3.usm_keys)
+      assert.equal(#LATER, later_open())
+      assert.equal(v3.v3_attach, rawget(c, "v3_attach"))
+      assert.is_function(rawget(c, "http_request"))
+      assert.is_nil(getmetatable(c))
+    end)
   end)
 end)

@@ -146,6 +146,28 @@ describe("one-shot start-up", function()
     assert.equal("Timeout: No Response from 127.0.0.1:9.\nTimeout: No Response from 127.0.0.1:9\n", err)
   end)
 
+  it("a get makes no typed value: moonwalk.value loads at the first one, and moonwalk gives all its names", function()
+    R.write(d .. "/v.lua", [[
+      local before = package.loaded["moonwalk.value"] ~= nil
+      local mw = require "moonwalk"
+      local snmp = require "moonwalk.cli.snmp"
+      local rc = snmp.main({ "-v2c", "-c", "public", "-t", "0.05", "-r", "0", "-On", "127.0.0.1:9",
+        "1.3.6.1.2.1.1.1.0" }, "get")
+      print(before, rc, package.loaded["moonwalk.value"] ~= nil)
+      print(mw.Integer32(5), mw.Counter64("18446744073709551615"), mw.u64tostring(-1))
+      local n = 0
+      for k, v in pairs(require "moonwalk.value") do
+        assert(mw[k] == v, k)
+        n = n + 1
+      end
+      print(n, package.loaded["moonwalk.value"] ~= nil)
+    ]])
+    local out, err, code = R.run(string.format("MIBS= %s run %s/v.lua", bin, d))
+    assert.equal(0, code, err)
+    assert.equal("false\t1\tfalse\nINTEGER: 5\tCounter64: 18446744073709551615\t18446744073709551615\n"
+      .. "14\ttrue\n", out)
+  end)
+
   it("a get whose module list names nothing loads no MIB layer; its first name loads it with the command's settings", function()
     -- two modules of their own: one in a directory snmp.conf's mibdirs
     -- adds, one in a directory -M adds; snmp.conf also sets
