@@ -88,6 +88,7 @@ build = {
       ["moonwalk.users"        ] = "lua/moonwalk/users.lua",
       ["moonwalk.v1trap"       ] = "lua/moonwalk/v1trap.lua",
       ["moonwalk.v3"           ] = "lua/moonwalk/v3.lua",
+      ["moonwalk.value"        ] = "lua/moonwalk/value.lua",
     },
     lib = {
       ["moonwalk.core"] = "build/luarocks/lua/moonwalk/core.so",
