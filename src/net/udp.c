@@ -255,15 +255,17 @@ udp_queue(udp_sock_t *s, const struct sockaddr *to, socklen_t tolen, const uint8
     if (len > OUT_BYTES / 4 || tolen > sizeof s->oto[0])
         return udp_send_plain(s, to, tolen, buf, len);
     if (s->nout == OUT_BATCH || s->outlen + len > s->outcap) {
-        int full = s->outlen + len > s->outcap;
+        int grow = s->outlen + len > s->outcap && s->outcap < OUT_BYTES;
         udp_flush(s);
-        if (full) {
+        if (grow) {
             /* the queue is empty now: the buffer moves with nothing in it */
-            uint8_t *p = s->outcap < OUT_BYTES ? realloc(s->out, OUT_BYTES) : NULL;
-            if (!p)
+            uint8_t *p = realloc(s->out, OUT_BYTES);
+            if (!p && len > s->outcap)
                 return udp_send_plain(s, to, tolen, buf, len);
-            s->out = p;
-            s->outcap = OUT_BYTES;
+            if (p) {
+                s->out = p;
+                s->outcap = OUT_BYTES;
+            }
         }
     }
     unsigned i = s->nout++;
