@@ -93,6 +93,11 @@ static const struct {
 };
 enum { NPARTS = sizeof parts / sizeof *parts };
 
+/* the registry's table of every part opened, by module name: what a
+ * require of a later part returns, even once package.loaded has lost it
+ * (a test harness that restores package.loaded after each file) */
+#define PARTS_KEY "moonwalk.core.parts"
+
 /* Opens the parts whose `later` is the one given, each into its module
  * moonwalk.core.<part>, and adds their names to the union at index core;
  * a name the union has already is an error naming both parts. */
@@ -101,6 +106,7 @@ open_parts(lua_State *L, int core, int later)
 {
     char modname[64];
     luaL_checkstack(L, 8, "moonwalk.core");
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, PARTS_KEY);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     int loaded = lua_gettop(L);
     for (size_t i = 0; i < NPARTS; i++) {
@@ -113,6 +119,8 @@ open_parts(lua_State *L, int core, int later)
         snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
         lua_pushvalue(L, part);
         lua_setfield(L, loaded, modname);
+        lua_pushvalue(L, part);
+        lua_setfield(L, loaded - 1, modname);
         lua_pushnil(L);
         while (lua_next(L, part)) {
             lua_pushvalue(L, -2);
@@ -141,7 +149,7 @@ open_parts(lua_State *L, int core, int later)
         }
         lua_settop(L, loaded);
     }
-    lua_pop(L, 1);
+    lua_pop(L, 2);
 }
 
 /* the parts opened later, once: the union is upvalue 1 */
@@ -171,7 +179,7 @@ static int
 l_core_part(lua_State *L)
 {
     open_later(L);
-    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, PARTS_KEY);
     lua_getfield(L, -1, luaL_checkstring(L, 1));
     return 1;
 }

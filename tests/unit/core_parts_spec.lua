@@ -136,6 +136,13 @@ describe("moonwalk.core and its parts", function()
       assert.equal(v3.v3_attach, rawget(c, "v3_attach"))
       assert.is_function(rawget(c, "http_request"))
       assert.is_nil(getmetatable(c))
+      -- a harness that puts package.loaded back after each file (busted's
+      -- insulation) takes the parts out while moonwalk.core stays: a
+      -- require then gives the part's own table again
+      local agent = package.loaded["moonwalk.core.agent"]
+      package.loaded["moonwalk.core.agent"] = nil
+      assert.equal(agent, require "moonwalk.core.agent")
+      assert.is_function(agent.agent_new)
     end)
   end)
 end)
