@@ -107,6 +107,7 @@ open_parts(lua_State *L, int core, int later)
     char modname[64];
     luaL_checkstack(L, 8, "moonwalk.core");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, PARTS_KEY);
+    int opened = lua_gettop(L);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     int loaded = lua_gettop(L);
     for (size_t i = 0; i < NPARTS; i++) {
@@ -120,18 +121,18 @@ open_parts(lua_State *L, int core, int later)
         lua_pushvalue(L, part);
         lua_setfield(L, loaded, modname);
         lua_pushvalue(L, part);
-        lua_setfield(L, loaded - 1, modname);
+        lua_setfield(L, opened, modname);
         lua_pushnil(L);
         while (lua_next(L, part)) {
             lua_pushvalue(L, -2);
             if (lua_rawget(L, core) != LUA_TNIL) {
                 const char *other = "?";
-                /* the part that has it: an open one whose module has it */
+                /* the part that has it: an opened one whose table has it */
                 for (size_t j = 0; j < NPARTS; j++) {
                     if (j == i || !parts[j].open)
                         continue;
                     snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[j].name);
-                    if (lua_getfield(L, loaded, modname) == LUA_TTABLE) {
+                    if (lua_getfield(L, opened, modname) == LUA_TTABLE) {
                         lua_pushvalue(L, -4);
                         if (lua_rawget(L, -2) != LUA_TNIL)
                             other = parts[j].name;

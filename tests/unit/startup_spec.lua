@@ -13,14 +13,25 @@ local tmpdir = R.tmpdir
 local sanitized = R.sh("ldd " .. bin):find("libasan", 1, true) ~= nil
   or (os.getenv("LD_PRELOAD") or ""):find("libasan", 1, true) ~= nil
 
--- the brk and madvise calls of `moonwalk --version`, under strace, and
--- where the heap starts (brk(NULL)); LeakSanitizer cannot run under ptrace
-local function start_trace(d)
+-- whether the kernel gives huge pages to madvise(MADV_HUGEPAGE)
+local mode = R.slurp("/sys/kernel/mm/transparent_hugepage/enabled")
+local thp_offered = mode:find("[always]", 1, true) or mode:find("[madvise]", 1, true)
+
+-- `moonwalk ARGS` under strace, tracing CALLS (with MIBS=): its output,
+-- error and exit code, and the trace; LeakSanitizer cannot run under ptrace
+local function traced(d, calls, args)
   local env = "MIBS="
   local asan = os.getenv("ASAN_OPTIONS")
   if asan then env = env .. " ASAN_OPTIONS=" .. asan .. ":detect_leaks=0" end
-  R.sh(string.format("env %s strace -qq -e trace=brk,madvise -o %s/t %s --version", env, d, bin))
-  local t = R.slurp(d .. "/t")
+  local out, err, code = R.run(string.format("env %s strace -qq -e trace=%s -o %s/t %s %s",
+    env, calls, d, bin, args))
+  return out, err, code, R.slurp(d .. "/t")
+end
+
+-- the brk and madvise calls of `moonwalk --version`, and where the heap
+-- starts (brk(NULL))
+local function start_trace(d)
+  local _, _, _, t = traced(d, "brk,madvise", "--version")
   return t, tonumber(t:match("brk%(NULL%)%s*= (0x%x+)"))
 end
 
@@ -261,22 +272,15 @@ describe("one-shot start-up", function()
     local snmpd = require "snmpd"
     local peer = snmpd.start { ipv6 = false }
     finally(function() peer:stop() end)
-    -- LeakSanitizer cannot run under ptrace
-    local asan = os.getenv("ASAN_OPTIONS")
-    local env = asan and ("ASAN_OPTIONS=" .. asan .. ":detect_leaks=0") or ""
-    local out, err, code = R.run(string.format(
-      "MIBS= %s strace -qq -e trace=mmap -o %s/t %s get -v2c -c public -On %s 1.3.6.1.2.1.1.5.0",
-      env, d, bin, peer.agent))
+    local out, err, code, t = traced(d, "mmap", "get -v2c -c public -On " .. peer.agent .. " 1.3.6.1.2.1.1.5.0")
     assert.equal(0, code, err)
     assert.is_truthy(out:find("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: "), out)
-    local t, big = R.slurp(d .. "/t"), {}
+    local big = {}
     for len in t:gmatch("mmap%(NULL, (%d+), [^\n]*MAP_ANONYMOUS") do
       if tonumber(len) >= 128 * 1024 then big[#big + 1] = tonumber(len) end
     end
     if not sanitized then
-      local mode = R.slurp("/sys/kernel/mm/transparent_hugepage/enabled")
-      local offered = mode:find("[always]", 1, true) or mode:find("[madvise]", 1, true)
-      assert.same(offered and { 4 * 1024 * 1024 } or {}, big)
+      assert.same(thp_offered and { 4 * 1024 * 1024 } or {}, big)
     end
   end)
 
@@ -295,12 +299,10 @@ describe("one-shot start-up", function()
       f:close()
       print(found)
     ]])
-    local mode = R.slurp("/sys/kernel/mm/transparent_hugepage/enabled")
-    local offered = mode:find("[always]", 1, true) or mode:find("[madvise]", 1, true)
     local out, err, code = R.run(string.format("%s run %s/thp.lua", bin, d))
     assert.equal(0, code, err)
     -- sanitizer builds give every block to malloc, so that it sees each one
-    assert.equal((offered and not sanitized) and "1\n" or "0\n", out)
+    assert.equal((thp_offered and not sanitized) and "1\n" or "0\n", out)
     out, err, code = R.run(string.format("MOONWALK_HUGEPAGES=0 %s run %s/thp.lua", bin, d))
     assert.equal(0, code, err)
     assert.equal("0\n", out)
