@@ -117,13 +117,19 @@ pmain(lua_State *L)
 }
 
 /* The binary's zero-filled data (bss, some 160 KiB: the engine's tables,
- * caches and free lists), mapped in one call: a start touches a page of it
- * here and there, each a page fault, and on a virtual machine a fault costs
- * as much as mapping a dozen pages at once. A hint: a kernel without
- * MADV_POPULATE_WRITE (before 5.14) says no and the pages come as before.
- * Sanitizer builds map nothing ahead (as their allocator, src/lua/l_alloc.c). */
+ * caches and free lists) and the stack a command grows into, mapped in
+ * one call each: a start touches a page of them here and there, each a
+ * page fault, and on a virtual machine a fault costs as much as mapping a
+ * dozen pages at once (a one-shot get took three faults on the stack
+ * alone: set_path's two path buffers, the dynamic linker's save area, a
+ * snprintf). Hints: a kernel without MADV_POPULATE_WRITE (before 5.14)
+ * says no and the pages come as before; a range of the stack below what
+ * the kernel has reserved for it is refused the same way. Sanitizer
+ * builds map nothing ahead (as their allocator, src/lua/l_alloc.c). */
+#define STACK_AHEAD (32 << 10)
+
 static void
-populate_bss(void)
+populate_start(void)
 {
 #if defined(MADV_POPULATE_WRITE) && !defined(__SANITIZE_ADDRESS__)
     /* 4 KiB, not sysconf's answer: asking costs a page fault of its own;
@@ -135,13 +141,17 @@ populate_bss(void)
     uintptr_t hi = ((uintptr_t)_end + page - 1) & ~(page - 1);
     if (hi > lo)
         madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    /* the pages below this frame's (which is mapped: we are in it) */
+    char here;
+    hi = (uintptr_t)&here & ~(page - 1);
+    madvise((void *)(hi - STACK_AHEAD), STACK_AHEAD, MADV_POPULATE_WRITE);
 #endif
 }
 
 int
 main(int argc, char **argv)
 {
-    populate_bss();
+    populate_start();
     lua_State *L = mwl_newstate();
     int status, code = 1;
     if (L == NULL) {
@@ -164,13 +174,19 @@ main(int argc, char **argv)
     fflush(stdout);
 #ifndef __SANITIZE_ADDRESS__
     /* A one-shot command (get, walk, ...) has written all it had to:
-     * exit() flushes the C streams and the kernel takes the rest back at
+     * the C streams are flushed and the kernel takes the rest back at
      * once, where lua_close would free every object one by one (a tenth of
      * such a command's CPU). Long-running ones (agent, trapd, run) close
      * the state, so that their finalizers run. Sanitizer builds always
      * close it, for the leak check. */
-    if (status == LUA_OK && lua_toboolean(L, -1))
-        exit(code);
+    if (status == LUA_OK && lua_toboolean(L, -1)) {
+        /* _exit, not exit: what exit adds is flushing the streams (done
+         * here, every one a script may have opened) and running the
+         * atexit handlers and destructors, none of them ours, each a
+         * page of code to fault in */
+        fflush(NULL);
+        _exit(code);
+    }
 #endif
     mwl_closestate(L);
     return code;

@@ -72,7 +72,7 @@ size_class(size_t n)
 
 #if defined(__GLIBC__) && defined(MADV_POPULATE_WRITE) && !defined(MW_PLAIN_MALLOC)
 #define POPULATE_MAX ((uintptr_t)4 << 20)
-#define TOP_PAD (128 << 10)
+#define TOP_PAD (256 << 10)
 static uintptr_t brk_seen;  /* the program break after the last look */
 static uintptr_t populated; /* bytes mapped so far */
 
@@ -94,11 +94,13 @@ heap_populate(void)
 
 /* the start: maps what is left of the heap's first growth, before the
  * first malloc. malloc grows the heap by what it needs and TOP_PAD more;
- * the C side's blocks (the event loop, the engine, a socket: some 100
- * KiB for a one-shot get, when Lua's own come from the arena) then find
- * their pages mapped instead of taking a fault each, which on a VM costs
- * some fifteen times what mapping the page with the others did. The pad
- * is also what a trim leaves, so the pages mapped here stay mapped. */
+ * the C side's blocks (the event loop, the engine, a socket and its 64 KiB
+ * read buffer: some 170 KiB for a one-shot get, when Lua's own come from
+ * the arena) then find their pages mapped instead of taking a fault each,
+ * which on a VM costs some ten times what mapping the page with the others
+ * did. With a pad of 128 KiB the read buffer did not fit: the heap grew a
+ * second time, unmapped, and the blocks after it took four faults. The
+ * pad is also what a trim leaves, so the pages mapped here stay mapped. */
 static void
 heap_populate_init(void)
 {

@@ -90,7 +90,15 @@ l_engine_init(lua_State *L)
      * loop runs (a burst of 10,000 requests loses answers with them). */
     if (loop_threads && evthread_use_pthreads() < 0)
         return luaL_error(L, "cannot make the event loop thread-safe");
-    le->base = event_base_new();
+    /* libevent's EVENT_* variables are for debugging libevent itself:
+     * reading them costs a start four getuid-like calls per variable and a
+     * page of libc; the loop is the same for every run */
+    struct event_config *cfg = event_config_new();
+    if (cfg) {
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV);
+        le->base = event_base_new_with_config(cfg);
+        event_config_free(cfg);
+    }
     if (!le->base)
         return luaL_error(L, "cannot create event loop");
     le->eng = engine_new(le->base);
