@@ -30,14 +30,27 @@ is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* a and b, end to end, into out (cap bytes); 0 when they do not fit.
+ * Not snprintf: a one-shot get formats nothing else with it, and the
+ * first call faults two pages of printf's code in. */
+static int
+join(char *out, size_t cap, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na + nb >= cap)
+        return 0;
+    memcpy(out, a, na);
+    memcpy(out + na, b, nb + 1);
+    return 1;
+}
+
 /* the binary needs moonwalk.cli (the rock installs moonwalk/init.lua as
  * moonwalk.lua, so that is not the one to look for) */
 static int
 has_moonwalk(const char *dir)
 {
     char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof probe, "%s/moonwalk/cli.lua", dir);
-    return is_file(probe);
+    return join(probe, sizeof probe, dir, "/moonwalk/cli.lua") && is_file(probe);
 }
 
 /* Finds the Lua half, first match wins:
@@ -63,14 +76,14 @@ set_path(lua_State *L)
             *slash = '\0';
             static const char *const rel[] = { "/.." LUA_SUBDIR, "/../lua", "/../../lua", "/../../../lua" };
             for (size_t i = 0; i < sizeof rel / sizeof *rel && !luadir; i++) {
-                snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
-                if (has_moonwalk(dir))
+                if (join(dir, sizeof dir, exe, rel[i]) && has_moonwalk(dir))
                     luadir = dir;
             }
         }
     }
     if (!luadir) {
-        snprintf(dir, sizeof dir, "%s%s", mwl_paths_prefix(), LUA_SUBDIR);
+        if (!join(dir, sizeof dir, mwl_paths_prefix(), LUA_SUBDIR))
+            dir[0] = '\0';
         luadir = has_moonwalk(dir) || !env || !*env ? dir : env;
     }
     lua_getglobal(L, "package");
@@ -121,8 +134,8 @@ pmain(lua_State *L)
  * one call each: a start touches a page of them here and there, each a
  * page fault, and on a virtual machine a fault costs as much as mapping a
  * dozen pages at once (a one-shot get took three faults on the stack
- * alone: set_path's two path buffers, the dynamic linker's save area, a
- * snprintf). Hints: a kernel without MADV_POPULATE_WRITE (before 5.14)
+ * alone: set_path's two path buffers, the dynamic linker's save area,
+ * printf's frame). Hints: a kernel without MADV_POPULATE_WRITE (before 5.14)
  * says no and the pages come as before; a range of the stack below what
  * the kernel has reserved for it is refused the same way. Sanitizer
  * builds map nothing ahead (as their allocator, src/lua/l_alloc.c). */

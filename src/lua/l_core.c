@@ -69,27 +69,31 @@ mwl_set_class(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunc
  * what opening moonwalk.core cost it (scripts/bench/startup). */
 static const struct {
     const char *name;
+    const char *modname; /* "moonwalk.core." name, written out here, not
+                          * formatted at each start (see src/main.c) */
     int (*open)(lua_State *L);
     int later;
 } parts[] = {
-    { "oid", mwl_oid_open, 0 },       /* l_oid.c */
-    { "codec", mwl_codec_open, 0 },   /* l_codec.c */
-    { "loop", mwl_engine_open, 0 },   /* l_engine.c */
-    { "task", mwl_task_open, 0 },     /* l_task.c */
-    { "session", mwl_session_open, 0 }, /* l_session.c */
-    { "usm", mwl_usm_open, 1 },       /* l_usm.c */
-    { "mib", mwl_mib_open, 0 },       /* l_mib.c */
-    { "agent", mwl_agent_open, 1 },   /* l_agent.c */
-    { "receiver", mwl_receiver_open, 1 }, /* l_receiver.c */
-    { "http", mwl_http_open, 1 },     /* l_http.c */
-    { "udp", mwl_udp_open, 1 },       /* l_udp.c */
-    { "v3", mwl_v3_open, 1 },         /* l_v3.c */
-    { "sys", mwl_sys_open, 0 },       /* l_sys.c */
-    { "fmt", mwl_fmt_open, 0 },       /* l_fmt.c */
-    { "alloc", mwl_alloc_open, 0 },   /* l_alloc.c */
-    { "paths", mwl_paths_open, 0 },   /* l_paths.c */
-    { "snmpengine", mwl_snmpengine_open, 1 }, /* l_snmpengine.c */
-    { "nats", mwl_nats_open, 1 },     /* l_nats.c */
+#define PART(name, open, later) { name, "moonwalk.core." name, open, later }
+    PART("oid", mwl_oid_open, 0),       /* l_oid.c */
+    PART("codec", mwl_codec_open, 0),   /* l_codec.c */
+    PART("loop", mwl_engine_open, 0),   /* l_engine.c */
+    PART("task", mwl_task_open, 0),     /* l_task.c */
+    PART("session", mwl_session_open, 0), /* l_session.c */
+    PART("usm", mwl_usm_open, 1),       /* l_usm.c */
+    PART("mib", mwl_mib_open, 0),       /* l_mib.c */
+    PART("agent", mwl_agent_open, 1),   /* l_agent.c */
+    PART("receiver", mwl_receiver_open, 1), /* l_receiver.c */
+    PART("http", mwl_http_open, 1),     /* l_http.c */
+    PART("udp", mwl_udp_open, 1),       /* l_udp.c */
+    PART("v3", mwl_v3_open, 1),         /* l_v3.c */
+    PART("sys", mwl_sys_open, 0),       /* l_sys.c */
+    PART("fmt", mwl_fmt_open, 0),       /* l_fmt.c */
+    PART("alloc", mwl_alloc_open, 0),   /* l_alloc.c */
+    PART("paths", mwl_paths_open, 0),   /* l_paths.c */
+    PART("snmpengine", mwl_snmpengine_open, 1), /* l_snmpengine.c */
+    PART("nats", mwl_nats_open, 1),     /* l_nats.c */
+#undef PART
 };
 enum { NPARTS = sizeof parts / sizeof *parts };
 
@@ -104,7 +108,6 @@ enum { NPARTS = sizeof parts / sizeof *parts };
 static void
 open_parts(lua_State *L, int core, int later)
 {
-    char modname[64];
     luaL_checkstack(L, 8, "moonwalk.core");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, PARTS_KEY);
     int opened = lua_gettop(L);
@@ -117,11 +120,10 @@ open_parts(lua_State *L, int core, int later)
         int part = lua_gettop(L);
         parts[i].open(L);
         lua_settop(L, part); /* an open function leaves its table alone on top */
-        snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
         lua_pushvalue(L, part);
-        lua_setfield(L, loaded, modname);
+        lua_setfield(L, loaded, parts[i].modname);
         lua_pushvalue(L, part);
-        lua_setfield(L, opened, modname);
+        lua_setfield(L, opened, parts[i].modname);
         lua_pushnil(L);
         while (lua_next(L, part)) {
             lua_pushvalue(L, -2);
@@ -131,8 +133,7 @@ open_parts(lua_State *L, int core, int later)
                 for (size_t j = 0; j < NPARTS; j++) {
                     if (j == i || !parts[j].open)
                         continue;
-                    snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[j].name);
-                    if (lua_getfield(L, opened, modname) == LUA_TTABLE) {
+                    if (lua_getfield(L, opened, parts[j].modname) == LUA_TTABLE) {
                         lua_pushvalue(L, -4);
                         if (lua_rawget(L, -2) != LUA_TNIL)
                             other = parts[j].name;
@@ -200,15 +201,13 @@ luaopen_moonwalk_core(lua_State *L)
     lua_pushcfunction(L, l_setenv);
     lua_setfield(L, core, "setenv");
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-    char modname[64];
     for (size_t i = 0; i < NPARTS; i++) {
         if (!parts[i].open || !parts[i].later)
             continue;
         later++;
-        snprintf(modname, sizeof modname, "moonwalk.core.%s", parts[i].name);
         lua_pushvalue(L, core);
         lua_pushcclosure(L, l_core_part, 1);
-        lua_setfield(L, -2, modname);
+        lua_setfield(L, -2, parts[i].modname);
     }
     lua_pop(L, 1);
     if (later) {
