@@ -82,9 +82,10 @@ set_path(lua_State *L)
         }
     }
     if (!luadir) {
-        if (!join(dir, sizeof dir, mwl_paths_prefix(), LUA_SUBDIR))
+        int fits = join(dir, sizeof dir, mwl_paths_prefix(), LUA_SUBDIR);
+        if (!fits)
             dir[0] = '\0';
-        luadir = has_moonwalk(dir) || !env || !*env ? dir : env;
+        luadir = (fits && has_moonwalk(dir)) || !env || !*env ? dir : env;
     }
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");

@@ -28,6 +28,18 @@ local function traced(d, calls, args)
   return out, err, code, R.slurp(d .. "/t")
 end
 
+-- a get of sysName.0 from a snmpd of its own, under strace tracing CALLS:
+-- the trace, once the get has printed the answer
+local function traced_get(d, calls)
+  local snmpd = require "snmpd"
+  local peer = snmpd.start { ipv6 = false }
+  finally(function() peer:stop() end)
+  local out, err, code, t = traced(d, calls, "get -v2c -c public -On " .. peer.agent .. " 1.3.6.1.2.1.1.5.0")
+  assert.equal(0, code, err)
+  assert.is_truthy(out:find("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: "), out)
+  return t
+end
+
 -- the brk and madvise calls of `moonwalk --version`, and where the heap
 -- starts (brk(NULL))
 local function start_trace(d)
@@ -255,13 +267,7 @@ describe("one-shot start-up", function()
     -- EVENT_* variables, with four getuid-like calls each (to refuse them
     -- to setuid programs); told to ignore them, it still looks up one
     -- (EVENT_SHOW_METHOD, which the flag does not cover).
-    local snmpd = require "snmpd"
-    local peer = snmpd.start { ipv6 = false }
-    finally(function() peer:stop() end)
-    local out, err, code, t = traced(d, "brk,getuid,geteuid,getgid,getegid",
-      "get -v2c -c public -On " .. peer.agent .. " 1.3.6.1.2.1.1.5.0")
-    assert.equal(0, code, err)
-    assert.is_truthy(out:find("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: "), out)
+    local t = traced_get(d, "brk,getuid,geteuid,getgid,getegid")
     local ids = 0
     for _ in t:gmatch("get%a*id%(") do ids = ids + 1 end
     assert.is_true(ids <= 4, t)
@@ -340,12 +346,7 @@ describe("one-shot start-up", function()
     -- at their full size only when the traffic asks for them (net_spec);
     -- a get maps no anonymous region of 128 KiB or more (malloc's
     -- threshold) but the Lua heap's arena (4 MiB, halved at once)
-    local snmpd = require "snmpd"
-    local peer = snmpd.start { ipv6 = false }
-    finally(function() peer:stop() end)
-    local out, err, code, t = traced(d, "mmap", "get -v2c -c public -On " .. peer.agent .. " 1.3.6.1.2.1.1.5.0")
-    assert.equal(0, code, err)
-    assert.is_truthy(out:find("^%.1%.3%.6%.1%.2%.1%.1%.5%.0 = STRING: "), out)
+    local t = traced_get(d, "mmap")
     local big = {}
     for len in t:gmatch("mmap%(NULL, (%d+), [^\n]*MAP_ANONYMOUS") do
       if tonumber(len) >= 128 * 1024 then big[#big + 1] = tonumber(len) end
