@@ -185,7 +185,7 @@ main(int argc, char **argv)
     } else {
         code = lua_toboolean(L, -2) || lua_isnil(L, -2) ? 0 : 1;
     }
-    fflush(stdout);
+    fflush(NULL); /* every stream a script may have opened, stdout first among them */
 #ifndef __SANITIZE_ADDRESS__
     /* A one-shot command (get, walk, ...) has written all it had to:
      * the C streams are flushed and the kernel takes the rest back at
@@ -194,11 +194,9 @@ main(int argc, char **argv)
      * the state, so that their finalizers run. Sanitizer builds always
      * close it, for the leak check. */
     if (status == LUA_OK && lua_toboolean(L, -1)) {
-        /* _exit, not exit: what exit adds is flushing the streams (done
-         * here, every one a script may have opened) and running the
-         * atexit handlers and destructors, none of them ours, each a
+        /* _exit, not exit: what exit adds to the flush above is running
+         * the atexit handlers and destructors, none of them ours, each a
          * page of code to fault in */
-        fflush(NULL);
         _exit(code);
     }
 #endif

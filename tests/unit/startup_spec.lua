@@ -28,6 +28,17 @@ local function traced(d, calls, args)
   return out, err, code, R.slurp(d .. "/t")
 end
 
+-- the lengths of the ranges mapped ahead (MADV_POPULATE_WRITE) in trace T
+-- that lie in [lo, hi), in the order they were mapped
+local function populated(t, lo, hi)
+  local lens = {}
+  for at, len in t:gmatch("madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)") do
+    at, len = tonumber(at), tonumber(len)
+    if at >= lo and at + len <= hi then lens[#lens + 1] = len end
+  end
+  return lens
+end
+
 -- a get of sysName.0 from a snmpd of its own, under strace tracing CALLS:
 -- the trace, once the get has printed the answer
 local function traced_get(d, calls)
@@ -234,29 +245,23 @@ describe("one-shot start-up", function()
     -- pad set by the next free
     local t, heap = start_trace(d)
     assert.is_truthy(t:find("brk(NULL)", 1, true), "strace recorded nothing")
-    local populated, lowered, top = {}, false, nil
-    for l in t:gmatch("[^\n]+") do
-      local at, len = l:match("^madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)")
-      -- (the binary's bss, below the heap, and the stack, far above it,
-      -- are the next tests')
-      if len and tonumber(at) >= heap and tonumber(at) < heap + (64 << 20) then
-        populated[#populated + 1] = tonumber(len)
-      end
-      local addr = l:match("^brk%((0x%x+)%)")
-      if addr then
-        local a = tonumber(addr)
-        if top and a < top then lowered = true end
-        top = a
-      end
+    local lowered, top = false, nil
+    for addr in t:gmatch("brk%((0x%x+)%)") do
+      local a = tonumber(addr)
+      if top and a < top then lowered = true end
+      top = a
     end
     assert.is_false(lowered, t)
+    -- (the binary's bss, below the heap, and the stack, far above it, are
+    -- the next tests')
+    local heap_ahead = populated(t, heap, heap + (64 << 20))
     if sanitized then
-      assert.equal(0, #populated, t) -- malloc for every block, nothing mapped ahead
+      assert.equal(0, #heap_ahead, t) -- malloc for every block, nothing mapped ahead
     else
-      assert.is_true(#populated >= 1, t)
+      assert.is_true(#heap_ahead >= 1, t)
       -- a pad of 256 KiB: what a get's C side takes, its socket's read
       -- buffer with it (the next test)
-      assert.is_true(populated[1] >= 192 * 1024 and populated[1] <= 288 * 1024, t)
+      assert.is_true(heap_ahead[1] >= 192 * 1024 and heap_ahead[1] <= 288 * 1024, t)
     end
   end)
 
@@ -298,12 +303,7 @@ describe("one-shot start-up", function()
     local lo, hi = out:match("^(%d+)\t(%d+)\n$")
     assert.is_truthy(lo, out)
     lo, hi = tonumber(lo), tonumber(hi)
-    local ahead = {}
-    for at, len in t:gmatch("madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)") do
-      at, len = tonumber(at), tonumber(len)
-      if at >= lo and at + len <= hi then ahead[#ahead + 1] = len end
-    end
-    assert.same(sanitized and {} or { 32 * 1024 }, ahead)
+    assert.same(sanitized and {} or { 32 * 1024 }, populated(t, lo, hi))
   end)
 
   it("the binary's bss is mapped in one call at start, and holds no v3 buffers", function()
@@ -318,12 +318,8 @@ describe("one-shot start-up", function()
     assert.is_true(len > 64 * 1024 and len < 256 * 1024, tostring(len))
     local t, heap = start_trace(d)
     assert.is_truthy(heap, t)
-    local bss = {}
-    for at, n in t:gmatch("madvise%((0x%x+), (%d+), MADV_POPULATE_WRITE%)") do
-      if tonumber(at) < heap then bss[#bss + 1] = tonumber(n) end
-    end
     -- sanitizer builds map nothing ahead
-    assert.same(sanitized and {} or { len }, bss)
+    assert.same(sanitized and {} or { len }, populated(t, 0, heap))
   end)
 
   it("the binary's relative relocations are packed, where the toolchain can", function()
